@@ -1,0 +1,541 @@
+//! `offerwise`: train models, compute features, decide and score from the command line.
+//!
+//! The default model (`models/default.json`, trained on CDNOW) and programme
+//! (`models/default-program.json`) are embedded, so `offerwise score --orders F --now T` works
+//! with no other file. Run `offerwise --help` for every command.
+
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use offerwise::customer::Customer;
+use offerwise::engine::DecideOptions;
+use offerwise::error::Doc;
+use offerwise::model::{Model, Transform};
+use offerwise::program::Program;
+use offerwise::train::{self, KChoice, TrainConfig};
+use offerwise::transactions::{self, Format, Transaction};
+use offerwise::{Engine, Error};
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+const DEFAULT_MODEL: &str = include_str!("../../models/default.json");
+const DEFAULT_PROGRAM: &str = include_str!("../../models/default-program.json");
+
+#[derive(Parser)]
+#[command(
+    name = "offerwise",
+    version,
+    about = "Offers and personalization engine for loyalty programmes"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Train a segmentation model (scaler + k-means) from a transaction file.
+    Train(TrainArgs),
+    /// Write the per-customer feature matrix (raw, or scaled exactly as the clustering sees it).
+    Features(FeaturesArgs),
+    /// Decide for one customer (a customer JSON file) and print the decision.
+    Decide(DecideArgs),
+    /// Decide for every customer of a transaction file; one decision JSON per line.
+    Score(ScoreArgs),
+    /// Convert a transaction file into customer JSON documents (the input of `decide`), one per line.
+    Customers(CustomersArgs),
+}
+
+#[derive(Args)]
+struct OrdersArgs {
+    /// The transaction file (CSV with a header, or CDNOW text).
+    #[arg(long)]
+    orders: PathBuf,
+    /// `csv` or `cdnow`.
+    #[arg(long, default_value = "csv")]
+    format: Format,
+    /// Count and report bad rows instead of stopping at the first one.
+    #[arg(long)]
+    skip_bad_rows: bool,
+}
+
+#[derive(Args)]
+struct EngineArgs {
+    /// Model file (default: the embedded models/default.json).
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// Programme file (default: the embedded models/default-program.json).
+    #[arg(long)]
+    program: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct TrainArgs {
+    #[command(flatten)]
+    orders: OrdersArgs,
+    /// Number of segments.
+    #[arg(long, conflicts_with = "k_range")]
+    k: Option<usize>,
+    /// Try every k in LOW..HIGH (inclusive) and keep the best mean silhouette.
+    #[arg(long, value_name = "LOW..HIGH")]
+    k_range: Option<String>,
+    /// The instant the features are computed at (ISO 8601), e.g. the day after the data ends.
+    #[arg(long)]
+    now: String,
+    /// Clustering features, comma-separated.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "recencyDays,frequency,monetary"
+    )]
+    features: Vec<String>,
+    /// Feature transform before standardizing: log1p or identity.
+    #[arg(long, default_value = "log1p")]
+    transform: String,
+    /// k-means++ restarts per k; the lowest inertia is kept.
+    #[arg(long, default_value_t = 10)]
+    n_init: usize,
+    /// Iterations at most per restart.
+    #[arg(long, default_value_t = 300)]
+    max_iter: u64,
+    /// Convergence tolerance on centroid movement (scaled space).
+    #[arg(long, default_value_t = 1e-6)]
+    tolerance: f64,
+    /// Random seed.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Model name (default: the output file's stem).
+    #[arg(long)]
+    name: Option<String>,
+    /// Where to write the model JSON.
+    #[arg(long)]
+    out: PathBuf,
+}
+
+#[derive(Args)]
+struct FeaturesArgs {
+    #[command(flatten)]
+    orders: OrdersArgs,
+    /// The instant the features are computed at.
+    #[arg(long)]
+    now: String,
+    /// Model whose features and scaler to use (default: the embedded default).
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// Write the model's features scaled as the clustering sees them.
+    #[arg(long)]
+    scaled: bool,
+    /// Output CSV (`-` for standard output).
+    #[arg(long)]
+    out: PathBuf,
+}
+
+#[derive(Args)]
+struct DecideArgs {
+    #[command(flatten)]
+    engine: EngineArgs,
+    /// Customer JSON file (`-` for standard input).
+    #[arg(long)]
+    customer: PathBuf,
+    /// The instant of the decision (ISO 8601 or epoch milliseconds).
+    #[arg(long)]
+    now: String,
+    /// Minutes east of UTC of the shop's time zone.
+    #[arg(long, default_value_t = 0, allow_hyphen_values = true)]
+    tz_offset: i32,
+    /// Print on one line instead of indented.
+    #[arg(long)]
+    compact: bool,
+}
+
+#[derive(Args)]
+struct ScoreArgs {
+    #[command(flatten)]
+    engine: EngineArgs,
+    #[command(flatten)]
+    orders: OrdersArgs,
+    /// The instant of the decisions.
+    #[arg(long)]
+    now: String,
+    /// Minutes east of UTC of the shop's time zone.
+    #[arg(long, default_value_t = 0, allow_hyphen_values = true)]
+    tz_offset: i32,
+    /// Output JSON Lines (`-` for standard output).
+    #[arg(long)]
+    out: PathBuf,
+}
+
+#[derive(Args)]
+struct CustomersArgs {
+    #[command(flatten)]
+    orders: OrdersArgs,
+    /// Only the first N customers (in order of first appearance).
+    #[arg(long)]
+    limit: Option<usize>,
+    /// Output JSON Lines (`-` for standard output).
+    #[arg(long)]
+    out: PathBuf,
+}
+
+/// A failure with its exit code: 2 for bad input, 1 for anything else.
+struct Failure(u8, String);
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Failure(2, format!("error[{}]: {e}", e.code()))
+    }
+}
+
+fn io_fail(path: &Path, e: io::Error) -> Failure {
+    Failure(1, format!("error: {}: {e}", path.display()))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Train(a) => cmd_train(a),
+        Command::Features(a) => cmd_features(a),
+        Command::Decide(a) => cmd_decide(a),
+        Command::Score(a) => cmd_score(a),
+        Command::Customers(a) => cmd_customers(a),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure(code, message)) => {
+            eprintln!("{message}");
+            ExitCode::from(code)
+        }
+    }
+}
+
+fn read_text(path: &Path) -> Result<String, Failure> {
+    if path == Path::new("-") {
+        let mut s = String::new();
+        io::Read::read_to_string(&mut io::stdin(), &mut s).map_err(|e| io_fail(path, e))?;
+        return Ok(s);
+    }
+    std::fs::read_to_string(path).map_err(|e| io_fail(path, e))
+}
+
+fn output(path: &Path) -> Result<Box<dyn Write>, Failure> {
+    if path == Path::new("-") {
+        return Ok(Box::new(BufWriter::new(io::stdout().lock())));
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| io_fail(dir, e))?;
+    }
+    Ok(Box::new(BufWriter::new(
+        File::create(path).map_err(|e| io_fail(path, e))?,
+    )))
+}
+
+fn parse_now(now: &str, offset: i32) -> Result<i64, Failure> {
+    let options = DecideOptions {
+        now: now_value(now),
+        time_zone_offset_minutes: offset,
+    };
+    Ok(options.resolve()?.0)
+}
+
+fn now_value(now: &str) -> offerwise::customer::TimeValue {
+    match now.parse::<i64>() {
+        Ok(ms) if now.len() != 8 => offerwise::customer::TimeValue::Millis(ms as f64),
+        _ => offerwise::customer::TimeValue::Text(now.to_string()),
+    }
+}
+
+fn read_orders(args: &OrdersArgs) -> Result<Vec<Transaction>, Failure> {
+    let file = File::open(&args.orders).map_err(|e| io_fail(&args.orders, e))?;
+    let (rows, report) =
+        transactions::read(io::BufReader::new(file), args.format, args.skip_bad_rows)?;
+    if !report.ignored_columns.is_empty() {
+        eprintln!(
+            "note: ignoring columns {}",
+            report.ignored_columns.join(", ")
+        );
+    }
+    if report.skipped > 0 {
+        eprintln!(
+            "warning: skipped {} bad rows of {} (--skip-bad-rows); the first:",
+            report.skipped, report.rows
+        );
+        for e in &report.first_errors {
+            eprintln!("  {e}");
+        }
+    }
+    Ok(rows)
+}
+
+fn load_engine(args: &EngineArgs) -> Result<Engine, Failure> {
+    let model = match &args.model {
+        Some(p) => Model::from_json(&read_text(p)?)?,
+        None => Model::from_json(DEFAULT_MODEL)?,
+    };
+    let program = match &args.program {
+        Some(p) => Program::from_json(&read_text(p)?)?,
+        None => Program::from_json(DEFAULT_PROGRAM)?,
+    };
+    Ok(Engine::new(model, program)?)
+}
+
+fn progress_bar(len: u64, what: &str) -> ProgressBar {
+    let bar = ProgressBar::new(len);
+    let style = ProgressStyle::with_template(&format!(
+        "{{bar:40}} {{pos}}/{{len}} {what} ({{per_sec}}, {{eta}} left)"
+    ));
+    if let Ok(style) = style {
+        bar.set_style(style);
+    }
+    bar
+}
+
+fn cmd_train(a: TrainArgs) -> Result<(), Failure> {
+    let now = parse_now(&a.now, 0)?;
+    let k = match (&a.k, &a.k_range) {
+        (Some(k), None) => KChoice::Fixed(*k),
+        (None, Some(r)) => {
+            let (lo, hi) = r.split_once("..").ok_or_else(|| {
+                Failure(
+                    2,
+                    format!("error: --k-range {r:?} must be LOW..HIGH, e.g. 3..8"),
+                )
+            })?;
+            let parse = |s: &str| {
+                s.trim().parse::<usize>().map_err(|_| {
+                    Failure(
+                        2,
+                        format!("error: --k-range {r:?} must be LOW..HIGH with whole numbers"),
+                    )
+                })
+            };
+            KChoice::Range(parse(lo)?, parse(hi)?)
+        }
+        _ => KChoice::Fixed(5),
+    };
+    let transform = match a.transform.as_str() {
+        "log1p" => Transform::Log1p,
+        "identity" => Transform::Identity,
+        other => {
+            return Err(Failure(
+                2,
+                format!("error: --transform {other:?} must be log1p or identity"),
+            ))
+        }
+    };
+    let name = a.name.clone().unwrap_or_else(|| {
+        a.out
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "model".into())
+    });
+    let config = TrainConfig {
+        name,
+        features: a.features.clone(),
+        transform,
+        k,
+        n_init: a.n_init,
+        max_iter: a.max_iter,
+        tolerance: a.tolerance,
+        seed: a.seed,
+    }
+    .check()
+    .map_err(|e| Failure(2, format!("error: {e}")))?;
+    let started = Instant::now();
+    let rows = read_orders(&a.orders)?;
+    let customers = transactions::customers(&rows);
+    let matrix = train::feature_matrix(&customers, &a.features, now)?;
+    if !matrix.left_out.is_empty() {
+        eprintln!(
+            "note: {} customers lack a clustering feature and are not clustered (first: {})",
+            matrix.left_out.len(),
+            matrix.left_out.first().map(String::as_str).unwrap_or("")
+        );
+    }
+    let data = train::DataInfo {
+        source: format!(
+            "{} ({})",
+            a.orders
+                .orders
+                .file_name()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            if a.orders.format == Format::Cdnow {
+                "cdnow"
+            } else {
+                "csv"
+            }
+        ),
+        transactions: rows.len() as u64,
+        fingerprint: train::fingerprint(
+            rows.iter()
+                .map(|t| (t.customer_id.as_str(), t.at, t.amount)),
+        ),
+        now,
+    };
+    let model = train::train(&config, &matrix, &data, |k| {
+        eprintln!("fitting k-means with k = {k} ({} restarts)", a.n_init)
+    })
+    .map_err(|e| Failure(1, format!("error: {e}")))?;
+    let mut out = output(&a.out)?;
+    serde_json::to_writer_pretty(&mut out, &model)
+        .map_err(|e| Failure(1, format!("error: {e}")))?;
+    writeln!(out)
+        .and_then(|_| out.flush())
+        .map_err(|e| io_fail(&a.out, e))?;
+    eprintln!(
+        "trained {} on {} customers in {:.1} s: k = {}, inertia {:.4}, silhouette {:.4}",
+        model.version,
+        model.training.rows,
+        started.elapsed().as_secs_f64(),
+        model.segments.len(),
+        model.training.inertia,
+        model.training.silhouette
+    );
+    for s in &model.segments {
+        eprintln!("  {:>2} {:<22} {:>6} customers", s.id, s.name, s.size);
+    }
+    Ok(())
+}
+
+fn cmd_features(a: FeaturesArgs) -> Result<(), Failure> {
+    let now = parse_now(&a.now, 0)?;
+    let model = match &a.model {
+        Some(p) => Model::from_json(&read_text(p)?)?,
+        None => Model::from_json(DEFAULT_MODEL)?,
+    };
+    let rows = read_orders(&a.orders)?;
+    let customers = transactions::customers(&rows);
+    let mut out = output(&a.out)?;
+    let fail = |e: io::Error| io_fail(&a.out, e);
+    if a.scaled {
+        let matrix = train::feature_matrix(&customers, &model.features, now)?;
+        let scaled = train::scale(&matrix.raw, &model.scaler);
+        writeln!(out, "customer_id,{}", model.features.join(",")).map_err(fail)?;
+        for (id, row) in matrix.ids.iter().zip(scaled.rows()) {
+            let cells: Vec<String> = row.iter().map(|v| format!("{v:?}")).collect();
+            writeln!(out, "{id},{}", cells.join(",")).map_err(fail)?;
+        }
+        if !matrix.left_out.is_empty() {
+            eprintln!(
+                "note: {} customers lack a model feature and are left out",
+                matrix.left_out.len()
+            );
+        }
+    } else {
+        let names = offerwise::features::NUMERIC_FEATURES;
+        writeln!(out, "customer_id,{}", names.join(",")).map_err(fail)?;
+        for c in &customers {
+            let valid = c.validate(now, 0)?;
+            let f = offerwise::features::Features::compute(&valid, now, 0, 0.0);
+            let cells: Vec<String> = names
+                .iter()
+                .map(|n| {
+                    f.value(n)
+                        .ok()
+                        .flatten()
+                        .map(|v| format!("{v:?}"))
+                        .unwrap_or_default()
+                })
+                .collect();
+            writeln!(out, "{},{}", valid.id, cells.join(",")).map_err(fail)?;
+        }
+    }
+    out.flush().map_err(fail)?;
+    Ok(())
+}
+
+fn cmd_decide(a: DecideArgs) -> Result<(), Failure> {
+    let engine = load_engine(&a.engine)?;
+    let customer = Customer::from_json(&read_text(&a.customer)?)?;
+    let options = DecideOptions {
+        now: now_value(&a.now),
+        time_zone_offset_minutes: a.tz_offset,
+    };
+    let decision = engine.decide(&customer, &options)?;
+    let text = if a.compact {
+        serde_json::to_string(&decision)
+    } else {
+        serde_json::to_string_pretty(&decision)
+    };
+    println!("{}", text.map_err(|e| Failure(1, format!("error: {e}")))?);
+    Ok(())
+}
+
+fn cmd_score(a: ScoreArgs) -> Result<(), Failure> {
+    let engine = load_engine(&a.engine)?;
+    let options = DecideOptions {
+        now: now_value(&a.now),
+        time_zone_offset_minutes: a.tz_offset,
+    };
+    options.resolve()?;
+    let started = Instant::now();
+    let rows = read_orders(&a.orders)?;
+    let customers = transactions::customers(&rows);
+    let read_secs = started.elapsed().as_secs_f64();
+    let mut out = output(&a.out)?;
+    let bar = progress_bar(customers.len() as u64, "customers");
+    let decide_started = Instant::now();
+    let mut by_segment = std::collections::BTreeMap::<String, u64>::new();
+    let mut offers = 0u64;
+    for c in &customers {
+        let d = engine.decide(c, &options).map_err(|e| match e {
+            Error::Invalid {
+                doc: Doc::Customer,
+                path,
+                message,
+            } => Failure(
+                2,
+                format!(
+                    "error[customer.invalid]: customer {}: {path}: {message}",
+                    c.id.0
+                ),
+            ),
+            other => other.into(),
+        })?;
+        *by_segment
+            .entry(
+                d.segment
+                    .as_ref()
+                    .map_or("(no segment)".into(), |s| s.name.clone()),
+            )
+            .or_default() += 1;
+        offers += d.offers.len() as u64;
+        serde_json::to_writer(&mut out, &d).map_err(|e| Failure(1, format!("error: {e}")))?;
+        writeln!(out).map_err(|e| io_fail(&a.out, e))?;
+        bar.inc(1);
+    }
+    out.flush().map_err(|e| io_fail(&a.out, e))?;
+    bar.finish_and_clear();
+    let secs = decide_started.elapsed().as_secs_f64();
+    eprintln!(
+        "scored {} customers ({} transactions) with {} in {:.3} s ({:.0} ns per customer; reading {:.3} s)",
+        customers.len(),
+        rows.len(),
+        engine.model().version,
+        secs,
+        secs * 1e9 / customers.len().max(1) as f64,
+        read_secs
+    );
+    for (name, n) in &by_segment {
+        eprintln!("  {name:<22} {n:>6}");
+    }
+    eprintln!(
+        "  offers: {offers} in all; decisions written to {}",
+        a.out.display()
+    );
+    Ok(())
+}
+
+fn cmd_customers(a: CustomersArgs) -> Result<(), Failure> {
+    let rows = read_orders(&a.orders)?;
+    let customers = transactions::customers(&rows);
+    let mut out = output(&a.out)?;
+    for c in customers.iter().take(a.limit.unwrap_or(usize::MAX)) {
+        serde_json::to_writer(&mut out, c).map_err(|e| Failure(1, format!("error: {e}")))?;
+        writeln!(out).map_err(|e| io_fail(&a.out, e))?;
+    }
+    out.flush().map_err(|e| io_fail(&a.out, e))?;
+    Ok(())
+}

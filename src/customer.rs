@@ -1,0 +1,392 @@
+//! The customer document: purchase history and loyalty account.
+//!
+//! ```json
+//! { "id": "00042",
+//!   "orders": [ { "id": "A-1", "at": "2024-03-01T10:30:00Z", "amount": 54.9,
+//!                 "items": [ { "sku": "CD-1", "category": "jazz", "price": 18.3, "qty": 3 } ] } ],
+//!   "loyalty": { "tier": "silver",
+//!                "points": [ { "amount": 300, "expiresAt": "2024-04-01" } ] },
+//!   "attributes": { "anything": "the shop wants to keep" } }
+//! ```
+//!
+//! * `id` — a non-empty string (a JSON integer is accepted and kept as its decimal text);
+//! * `orders[].at` — ISO 8601 text or epoch milliseconds (see [`crate::time`]);
+//! * `orders[].amount` — the order total paid, a finite number ≥ 0;
+//! * `orders[].items` — optional lines; `price` ≥ 0 and `qty` > 0 (default 1). Item totals
+//!   need not add up to `amount` (shipping, discounts); category shares use item totals;
+//! * `loyalty.tier` — the tier the shop's system of record holds, if any;
+//! * `loyalty.points` — point lots with an optional expiry;
+//! * `attributes` — free-form, kept and ignored by the engine.
+//!
+//! Unknown fields are errors, so a typo (`amout`) is reported instead of silently lost.
+//! [`Customer::validate`] checks values and turns the document into a [`ValidCustomer`] whose
+//! orders are sorted by time (ties keep the document order).
+
+use crate::error::{Doc, Error};
+use crate::json::{index, join};
+use crate::time;
+use serde::{Deserialize, Deserializer, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// A point in time as written in a document: ISO 8601 text or epoch milliseconds. Kept as
+/// written, so exporting a document gives it back unchanged.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum TimeValue {
+    /// ISO 8601 text.
+    Text(String),
+    /// Epoch milliseconds.
+    Millis(f64),
+}
+
+impl TimeValue {
+    /// Resolves the value to epoch milliseconds; text without an offset is local time at
+    /// `offset_minutes` east of UTC.
+    pub fn to_millis(&self, offset_minutes: i32) -> Result<i64, String> {
+        match self {
+            TimeValue::Text(s) => time::parse_instant(s, offset_minutes),
+            TimeValue::Millis(ms) => time::check_millis(*ms),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for TimeValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = TimeValue;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an ISO 8601 date-time string or epoch milliseconds")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<TimeValue, E> {
+                Ok(TimeValue::Text(v.to_string()))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<TimeValue, E> {
+                Ok(TimeValue::Millis(v as f64))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<TimeValue, E> {
+                Ok(TimeValue::Millis(v as f64))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<TimeValue, E> {
+                Ok(TimeValue::Millis(v))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// An identifier: a string, or an integer kept as its decimal text.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct Id(pub String);
+
+impl<'de> Deserialize<'de> for Id {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Id;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string or an integer identifier")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Id, E> {
+                Ok(Id(v.to_string()))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Id, E> {
+                Ok(Id(v.to_string()))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Id, E> {
+                Ok(Id(v.to_string()))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Id, E> {
+                if v.fract() == 0.0 && v.abs() < 9.007_199_254_740_992e15 {
+                    Ok(Id(format!("{}", v as i64)))
+                } else {
+                    Err(E::custom(format!(
+                        "an identifier must be a string or an integer, got {v}"
+                    )))
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A customer document as sent by a shop (see the module docs).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Customer {
+    /// The customer's identifier; experiments hash it.
+    pub id: Id,
+    /// Orders, in any order.
+    #[serde(default)]
+    pub orders: Vec<Order>,
+    /// The loyalty account, if the customer is a member.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loyalty: Option<Loyalty>,
+    /// Free-form attributes the engine keeps but does not read.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub attributes: BTreeMap<String, serde_json::Value>,
+}
+
+/// One order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Order {
+    /// The shop's order id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<Id>,
+    /// When the order was placed.
+    pub at: TimeValue,
+    /// The total paid, ≥ 0.
+    pub amount: f64,
+    /// Order lines.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub items: Vec<Item>,
+}
+
+/// One order line.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Item {
+    /// Stock keeping unit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sku: Option<String>,
+    /// Product category, used for category affinity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    /// Unit price, ≥ 0.
+    pub price: f64,
+    /// Quantity, > 0.
+    #[serde(default = "one")]
+    pub qty: f64,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+/// The loyalty account as the shop's system of record holds it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Loyalty {
+    /// The current tier id, if the shop tracks one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tier: Option<String>,
+    /// Point lots.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub points: Vec<PointsLot>,
+}
+
+/// A lot of points.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PointsLot {
+    /// Points in the lot, ≥ 0.
+    pub amount: f64,
+    /// When the lot was earned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub earned_at: Option<TimeValue>,
+    /// When the lot expires: it is no longer usable from this instant on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<TimeValue>,
+}
+
+/// A customer whose values have been checked, with orders sorted by time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidCustomer {
+    /// The customer's id.
+    pub id: String,
+    /// Orders sorted by `at` (ties keep the document order).
+    pub orders: Vec<ValidOrder>,
+    /// The tier from the loyalty account.
+    pub tier: Option<String>,
+    /// Point lots with resolved times.
+    pub points: Vec<ValidLot>,
+}
+
+/// A checked order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidOrder {
+    /// Epoch milliseconds.
+    pub at: i64,
+    /// The total paid.
+    pub amount: f64,
+    /// `(category, line total)` of the lines that name a category.
+    pub category_spend: Vec<(String, f64)>,
+}
+
+/// A checked points lot.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidLot {
+    /// Points.
+    pub amount: f64,
+    /// Expiry in epoch milliseconds, if any.
+    pub expires_at: Option<i64>,
+}
+
+fn check_amount(v: f64, path: &str, what: &str) -> Result<(), Error> {
+    if !v.is_finite() {
+        return Err(Error::invalid(
+            Doc::Customer,
+            path,
+            format!("{what} must be a finite number"),
+        ));
+    }
+    if v < 0.0 {
+        return Err(Error::invalid(
+            Doc::Customer,
+            path,
+            format!("{what} must be ≥ 0, got {v}"),
+        ));
+    }
+    Ok(())
+}
+
+impl Customer {
+    /// Parses a customer document from JSON text.
+    pub fn from_json(text: &str) -> Result<Self, Error> {
+        crate::json::from_str(Doc::Customer, text)
+    }
+
+    /// Checks every value and resolves times; `now` bounds order times (an order after `now`
+    /// is an error: a decision cannot see the future).
+    pub fn validate(&self, now: i64, offset_minutes: i32) -> Result<ValidCustomer, Error> {
+        if self.id.0.trim().is_empty() {
+            return Err(Error::invalid(
+                Doc::Customer,
+                "id",
+                "the customer id is empty",
+            ));
+        }
+        let mut orders = Vec::with_capacity(self.orders.len());
+        for (i, order) in self.orders.iter().enumerate() {
+            let path = index("orders", i);
+            let at = order
+                .at
+                .to_millis(offset_minutes)
+                .map_err(|e| Error::invalid(Doc::Customer, join(&path, "at"), e))?;
+            if at > now {
+                return Err(Error::invalid(
+                    Doc::Customer,
+                    join(&path, "at"),
+                    format!(
+                        "the order is dated {}, after now ({}); decisions only see the past",
+                        time::format_instant(at),
+                        time::format_instant(now)
+                    ),
+                ));
+            }
+            check_amount(order.amount, &join(&path, "amount"), "amount")?;
+            let mut category_spend = Vec::new();
+            for (j, item) in order.items.iter().enumerate() {
+                let ipath = index(&join(&path, "items"), j);
+                check_amount(item.price, &join(&ipath, "price"), "price")?;
+                if !(item.qty.is_finite() && item.qty > 0.0) {
+                    return Err(Error::invalid(
+                        Doc::Customer,
+                        join(&ipath, "qty"),
+                        format!("qty must be a finite number > 0, got {}", item.qty),
+                    ));
+                }
+                if let Some(c) = &item.category {
+                    if c.is_empty() {
+                        return Err(Error::invalid(
+                            Doc::Customer,
+                            join(&ipath, "category"),
+                            "the category is empty; leave it out instead",
+                        ));
+                    }
+                    category_spend.push((c.clone(), item.price * item.qty));
+                }
+            }
+            orders.push(ValidOrder {
+                at,
+                amount: order.amount,
+                category_spend,
+            });
+        }
+        // Stable sort: orders at the same instant keep the document order.
+        orders.sort_by_key(|o| o.at);
+        let mut tier = None;
+        let mut points = Vec::new();
+        if let Some(loyalty) = &self.loyalty {
+            tier = loyalty.tier.clone();
+            for (i, lot) in loyalty.points.iter().enumerate() {
+                let path = index("loyalty.points", i);
+                check_amount(lot.amount, &join(&path, "amount"), "amount")?;
+                if let Some(e) = &lot.earned_at {
+                    e.to_millis(offset_minutes)
+                        .map_err(|m| Error::invalid(Doc::Customer, join(&path, "earnedAt"), m))?;
+                }
+                let expires_at =
+                    match &lot.expires_at {
+                        Some(e) => Some(e.to_millis(offset_minutes).map_err(|m| {
+                            Error::invalid(Doc::Customer, join(&path, "expiresAt"), m)
+                        })?),
+                        None => None,
+                    };
+                points.push(ValidLot {
+                    amount: lot.amount,
+                    expires_at,
+                });
+            }
+        }
+        Ok(ValidCustomer {
+            id: self.id.0.clone(),
+            orders,
+            tier,
+            points,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(json: &str) -> Error {
+        let now = time::parse_instant("2024-06-01", 0).unwrap_or_default();
+        match Customer::from_json(json) {
+            Ok(c) => c.validate(now, 0).expect_err("should fail"),
+            Err(e) => e,
+        }
+    }
+
+    #[test]
+    fn reports_where_the_problem_is() {
+        let e = err(
+            r#"{"id":"a","orders":[{"at":"2024-01-01","amount":1},{"at":"2024-13-01","amount":1}]}"#,
+        );
+        assert_eq!(
+            (e.code().as_str(), e.path().as_str()),
+            ("customer.invalid", "orders[1].at")
+        );
+        let e = err(r#"{"id":"a","orders":[{"at":"2024-01-01","amount":"12"}]}"#);
+        assert_eq!(e.path(), "orders[0].amount");
+        let e = err(r#"{"id":"a","orders":[{"at":"2024-01-01","amout":1}]}"#);
+        assert_eq!(e.path(), "orders[0].amout");
+        assert!(e.to_string().contains("unknown field `amout`"), "{e}");
+        let e = err(r#"{"id":"a","orders":[{"at":"2024-01-01","amount":-1}]}"#);
+        assert_eq!(e.path(), "orders[0].amount");
+        let e = err(r#"{"id":"a","orders":[{"at":"2024-07-01","amount":1}]}"#);
+        assert!(e.to_string().contains("after now"), "{e}");
+        let e = err(r#"{"orders":[]}"#);
+        assert!(e.to_string().contains("missing field `id`"), "{e}");
+        let e = err(
+            r#"{"id":"a","orders":[{"at":"2024-01-01","amount":1,"items":[{"price":2,"qty":0}]}]}"#,
+        );
+        assert_eq!(e.path(), "orders[0].items[0].qty");
+        let e = err(r#"{"id":"a", "orders": [}"#);
+        assert_eq!(e.code(), "customer.syntax");
+        assert_eq!(e.path(), "line 1, column 23");
+    }
+
+    #[test]
+    fn integer_ids_and_epoch_times_are_accepted() {
+        let c = Customer::from_json(r#"{"id":42,"orders":[{"at":1000,"amount":0}]}"#).unwrap();
+        let v = c.validate(2000, 0).unwrap();
+        assert_eq!(v.id, "42");
+        assert_eq!(v.orders[0].at, 1000);
+    }
+}

@@ -1,0 +1,130 @@
+//! Errors of the core, one enum for every document the engine reads.
+//!
+//! Every error carries the document it is about ([`Doc`]), a JSON path (`orders[3].at`) or a
+//! line and column, and a message a person can act on. [`Error::code`] is stable and
+//! machine-readable (`customer.invalid`, `model.unsupported_version`, ...); the wasm layer
+//! converts an [`Error`] into a JS `Error` with `code` and `path` in one place.
+
+use std::fmt;
+
+/// The document an error is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Doc {
+    /// A customer document given to `decide`.
+    Customer,
+    /// The options of a call (`now`, time zone offset).
+    Options,
+    /// A trained model bundle.
+    Model,
+    /// A programme document.
+    Program,
+    /// A transaction file (CSV or CDNOW).
+    Orders,
+}
+
+impl Doc {
+    /// The document's name as used in error codes.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Doc::Customer => "customer",
+            Doc::Options => "options",
+            Doc::Model => "model",
+            Doc::Program => "program",
+            Doc::Orders => "orders",
+        }
+    }
+}
+
+impl fmt::Display for Doc {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An error from reading or using one of the engine's documents.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Error {
+    /// The text is not JSON at all.
+    #[error("{doc} is not valid JSON (line {line}, column {column}): {message}")]
+    Syntax {
+        doc: Doc,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    /// A field is missing, of the wrong type, or has a value that is not allowed.
+    #[error("invalid {doc}{}: {message}", at(path))]
+    Invalid {
+        doc: Doc,
+        path: String,
+        message: String,
+    },
+    /// The document declares a format version this build does not read.
+    #[error("{doc} has formatVersion {found}, this offerwise {version} reads version {supported}")]
+    UnsupportedVersion {
+        doc: Doc,
+        found: u64,
+        supported: u64,
+        version: &'static str,
+    },
+    /// A line of a transaction file could not be read.
+    #[error("orders file line {line}{}: {message}", column.as_ref().map(|c| format!(", column {c}")).unwrap_or_default())]
+    Row {
+        line: u64,
+        column: Option<String>,
+        message: String,
+    },
+}
+
+fn at(path: &str) -> String {
+    if path.is_empty() {
+        String::new()
+    } else {
+        format!(" at {path}")
+    }
+}
+
+impl Error {
+    /// Shorthand for [`Error::Invalid`].
+    pub fn invalid(doc: Doc, path: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Invalid {
+            doc,
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+
+    /// The document the error is about.
+    pub fn doc(&self) -> Doc {
+        match self {
+            Error::Syntax { doc, .. }
+            | Error::Invalid { doc, .. }
+            | Error::UnsupportedVersion { doc, .. } => *doc,
+            Error::Row { .. } => Doc::Orders,
+        }
+    }
+
+    /// A stable machine-readable code: `<document>.<kind>`, e.g. `customer.invalid`.
+    pub fn code(&self) -> String {
+        let kind = match self {
+            Error::Syntax { .. } => "syntax",
+            Error::Invalid { .. } => "invalid",
+            Error::UnsupportedVersion { .. } => "unsupported_version",
+            Error::Row { .. } => "invalid_row",
+        };
+        format!("{}.{kind}", self.doc())
+    }
+
+    /// Where in the document: a JSON path (`orders[2].amount`), `line 12` for files, or `""`.
+    pub fn path(&self) -> String {
+        match self {
+            Error::Invalid { path, .. } => path.clone(),
+            Error::Syntax { line, column, .. } => format!("line {line}, column {column}"),
+            Error::UnsupportedVersion { .. } => "formatVersion".to_string(),
+            Error::Row { line, column, .. } => match column {
+                Some(c) => format!("line {line}, column {c}"),
+                None => format!("line {line}"),
+            },
+        }
+    }
+}

@@ -1,0 +1,43 @@
+//! # offerwise
+//!
+//! An offers and personalization engine for loyalty programmes. From a customer's purchase
+//! history and loyalty account it computes features, assigns a segment with a model trained
+//! offline, picks offers under the programme's eligibility rules, assigns A/B variants
+//! deterministically and computes loyalty nudges.
+//!
+//! The core is plain Rust and runs identically natively and in WebAssembly:
+//!
+//! * [`customer`] — the customer document (orders, items, loyalty account) and its validation;
+//! * [`time`] — instants and calendar days (time is always an input, never read from a clock);
+//! * [`features`] — recency, frequency, monetary value, tenure, intervals, category shares;
+//! * [`model`] — the trained model bundle: scaler and k-means centroids with segment names;
+//! * [`program`] — the programme document authored by marketing: tiers, offers, experiments;
+//! * [`experiment`] — deterministic variant assignment (GrowthBook-compatible hashing);
+//! * [`engine`] — ties them together into a [`engine::Decision`].
+//!
+//! With the `train` feature, [`train`] fits models from transactions; with `cli`,
+//! [`transactions`] reads CSV and CDNOW transaction files. The `#[wasm_bindgen]` layer lives
+//! in `src/wasm/` and is compiled only for `wasm32`.
+
+pub mod customer;
+pub mod engine;
+pub mod error;
+pub mod experiment;
+pub mod features;
+pub mod json;
+pub mod model;
+pub mod program;
+pub mod time;
+#[cfg(feature = "train")]
+pub mod train;
+#[cfg(feature = "cli")]
+pub mod transactions;
+
+#[cfg(target_arch = "wasm32")]
+mod wasm;
+
+pub use engine::{DecideOptions, Decision, Engine};
+pub use error::{Doc, Error};
+
+/// The crate version, as reported by `offerwise --version` and `version()` in JS.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,460 @@
+//! The programme document: the loyalty programme as the marketing team authors it.
+//!
+//! It is separate from the trained model (the data team's), versioned (`formatVersion` 1) and
+//! validated when it loads. Fields (all names camelCase):
+//!
+//! | field | meaning |
+//! | --- | --- |
+//! | `formatVersion`, `kind` | `1` and `"offerwise.program"` |
+//! | `name` | the programme's name |
+//! | `currency`, `currencySymbol` | ISO code (`"USD"`) and optional symbol (`"$"`) for messages |
+//! | `earn.pointsPerUnit` | points earned per currency unit spent (≥ 0) |
+//! | `earn.rounding` | `"floor"` (default), `"round"` or `"ceil"` of the points of an order |
+//! | `tiers.measure` | what qualifies for a tier: `"spend"` or `"orders"` |
+//! | `tiers.windowDays` | the rolling window the measure is counted over (days, > 0) |
+//! | `tiers.levels[]` | `{id, name, threshold}`, thresholds strictly increasing, the first 0 |
+//! | `offers[]` | the catalogue (see [`Offer`]) |
+//! | `maxOffers` | offers returned at most per decision (default 3) |
+//! | `nudges.max` | nudges returned at most (default 3) |
+//! | `nudges.pointsExpiryHorizonDays` | how far ahead expiring points are announced (default 30) |
+//! | `experiments[]` | A/B tests (see [`Experiment`]) |
+//!
+//! A customer's tier is the highest level whose threshold the measure over the window reaches;
+//! when the account (`loyalty.tier`) holds a higher tier, that one is kept (tiers are granted
+//! for a period; requalification comes with the loyalty ledger).
+
+use crate::error::{Doc, Error};
+use crate::json::{index, join};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The programme format version this build reads.
+pub const PROGRAM_FORMAT_VERSION: u64 = 1;
+/// The `kind` every programme document carries.
+pub const PROGRAM_KIND: &str = "offerwise.program";
+
+/// A programme document (see the module docs).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Program {
+    pub format_version: u64,
+    pub kind: String,
+    pub name: String,
+    pub currency: String,
+    #[serde(default)]
+    pub currency_symbol: Option<String>,
+    pub earn: Earn,
+    pub tiers: Tiers,
+    #[serde(default)]
+    pub offers: Vec<Offer>,
+    #[serde(default = "default_max")]
+    pub max_offers: usize,
+    #[serde(default)]
+    pub nudges: NudgeSettings,
+    #[serde(default)]
+    pub experiments: Vec<Experiment>,
+}
+
+fn default_max() -> usize {
+    3
+}
+
+/// Points earning.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Earn {
+    pub points_per_unit: f64,
+    #[serde(default)]
+    pub rounding: Rounding,
+}
+
+/// How fractional points of an order are rounded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Rounding {
+    #[default]
+    Floor,
+    Round,
+    Ceil,
+}
+
+impl Rounding {
+    /// Applies the rounding.
+    pub fn apply(self, x: f64) -> f64 {
+        match self {
+            Rounding::Floor => x.floor(),
+            Rounding::Round => x.round(),
+            Rounding::Ceil => x.ceil(),
+        }
+    }
+}
+
+/// What qualifies a customer for a tier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum TierMeasure {
+    /// Money spent in the window.
+    Spend,
+    /// Orders placed in the window.
+    Orders,
+}
+
+/// The tier ladder.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Tiers {
+    pub measure: TierMeasure,
+    pub window_days: u32,
+    pub levels: Vec<TierLevel>,
+}
+
+/// One tier.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TierLevel {
+    pub id: String,
+    pub name: String,
+    pub threshold: f64,
+}
+
+/// Nudge settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NudgeSettings {
+    #[serde(default = "default_max")]
+    pub max: usize,
+    #[serde(default = "default_horizon")]
+    pub points_expiry_horizon_days: f64,
+}
+
+fn default_horizon() -> f64 {
+    30.0
+}
+
+impl Default for NudgeSettings {
+    fn default() -> Self {
+        NudgeSettings {
+            max: default_max(),
+            points_expiry_horizon_days: default_horizon(),
+        }
+    }
+}
+
+/// The kinds of offer. `value` means, by kind: `discount` — percent off; `bonusPoints` —
+/// points; `cashback` — percent back as points; `freeDelivery` — minimum order (0: none);
+/// `gift` — the gift's value; `birthday` — points; `partner` — points at the partner;
+/// `referral` — reward per referred friend; `paidTier` — the membership fee;
+/// `valueBased` — percent donated to the cause.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum OfferKind {
+    Discount,
+    BonusPoints,
+    Cashback,
+    FreeDelivery,
+    Gift,
+    Birthday,
+    Partner,
+    Referral,
+    PaidTier,
+    ValueBased,
+}
+
+/// An offer of the catalogue.
+///
+/// Its score for an eligible customer is `weight × segmentWeights[segment]` (a missing segment
+/// weight is 1); the `maxOffers` best are returned, ties broken by `id`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Offer {
+    pub id: String,
+    pub kind: OfferKind,
+    pub title: String,
+    pub value: f64,
+    #[serde(default)]
+    pub eligibility: Eligibility,
+    #[serde(default = "one")]
+    pub weight: f64,
+    #[serde(default)]
+    pub segment_weights: BTreeMap<String, f64>,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+/// Who may get an offer. Every condition given must hold; none given means everyone.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Eligibility {
+    /// Segment names of the model; customers without a segment (no orders) never match.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub segments: Vec<String>,
+    /// Tier ids of the programme.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tiers: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_recency_days: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_recency_days: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_orders: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_orders: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_total_spend: Option<f64>,
+    /// `true`: only customers without orders.
+    #[serde(default)]
+    pub no_history: bool,
+}
+
+/// An A/B test (see [`crate::experiment`] for the assignment).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Experiment {
+    pub key: String,
+    /// Hash seed; the key when absent (as GrowthBook).
+    #[serde(default)]
+    pub seed: Option<String>,
+    /// Share of customers in the test, 0 to 1 (default 1).
+    #[serde(default = "one")]
+    pub coverage: f64,
+    pub variants: Vec<Variant>,
+}
+
+/// A variant of an experiment and what it changes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Variant {
+    pub key: String,
+    /// Share of the covered customers; the weights of an experiment sum to 1.
+    pub weight: f64,
+    /// `true`: customers in this variant get no offers (a holdout group).
+    #[serde(default)]
+    pub holdout: bool,
+    /// Offers this variant does not show.
+    #[serde(default)]
+    pub exclude_offers: Vec<String>,
+}
+
+impl Program {
+    /// Parses and validates a programme from JSON text.
+    pub fn from_json(text: &str) -> Result<Program, Error> {
+        let p: Program = crate::json::from_str(Doc::Program, text)?;
+        p.validate()?;
+        Ok(p)
+    }
+
+    /// The experiment seed.
+    pub fn seed(e: &Experiment) -> &str {
+        e.seed.as_deref().unwrap_or(&e.key)
+    }
+
+    /// The tier level by id.
+    pub fn tier(&self, id: &str) -> Option<(usize, &TierLevel)> {
+        self.tiers
+            .levels
+            .iter()
+            .enumerate()
+            .find(|(_, l)| l.id == id)
+    }
+
+    /// Checks every rule (the model's segment names are checked by [`crate::Engine::new`]).
+    pub fn validate(&self) -> Result<(), Error> {
+        let bad = |path: String, msg: String| Err(Error::invalid(Doc::Program, path, msg));
+        if self.format_version != PROGRAM_FORMAT_VERSION {
+            return Err(Error::UnsupportedVersion {
+                doc: Doc::Program,
+                found: self.format_version,
+                supported: PROGRAM_FORMAT_VERSION,
+                version: crate::VERSION,
+            });
+        }
+        if self.kind != PROGRAM_KIND {
+            return bad(
+                "kind".into(),
+                format!(
+                    "expected {PROGRAM_KIND:?}, got {:?}; is this a model file?",
+                    self.kind
+                ),
+            );
+        }
+        if !(self.earn.points_per_unit.is_finite() && self.earn.points_per_unit >= 0.0) {
+            return bad(
+                "earn.pointsPerUnit".into(),
+                "must be a finite number ≥ 0".into(),
+            );
+        }
+        if self.tiers.window_days == 0 {
+            return bad("tiers.windowDays".into(), "must be > 0".into());
+        }
+        if self.tiers.levels.is_empty() {
+            return bad(
+                "tiers.levels".into(),
+                "at least one tier is needed (the base tier, threshold 0)".into(),
+            );
+        }
+        for (i, l) in self.tiers.levels.iter().enumerate() {
+            let path = index("tiers.levels", i);
+            if l.id.is_empty() {
+                return bad(join(&path, "id"), "the tier id is empty".into());
+            }
+            if self.tiers.levels[..i].iter().any(|o| o.id == l.id) {
+                return bad(
+                    join(&path, "id"),
+                    format!("tier id {:?} is used twice", l.id),
+                );
+            }
+            if !l.threshold.is_finite() {
+                return bad(join(&path, "threshold"), "must be a finite number".into());
+            }
+            if i == 0 && l.threshold != 0.0 {
+                return bad(
+                    join(&path, "threshold"),
+                    "the first tier is the base tier: its threshold must be 0".into(),
+                );
+            }
+            if let Some(prev) = i.checked_sub(1).and_then(|p| self.tiers.levels.get(p)) {
+                if l.threshold <= prev.threshold {
+                    return bad(
+                        join(&path, "threshold"),
+                        format!(
+                            "thresholds must increase: {} follows {}",
+                            l.threshold, prev.threshold
+                        ),
+                    );
+                }
+            }
+        }
+        if !(self.nudges.points_expiry_horizon_days.is_finite()
+            && self.nudges.points_expiry_horizon_days >= 0.0)
+        {
+            return bad(
+                "nudges.pointsExpiryHorizonDays".into(),
+                "must be a finite number ≥ 0".into(),
+            );
+        }
+        for (i, o) in self.offers.iter().enumerate() {
+            let path = index("offers", i);
+            if o.id.is_empty() {
+                return bad(join(&path, "id"), "the offer id is empty".into());
+            }
+            if self.offers[..i].iter().any(|p| p.id == o.id) {
+                return bad(
+                    join(&path, "id"),
+                    format!("offer id {:?} is used twice", o.id),
+                );
+            }
+            if !(o.value.is_finite() && o.value >= 0.0) {
+                return bad(join(&path, "value"), "must be a finite number ≥ 0".into());
+            }
+            if matches!(
+                o.kind,
+                OfferKind::Discount | OfferKind::Cashback | OfferKind::ValueBased
+            ) && o.value > 100.0
+            {
+                return bad(
+                    join(&path, "value"),
+                    format!("a {:?} offer's value is a percentage, at most 100", o.kind),
+                );
+            }
+            if !(o.weight.is_finite() && o.weight >= 0.0) {
+                return bad(join(&path, "weight"), "must be a finite number ≥ 0".into());
+            }
+            for (name, w) in &o.segment_weights {
+                if !(w.is_finite() && *w >= 0.0) {
+                    return bad(
+                        join(&join(&path, "segmentWeights"), name),
+                        "must be a finite number ≥ 0".into(),
+                    );
+                }
+            }
+            let e = &o.eligibility;
+            let epath = join(&path, "eligibility");
+            for (j, t) in e.tiers.iter().enumerate() {
+                if self.tier(t).is_none() {
+                    return bad(
+                        index(&join(&epath, "tiers"), j),
+                        format!("tier {t:?} is not one of the programme's tiers"),
+                    );
+                }
+            }
+            for (field, v) in [
+                ("minRecencyDays", e.min_recency_days),
+                ("maxRecencyDays", e.max_recency_days),
+                ("minTotalSpend", e.min_total_spend),
+            ] {
+                if let Some(v) = v {
+                    if !(v.is_finite() && v >= 0.0) {
+                        return bad(join(&epath, field), "must be a finite number ≥ 0".into());
+                    }
+                }
+            }
+            if e.no_history
+                && (!e.segments.is_empty()
+                    || e.min_orders.unwrap_or(0) > 0
+                    || e.min_recency_days.is_some())
+            {
+                return bad(join(&epath, "noHistory"), "noHistory offers are for customers without orders: segments, minOrders and minRecencyDays can never hold".into());
+            }
+        }
+        for (i, x) in self.experiments.iter().enumerate() {
+            let path = index("experiments", i);
+            if x.key.is_empty() {
+                return bad(join(&path, "key"), "the experiment key is empty".into());
+            }
+            if self.experiments[..i].iter().any(|o| o.key == x.key) {
+                return bad(
+                    join(&path, "key"),
+                    format!("experiment key {:?} is used twice", x.key),
+                );
+            }
+            if !(0.0..=1.0).contains(&x.coverage) {
+                return bad(
+                    join(&path, "coverage"),
+                    format!("must be between 0 and 1, got {}", x.coverage),
+                );
+            }
+            if x.variants.len() < 2 {
+                return bad(
+                    join(&path, "variants"),
+                    "an experiment needs at least two variants".into(),
+                );
+            }
+            let mut total = 0.0;
+            for (j, v) in x.variants.iter().enumerate() {
+                let vpath = index(&join(&path, "variants"), j);
+                if v.key.is_empty() || x.variants[..j].iter().any(|o| o.key == v.key) {
+                    return bad(
+                        join(&vpath, "key"),
+                        format!(
+                            "variant keys must be non-empty and distinct, got {:?}",
+                            v.key
+                        ),
+                    );
+                }
+                if !(v.weight.is_finite() && v.weight >= 0.0) {
+                    return bad(join(&vpath, "weight"), "must be a finite number ≥ 0".into());
+                }
+                total += v.weight;
+                for (k, id) in v.exclude_offers.iter().enumerate() {
+                    if !self.offers.iter().any(|o| &o.id == id) {
+                        return bad(
+                            index(&join(&vpath, "excludeOffers"), k),
+                            format!("offer {id:?} is not in the catalogue"),
+                        );
+                    }
+                }
+            }
+            // GrowthBook accepts weights summing to 1 within 0.01 (and silently falls back to
+            // equal weights otherwise); here that is an error.
+            if !(0.99..=1.01).contains(&total) {
+                return bad(
+                    join(&path, "variants"),
+                    format!("variant weights must sum to 1, they sum to {total}"),
+                );
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,404 @@
+//! Training the segmentation model (feature `train`).
+//!
+//! From transactions to a [`Model`]: features for every customer at `now`, a scaler
+//! (`ln(1 + x)` then standardization, as scikit-learn's `StandardScaler`), k-means with linfa
+//! (k-means++ initialisation, `n_init` seeded restarts, the lowest inertia kept), k picked by
+//! the mean silhouette when a range is given, and segment names a marketer uses, from the
+//! centroids' recency / frequency / monetary profile.
+//!
+//! Everything is reproducible: the random generator is seeded (`seed`), and clusters are
+//! ordered by a value score so ids do not depend on the random start.
+
+mod kmeans;
+mod naming;
+
+pub use kmeans::{silhouette, KMeansFit};
+pub use naming::name_segments;
+
+use crate::customer::Customer;
+use crate::error::{Doc, Error};
+use crate::features::Features;
+use crate::model::{
+    KScore, Model, Scaler, Segment, TrainParams, TrainingSummary, Transform, MODEL_FORMAT_VERSION,
+    MODEL_KIND,
+};
+use ndarray::Array2;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+
+/// The default clustering features.
+pub const DEFAULT_FEATURES: [&str; 3] = ["recencyDays", "frequency", "monetary"];
+
+/// Training parameters, checked by [`TrainConfig::check`] (the linfa `Params` →
+/// `ValidParams` pattern).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainConfig {
+    /// The model's name.
+    pub name: String,
+    /// Clustering features (names of [`crate::features::NUMERIC_FEATURES`]).
+    pub features: Vec<String>,
+    /// The transform before standardizing.
+    pub transform: Transform,
+    /// `k`, or the range of k to try (inclusive).
+    pub k: KChoice,
+    /// Restarts of k-means++ per k (default 10).
+    pub n_init: usize,
+    /// Iterations at most per restart (default 300).
+    pub max_iter: u64,
+    /// Convergence: the centroids move less than this (Euclidean, scaled space; default 1e-6).
+    pub tolerance: f64,
+    /// Seed of the random generator (default 42).
+    pub seed: u64,
+}
+
+/// A fixed k or a range to choose from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KChoice {
+    Fixed(usize),
+    Range(usize, usize),
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            name: "model".into(),
+            features: DEFAULT_FEATURES.iter().map(|s| s.to_string()).collect(),
+            transform: Transform::Log1p,
+            k: KChoice::Fixed(5),
+            n_init: 10,
+            max_iter: 300,
+            tolerance: 1e-6,
+            seed: 42,
+        }
+    }
+}
+
+/// [`TrainConfig`] after checking.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidTrainConfig(TrainConfig);
+
+impl TrainConfig {
+    /// Checks the parameters.
+    pub fn check(self) -> Result<ValidTrainConfig, String> {
+        let (lo, hi) = match self.k {
+            KChoice::Fixed(k) => (k, k),
+            KChoice::Range(a, b) => (a, b),
+        };
+        if lo < 2 || hi < lo || hi > 50 {
+            return Err(format!(
+                "k must be between 2 and 50 (a range low..high with low ≤ high), got {lo}..{hi}"
+            ));
+        }
+        if self.n_init == 0 || self.max_iter == 0 {
+            return Err("n_init and max_iter must be at least 1".into());
+        }
+        if !(self.tolerance.is_finite() && self.tolerance >= 0.0) {
+            return Err("tolerance must be a finite number ≥ 0".into());
+        }
+        if self.features.is_empty() {
+            return Err("at least one feature is needed".into());
+        }
+        let probe = Features::compute(
+            &crate::customer::ValidCustomer {
+                id: String::new(),
+                orders: vec![],
+                tier: None,
+                points: vec![],
+            },
+            0,
+            0,
+            0.0,
+        );
+        for f in &self.features {
+            probe.value(f)?;
+        }
+        if self.name.trim().is_empty() {
+            return Err("the model name is empty".into());
+        }
+        Ok(ValidTrainConfig(self))
+    }
+}
+
+/// The feature matrix of a set of customers.
+#[derive(Debug, Clone)]
+pub struct FeatureMatrix {
+    /// Customer ids, by row.
+    pub ids: Vec<String>,
+    /// Every customer's features, by row.
+    pub features: Vec<Features>,
+    /// Raw values of the clustering features, rows × features.
+    pub raw: Array2<f64>,
+    /// Customers left out because a clustering feature is undefined for them (no orders, or
+    /// a single purchase day for `meanDaysBetweenPurchases`).
+    pub left_out: Vec<String>,
+}
+
+/// Computes the features of every customer at `now` (UTC days).
+pub fn feature_matrix(
+    customers: &[Customer],
+    names: &[String],
+    now: i64,
+) -> Result<FeatureMatrix, Error> {
+    let mut ids = Vec::new();
+    let mut features = Vec::new();
+    let mut values = Vec::new();
+    let mut left_out = Vec::new();
+    for (i, c) in customers.iter().enumerate() {
+        let valid = c.validate(now, 0).map_err(|e| match e {
+            Error::Invalid { path, message, .. } => Error::invalid(
+                Doc::Orders,
+                format!("customer {} ({}) {path}", i + 1, c.id.0),
+                message,
+            ),
+            other => other,
+        })?;
+        let f = Features::compute(&valid, now, 0, 0.0);
+        let mut row = Vec::with_capacity(names.len());
+        for n in names {
+            match f
+                .value(n)
+                .map_err(|e| Error::invalid(Doc::Model, "features", e))?
+            {
+                Some(v) => row.push(v),
+                None => break,
+            }
+        }
+        if row.len() < names.len() {
+            left_out.push(valid.id);
+            continue;
+        }
+        values.extend(row);
+        ids.push(valid.id);
+        features.push(f);
+    }
+    let raw = Array2::from_shape_vec((ids.len(), names.len()), values)
+        .map_err(|e| Error::invalid(Doc::Orders, "", e.to_string()))?;
+    Ok(FeatureMatrix {
+        ids,
+        features,
+        raw,
+        left_out,
+    })
+}
+
+/// Fits the transform + standardization of each column.
+pub fn fit_scaler(raw: &Array2<f64>, transform: Transform) -> Result<Scaler, String> {
+    let n = raw.nrows() as f64;
+    if raw.nrows() == 0 {
+        return Err("no customers to train on".into());
+    }
+    let mut mean = Vec::new();
+    let mut std = Vec::new();
+    for (j, col) in raw.columns().into_iter().enumerate() {
+        let t: Vec<f64> = col
+            .iter()
+            .map(|&x| match transform {
+                Transform::Log1p if x <= -1.0 => Err(format!(
+                    "feature column {j} has {x}, which log1p cannot transform"
+                )),
+                Transform::Log1p => Ok(x.ln_1p()),
+                Transform::Identity => Ok(x),
+            })
+            .collect::<Result<_, _>>()?;
+        let m = t.iter().sum::<f64>() / n;
+        let var = t.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / n;
+        mean.push(m);
+        // As scikit-learn: a constant column is left unscaled.
+        std.push(if var > 0.0 { var.sqrt() } else { 1.0 });
+    }
+    Ok(Scaler {
+        transform,
+        mean,
+        std,
+    })
+}
+
+/// Applies a scaler to a raw matrix.
+pub fn scale(raw: &Array2<f64>, scaler: &Scaler) -> Array2<f64> {
+    let mut out = raw.clone();
+    for (j, mut col) in out.columns_mut().into_iter().enumerate() {
+        let (m, s) = (
+            scaler.mean.get(j).copied().unwrap_or(0.0),
+            scaler.std.get(j).copied().unwrap_or(1.0),
+        );
+        col.mapv_inplace(|x| {
+            let t = match scaler.transform {
+                Transform::Log1p => x.ln_1p(),
+                Transform::Identity => x,
+            };
+            (t - m) / s
+        });
+    }
+    out
+}
+
+/// `sha256:<hex>` of transactions given as `(customer id, instant ms, amount)` in file order.
+pub fn fingerprint<'a>(rows: impl IntoIterator<Item = (&'a str, i64, f64)>) -> String {
+    let mut h = Sha256::new();
+    for (id, at, amount) in rows {
+        h.update(id.as_bytes());
+        h.update(b"\t");
+        h.update(at.to_string().as_bytes());
+        h.update(b"\t");
+        h.update(format!("{amount}").as_bytes());
+        h.update(b"\n");
+    }
+    let digest = h.finalize();
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
+}
+
+/// Where the training data came from.
+#[derive(Debug, Clone)]
+pub struct DataInfo {
+    pub source: String,
+    pub transactions: u64,
+    pub fingerprint: String,
+    pub now: i64,
+}
+
+/// Trains a model on a feature matrix; `progress` is told each k as it is tried.
+pub fn train(
+    config: &ValidTrainConfig,
+    matrix: &FeatureMatrix,
+    data: &DataInfo,
+    mut progress: impl FnMut(usize),
+) -> Result<Model, String> {
+    let c = &config.0;
+    if matrix.raw.nrows() < 2 {
+        return Err(format!(
+            "only {} customers have every clustering feature: too few to train on",
+            matrix.raw.nrows()
+        ));
+    }
+    let scaler = fit_scaler(&matrix.raw, c.transform)?;
+    let x = scale(&matrix.raw, &scaler);
+    let (lo, hi) = match c.k {
+        KChoice::Fixed(k) => (k, k),
+        KChoice::Range(a, b) => (a, b),
+    };
+    if hi > x.nrows() {
+        return Err(format!(
+            "k = {hi} is more than the {} customers to cluster",
+            x.nrows()
+        ));
+    }
+    let mut best: Option<(KMeansFit, f64)> = None;
+    let mut k_scores = Vec::new();
+    for k in lo..=hi {
+        progress(k);
+        let fit = kmeans::fit(&x, k, c.n_init, c.max_iter, c.tolerance, c.seed)?;
+        let s = silhouette(&x, &fit.labels, k);
+        k_scores.push(KScore {
+            k,
+            inertia: fit.inertia,
+            silhouette: s,
+        });
+        // Ties keep the smaller k.
+        if best.as_ref().is_none_or(|(_, bs)| s > *bs) {
+            best = Some((fit, s));
+        }
+    }
+    let Some((fit, silhouette_score)) = best else {
+        return Err("no k was tried".into());
+    };
+    let k = fit.centroids.nrows();
+    let sizes: Vec<u64> = (0..k)
+        .map(|i| fit.labels.iter().filter(|&&l| l == i).count() as u64)
+        .collect();
+    let names = name_segments(&c.features, &fit.centroids);
+    // Profiles: mean raw feature values per cluster.
+    let mut profiles: Vec<BTreeMap<String, f64>> = vec![BTreeMap::new(); k];
+    for (i, profile) in profiles.iter_mut().enumerate() {
+        let rows: Vec<usize> = fit
+            .labels
+            .iter()
+            .enumerate()
+            .filter(|(_, &l)| l == i)
+            .map(|(r, _)| r)
+            .collect();
+        for name in crate::features::NUMERIC_FEATURES {
+            let vals: Vec<f64> = rows
+                .iter()
+                .filter_map(|&r| {
+                    matrix
+                        .features
+                        .get(r)
+                        .and_then(|f| f.value(name).ok().flatten())
+                })
+                .collect();
+            if !vals.is_empty() {
+                profile.insert(
+                    name.to_string(),
+                    vals.iter().sum::<f64>() / vals.len() as f64,
+                );
+            }
+        }
+    }
+    // Order segments by value: recent, frequent, high-spending first.
+    let mut order: Vec<usize> = (0..k).collect();
+    let value = |i: usize| {
+        naming::rfm_of(&c.features, fit.centroids.row(i).as_slice().unwrap_or(&[])).value()
+    };
+    order.sort_by(|&a, &b| value(b).total_cmp(&value(a)).then(a.cmp(&b)));
+    let segments: Vec<Segment> = order
+        .iter()
+        .enumerate()
+        .map(|(id, &i)| Segment {
+            id,
+            name: names
+                .get(i)
+                .cloned()
+                .unwrap_or_else(|| format!("segment {}", id + 1)),
+            centroid: fit.centroids.row(i).to_vec(),
+            size: sizes.get(i).copied().unwrap_or(0),
+            profile: profiles.get(i).cloned().unwrap_or_default(),
+        })
+        .collect();
+    let cluster_sizes = segments.iter().map(|s| s.size).collect();
+    let short = data
+        .fingerprint
+        .trim_start_matches("sha256:")
+        .chars()
+        .take(12)
+        .collect::<String>();
+    Ok(Model {
+        format_version: MODEL_FORMAT_VERSION,
+        kind: MODEL_KIND.into(),
+        name: c.name.clone(),
+        version: format!("{}@{short}", c.name),
+        features: c.features.clone(),
+        scaler,
+        segments,
+        training: TrainingSummary {
+            now: crate::time::format_instant(data.now),
+            rows: x.nrows() as u64,
+            transactions: data.transactions,
+            inertia: fit.inertia,
+            cluster_sizes,
+            silhouette: silhouette_score,
+            data_fingerprint: data.fingerprint.clone(),
+            source: data.source.clone(),
+            params: TrainParams {
+                k,
+                n_init: c.n_init,
+                max_iter: c.max_iter,
+                tolerance: c.tolerance,
+                seed: c.seed,
+                k_range: matches!(c.k, KChoice::Range(..)).then_some([lo, hi]),
+                k_selection: if matches!(c.k, KChoice::Range(..)) {
+                    "silhouette"
+                } else {
+                    "fixed"
+                }
+                .into(),
+            },
+            k_scores: if matches!(c.k, KChoice::Range(..)) {
+                k_scores
+            } else {
+                Vec::new()
+            },
+            offerwise_version: crate::VERSION.into(),
+        },
+    })
+}

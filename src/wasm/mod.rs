@@ -1,0 +1,165 @@
+//! The WebAssembly boundary: `Engine` and `version()` for JavaScript.
+//!
+//! Documents cross as JS objects or JSON strings and are read with the path of every error;
+//! results cross as plain objects (JSON-compatible: maps become objects, `None` becomes
+//! `null`). Errors are thrown `OfferwiseError`s (see [`error`]). Nothing here panics on input.
+
+mod error;
+mod types;
+
+use crate::customer::Customer;
+use crate::engine::DecideOptions;
+use crate::error::{Doc, Error};
+use crate::model::Model;
+use crate::program::Program;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+/// Reads a document given as a JSON string or as a JS object.
+fn read<T: DeserializeOwned>(doc: Doc, value: JsValue) -> Result<T, Error> {
+    match value.as_string() {
+        Some(text) => crate::json::from_str(doc, &text),
+        None if value.is_undefined() || value.is_null() => Err(Error::invalid(
+            doc,
+            "",
+            format!("the {doc} is missing: pass an object or a JSON string"),
+        )),
+        None => crate::json::from_deserializer(doc, serde_wasm_bindgen::Deserializer::from(value)),
+    }
+}
+
+fn write<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| {
+            JsValue::from(js_sys::Error::new(&format!(
+                "offerwise could not build its result: {e}"
+            )))
+        })
+}
+
+/// The offers engine: a trained model and a loyalty programme.
+///
+/// ```js
+/// import { Engine } from "offerwise";
+/// const engine = new Engine(model, program);           // objects or JSON strings
+/// const decision = engine.decide(customer, { now: "2024-06-01T12:00:00Z" });
+/// console.log(decision.segment?.name, decision.offers.map(o => o.id));
+/// ```
+#[wasm_bindgen(js_name = Engine)]
+pub struct WasmEngine {
+    inner: crate::Engine,
+}
+
+#[wasm_bindgen(js_class = Engine)]
+impl WasmEngine {
+    /// Builds an engine from a model bundle and a programme document (objects or JSON
+    /// strings). Throws an `OfferwiseError` (`model.invalid`, `program.invalid`, ...) saying
+    /// what is wrong and where.
+    ///
+    /// ```js
+    /// const engine = new Engine(await (await fetch("models/default.json")).json(), programText);
+    /// ```
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "ModelBundle | string")] model: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Program | string")] program: JsValue,
+    ) -> Result<WasmEngine, JsValue> {
+        let model: Model = read(Doc::Model, model).map_err(|e| error::to_js(&e))?;
+        let program: Program = read(Doc::Program, program).map_err(|e| error::to_js(&e))?;
+        let inner = crate::Engine::new(model, program).map_err(|e| error::to_js(&e))?;
+        Ok(WasmEngine { inner })
+    }
+
+    /// Decides for one customer at `options.now`: features, segment, tier, offers, experiment
+    /// variants and nudges. Throws an `OfferwiseError` for invalid input; the engine stays
+    /// usable afterwards.
+    ///
+    /// ```js
+    /// const d = engine.decide({ id: "42", orders: [{ at: "2024-05-01", amount: 30 }] },
+    ///                         { now: "2024-06-01" });
+    /// d.nudges.forEach(n => console.log(n.message));
+    /// ```
+    #[wasm_bindgen(unchecked_return_type = "Decision")]
+    pub fn decide(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Customer | string")] customer: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "DecideOptions")] options: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let customer: Customer = read(Doc::Customer, customer).map_err(|e| error::to_js(&e))?;
+        let options: DecideOptions = read(Doc::Options, options).map_err(|e| error::to_js(&e))?;
+        let decision = self
+            .inner
+            .decide(&customer, &options)
+            .map_err(|e| error::to_js(&e))?;
+        write(&decision)
+    }
+
+    /// Computes a customer's features only.
+    ///
+    /// ```js
+    /// const f = engine.features(customer, { now: Date.UTC(2024, 5, 1) });
+    /// console.log(f.recencyDays, f.monetary);
+    /// ```
+    #[wasm_bindgen(unchecked_return_type = "Features")]
+    pub fn features(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Customer | string")] customer: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "DecideOptions")] options: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let customer: Customer = read(Doc::Customer, customer).map_err(|e| error::to_js(&e))?;
+        let options: DecideOptions = read(Doc::Options, options).map_err(|e| error::to_js(&e))?;
+        let features = self
+            .inner
+            .features(&customer, &options)
+            .map_err(|e| error::to_js(&e))?;
+        write(&features)
+    }
+
+    /// The model's name.
+    ///
+    /// ```js
+    /// engine.modelName; // "cdnow-default"
+    /// ```
+    #[wasm_bindgen(getter, js_name = modelName)]
+    pub fn model_name(&self) -> String {
+        self.inner.model().name.clone()
+    }
+
+    /// The model's version (`name@fingerprint`), as in every decision.
+    ///
+    /// ```js
+    /// engine.modelVersion; // "cdnow-default@3f9a0c1b2d4e"
+    /// ```
+    #[wasm_bindgen(getter, js_name = modelVersion)]
+    pub fn model_version(&self) -> String {
+        self.inner.model().version.clone()
+    }
+
+    /// The model's segment names, by segment id.
+    ///
+    /// ```js
+    /// engine.segmentNames(); // ["champions", "loyal", ...]
+    /// ```
+    #[wasm_bindgen(js_name = segmentNames)]
+    pub fn segment_names(&self) -> Vec<String> {
+        self.inner
+            .model()
+            .segments
+            .iter()
+            .map(|s| s.name.clone())
+            .collect()
+    }
+}
+
+/// The offerwise version.
+///
+/// ```js
+/// import { version } from "offerwise";
+/// version(); // "0.1.0"
+/// ```
+#[wasm_bindgen]
+pub fn version() -> String {
+    crate::VERSION.to_string()
+}

@@ -412,11 +412,7 @@ fn cmd_features(a: FeaturesArgs) -> Result<(), Failure> {
     if a.scaled {
         let matrix = train::feature_matrix(&customers, &model.features, now)?;
         let scaled = train::scale(&matrix.raw, &model.scaler);
-        writeln!(out, "customer_id,{}", model.features.join(",")).map_err(fail)?;
-        for (id, row) in matrix.ids.iter().zip(scaled.rows()) {
-            let cells: Vec<String> = row.iter().map(|v| format!("{v:?}")).collect();
-            writeln!(out, "{id},{}", cells.join(",")).map_err(fail)?;
-        }
+        train::write_matrix_csv(&mut out, &matrix.ids, &model.features, &scaled).map_err(fail)?;
         if !matrix.left_out.is_empty() {
             eprintln!(
                 "note: {} customers lack a model feature and are left out",

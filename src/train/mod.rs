@@ -232,6 +232,22 @@ pub fn scale(raw: &Array2<f64>, scaler: &Scaler) -> Array2<f64> {
     out
 }
 
+/// Writes a feature matrix as CSV: a `customer_id` column, then one column per feature, values
+/// in Rust's shortest round-trip form (so another tool reads back exactly the same numbers).
+pub fn write_matrix_csv(
+    out: &mut impl std::io::Write,
+    ids: &[String],
+    names: &[String],
+    values: &Array2<f64>,
+) -> std::io::Result<()> {
+    writeln!(out, "customer_id,{}", names.join(","))?;
+    for (id, row) in ids.iter().zip(values.rows()) {
+        let cells: Vec<String> = row.iter().map(|v| format!("{v:?}")).collect();
+        writeln!(out, "{id},{}", cells.join(","))?;
+    }
+    Ok(())
+}
+
 /// `sha256:<hex>` of transactions given as `(customer id, instant ms, amount)` in file order.
 pub fn fingerprint<'a>(rows: impl IntoIterator<Item = (&'a str, i64, f64)>) -> String {
     let mut h = Sha256::new();

@@ -245,9 +245,12 @@ impl Program {
         Ok(p)
     }
 
-    /// The experiment seed.
+    /// The experiment seed: `seed`, or the key when `seed` is absent or empty (as GrowthBook).
     pub fn seed(e: &Experiment) -> &str {
-        e.seed.as_deref().unwrap_or(&e.key)
+        e.seed
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .unwrap_or(&e.key)
     }
 
     /// The tier level by id.

@@ -1,0 +1,586 @@
+//! The trained CLV model as stored in the model JSON file, prediction for one customer,
+//! and (with the `train` feature) fitting and holdout validation.
+
+use serde::{Deserialize, Serialize};
+
+use super::bgnbd::BgNbdParams;
+use super::error::ClvError;
+use super::gamma_gamma::GammaGammaParams;
+use super::summary::{CustomerSummary, TimeUnit};
+use super::value::clv_with_order_value;
+
+/// A fitted BG/NBD (+ Gamma-Gamma) model with its fit report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClvModel {
+    /// Unit of recency, `T`, `alpha` and of [`ClvOptions::horizon_periods`].
+    pub time_unit: TimeUnit,
+    /// Purchase / drop-out model.
+    pub bgnbd: BgNbdParams,
+    /// Spend model; `None` when every repeat buyer had a monetary value of 0 (transactions
+    /// without amounts), in which case predictions have no order value and no CLV.
+    pub gamma_gamma: Option<GammaGammaParams>,
+    /// How the model was fitted.
+    pub fit: FitReport,
+}
+
+/// How a [`ClvModel`] was fitted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FitReport {
+    /// BG/NBD total log-likelihood (unpenalised, in `time_unit`).
+    pub log_likelihood: f64,
+    /// BG/NBD optimiser iterations.
+    pub iterations: u32,
+    /// Whether the BG/NBD optimiser met its tolerances (`fit_clv` fails otherwise).
+    pub converged: bool,
+    /// Final BG/NBD objective (penalised mean negative log-likelihood, rescaled time).
+    pub objective: f64,
+    /// Customers in the calibration data.
+    pub n_customers: usize,
+    /// Customers with at least one repeat purchase.
+    pub n_repeat_buyers: usize,
+    /// End of the calibration period (epoch ms).
+    pub calibration_end_ms: i64,
+    /// L2 penalty coefficient used for both models.
+    pub penalizer: f64,
+    /// Gamma-Gamma fit, when fitted.
+    pub gamma_gamma: Option<GammaGammaReport>,
+}
+
+/// How the Gamma-Gamma part was fitted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GammaGammaReport {
+    /// Total log-likelihood (unpenalised) over the customers used.
+    pub log_likelihood: f64,
+    /// Optimiser iterations.
+    pub iterations: u32,
+    /// Whether the optimiser met its tolerances.
+    pub converged: bool,
+    /// Final objective (penalised mean negative log-likelihood).
+    pub objective: f64,
+    /// Repeat buyers used.
+    pub n_customers: usize,
+    /// Repeat buyers left out because their monetary value is 0.
+    pub n_zero_value: usize,
+}
+
+/// What to predict.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClvOptions {
+    /// Horizon of [`ClvPrediction::expected_purchases`], in the model's time unit.
+    pub horizon_periods: f64,
+    /// CLV horizon in months (see [`super::value`] for the month length).
+    pub clv_months: u32,
+    /// Profit margin applied to the expected order value (fraction, e.g. 0.3).
+    pub margin: f64,
+    /// Monthly discount rate (fraction, e.g. 0.01).
+    pub monthly_discount_rate: f64,
+}
+
+/// Predictions for one customer.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClvPrediction {
+    /// Probability that the customer is still active.
+    pub p_alive: f64,
+    /// Expected repeat purchases in the next `horizon_periods`.
+    pub expected_purchases: f64,
+    /// Expected spend per future purchase (Gamma-Gamma), when the model has one.
+    pub expected_order_value: Option<f64>,
+    /// Discounted margin over `clv_months`, when the model has a spend model.
+    pub clv: Option<f64>,
+}
+
+impl ClvModel {
+    /// Checks the parameters (e.g. after loading a model file).
+    pub fn validate(&self) -> Result<(), ClvError> {
+        self.bgnbd.validate()?;
+        if let Some(gg) = &self.gamma_gamma {
+            gg.population_mean()?;
+        }
+        Ok(())
+    }
+
+    /// Predicts for one customer's calibration summary.
+    ///
+    /// Errors: invalid summary (`clv.invalid_input`, field named), invalid options,
+    /// invalid parameters, numerical failure.
+    pub fn predict(
+        &self,
+        summary: &CustomerSummary,
+        opts: &ClvOptions,
+    ) -> Result<ClvPrediction, ClvError> {
+        summary.validate("customer")?;
+        let (x, t_x, t) = (summary.frequency, summary.recency, summary.t);
+        if !(opts.horizon_periods.is_finite() && opts.horizon_periods >= 0.0) {
+            return Err(ClvError::invalid(
+                "options",
+                "horizon_periods",
+                format!("{} must be a finite number ≥ 0", opts.horizon_periods),
+            ));
+        }
+        let p_alive = self.bgnbd.p_alive(x, t_x, t)?;
+        let expected_purchases = self
+            .bgnbd
+            .expected_purchases(opts.horizon_periods, x, t_x, t)?;
+        let (expected_order_value, clv) = match &self.gamma_gamma {
+            Some(gg) => {
+                let eov = gg.expected_order_value(x, summary.monetary_value)?;
+                let clv = clv_with_order_value(
+                    &self.bgnbd,
+                    eov,
+                    summary,
+                    self.time_unit,
+                    opts.clv_months,
+                    opts.margin,
+                    opts.monthly_discount_rate,
+                )?;
+                (Some(eov), Some(clv))
+            }
+            None => (None, None),
+        };
+        Ok(ClvPrediction {
+            p_alive,
+            expected_purchases,
+            expected_order_value,
+            clv,
+        })
+    }
+}
+
+/// Fits BG/NBD on all customers and Gamma-Gamma on the repeat buyers (see
+/// [`super::bgnbd::fit_bgnbd`] and [`super::gamma_gamma::fit_gamma_gamma`]), with the same
+/// L2 `penalizer` for both (`lifetimes`' `penalizer_coef`; 0 for none).
+///
+/// The summaries must be in `time_unit` and computed up to `calibration_end_ms` (recorded
+/// in the report). If every repeat buyer has a monetary value of 0 the model has no
+/// Gamma-Gamma part (`gamma_gamma: None`) instead of failing.
+///
+/// Errors: empty input, invalid summaries (customer index named), no repeat buyers,
+/// either optimiser not converging (`clv.not_converged`), a Gamma-Gamma fit with `q ≤ 1`
+/// (`clv.degenerate_fit`: no finite mean spend).
+#[cfg(feature = "train")]
+pub fn fit_clv(
+    summaries: &[CustomerSummary],
+    time_unit: TimeUnit,
+    calibration_end_ms: i64,
+    penalizer: f64,
+) -> Result<ClvModel, ClvError> {
+    use super::bgnbd::fit_bgnbd;
+    use super::gamma_gamma::fit_gamma_gamma;
+
+    let bg = fit_bgnbd(summaries, penalizer)?;
+    if !bg.optimizer.converged {
+        return Err(ClvError::NotConverged {
+            model: "BG/NBD",
+            iterations: bg.optimizer.iterations,
+            objective: bg.optimizer.objective,
+        });
+    }
+    let n_repeat_buyers = summaries.iter().filter(|c| c.frequency > 0.0).count();
+    let (gamma_gamma, gg_report) = match fit_gamma_gamma(summaries, penalizer) {
+        Ok(gg) => {
+            if !gg.optimizer.converged {
+                return Err(ClvError::NotConverged {
+                    model: "Gamma-Gamma",
+                    iterations: gg.optimizer.iterations,
+                    objective: gg.optimizer.objective,
+                });
+            }
+            if gg.params.q <= 1.0 {
+                return Err(ClvError::DegenerateFit {
+                    model: "Gamma-Gamma",
+                    reason: format!(
+                        "fitted q = {} ≤ 1, so the mean spend v·p/(q−1) is undefined; \
+                         try a larger penalizer or check the monetary values for outliers",
+                        gg.params.q
+                    ),
+                });
+            }
+            let report = GammaGammaReport {
+                log_likelihood: gg.log_likelihood,
+                iterations: gg.optimizer.iterations,
+                converged: gg.optimizer.converged,
+                objective: gg.optimizer.objective,
+                n_customers: gg.n_used,
+                n_zero_value: gg.n_zero_value,
+            };
+            (Some(gg.params), Some(report))
+        }
+        Err(ClvError::AllZeroValues { .. }) => (None, None),
+        Err(e) => return Err(e),
+    };
+    Ok(ClvModel {
+        time_unit,
+        bgnbd: bg.params,
+        gamma_gamma,
+        fit: FitReport {
+            log_likelihood: bg.log_likelihood,
+            iterations: bg.optimizer.iterations,
+            converged: bg.optimizer.converged,
+            objective: bg.optimizer.objective,
+            n_customers: summaries.len(),
+            n_repeat_buyers,
+            calibration_end_ms,
+            penalizer,
+            gamma_gamma: gg_report,
+        },
+    })
+}
+
+/// A customer's calibration summary with the purchases seen in the holdout period.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HoldoutCustomer {
+    /// Calibration-period summary.
+    pub summary: CustomerSummary,
+    /// Repeat purchase days observed in the holdout period.
+    pub holdout_purchases: f64,
+}
+
+/// Predicted vs actual holdout purchases (see `validation_report`, feature `train`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ValidationReport {
+    /// Customers compared.
+    pub n_customers: usize,
+    /// Holdout length in the model's time unit.
+    pub holdout_duration: f64,
+    /// Pearson correlation of predicted and actual per customer (`None` if undefined:
+    /// fewer than 2 customers or no variation).
+    pub correlation: Option<f64>,
+    /// Sum of predicted holdout purchases.
+    pub total_predicted: f64,
+    /// Sum of actual holdout purchases.
+    pub total_actual: f64,
+    /// Means by number of calibration repeat purchases: 0, 1, …, 6 and 7+.
+    pub by_frequency: Vec<ValidationRow>,
+}
+
+/// One row of [`ValidationReport::by_frequency`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ValidationRow {
+    /// `"0"`, …, `"6"`, `"7+"`.
+    pub frequency: String,
+    /// Customers in the row.
+    pub customers: usize,
+    /// Mean predicted holdout purchases (`None` for an empty row).
+    pub mean_predicted: Option<f64>,
+    /// Mean actual holdout purchases (`None` for an empty row).
+    pub mean_actual: Option<f64>,
+}
+
+/// Number of single-frequency rows in [`ValidationReport::by_frequency`] before the
+/// pooled `7+` row.
+pub const VALIDATION_ROWS: usize = 7;
+
+/// Compares BG/NBD predictions over the holdout period with what customers actually did,
+/// like `lifetimes`' `plot_calibration_purchases_vs_holdout_purchases` (which shows the
+/// mean per calibration frequency 0–6; here 7 and above are pooled into a `7+` row) plus a
+/// per-customer Pearson correlation and totals.
+///
+/// Errors: empty input, invalid summaries (customer index named), holdout purchases or
+/// duration not finite / negative.
+#[cfg(feature = "train")]
+pub fn validation_report(
+    bgnbd: &BgNbdParams,
+    customers: &[HoldoutCustomer],
+    holdout_duration: f64,
+) -> Result<ValidationReport, ClvError> {
+    if customers.is_empty() {
+        return Err(ClvError::EmptyInput {
+            what: "holdout customers",
+            hint: "validation needs customers with a calibration summary",
+        });
+    }
+    if !(holdout_duration.is_finite() && holdout_duration >= 0.0) {
+        return Err(ClvError::invalid(
+            "argument",
+            "holdout_duration",
+            format!("{holdout_duration} must be a finite number ≥ 0"),
+        ));
+    }
+    let mut pairs = Vec::with_capacity(customers.len());
+    // (count, Σ predicted, Σ actual) per row.
+    let mut rows = [(0usize, 0.0f64, 0.0f64); VALIDATION_ROWS + 1];
+    for (i, c) in customers.iter().enumerate() {
+        let at = format!("customer #{i}");
+        c.summary.validate(&at)?;
+        if !(c.holdout_purchases.is_finite() && c.holdout_purchases >= 0.0) {
+            return Err(ClvError::invalid(
+                at,
+                "holdout_purchases",
+                format!("{} must be a finite number ≥ 0", c.holdout_purchases),
+            ));
+        }
+        let s = &c.summary;
+        let predicted = bgnbd.expected_purchases(holdout_duration, s.frequency, s.recency, s.t)?;
+        pairs.push((predicted, c.holdout_purchases));
+        let row = (s.frequency as usize).min(VALIDATION_ROWS);
+        if let Some(r) = rows.get_mut(row) {
+            r.0 += 1;
+            r.1 += predicted;
+            r.2 += c.holdout_purchases;
+        }
+    }
+    let n = pairs.len() as f64;
+    let total_predicted: f64 = pairs.iter().map(|p| p.0).sum();
+    let total_actual: f64 = pairs.iter().map(|p| p.1).sum();
+    let (mp, ma) = (total_predicted / n, total_actual / n);
+    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
+    for (p, a) in &pairs {
+        sxy += (p - mp) * (a - ma);
+        sxx += (p - mp) * (p - mp);
+        syy += (a - ma) * (a - ma);
+    }
+    let correlation = if pairs.len() >= 2 && sxx > 0.0 && syy > 0.0 {
+        Some(sxy / (sxx * syy).sqrt())
+    } else {
+        None
+    };
+    let by_frequency = rows
+        .iter()
+        .enumerate()
+        .map(|(i, (count, sp, sa))| ValidationRow {
+            frequency: if i < VALIDATION_ROWS {
+                i.to_string()
+            } else {
+                format!("{VALIDATION_ROWS}+")
+            },
+            customers: *count,
+            mean_predicted: (*count > 0).then(|| sp / *count as f64),
+            mean_actual: (*count > 0).then(|| sa / *count as f64),
+        })
+        .collect();
+    Ok(ValidationReport {
+        n_customers: customers.len(),
+        holdout_duration,
+        correlation,
+        total_predicted,
+        total_actual,
+        by_frequency,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn model() -> ClvModel {
+        ClvModel {
+            time_unit: TimeUnit::Weeks,
+            bgnbd: BgNbdParams {
+                r: 0.243,
+                alpha: 4.414,
+                a: 0.793,
+                b: 2.426,
+            },
+            gamma_gamma: Some(GammaGammaParams {
+                p: 6.25,
+                q: 3.74,
+                v: 15.44,
+            }),
+            fit: FitReport {
+                log_likelihood: -9582.4,
+                iterations: 1,
+                converged: true,
+                objective: 4.0,
+                n_customers: 2357,
+                n_repeat_buyers: 946,
+                calibration_end_ms: 875_577_600_000,
+                penalizer: 0.0,
+                gamma_gamma: None,
+            },
+        }
+    }
+
+    const OPTS: ClvOptions = ClvOptions {
+        horizon_periods: 39.0,
+        clv_months: 12,
+        margin: 0.3,
+        monthly_discount_rate: 0.01,
+    };
+
+    #[test]
+    fn predict_and_json_round_trip() {
+        let m = model();
+        let s = CustomerSummary {
+            frequency: 2.0,
+            recency: 30.43,
+            t: 38.86,
+            monetary_value: 22.35,
+        };
+        let p = m.predict(&s, &OPTS).unwrap();
+        assert!(p.p_alive > 0.0 && p.p_alive < 1.0);
+        assert!(p.expected_purchases > 0.0);
+        assert!(p.expected_order_value.unwrap() > 22.35);
+        assert!(p.clv.unwrap() > 0.0);
+        let json = serde_json::to_string(&m).unwrap();
+        assert!(
+            json.contains("\"timeUnit\":\"weeks\"") && json.contains("\"gammaGamma\""),
+            "{json}"
+        );
+        assert!(json.contains("\"calibrationEndMs\""), "{json}");
+        let back: ClvModel = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, m);
+        let pj = serde_json::to_string(&p).unwrap();
+        assert!(
+            pj.contains("pAlive") && pj.contains("expectedOrderValue"),
+            "{pj}"
+        );
+        // Without a spend model there is no order value and no CLV.
+        let no_gg = ClvModel {
+            gamma_gamma: None,
+            ..m
+        };
+        let p2 = no_gg.predict(&s, &OPTS).unwrap();
+        assert_eq!((p2.expected_order_value, p2.clv), (None, None));
+        assert_eq!(p2.expected_purchases, p.expected_purchases);
+    }
+
+    #[test]
+    fn predict_rejects_bad_summary_and_options() {
+        let m = model();
+        let bad = CustomerSummary {
+            frequency: 1.0,
+            recency: 40.0,
+            t: 39.0,
+            monetary_value: 1.0,
+        };
+        let e = m.predict(&bad, &OPTS).unwrap_err();
+        assert_eq!(e.code(), "clv.invalid_input");
+        assert!(e.to_string().contains("recency"), "{e}");
+        let ok = CustomerSummary {
+            recency: 1.0,
+            ..bad
+        };
+        let e = m
+            .predict(
+                &ok,
+                &ClvOptions {
+                    horizon_periods: -1.0,
+                    ..OPTS
+                },
+            )
+            .unwrap_err();
+        assert!(e.to_string().contains("horizon_periods"), "{e}");
+    }
+
+    /// A small deterministic population with some repeat buyers.
+    #[cfg(feature = "train")]
+    fn population(monetary: f64) -> Vec<CustomerSummary> {
+        (0..200)
+            .map(|i| {
+                let t = 20.0 + f64::from(i % 20);
+                let x = f64::from((i * 7) % 5) * f64::from(u8::from(i % 3 != 0));
+                let recency = if x > 0.0 {
+                    t * f64::from((i * 13) % 10 + 1) / 10.0
+                } else {
+                    0.0
+                };
+                CustomerSummary {
+                    frequency: x,
+                    recency,
+                    t,
+                    monetary_value: if x > 0.0 {
+                        monetary * (1.0 + f64::from(i % 4))
+                    } else {
+                        0.0
+                    },
+                }
+            })
+            .collect()
+    }
+
+    #[cfg(feature = "train")]
+    #[test]
+    fn fit_clv_without_amounts_has_no_spend_model() {
+        let data = population(0.0);
+        // This population has its BG/NBD optimum at the boundary (a, b → ∞): without a
+        // penalty the fit does not converge, and says so.
+        let e = fit_clv(&data, TimeUnit::Days, 0, 0.0).unwrap_err();
+        assert_eq!(e.code(), "clv.not_converged");
+        assert!(e.to_string().contains("penalizer"), "{e}");
+        let m = fit_clv(&data, TimeUnit::Days, 0, 0.001).unwrap();
+        assert!(m.fit.converged && m.gamma_gamma.is_none() && m.fit.gamma_gamma.is_none());
+        let p = m.predict(&data[1], &OPTS).unwrap();
+        assert_eq!((p.expected_order_value, p.clv), (None, None));
+        let with_amounts = fit_clv(&population(10.0), TimeUnit::Days, 0, 0.001).unwrap();
+        assert!(with_amounts.gamma_gamma.is_some());
+        assert_eq!(
+            fit_clv(&data[..0], TimeUnit::Days, 0, 0.0)
+                .unwrap_err()
+                .code(),
+            "clv.empty_input"
+        );
+    }
+
+    #[cfg(feature = "train")]
+    #[test]
+    fn validation_report_rows_and_totals() {
+        let c = |f: f64, h: f64| HoldoutCustomer {
+            summary: CustomerSummary {
+                frequency: f,
+                recency: if f > 0.0 { 10.0 } else { 0.0 },
+                t: 20.0,
+                monetary_value: 0.0,
+            },
+            holdout_purchases: h,
+        };
+        let data = [
+            c(0.0, 0.0),
+            c(0.0, 1.0),
+            c(2.0, 1.0),
+            c(9.0, 4.0),
+            c(12.0, 5.0),
+        ];
+        let r = validation_report(&model().bgnbd, &data, 20.0).unwrap();
+        assert_eq!(r.n_customers, 5);
+        assert_eq!(r.total_actual, 11.0);
+        assert_eq!(r.by_frequency.len(), 8);
+        assert_eq!(r.by_frequency[0].customers, 2);
+        assert_eq!(r.by_frequency[0].mean_actual, Some(0.5));
+        assert_eq!(r.by_frequency[1].mean_actual, None);
+        assert_eq!(r.by_frequency[7].frequency, "7+");
+        assert_eq!(r.by_frequency[7].customers, 2);
+        let c0 = model()
+            .bgnbd
+            .expected_purchases(20.0, 0.0, 0.0, 20.0)
+            .unwrap();
+        assert!((r.by_frequency[0].mean_predicted.unwrap() - c0).abs() < 1e-15);
+        // Pearson correlation, computed independently.
+        let pred: Vec<f64> = data
+            .iter()
+            .map(|c| {
+                let s = c.summary;
+                model()
+                    .bgnbd
+                    .expected_purchases(20.0, s.frequency, s.recency, s.t)
+                    .unwrap()
+            })
+            .collect();
+        let act: Vec<f64> = data.iter().map(|c| c.holdout_purchases).collect();
+        let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+        let (mp, ma) = (mean(&pred), mean(&act));
+        let cov: f64 = pred
+            .iter()
+            .zip(&act)
+            .map(|(p, a)| (p - mp) * (a - ma))
+            .sum();
+        let sp: f64 = pred.iter().map(|p| (p - mp) * (p - mp)).sum();
+        let sa: f64 = act.iter().map(|a| (a - ma) * (a - ma)).sum();
+        let want = cov / (sp * sa).sqrt();
+        assert!((r.correlation.unwrap() - want).abs() < 1e-12);
+        assert!((r.total_predicted - pred.iter().sum::<f64>()).abs() < 1e-12);
+        assert_eq!(
+            validation_report(&model().bgnbd, &[], 1.0)
+                .unwrap_err()
+                .code(),
+            "clv.empty_input"
+        );
+    }
+}

@@ -117,6 +117,22 @@ pub enum Nudge {
     },
 }
 
+/// Lifetime-value predictions for one customer (BG/NBD + Gamma-Gamma, the model's `clv` part).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClvState {
+    /// Probability the customer is still active.
+    pub p_alive: f64,
+    /// Expected purchases (distinct purchase days) in the next `horizonDays`.
+    pub expected_purchases: f64,
+    pub horizon_days: f64,
+    /// Expected spend per future purchase; `null` when the model has no spend part.
+    pub expected_order_value: Option<f64>,
+    /// Discounted margin over `months`; `null` when the model has no spend part.
+    pub clv: Option<f64>,
+    pub months: u32,
+}
+
 /// What the engine decided for one customer.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -127,6 +143,8 @@ pub struct Decision {
     pub now: String,
     pub features: Features,
     pub segment: Option<Assignment>,
+    /// `null` when the model has no lifetime-value part or the customer no orders.
+    pub clv: Option<ClvState>,
     pub tier: TierState,
     pub offers: Vec<OfferPick>,
     pub experiments: Vec<ExperimentAssignment>,
@@ -169,6 +187,15 @@ impl Engine {
                         ),
                     ));
                 }
+            }
+        }
+        if model.clv.is_none() {
+            if let Some(i) = program.offers.iter().position(|o| o.eligibility.uses_clv()) {
+                return Err(Error::invalid(
+                    Doc::Program,
+                    format!("offers[{i}].eligibility"),
+                    format!("uses pAlive or clv, but model {} has no lifetime-value part (train it without --no-clv)", model.name),
+                ));
             }
         }
         Ok(Engine { model, program })
@@ -218,9 +245,16 @@ impl Engine {
             .model
             .assign(&features)
             .map_err(|e| Error::invalid(Doc::Customer, "", e))?;
+        let clv = self.predict_clv(&c, now)?;
         let tier = self.tier(&c, now)?;
         let experiments = self.assign_experiments(&c.id);
-        let offers = self.pick_offers(&features, segment.as_ref(), &tier, &experiments);
+        let offers = self.pick_offers(
+            &features,
+            segment.as_ref(),
+            clv.as_ref(),
+            &tier,
+            &experiments,
+        );
         let nudges = self.nudges(&c, &tier, now, offset);
         Ok(Decision {
             customer_id: c.id,
@@ -229,11 +263,44 @@ impl Engine {
             now: time::format_instant(now),
             features,
             segment,
+            clv,
             tier,
             offers,
             experiments,
             nudges,
         })
+    }
+
+    fn predict_clv(&self, c: &ValidCustomer, now: i64) -> Result<Option<ClvState>, Error> {
+        let Some(model) = &self.model.clv else {
+            return Ok(None);
+        };
+        let fail = |e: crate::clv::ClvError| {
+            Error::invalid(Doc::Customer, "orders", format!("lifetime value: {e}"))
+        };
+        let at: Vec<i64> = c.orders.iter().map(|o| o.at).collect();
+        let amounts: Vec<f64> = c.orders.iter().map(|o| o.amount).collect();
+        let Some(summary) =
+            crate::clv::summarize(&at, &amounts, now, model.time_unit).map_err(fail)?
+        else {
+            return Ok(None);
+        };
+        let settings = &self.program.clv;
+        let options = crate::clv::ClvOptions {
+            horizon_periods: settings.expected_purchases_horizon_days / model.time_unit.days(),
+            clv_months: settings.months,
+            margin: settings.margin,
+            monthly_discount_rate: settings.monthly_discount_rate,
+        };
+        let p = model.predict(&summary, &options).map_err(fail)?;
+        Ok(Some(ClvState {
+            p_alive: p.p_alive,
+            expected_purchases: p.expected_purchases,
+            horizon_days: settings.expected_purchases_horizon_days,
+            expected_order_value: p.expected_order_value,
+            clv: p.clv,
+            months: settings.months,
+        }))
     }
 
     fn tier(&self, c: &ValidCustomer, now: i64) -> Result<TierState, Error> {
@@ -304,6 +371,7 @@ impl Engine {
         &self,
         f: &Features,
         segment: Option<&Assignment>,
+        clv: Option<&ClvState>,
         tier: &TierState,
         experiments: &[ExperimentAssignment],
     ) -> Vec<OfferPick> {
@@ -378,6 +446,24 @@ impl Engine {
                     money(f.total_spend),
                     money(m)
                 ));
+            }
+            if e.min_p_alive.is_some() || e.max_p_alive.is_some() {
+                let Some(p) = clv.map(|c| c.p_alive) else {
+                    continue;
+                };
+                if e.min_p_alive.is_some_and(|m| p < m) || e.max_p_alive.is_some_and(|m| p > m) {
+                    continue;
+                }
+                why.push(format!("{:.0}% likely still active", p * 100.0));
+            }
+            if e.min_clv.is_some() || e.max_clv.is_some() {
+                let Some(v) = clv.and_then(|c| c.clv) else {
+                    continue;
+                };
+                if e.min_clv.is_some_and(|m| v < m) || e.max_clv.is_some_and(|m| v > m) {
+                    continue;
+                }
+                why.push(format!("lifetime value {}", money(v)));
             }
             let segment_weight = segment
                 .and_then(|s| o.segment_weights.get(&s.name))

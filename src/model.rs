@@ -18,6 +18,8 @@
 //! * `segments[].centroid` — the k-means centroid in scaled space; a customer belongs to the
 //!   nearest centroid by Euclidean distance, ties to the lowest `id`;
 //! * `segments[].profile` — mean raw feature values of the segment's training customers;
+//! * `clv` — optional BG/NBD + Gamma-Gamma parameters (`timeUnit`, `bgnbd: {r, alpha, a, b}`,
+//!   `gammaGamma: {p, q, v}`, `fit`: log-likelihood, convergence, calibration end, penalizer);
 //! * `training` — how the model was made: rows, inertia, cluster sizes, a SHA-256 fingerprint
 //!   of the data, the parameters and the k selection scores.
 
@@ -134,6 +136,10 @@ pub struct Model {
     pub scaler: Scaler,
     pub segments: Vec<Segment>,
     pub training: TrainingSummary,
+    /// BG/NBD + Gamma-Gamma lifetime-value model, fitted alongside the segmentation (absent in
+    /// models trained with `--no-clv`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clv: Option<crate::clv::ClvModel>,
 }
 
 /// The segment a customer is assigned to.
@@ -219,6 +225,10 @@ impl Model {
         }
         if let Some(i) = self.scaler.std.iter().position(|v| *v <= 0.0) {
             return bad(index("scaler.std", i), "must be > 0".into());
+        }
+        if let Some(clv) = &self.clv {
+            clv.validate()
+                .map_err(|e| Error::invalid(Doc::Model, "clv", e.to_string()))?;
         }
         if self.segments.is_empty() {
             return bad(

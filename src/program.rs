@@ -18,6 +18,8 @@
 //! | `nudges.max` | nudges returned at most (default 3) |
 //! | `nudges.pointsExpiryHorizonDays` | how far ahead expiring points are announced (default 30) |
 //! | `experiments[]` | A/B tests (see [`Experiment`]) |
+//! | `clv.expectedPurchasesHorizonDays` | horizon of `expectedPurchases` (default 90 days) |
+//! | `clv.months`, `clv.margin`, `clv.monthlyDiscountRate` | CLV: months ahead (default 12), margin (0.3), monthly discount rate (0.01) |
 //!
 //! A customer's tier is the highest level whose threshold the measure over the window reaches;
 //! when the account (`loyalty.tier`) holds a higher tier, that one is kept (tiers are granted
@@ -53,6 +55,52 @@ pub struct Program {
     pub nudges: NudgeSettings,
     #[serde(default)]
     pub experiments: Vec<Experiment>,
+    /// Lifetime-value assumptions.
+    #[serde(default)]
+    pub clv: ClvSettings,
+}
+
+/// Lifetime-value assumptions of the business (the model's `clv` part gives the customer
+/// behaviour): how far ahead purchases are counted, and how CLV is valued.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ClvSettings {
+    /// Horizon of `expectedPurchases`, in days (default 90).
+    #[serde(default = "default_purchase_horizon")]
+    pub expected_purchases_horizon_days: f64,
+    /// CLV horizon in months (default 12; 1 to 120).
+    #[serde(default = "default_clv_months")]
+    pub months: u32,
+    /// Profit margin on revenue, 0 to 1 (default 0.3).
+    #[serde(default = "default_margin")]
+    pub margin: f64,
+    /// Monthly discount rate, ≥ 0 (default 0.01).
+    #[serde(default = "default_discount")]
+    pub monthly_discount_rate: f64,
+}
+
+fn default_purchase_horizon() -> f64 {
+    90.0
+}
+fn default_clv_months() -> u32 {
+    12
+}
+fn default_margin() -> f64 {
+    0.3
+}
+fn default_discount() -> f64 {
+    0.01
+}
+
+impl Default for ClvSettings {
+    fn default() -> Self {
+        ClvSettings {
+            expected_purchases_horizon_days: default_purchase_horizon(),
+            months: default_clv_months(),
+            margin: default_margin(),
+            monthly_discount_rate: default_discount(),
+        }
+    }
 }
 
 fn default_max() -> usize {
@@ -206,6 +254,26 @@ pub struct Eligibility {
     /// `true`: only customers without orders.
     #[serde(default)]
     pub no_history: bool,
+    /// Probability the customer is still active (BG/NBD), at least / at most.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_p_alive: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_p_alive: Option<f64>,
+    /// Customer lifetime value over the programme's horizon, at least / at most.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_clv: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_clv: Option<f64>,
+}
+
+impl Eligibility {
+    /// Whether a condition needs the model's lifetime-value part.
+    pub fn uses_clv(&self) -> bool {
+        self.min_p_alive.is_some()
+            || self.max_p_alive.is_some()
+            || self.min_clv.is_some()
+            || self.max_clv.is_some()
+    }
 }
 
 /// An A/B test (see [`crate::experiment`] for the assignment).
@@ -400,6 +468,33 @@ impl Program {
             {
                 return bad(join(&epath, "noHistory"), "noHistory offers are for customers without orders: segments, minOrders and minRecencyDays can never hold".into());
             }
+        }
+        let c = &self.clv;
+        if !(c.expected_purchases_horizon_days.is_finite()
+            && c.expected_purchases_horizon_days >= 0.0)
+        {
+            return bad(
+                "clv.expectedPurchasesHorizonDays".into(),
+                "must be a finite number ≥ 0".into(),
+            );
+        }
+        if !(1..=120).contains(&c.months) {
+            return bad(
+                "clv.months".into(),
+                format!("must be 1 to 120, got {}", c.months),
+            );
+        }
+        if !(0.0..=1.0).contains(&c.margin) {
+            return bad(
+                "clv.margin".into(),
+                format!("a margin is a fraction from 0 to 1, got {}", c.margin),
+            );
+        }
+        if !(c.monthly_discount_rate.is_finite() && c.monthly_discount_rate >= 0.0) {
+            return bad(
+                "clv.monthlyDiscountRate".into(),
+                "must be a finite number ≥ 0".into(),
+            );
         }
         for (i, x) in self.experiments.iter().enumerate() {
             let path = index("experiments", i);

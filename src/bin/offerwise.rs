@@ -44,6 +44,8 @@ enum Command {
     Decide(DecideArgs),
     /// Decide for every customer of a transaction file; one decision JSON per line.
     Score(ScoreArgs),
+    /// Fit BG/NBD + Gamma-Gamma and report; with a holdout, predicted versus actual purchases.
+    Clv(ClvArgs),
     /// Convert a transaction file into customer JSON documents (the input of `decide`), one per line.
     Customers(CustomersArgs),
 }
@@ -106,12 +108,43 @@ struct TrainArgs {
     /// Random seed.
     #[arg(long, default_value_t = 42)]
     seed: u64,
+    /// Time unit of the lifetime-value model: days or weeks.
+    #[arg(long, default_value = "weeks")]
+    clv_time_unit: String,
+    /// L2 penalty of the lifetime-value fit (lifetimes' penalizer_coef).
+    #[arg(long, default_value_t = 0.0)]
+    clv_penalizer: f64,
+    /// Do not fit the lifetime-value (BG/NBD + Gamma-Gamma) part.
+    #[arg(long)]
+    no_clv: bool,
     /// Model name (default: the output file's stem).
     #[arg(long)]
     name: Option<String>,
     /// Where to write the model JSON.
     #[arg(long)]
     out: PathBuf,
+}
+
+#[derive(Args)]
+struct ClvArgs {
+    #[command(flatten)]
+    orders: OrdersArgs,
+    /// End of the calibration period: purchases up to this instant are fitted.
+    #[arg(long)]
+    calibration_end: String,
+    /// End of the holdout period: predicted purchases in (calibration end, holdout end] are
+    /// compared with the actual ones.
+    #[arg(long)]
+    holdout_end: Option<String>,
+    /// Time unit of the model: days or weeks.
+    #[arg(long, default_value = "weeks")]
+    time_unit: String,
+    /// L2 penalty on the parameters, as lifetimes' penalizer_coef.
+    #[arg(long, default_value_t = 0.0)]
+    penalizer: f64,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args)]
@@ -200,6 +233,7 @@ fn main() -> ExitCode {
         Command::Decide(a) => cmd_decide(a),
         Command::Score(a) => cmd_score(a),
         Command::Customers(a) => cmd_customers(a),
+        Command::Clv(a) => cmd_clv(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -374,10 +408,17 @@ fn cmd_train(a: TrainArgs) -> Result<(), Failure> {
         ),
         now,
     };
-    let model = train::train(&config, &matrix, &data, |k| {
+    let mut model = train::train(&config, &matrix, &data, |k| {
         eprintln!("fitting k-means with k = {k} ({} restarts)", a.n_init)
     })
     .map_err(|e| Failure(1, format!("error: {e}")))?;
+    if !a.no_clv {
+        let unit = time_unit(&a.clv_time_unit)?;
+        eprintln!("fitting BG/NBD + Gamma-Gamma ({})", a.clv_time_unit);
+        let clv = train::fit_clv(&customers, now, unit, a.clv_penalizer)
+            .map_err(|e| Failure(1, format!("error: lifetime value: {e} (or use --no-clv)")))?;
+        model.clv = Some(clv);
+    }
     let mut out = output(&a.out)?;
     serde_json::to_writer_pretty(&mut out, &model)
         .map_err(|e| Failure(1, format!("error: {e}")))?;
@@ -395,6 +436,134 @@ fn cmd_train(a: TrainArgs) -> Result<(), Failure> {
     );
     for s in &model.segments {
         eprintln!("  {:>2} {:<22} {:>6} customers", s.id, s.name, s.size);
+    }
+    Ok(())
+}
+
+fn time_unit(s: &str) -> Result<offerwise::clv::TimeUnit, Failure> {
+    match s {
+        "days" => Ok(offerwise::clv::TimeUnit::Days),
+        "weeks" => Ok(offerwise::clv::TimeUnit::Weeks),
+        other => Err(Failure(
+            2,
+            format!("error: time unit {other:?} must be days or weeks"),
+        )),
+    }
+}
+
+fn cmd_clv(a: ClvArgs) -> Result<(), Failure> {
+    use offerwise::clv;
+    let unit = time_unit(&a.time_unit)?;
+    let cal = parse_now(&a.calibration_end, 0)?;
+    let holdout = a
+        .holdout_end
+        .as_deref()
+        .map(|h| parse_now(h, 0))
+        .transpose()?;
+    if holdout.is_some_and(|h| h <= cal) {
+        return Err(Failure(
+            2,
+            "error: --holdout-end must be after --calibration-end".into(),
+        ));
+    }
+    let rows = read_orders(&a.orders)?;
+    let customers = transactions::customers(&rows);
+    let started = Instant::now();
+    let summaries = train::clv_summaries(&customers, cal, holdout, unit)?;
+    let calibration: Vec<clv::CustomerSummary> = summaries.iter().map(|(s, _)| *s).collect();
+    let model = clv::fit_clv(&calibration, unit, cal, a.penalizer)
+        .map_err(|e| Failure(1, format!("error[{}]: {e}", e.code())))?;
+    let fit_secs = started.elapsed().as_secs_f64();
+    let report = match holdout {
+        Some(h) => {
+            let customers: Vec<clv::HoldoutCustomer> = summaries
+                .iter()
+                .map(|(s, n)| clv::HoldoutCustomer {
+                    summary: *s,
+                    holdout_purchases: f64::from(*n),
+                })
+                .collect();
+            let duration = clv::holdout_duration(cal, h, unit);
+            Some(
+                clv::validation_report(&model.bgnbd, &customers, duration)
+                    .map_err(|e| Failure(1, format!("error[{}]: {e}", e.code())))?,
+            )
+        }
+        None => None,
+    };
+    let unit_name = if unit == clv::TimeUnit::Days {
+        "days"
+    } else {
+        "weeks"
+    };
+    if a.json {
+        let json = serde_json::json!({
+            "timeUnit": unit_name,
+            "calibrationEnd": offerwise::time::format_instant(cal),
+            "holdoutEnd": holdout.map(offerwise::time::format_instant),
+            "customers": calibration.len(),
+            "repeatBuyers": model.fit.n_repeat_buyers,
+            "penalizer": a.penalizer,
+            "bgnbd": {
+                "r": model.bgnbd.r, "alpha": model.bgnbd.alpha, "a": model.bgnbd.a, "b": model.bgnbd.b,
+                "logLikelihood": model.fit.log_likelihood, "iterations": model.fit.iterations, "converged": model.fit.converged,
+            },
+            "gammaGamma": model.gamma_gamma.as_ref().map(|g| serde_json::json!({
+                "p": g.p, "q": g.q, "v": g.v,
+                "logLikelihood": model.fit.gamma_gamma.as_ref().map(|r| r.log_likelihood),
+                "customers": model.fit.gamma_gamma.as_ref().map(|r| r.n_customers),
+            })),
+            "holdout": report,
+            "fitSeconds": fit_secs,
+        });
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json).map_err(|e| Failure(1, format!("error: {e}")))?
+        );
+        return Ok(());
+    }
+    let b = &model.bgnbd;
+    println!("BG/NBD ({unit_name}; calibration end {}; {} customers, {} repeat buyers; fitted in {:.2} s)", offerwise::time::format_instant(cal), calibration.len(), model.fit.n_repeat_buyers, fit_secs);
+    println!(
+        "  r = {:.4}  alpha = {:.4}  a = {:.4}  b = {:.4}",
+        b.r, b.alpha, b.a, b.b
+    );
+    println!(
+        "  log-likelihood {:.2}; {} iterations, {}",
+        model.fit.log_likelihood,
+        model.fit.iterations,
+        if model.fit.converged {
+            "converged"
+        } else {
+            "NOT converged"
+        }
+    );
+    match (&model.gamma_gamma, &model.fit.gamma_gamma) {
+        (Some(g), Some(r)) => {
+            println!("Gamma-Gamma ({} repeat buyers with spend)", r.n_customers);
+            println!(
+                "  p = {:.4}  q = {:.4}  v = {:.4}  log-likelihood {:.2}",
+                g.p, g.q, g.v, r.log_likelihood
+            );
+        }
+        _ => println!("Gamma-Gamma: not fitted (every repeat buyer spent 0)"),
+    }
+    if let Some(r) = report {
+        println!("Holdout ({:.1} {unit_name}): predicted {:.1} purchases, actual {:.0}; correlation per customer {}", r.holdout_duration, r.total_predicted, r.total_actual, r.correlation.map_or("undefined".into(), |c| format!("{c:.4}")));
+        println!(
+            "  {:>28} {:>10} {:>15} {:>12}",
+            "calibration repeat purchases", "customers", "mean predicted", "mean actual"
+        );
+        for row in &r.by_frequency {
+            let f = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.3}"));
+            println!(
+                "  {:>28} {:>10} {:>15} {:>12}",
+                row.frequency,
+                row.customers,
+                f(row.mean_predicted),
+                f(row.mean_actual)
+            );
+        }
     }
     Ok(())
 }

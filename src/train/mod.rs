@@ -416,5 +416,59 @@ pub fn train(
             },
             offerwise_version: crate::VERSION.into(),
         },
+        clv: None,
     })
+}
+
+/// One customer's lifetime-value summary: calibration summary and purchase days in the holdout.
+pub type ClvRow = (crate::clv::CustomerSummary, u32);
+
+/// BG/NBD summaries of every customer with a purchase by `calibration_end` (customers whose
+/// first purchase comes later are left out, as in `lifetimes`), with their holdout purchases in
+/// `(calibration_end, holdout_end]` when a holdout end is given.
+pub fn clv_summaries(
+    customers: &[Customer],
+    calibration_end: i64,
+    holdout_end: Option<i64>,
+    unit: crate::clv::TimeUnit,
+) -> Result<Vec<ClvRow>, Error> {
+    let mut out = Vec::with_capacity(customers.len());
+    for (i, c) in customers.iter().enumerate() {
+        // Times are resolved without the "after now" check: later orders are the holdout.
+        let valid = c.validate(crate::time::MAX_MS, 0).map_err(|e| match e {
+            Error::Invalid { path, message, .. } => Error::invalid(
+                Doc::Orders,
+                format!("customer {} ({}) {path}", i + 1, c.id.0),
+                message,
+            ),
+            other => other,
+        })?;
+        let at: Vec<i64> = valid.orders.iter().map(|o| o.at).collect();
+        let amounts: Vec<f64> = valid.orders.iter().map(|o| o.amount).collect();
+        let fail = |e: crate::clv::ClvError| {
+            Error::invalid(Doc::Orders, format!("customer {}", valid.id), e.to_string())
+        };
+        let row = match holdout_end {
+            Some(h) => crate::clv::summarize_with_holdout(&at, &amounts, calibration_end, h, unit)
+                .map_err(fail)?
+                .map(|s| (s.calibration, s.holdout_purchases)),
+            None => crate::clv::summarize(&at, &amounts, calibration_end, unit)
+                .map_err(fail)?
+                .map(|s| (s, 0)),
+        };
+        out.extend(row);
+    }
+    Ok(out)
+}
+
+/// Fits the lifetime-value part of a model at `now` (the calibration end) on every customer.
+pub fn fit_clv(
+    customers: &[Customer],
+    now: i64,
+    unit: crate::clv::TimeUnit,
+    penalizer: f64,
+) -> Result<crate::clv::ClvModel, String> {
+    let rows = clv_summaries(customers, now, None, unit).map_err(|e| e.to_string())?;
+    let summaries: Vec<_> = rows.into_iter().map(|(s, _)| s).collect();
+    crate::clv::fit_clv(&summaries, unit, now, penalizer).map_err(|e| format!("{e} [{}]", e.code()))
 }

@@ -55,6 +55,12 @@ export type Nudge =
   | { kind: "nextTier"; tier: string; tierName: string; measure: TierMeasure; remaining: number; message: string }
   | { kind: "pointsExpiring"; points: number; expiresAt: string; daysLeft: number; pointsWithinHorizon: number; message: string };
 
+/** Lifetime value (BG/NBD + Gamma-Gamma); null without the model's clv part or orders. */
+export interface ClvState {
+  pAlive: number; expectedPurchases: number; horizonDays: number;
+  expectedOrderValue: number | null; clv: number | null; months: number;
+}
+
 export interface Decision {
   customerId: string;
   modelVersion: string;
@@ -62,6 +68,7 @@ export interface Decision {
   now: string;
   features: Features;
   segment: SegmentAssignment | null;
+  clv: ClvState | null;
   tier: TierState;
   offers: OfferPick[];
   experiments: ExperimentAssignment[];
@@ -78,12 +85,19 @@ export interface ModelBundle {
   scaler: { transform: "log1p" | "identity"; mean: number[]; std: number[] };
   segments: { id: number; name: string; centroid: number[]; size: number; profile?: Record<string, number> }[];
   training: Record<string, unknown>;
+  clv?: {
+    timeUnit: "days" | "weeks";
+    bgnbd: { r: number; alpha: number; a: number; b: number };
+    gammaGamma: { p: number; q: number; v: number } | null;
+    fit: Record<string, unknown>;
+  };
 }
 
 export interface Eligibility {
   segments?: string[]; tiers?: string[];
   minRecencyDays?: number; maxRecencyDays?: number;
   minOrders?: number; maxOrders?: number; minTotalSpend?: number; noHistory?: boolean;
+  minPAlive?: number; maxPAlive?: number; minClv?: number; maxClv?: number;
 }
 export interface Offer {
   id: string; kind: OfferKind; title: string; value: number;
@@ -104,6 +118,7 @@ export interface Program {
   maxOffers?: number;
   nudges?: { max?: number; pointsExpiryHorizonDays?: number };
   experiments?: Experiment[];
+  clv?: { expectedPurchasesHorizonDays?: number; months?: number; margin?: number; monthlyDiscountRate?: number };
 }
 
 /** What every function of this package throws on bad input. */

@@ -61,6 +61,7 @@ pub fn from_str<T: DeserializeOwned>(doc: Doc, text: &str) -> Result<T, Error> {
 /// serde_json appends " at line L column C" to its messages; the path or line is reported
 /// separately, so it is cut off here.
 fn clean_message(message: &str) -> String {
+    let message = message.trim_start_matches("Error: ");
     match message.rfind(" at line ") {
         Some(i) if message[i..].contains(" column ") => message[..i].to_string(),
         _ => message.to_string(),

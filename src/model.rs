@@ -22,6 +22,7 @@
 //!   `gammaGamma: {p, q, v}`, `fit`: log-likelihood, convergence, calibration end, penalizer);
 //! * `training` — how the model was made: rows, inertia, cluster sizes, a SHA-256 fingerprint
 //!   of the data, the parameters and the k selection scores.
+use crate::math::ln_1p;
 
 use crate::error::{Doc, Error};
 use crate::features::Features;
@@ -283,7 +284,7 @@ impl Model {
                                 "feature {name} = {x} cannot be log1p-transformed (must be > -1)"
                             ));
                         }
-                        x.ln_1p()
+                        ln_1p(x)
                     }
                     Transform::Identity => x,
                 };

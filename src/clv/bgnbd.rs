@@ -21,6 +21,7 @@
 //! `1 − exp(·)` is `−expm1(·)`. Because the second ₂F₁ minus 1 is proportional to `a − 1`,
 //! the ratio with `a − 1` keeps full precision when `a` is close to 1; at exactly `a = 1`
 //! (a removable singularity) the value is the mean of `a = 1 ± 10⁻⁶` (error ~10⁻¹²).
+use crate::math::{exp, exp_m1, ln, ln_1p};
 
 use serde::{Deserialize, Serialize};
 
@@ -68,7 +69,7 @@ impl BgNbdParams {
         self.validate()?;
         check_history(x, t_x, t, "argument")?;
         let Self { r, alpha, a, b } = *self;
-        let a1 = ln_gamma(r + x) - ln_gamma(r) + r * alpha.ln();
+        let a1 = ln_gamma(r + x) - ln_gamma(r) + r * ln(alpha);
         let a2 = ln_gamma(a + b) + ln_gamma(b + x) - ln_gamma(b) - ln_gamma(a + b + x);
         Ok(a1 + a2 + ll_tail(r, alpha, a, b, x, t_x, t))
     }
@@ -95,10 +96,10 @@ impl BgNbdParams {
         let log_div = ln_death_odds(self, x, t_x, t);
         // expit(−log_div), without overflow.
         Ok(if log_div > 0.0 {
-            let e = (-log_div).exp();
+            let e = exp(-log_div);
             e / (1.0 + e)
         } else {
-            1.0 / (1.0 + log_div.exp())
+            1.0 / (1.0 + exp(log_div))
         })
     }
 
@@ -148,7 +149,7 @@ impl BgNbdParams {
         let denom_t = at + horizon;
         let z = horizon / denom_t;
         let omz = at / denom_t;
-        let ln_omz = -(horizon / at).ln_1p();
+        let ln_omz = -ln_1p(horizon / at);
         let c = a + b + x - 1.0;
         let g = hyp2f1_parts(a + b - 1.0 - r, a - 1.0, c, z, omz).map_err(|e| match e {
             ClvError::Numerical { detail, .. } => ClvError::numerical("expected_purchases", detail),
@@ -159,13 +160,13 @@ impl BgNbdParams {
         let y = (a - 1.0) * ln_omz + ln_g;
         // 1 − (1−z)^(a−1) G, with G's sign (G < 0 is possible when a + b < 1).
         let second = if sign > 0.0 {
-            -y.exp_m1()
+            -exp_m1(y)
         } else {
-            1.0 - sign * y.exp()
+            1.0 - sign * exp(y)
         };
         let numerator = c / (a - 1.0) * second;
         let value = if x > 0.0 {
-            numerator / (1.0 + ln_death_odds(self, x, t_x, t).exp())
+            numerator / (1.0 + exp(ln_death_odds(self, x, t_x, t)))
         } else {
             numerator
         };
@@ -184,16 +185,16 @@ impl BgNbdParams {
 
 /// `ln[a/(b+max(x,1)−1)] + (r+x) ln((α+T)/(α+t_x))`.
 fn ln_death_odds(p: &BgNbdParams, x: f64, t_x: f64, t: f64) -> f64 {
-    (p.a / (p.b + x.max(1.0) - 1.0)).ln() + (p.r + x) * ((t - t_x) / (p.alpha + t_x)).ln_1p()
+    ln(p.a / (p.b + x.max(1.0) - 1.0)) + (p.r + x) * ln_1p((t - t_x) / (p.alpha + t_x))
 }
 
 /// `ln[(α+T)^−(r+x) + 1{x>0} a/(b+x−1) (α+t_x)^−(r+x)]`.
 fn ll_tail(r: f64, alpha: f64, a: f64, b: f64, x: f64, t_x: f64, t: f64) -> f64 {
-    let a3 = -(r + x) * (alpha + t).ln();
+    let a3 = -(r + x) * ln(alpha + t);
     if x > 0.0 {
-        let a4 = a.ln() - (b + x - 1.0).ln() - (r + x) * (t_x + alpha).ln();
+        let a4 = ln(a) - ln(b + x - 1.0) - (r + x) * ln(t_x + alpha);
         let m = a3.max(a4);
-        m + ((a3 - m).exp() + (a4 - m).exp()).ln()
+        m + ln(exp(a3 - m) + exp(a4 - m))
     } else {
         a3
     }
@@ -286,17 +287,17 @@ pub fn fit_bgnbd(customers: &[CustomerSummary], penalizer: f64) -> Result<BgNbdF
             [p, q, s, u] => [*p, *q, *s, *u],
             _ => return f64::INFINITY,
         };
-        let (r, alpha, a, b) = (lr.exp(), lalpha.exp(), la.exp(), lb.exp());
+        let (r, alpha, a, b) = (exp(lr), exp(lalpha), exp(la), exp(lb));
         let ll = data.mean_log_likelihood(r, alpha, a, b);
         -ll + penalizer * (r * r + alpha * alpha + a * a + b * b)
     };
     let (theta, report) = nelder_mead(objective, &[0.1; 4], &NelderMeadOptions::default());
     let params = match theta.as_slice() {
         [lr, lalpha, la, lb] => BgNbdParams {
-            r: lr.exp(),
-            alpha: lalpha.exp() / scale,
-            a: la.exp(),
-            b: lb.exp(),
+            r: exp(*lr),
+            alpha: exp(*lalpha) / scale,
+            a: exp(*la),
+            b: exp(*lb),
         },
         _ => {
             return Err(ClvError::numerical(
@@ -389,7 +390,7 @@ impl FitData {
     }
 
     fn mean_log_likelihood(&self, r: f64, alpha: f64, a: f64, b: f64) -> f64 {
-        let base = ln_gamma(a + b) - ln_gamma(b) - ln_gamma(r) + r * alpha.ln();
+        let base = ln_gamma(a + b) - ln_gamma(b) - ln_gamma(r) + r * ln(alpha);
         let mut total = 0.0;
         for (x, weight, rows) in &self.groups {
             let x = *x;

@@ -14,6 +14,9 @@
 //! The model is fitted on repeat buyers only (`x > 0`). Repeat buyers with `m = 0` (free
 //! orders) have no likelihood under the model; `lifetimes` rejects them, `fit_gamma_gamma`
 //! leaves them out and counts them.
+#[cfg(feature = "train")]
+use crate::math::exp;
+use crate::math::ln;
 
 use serde::{Deserialize, Serialize};
 
@@ -107,14 +110,13 @@ impl GammaGammaParams {
         }
         let (p, q, v) = (self.p, self.q, self.v);
         let (x, m) = (frequency, monetary_value);
-        Ok(per_x_term(p, q, x) + q * v.ln() + (p * x - 1.0) * m.ln()
-            - (p * x + q) * (x * m + v).ln())
+        Ok(per_x_term(p, q, x) + q * ln(v) + (p * x - 1.0) * ln(m) - (p * x + q) * ln(x * m + v))
     }
 }
 
 /// `ln Γ(px+q) − ln Γ(px) − ln Γ(q) + px ln x`.
 fn per_x_term(p: f64, q: f64, x: f64) -> f64 {
-    ln_gamma(p * x + q) - ln_gamma(p * x) - ln_gamma(q) + p * x * x.ln()
+    ln_gamma(p * x + q) - ln_gamma(p * x) - ln_gamma(q) + p * x * ln(x)
 }
 
 /// A fitted Gamma-Gamma model.
@@ -174,10 +176,10 @@ pub fn fit_gamma_gamma(
         match groups.last_mut() {
             Some((gx, n, sum_ln_m, ms)) if *gx == *x => {
                 *n += 1.0;
-                *sum_ln_m += m.ln();
+                *sum_ln_m += ln(*m);
                 ms.push(*m);
             }
-            _ => groups.push((*x, 1.0, m.ln(), vec![*m])),
+            _ => groups.push((*x, 1.0, ln(*m), vec![*m])),
         }
     }
     let n = used.len() as f64;
@@ -186,14 +188,14 @@ pub fn fit_gamma_gamma(
             [a, b, c] => [*a, *b, *c],
             _ => return f64::INFINITY,
         };
-        let (p, q, v) = (lp.exp(), lq.exp(), lv.exp());
-        let q_ln_v = q * v.ln();
+        let (p, q, v) = (exp(lp), exp(lq), exp(lv));
+        let q_ln_v = q * ln(v);
         let mut total = 0.0;
         for (x, count, sum_ln_m, ms) in &groups {
             let px = p * x;
             let mut sum = count * (per_x_term(p, q, *x) + q_ln_v) + (px - 1.0) * sum_ln_m;
             for m in ms {
-                sum -= (px + q) * (x * m + v).ln();
+                sum -= (px + q) * ln(x * m + v);
             }
             total += sum;
         }
@@ -202,9 +204,9 @@ pub fn fit_gamma_gamma(
     let (theta, report) = nelder_mead(objective, &[0.1; 3], &NelderMeadOptions::default());
     let params = match theta.as_slice() {
         [lp, lq, lv] => GammaGammaParams {
-            p: lp.exp(),
-            q: lq.exp(),
-            v: lv.exp(),
+            p: exp(*lp),
+            q: exp(*lq),
+            v: exp(*lv),
         },
         _ => {
             return Err(ClvError::numerical(

@@ -220,12 +220,13 @@ fn run<E: FnMut(&[f64], &mut OptimizeReport) -> f64>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::math::pow;
 
     #[test]
     fn minimises_rosenbrock() {
         let rosen = |x: &[f64]| {
             let (a, b) = (x[0], x[1]);
-            (1.0 - a).powi(2) + 100.0 * (b - a * a).powi(2)
+            pow(1.0 - a, f64::from(2)) + 100.0 * pow(b - a * a, f64::from(2))
         };
         let (x, rep) = nelder_mead(rosen, &[-1.2, 1.0], &NelderMeadOptions::default());
         assert!(rep.converged, "{rep:?}");
@@ -243,7 +244,7 @@ mod tests {
             ..NelderMeadOptions::default()
         };
         let (_, rep) = nelder_mead(
-            |x: &[f64]| (x[0] - 3.0).powi(2) + x[1].powi(2),
+            |x: &[f64]| pow(x[0] - 3.0, f64::from(2)) + pow(x[1], f64::from(2)),
             &[0.0, 0.0],
             &opts,
         );
@@ -254,7 +255,7 @@ mod tests {
             if x[0] < 0.0 {
                 f64::NAN
             } else {
-                (x[0] - 0.5).powi(2)
+                pow(x[0] - 0.5, f64::from(2))
             }
         };
         let (x, rep) = nelder_mead(f, &[0.05], &NelderMeadOptions::default());

@@ -9,6 +9,7 @@
 //! expectation, `E[Z|x,m]` the Gamma-Gamma expected order value and `d` the monthly
 //! discount rate. `lifetimes` has no margin (its users scale the monetary values); here the
 //! margin multiplies the expected order value.
+use crate::math::pow;
 
 use super::bgnbd::BgNbdParams;
 use super::error::ClvError;
@@ -63,7 +64,7 @@ pub(crate) fn clv_with_order_value(
         let purchases = cumulative - previous;
         previous = cumulative;
         total +=
-            margin * order_value * purchases / (1.0 + monthly_discount_rate).powf(horizon / month);
+            margin * order_value * purchases / pow(1.0 + monthly_discount_rate, horizon / month);
     }
     Ok(total)
 }

@@ -8,6 +8,7 @@
 //!
 //! Everything is reproducible: the random generator is seeded (`seed`), and clusters are
 //! ordered by a value score so ids do not depend on the random start.
+use crate::math::ln_1p;
 
 mod kmeans;
 mod naming;
@@ -196,7 +197,7 @@ pub fn fit_scaler(raw: &Array2<f64>, transform: Transform) -> Result<Scaler, Str
                 Transform::Log1p if x <= -1.0 => Err(format!(
                     "feature column {j} has {x}, which log1p cannot transform"
                 )),
-                Transform::Log1p => Ok(x.ln_1p()),
+                Transform::Log1p => Ok(ln_1p(x)),
                 Transform::Identity => Ok(x),
             })
             .collect::<Result<_, _>>()?;
@@ -223,7 +224,7 @@ pub fn scale(raw: &Array2<f64>, scaler: &Scaler) -> Array2<f64> {
         );
         col.mapv_inplace(|x| {
             let t = match scaler.transform {
-                Transform::Log1p => x.ln_1p(),
+                Transform::Log1p => ln_1p(x),
                 Transform::Identity => x,
             };
             (t - m) / s

@@ -6,6 +6,7 @@
 //! or `spendLast365d` (the first present of each; 0 when none is). Each segment gets the
 //! archetype nearest to its profile; names are unique (nearest pairs first, ties by index), and
 //! a model with more segments than archetypes names the rest `segment N`.
+use crate::math::pow;
 
 use ndarray::Array2;
 
@@ -151,7 +152,9 @@ pub fn name_segments(features: &[String], centroids: &Array2<f64>) -> Vec<String
     let mut pairs: Vec<(f64, usize, usize)> = Vec::new();
     for (i, p) in profiles.iter().enumerate() {
         for (j, (_, a)) in ARCHETYPES.iter().enumerate() {
-            let d = (p.r - a.r).powi(2) + (p.f - a.f).powi(2) + (p.m - a.m).powi(2);
+            let d = pow(p.r - a.r, f64::from(2))
+                + pow(p.f - a.f, f64::from(2))
+                + pow(p.m - a.m, f64::from(2));
             pairs.push((d, i, j));
         }
     }

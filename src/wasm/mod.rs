@@ -25,7 +25,17 @@ fn read<T: DeserializeOwned>(doc: Doc, value: JsValue) -> Result<T, Error> {
             "",
             format!("the {doc} is missing: pass an object or a JSON string"),
         )),
-        None => crate::json::from_deserializer(doc, serde_wasm_bindgen::Deserializer::from(value)),
+        None => {
+            // Through a serde_json::Value: serde-wasm-bindgen looks up only the fields a struct
+            // declares, so a misspelt field of a JS object would be silently ignored; a Value
+            // holds every key, and `deny_unknown_fields` then reports it with its path, exactly
+            // as for JSON text. Numbers keep their exact f64 value. NaN and ±Infinity have no
+            // JSON value and arrive as null, which every numeric field rejects.
+            let tree: serde_json::Value = serde_wasm_bindgen::from_value(value).map_err(|e| {
+                Error::invalid(doc, "", format!("cannot read the {doc} object: {}", e.to_string().trim_start_matches("Error: ")))
+            })?;
+            crate::json::from_deserializer(doc, tree)
+        }
     }
 }
 

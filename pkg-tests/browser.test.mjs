@@ -1,0 +1,125 @@
+// The demo page (www/) in headless Chromium (Debian's, driven by playwright-core): the web
+// build loads, a customer picked in the page gets exactly the CLI's decision, errors show in
+// the page's error box, and nothing is logged to the console as an error.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { chromium } from "playwright-core";
+import h from "./lib/harness.cjs";
+import { serveStatic } from "./lib/static-server.mjs";
+
+const CHROMIUM = "/usr/bin/chromium";
+const SCREENSHOT = path.join(h.WORK, "www.png");
+const PICK = 7; // index of the sample customer the test picks (not the first, which loads by default)
+
+let server, browser, page;
+const consoleProblems = [];
+
+before(async () => {
+  h.requireBuilt();
+  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} not found (apt-get install chromium)`);
+  server = await serveStatic(h.ROOT);
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+      "--disable-component-update", "--no-first-run"],
+  });
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.on("console", (m) => {
+    // wasm-bindgen warns (not errors) when the server sends the wrong MIME type for .wasm
+    if (m.type() === "error" || (m.type() === "warning" && /instantiateStreaming|MIME/i.test(m.text()))) {
+      consoleProblems.push(`console.${m.type()}: ${m.text()}`);
+    }
+  });
+  page.on("pageerror", (e) => consoleProblems.push(`page error: ${e.message}`));
+  page.on("requestfailed", (r) => consoleProblems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
+  page.setDefaultTimeout(30_000);
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+const state = () => page.getAttribute("body", "data-state");
+const decisionJson = async () => JSON.parse(await page.textContent("#decision-json"));
+
+test("the page loads the engine and decides for the first sample customer", async () => {
+  await page.goto(`${server.url}/www/index.html`);
+  await page.waitForSelector('body[data-state="ready"], body[data-state="error"]');
+  assert.equal(await state(), "ready", `page state is error: ${await page.textContent("#error")}`);
+  const meta = await page.textContent("#meta");
+  assert.match(meta, /^offerwise \d+\.\d+\.\d+ · model \S+/);
+  const wasm = server.requests.find((r) => r.path.endsWith("/pkg/web/offerwise_bg.wasm"));
+  assert.ok(wasm, "the page did not fetch pkg/web/offerwise_bg.wasm");
+  assert.equal(wasm.type, "application/wasm");
+});
+
+test("www/sample-customers.json is the first 50 customers `offerwise customers` writes", () => {
+  const samples = JSON.parse(readFileSync(path.join(h.ROOT, "www", "sample-customers.json"), "utf8"));
+  assert.equal(samples.length, 50);
+  h.assertSameJson(samples, h.customers(1000).slice(0, 50), "www/sample-customers.json (run www/generate-samples.sh)");
+});
+
+test("a customer picked from the list gets the CLI's decision, shown in words and as JSON", async () => {
+  const samples = JSON.parse(readFileSync(path.join(h.ROOT, "www", "sample-customers.json"), "utf8"));
+  const id = samples[PICK].id;
+  const want = h.cliDecisions().get(id);
+  assert.ok(want, `no CLI decision for ${id}`);
+  assert.equal(await page.inputValue("#now"), h.NOW, "the page's default date is the CLI's --now");
+
+  await page.selectOption("#customer-select", String(PICK));
+  await page.waitForSelector(`#decision[data-customer-id="${id}"]`);
+  assert.equal(await state(), "ready");
+  h.assertSameJson(await decisionJson(), want, `customer ${id} in the browser`);
+
+  // the human view says the same
+  assert.equal(await page.textContent("#d-customer"), id);
+  assert.equal(await page.textContent("#d-segment"), want.segment ? want.segment.name : "none");
+  const offerIds = await page.$$eval("#d-offers li[data-offer-id]", (lis) => lis.map((li) => li.dataset.offerId));
+  assert.deepEqual(offerIds, want.offers.map((o) => o.id));
+  const reasons = await page.$$eval("#d-offers .reason", (els) => els.map((e) => e.textContent));
+  assert.deepEqual(reasons, want.offers.map((o) => o.reason));
+  const experiments = await page.$$eval("#d-experiments tbody tr", (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
+  assert.deepEqual(experiments.map((r) => r[0]), want.experiments.map((x) => x.key));
+  assert.deepEqual(experiments.map((r) => r[1]), want.experiments.map((x) => x.variant ?? "not in the test"));
+  const nudges = await page.$$eval("#d-nudges li[data-kind]", (lis) => lis.map((li) => li.textContent));
+  assert.deepEqual(nudges, want.nudges.map((n) => n.message));
+  const featureKeys = await page.$$eval("#d-features tbody tr", (trs) => trs.map((tr) => tr.title));
+  for (const k of Object.keys(want.features)) {
+    assert.ok(featureKeys.some((t) => t === k || t.startsWith(k + ".")), `feature ${k} not shown`);
+  }
+
+  mkdirSync(h.WORK, { recursive: true });
+  await page.screenshot({ path: SCREENSHOT, fullPage: true });
+});
+
+test("bad input shows the error box with code and path, and the page recovers", async () => {
+  await page.fill("#customer-json", '{"id": "x", "orders": [');
+  await page.click("#decide");
+  await page.waitForSelector('body[data-state="error"]');
+  assert.equal(await page.isVisible("#error"), true);
+  assert.equal(await page.isVisible("#decision"), false);
+  assert.equal(await page.textContent("#error-code"), "customer.syntax");
+  assert.match(await page.textContent("#error-path"), /^line \d+, column \d+$/);
+
+  await page.fill("#customer-json", JSON.stringify({ id: "x", orders: [{ at: "1997-13-45", amount: 3 }] }));
+  await page.click("#decide");
+  await page.waitForFunction(() => document.getElementById("error-path").textContent === "orders[0].at");
+  assert.equal(await page.textContent("#error-code"), "customer.invalid");
+  assert.match(await page.textContent("#error-message"), /orders\[0\]\.at/);
+  await page.screenshot({ path: path.join(h.WORK, "www-error.png") });
+
+  // same engine, next customer: right again
+  const samples = JSON.parse(readFileSync(path.join(h.ROOT, "www", "sample-customers.json"), "utf8"));
+  await page.selectOption("#customer-select", "3");
+  await page.waitForSelector(`body[data-state="ready"] #decision[data-customer-id="${samples[3].id}"]`);
+  h.assertSameJson(await decisionJson(), h.cliDecisions().get(samples[3].id), `customer ${samples[3].id} after errors`);
+});
+
+test("no console errors, page errors or failed requests", () => {
+  assert.deepEqual(consoleProblems, []);
+  const bad = server.requests.filter((r) => r.status !== 200);
+  assert.deepEqual(bad, [], "requests that did not succeed");
+});

@@ -1,0 +1,135 @@
+// The web build running in workerd (Cloudflare's Workers runtime): pkg-tests/edge/worker.mjs
+// imports "offerwise" + "offerwise/offerwise_bg.wasm" and initialises with initSync({ module }).
+// Decisions served over HTTP must equal the CLI's; an invalid customer must give a 400 with
+// the OfferwiseError's code and path.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import h from "./lib/harness.cjs";
+
+const EDGE_DIR = path.join(h.PKG_TESTS, "edge");
+const N_CUSTOMERS = 20;
+
+function workerdBinary() {
+  for (const p of [
+    path.join(h.PKG_TESTS, "node_modules", "@cloudflare", "workerd-linux-64", "bin", "workerd"),
+    path.join(h.PKG_TESTS, "node_modules", "workerd", "bin", "workerd"),
+  ]) if (existsSync(p)) return p;
+  throw new Error("workerd binary not found: npm ci in pkg-tests");
+}
+
+/** A port the OS says is free right now (another process could take it before workerd). */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.on("error", reject);
+    s.listen(0, "127.0.0.1", () => { const { port } = s.address(); s.close(() => resolve(port)); });
+  });
+}
+
+let proc = null;
+let base = null;
+let logs = "";
+let exited = null;
+
+async function startWorkerd() {
+  const port = await freePort();
+  logs = "";
+  exited = null;
+  proc = spawn(workerdBinary(), ["serve", "config.capnp", "--socket-addr", `http=127.0.0.1:${port}`], {
+    cwd: EDGE_DIR, stdio: ["ignore", "pipe", "pipe"],
+  });
+  proc.stdout.on("data", (d) => { logs += d; });
+  proc.stderr.on("data", (d) => { logs += d; });
+  proc.on("exit", (code, signal) => { exited = { code, signal }; });
+  base = `http://127.0.0.1:${port}`;
+  // Readiness: poll /health, bounded (workerd compiles the worker in well under a second; the
+  // bound is generous for a loaded 2-core machine).
+  const deadline = Date.now() + 30_000;
+  for (let attempt = 0; Date.now() < deadline; attempt++) {
+    if (exited) return false;
+    try {
+      const r = await fetch(`${base}/health`);
+      if (r.ok) return true;
+    } catch { /* not listening yet */ }
+    await new Promise((r) => setTimeout(r, Math.min(50 * 2 ** attempt, 500)));
+  }
+  throw new Error(`workerd did not answer /health within 30 s; its output:\n${logs}`);
+}
+
+before(async () => {
+  h.requireBuilt();
+  // The port can be taken between freePort() and workerd's bind: retry a few times.
+  for (let i = 0; i < 3; i++) {
+    if (await startWorkerd()) return;
+    if (!/address already in use/i.test(logs)) break;
+  }
+  throw new Error(`workerd exited (${JSON.stringify(exited)}) before serving; its output:\n${logs}`);
+});
+
+after(async () => {
+  if (proc && !exited) {
+    const gone = new Promise((r) => proc.once("exit", r));
+    proc.kill("SIGTERM");
+    const timer = setTimeout(() => proc.kill("SIGKILL"), 5000);
+    await gone;
+    clearTimeout(timer);
+  }
+});
+
+const decide = (body, query = `now=${h.NOW}`) =>
+  fetch(`${base}/decide?${query}`, { method: "POST", body, headers: { "content-type": "application/json" } });
+
+test("workerd serves /health with the package version", async () => {
+  const r = await fetch(`${base}/health`);
+  assert.equal(r.status, 200);
+  const body = await r.json();
+  assert.equal(body.ok, true);
+  assert.match(body.version, /^\d+\.\d+\.\d+/);
+});
+
+test(`POST /decide equals the CLI for ${N_CUSTOMERS} CDNOW customers`, async () => {
+  const customers = h.customers(1000);
+  const expected = h.cliDecisions();
+  // Every 50th of the first 1000: spread over the file, not only the first rows.
+  const picked = customers.filter((_, i) => i % 50 === 0).slice(0, N_CUSTOMERS);
+  assert.equal(picked.length, N_CUSTOMERS);
+  for (const c of picked) {
+    const r = await decide(JSON.stringify(c));
+    const text = await r.text();
+    assert.equal(r.status, 200, `customer ${c.id}: HTTP ${r.status} ${text}\n${logs}`);
+    h.assertSameJson(JSON.parse(text), expected.get(c.id), `customer ${c.id} via workerd`);
+  }
+});
+
+test("an invalid customer gives 400 with the error code and path as JSON; the worker keeps working", async () => {
+  const bad = { id: "00042", orders: [{ at: "1997-01-12", amount: 1 }, { at: "1997-13-45", amount: 2 }] };
+  const r = await decide(JSON.stringify(bad));
+  assert.equal(r.status, 400);
+  assert.match(r.headers.get("content-type"), /^application\/json/);
+  const { error } = await r.json();
+  assert.equal(error.code, "customer.invalid");
+  assert.equal(error.path, "orders[1].at");
+  assert.ok(error.message.includes("orders[1].at"), error.message);
+
+  const r2 = await decide("{ not json");
+  assert.equal(r2.status, 400);
+  assert.equal((await r2.json()).error.code, "customer.syntax");
+
+  const r3 = await decide(JSON.stringify({ id: "1", orders: [] }), ""); // no now
+  assert.equal(r3.status, 400);
+  assert.equal((await r3.json()).error.code, "options.invalid");
+
+  // same isolate, same Engine: still right
+  const c = h.customers(1000)[0];
+  const ok = await decide(JSON.stringify(c));
+  assert.equal(ok.status, 200);
+  h.assertSameJson(await ok.json(), h.cliDecisions().get(c.id), `customer ${c.id} after errors`);
+});
+
+test("workerd logged no uncaught errors", () => {
+  assert.doesNotMatch(logs, /uncaught|panicked|RuntimeError|unreachable/i, logs);
+});

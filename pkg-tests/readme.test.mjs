@@ -1,0 +1,132 @@
+// The examples of README.md are executed, so the README cannot document an API that is not
+// exported or a CLI flag that does not exist.
+//
+// * ```js / ```javascript / ```mjs blocks run as ES modules (```cjs as CommonJS) from
+//   pkg-tests/.work/readme/, where `import ... from "offerwise"` resolves to the built
+//   package through pkg-tests/node_modules/offerwise, with that directory as the working
+//   directory: it holds copies of the repository's small top-level folders (models/, www/,
+//   tests/, ...) and a link to data/, so relative paths mean what they mean at the repo root,
+//   while files an example writes stay in .work (nothing in the repository is overwritten).
+// * ```sh / ```bash / ```shell / ```console blocks: every command line starting with
+//   `offerwise ` (a leading `$ ` prompt is allowed, `\` continues a line) runs with
+//   target/release/offerwise first on PATH, in the same directory; it must exit 0. Other
+//   lines (cargo, npm, cd, ...) are not run.
+// * A block right after a `<!-- no-test -->` line (blank lines between are allowed) is skipped.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import h from "./lib/harness.cjs";
+
+const README = path.join(h.ROOT, "README.md");
+const SANDBOX = path.join(h.WORK, "readme");
+const LINK = new Set(["data", "target"]); // big or build output: linked, not copied
+const LEAVE_OUT = new Set([".git", "pkg-tests", "node_modules"]);
+
+/** Fenced code blocks of a Markdown text: {lang, info, code, line (1-based), skip}. */
+export function extractBlocks(markdown) {
+  const lines = markdown.split(/\r?\n/);
+  const blocks = [];
+  for (let i = 0; i < lines.length; i++) {
+    const open = /^(\s*)(`{3,}|~{3,})(.*)$/.exec(lines[i]);
+    if (!open || (open[2][0] === "`" && open[3].includes("`"))) continue;
+    const [, indent, fence, infoRaw] = open;
+    const info = infoRaw.trim();
+    const lang = (info.split(/[\s{,]/)[0] || "").toLowerCase();
+    let j = i - 1;
+    while (j >= 0 && lines[j].trim() === "") j--;
+    const skip = j >= 0 && /^\s*<!--\s*no-test\s*-->\s*$/i.test(lines[j]);
+    const body = [];
+    let k = i + 1;
+    const close = new RegExp(`^\\s*${fence[0] === "`" ? "`" : "~"}{${fence.length},}\\s*$`);
+    for (; k < lines.length && !close.test(lines[k]); k++) {
+      // drop the fence's indentation (blocks inside list items)
+      let l = lines[k];
+      let n = 0;
+      while (n < indent.length && l[0] === " ") { l = l.slice(1); n++; }
+      body.push(l);
+    }
+    blocks.push({ lang, info, code: body.join("\n") + "\n", line: i + 1, skip });
+    i = k;
+  }
+  return blocks;
+}
+
+/** The `offerwise ...` command lines of a shell block (continuations joined, prompts cut). */
+export function offerwiseCommands(code) {
+  const joined = code.replace(/\\\r?\n/g, " ");
+  return joined.split("\n")
+    .map((l) => l.replace(/^\s*\$\s+/, "").trim())
+    .filter((l) => /^offerwise(\s|$)/.test(l));
+}
+
+const JS = new Set(["js", "javascript", "mjs", "node", "cjs"]);
+const SH = new Set(["sh", "bash", "shell", "console", "zsh"]);
+
+const readme = existsSync(README) ? readFileSync(README, "utf8") : null;
+const blocks = readme === null ? [] : extractBlocks(readme);
+
+function prepareSandbox() {
+  rmSync(SANDBOX, { recursive: true, force: true });
+  mkdirSync(SANDBOX, { recursive: true });
+  for (const name of readdirSync(h.ROOT)) {
+    if (LEAVE_OUT.has(name)) continue;
+    const from = path.join(h.ROOT, name);
+    if (LINK.has(name)) symlinkSync(from, path.join(SANDBOX, name));
+    else cpSync(from, path.join(SANDBOX, name), { recursive: true });
+  }
+}
+
+// Built lazily, so the extractor's own test runs without a build.
+let ready = false;
+function ensureReady() {
+  if (ready) return;
+  h.requireBuilt();
+  prepareSandbox();
+  ready = true;
+}
+
+test("the extractor finds blocks, languages, no-test markers and commands", () => {
+  const md = [
+    "# T", "```js", "a()", "```", "<!-- no-test -->", "", "```sh", "offerwise x", "```",
+    "- item", "  ```bash title", "  $ offerwise decide \\", "  --now 1998-07-01", "  cargo build", "  ```",
+    "````js", "```", "inner", "````",
+  ].join("\n");
+  const b = extractBlocks(md);
+  assert.deepEqual(b.map((x) => [x.lang, x.line, x.skip]), [["js", 2, false], ["sh", 7, true], ["bash", 11, false], ["js", 16, false]]);
+  assert.deepEqual(offerwiseCommands(b[2].code), ["offerwise decide  --now 1998-07-01"]);
+  assert.equal(b[3].code, "```\ninner\n");
+});
+
+test("README.md exists and has examples that run", () => {
+  assert.ok(readme !== null, "README.md not found at the repository root");
+  const runnable = blocks.filter((b) => !b.skip && (JS.has(b.lang) || (SH.has(b.lang) && offerwiseCommands(b.code).length)));
+  assert.ok(runnable.some((b) => JS.has(b.lang)), "README.md has no runnable ```js example");
+  assert.ok(runnable.some((b) => SH.has(b.lang)), "README.md has no runnable ```sh example with an `offerwise` command");
+});
+
+for (const b of blocks) {
+  const where = `README.md:${b.line} \`\`\`${b.info}`;
+  if (JS.has(b.lang)) {
+    test(`${where} runs`, { skip: b.skip && "<!-- no-test -->" }, () => {
+      ensureReady();
+      const cjs = b.lang === "cjs" || (/\brequire\(/.test(b.code) && !/^\s*import\s/m.test(b.code));
+      const file = path.join(SANDBOX, `readme-${b.line}.${cjs ? "cjs" : "mjs"}`);
+      writeFileSync(file, b.code);
+      const r = spawnSync(process.execPath, [file], { cwd: SANDBOX, encoding: "utf8", timeout: 120_000 });
+      assert.equal(r.status, 0, `${where} failed (exit ${r.status}${r.signal ? ", " + r.signal : ""}):\n${r.stderr}\n${r.stdout}`);
+    });
+  } else if (SH.has(b.lang)) {
+    const cmds = offerwiseCommands(b.code);
+    if (cmds.length === 0) continue;
+    test(`${where} commands exit 0`, { skip: b.skip && "<!-- no-test -->" }, () => {
+      ensureReady();
+      const env = { ...process.env, PATH: `${path.dirname(h.BIN)}:${process.env.PATH}` };
+      for (const cmd of cmds) {
+        const r = spawnSync("bash", ["-o", "pipefail", "-c", cmd], { cwd: SANDBOX, env, encoding: "utf8", timeout: 600_000, stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 28 });
+        assert.equal(r.status, 0, `${where}: \`${cmd}\` failed (exit ${r.status}${r.signal ? ", " + r.signal : ""}):\n${r.stderr.slice(-4000)}`);
+      }
+    });
+  }
+}

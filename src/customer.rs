@@ -377,6 +377,12 @@ mod tests {
             r#"{"id":"a","orders":[{"at":"2024-01-01","amount":1,"items":[{"price":2,"qty":0}]}]}"#,
         );
         assert_eq!(e.path(), "orders[0].items[0].qty");
+        let e = err(r#"["a"]"#);
+        assert_eq!(
+            (e.code().as_str(), e.path().as_str()),
+            ("customer.invalid", "")
+        );
+        assert!(e.to_string().contains("must be a JSON object"), "{e}");
         let e = err(r#"{"id":"a", "orders": [}"#);
         assert_eq!(e.code(), "customer.syntax");
         assert_eq!(e.path(), "line 1, column 23");

@@ -34,6 +34,20 @@ where
 
 /// Parses `T` from JSON text; syntax errors give a line and column, the others a JSON path.
 pub fn from_str<T: DeserializeOwned>(doc: Doc, text: &str) -> Result<T, Error> {
+    // serde would read a struct from a JSON array too (by position); documents are objects.
+    let kind = match text.trim_start().as_bytes().first() {
+        Some(b'[') => Some("an array"),
+        Some(b'"') => Some("a string"),
+        Some(b'-' | b'0'..=b'9') => Some("a number"),
+        Some(b't' | b'f') => Some("a boolean"),
+        Some(b'n') => Some("null"),
+        _ => None,
+    };
+    if let Some(kind) = kind {
+        if serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok() {
+            return Err(not_an_object(doc, kind));
+        }
+    }
     let mut de = serde_json::Deserializer::from_str(text);
     let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = path_string(e.path());
@@ -56,6 +70,27 @@ pub fn from_str<T: DeserializeOwned>(doc: Doc, text: &str) -> Result<T, Error> {
         message: "unexpected text after the end of the document".into(),
     })?;
     Ok(value)
+}
+
+fn not_an_object(doc: Doc, kind: &str) -> Error {
+    Error::invalid(
+        doc,
+        "",
+        format!("the {doc} must be a JSON object {{...}}, got {kind}"),
+    )
+}
+
+/// Reads `T` from a JSON value (the wasm layer's JS objects), which must be an object.
+pub fn from_value<T: DeserializeOwned>(doc: Doc, value: serde_json::Value) -> Result<T, Error> {
+    let kind = match &value {
+        serde_json::Value::Object(_) => return from_deserializer(doc, value),
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Null => "null",
+    };
+    Err(not_an_object(doc, kind))
 }
 
 /// serde_json appends " at line L column C" to its messages; the path or line is reported

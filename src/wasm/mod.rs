@@ -32,9 +32,16 @@ fn read<T: DeserializeOwned>(doc: Doc, value: JsValue) -> Result<T, Error> {
             // as for JSON text. Numbers keep their exact f64 value. NaN and ±Infinity have no
             // JSON value and arrive as null, which every numeric field rejects.
             let tree: serde_json::Value = serde_wasm_bindgen::from_value(value).map_err(|e| {
-                Error::invalid(doc, "", format!("cannot read the {doc} object: {}", e.to_string().trim_start_matches("Error: ")))
+                Error::invalid(
+                    doc,
+                    "",
+                    format!(
+                        "cannot read the {doc} object: {}",
+                        e.to_string().trim_start_matches("Error: ")
+                    ),
+                )
             })?;
-            crate::json::from_deserializer(doc, tree)
+            crate::json::from_value(doc, tree)
         }
     }
 }

@@ -101,6 +101,20 @@ function renderDecision(d) {
     $("d-tier-detail").textContent = "";
   }
 
+  if (d.clv) {
+    $("d-palive").textContent = `${num(d.clv.pAlive * 100, 0)}%`;
+    $("d-palive-detail").textContent = `BG/NBD · ${num(d.clv.expectedPurchases, 2)} purchases expected in ${num(d.clv.horizonDays, 0)} days`;
+    $("d-clv").textContent = d.clv.clv === null ? "—" : money(d.clv.clv);
+    $("d-clv-detail").textContent = d.clv.expectedOrderValue === null
+      ? "no spend model"
+      : `margin over ${d.clv.months} months · ${money(d.clv.expectedOrderValue)} per order expected`;
+  } else {
+    $("d-palive").textContent = "—";
+    $("d-palive-detail").textContent = "no orders yet or no CLV model";
+    $("d-clv").textContent = "—";
+    $("d-clv-detail").textContent = "";
+  }
+
   const offers = $("d-offers");
   offers.replaceChildren(...(d.offers.length
     ? d.offers.map((o) => el("li", { dataset: { offerId: o.id } },

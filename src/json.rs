@@ -33,43 +33,18 @@ where
 }
 
 /// Parses `T` from JSON text; syntax errors give a line and column, the others a JSON path.
+///
+/// The text is parsed into a [`serde_json::Value`] first and read from there, the same path as
+/// JS objects take in wasm: one deserializer for every document keeps the wasm module small
+/// (each extra deserializer type duplicates every document's serde code).
 pub fn from_str<T: DeserializeOwned>(doc: Doc, text: &str) -> Result<T, Error> {
-    // serde would read a struct from a JSON array too (by position); documents are objects.
-    let kind = match text.trim_start().as_bytes().first() {
-        Some(b'[') => Some("an array"),
-        Some(b'"') => Some("a string"),
-        Some(b'-' | b'0'..=b'9') => Some("a number"),
-        Some(b't' | b'f') => Some("a boolean"),
-        Some(b'n') => Some("null"),
-        _ => None,
-    };
-    if let Some(kind) = kind {
-        if serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok() {
-            return Err(not_an_object(doc, kind));
-        }
-    }
-    let mut de = serde_json::Deserializer::from_str(text);
-    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = path_string(e.path());
-        let inner = e.into_inner();
-        if inner.is_syntax() || inner.is_eof() {
-            Error::Syntax {
-                doc,
-                line: inner.line(),
-                column: inner.column(),
-                message: clean_message(&inner.to_string()),
-            }
-        } else {
-            Error::invalid(doc, path, clean_message(&inner.to_string()))
-        }
-    })?;
-    de.end().map_err(|e| Error::Syntax {
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| Error::Syntax {
         doc,
         line: e.line(),
         column: e.column(),
-        message: "unexpected text after the end of the document".into(),
+        message: clean_message(&e.to_string()),
     })?;
-    Ok(value)
+    from_value(doc, value)
 }
 
 fn not_an_object(doc: Doc, kind: &str) -> Error {

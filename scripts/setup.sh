@@ -54,8 +54,4 @@ if [ ! -x /usr/bin/chromium ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
 
-if ! python3 -c 'import numpy, scipy' >/dev/null 2>&1; then
-  say "installing numpy and scipy for the reference checks"
-  python3 -m pip install --quiet -r scripts/requirements.txt
-fi
 say "ready"

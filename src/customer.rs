@@ -225,18 +225,20 @@ pub struct ValidLot {
     pub expires_at: Option<i64>,
 }
 
-fn check_amount(v: f64, path: &str, what: &str) -> Result<(), Error> {
+/// Checks an amount; the path is built only when there is an error (validation runs for every
+/// order of every decision, so it allocates nothing on the good path).
+fn check_amount(v: f64, path: impl FnOnce() -> String, what: &str) -> Result<(), Error> {
     if !v.is_finite() {
         return Err(Error::invalid(
             Doc::Customer,
-            path,
+            path(),
             format!("{what} must be a finite number"),
         ));
     }
     if v < 0.0 {
         return Err(Error::invalid(
             Doc::Customer,
-            path,
+            path(),
             format!("{what} must be ≥ 0, got {v}"),
         ));
     }
@@ -261,15 +263,15 @@ impl Customer {
         }
         let mut orders = Vec::with_capacity(self.orders.len());
         for (i, order) in self.orders.iter().enumerate() {
-            let path = index("orders", i);
+            let path = || index("orders", i);
             let at = order
                 .at
                 .to_millis(offset_minutes)
-                .map_err(|e| Error::invalid(Doc::Customer, join(&path, "at"), e))?;
+                .map_err(|e| Error::invalid(Doc::Customer, join(&path(), "at"), e))?;
             if at > now {
                 return Err(Error::invalid(
                     Doc::Customer,
-                    join(&path, "at"),
+                    join(&path(), "at"),
                     format!(
                         "the order is dated {}, after now ({}); decisions only see the past",
                         time::format_instant(at),
@@ -277,15 +279,15 @@ impl Customer {
                     ),
                 ));
             }
-            check_amount(order.amount, &join(&path, "amount"), "amount")?;
+            check_amount(order.amount, || join(&path(), "amount"), "amount")?;
             let mut category_spend = Vec::new();
             for (j, item) in order.items.iter().enumerate() {
-                let ipath = index(&join(&path, "items"), j);
-                check_amount(item.price, &join(&ipath, "price"), "price")?;
+                let ipath = || index(&join(&path(), "items"), j);
+                check_amount(item.price, || join(&ipath(), "price"), "price")?;
                 if !(item.qty.is_finite() && item.qty > 0.0) {
                     return Err(Error::invalid(
                         Doc::Customer,
-                        join(&ipath, "qty"),
+                        join(&ipath(), "qty"),
                         format!("qty must be a finite number > 0, got {}", item.qty),
                     ));
                 }
@@ -293,7 +295,7 @@ impl Customer {
                     if c.is_empty() {
                         return Err(Error::invalid(
                             Doc::Customer,
-                            join(&ipath, "category"),
+                            join(&ipath(), "category"),
                             "the category is empty; leave it out instead",
                         ));
                     }
@@ -313,19 +315,18 @@ impl Customer {
         if let Some(loyalty) = &self.loyalty {
             tier = loyalty.tier.clone();
             for (i, lot) in loyalty.points.iter().enumerate() {
-                let path = index("loyalty.points", i);
-                check_amount(lot.amount, &join(&path, "amount"), "amount")?;
+                let path = || index("loyalty.points", i);
+                check_amount(lot.amount, || join(&path(), "amount"), "amount")?;
                 if let Some(e) = &lot.earned_at {
                     e.to_millis(offset_minutes)
-                        .map_err(|m| Error::invalid(Doc::Customer, join(&path, "earnedAt"), m))?;
+                        .map_err(|m| Error::invalid(Doc::Customer, join(&path(), "earnedAt"), m))?;
                 }
-                let expires_at =
-                    match &lot.expires_at {
-                        Some(e) => Some(e.to_millis(offset_minutes).map_err(|m| {
-                            Error::invalid(Doc::Customer, join(&path, "expiresAt"), m)
-                        })?),
-                        None => None,
-                    };
+                let expires_at = match &lot.expires_at {
+                    Some(e) => Some(e.to_millis(offset_minutes).map_err(|m| {
+                        Error::invalid(Doc::Customer, join(&path(), "expiresAt"), m)
+                    })?),
+                    None => None,
+                };
                 points.push(ValidLot {
                     amount: lot.amount,
                     expires_at,

@@ -1,12 +1,14 @@
 //! Reading documents with the path of every error.
 //!
-//! Every document (customer, options, model, programme) is deserialized through
-//! `serde_path_to_error`, so a type error says where it is (`orders[3].amount`), whether the
-//! input came as JSON text (CLI, Node strings) or as a JS object (wasm, through
-//! `serde-wasm-bindgen`).
+//! Every document (customer, options, model, programme) is read from JSON text through
+//! `serde_path_to_error`, so a type error says where it is (`orders[3].amount`). JS objects
+//! reach it as JSON text too (the wasm layer calls `JSON.stringify`). Reading without path
+//! tracking first and again with it only on error would parse about twice as fast but grows the
+//! wasm module by 13 % (a second monomorphization of every document's serde code): the size
+//! matters more to a storefront than ~10 µs per decision.
 
 use crate::error::{Doc, Error};
-use serde::de::{DeserializeOwned, Deserializer};
+use serde::de::DeserializeOwned;
 
 /// Formats a `serde_path_to_error` path as `orders[3].at` (the root is `""`).
 pub fn path_string(path: &serde_path_to_error::Path) -> String {
@@ -18,33 +20,48 @@ pub fn path_string(path: &serde_path_to_error::Path) -> String {
     }
 }
 
-/// Deserializes `T` from any serde deserializer, turning errors into [`Error::Invalid`] with
-/// the JSON path where they happened.
-pub fn from_deserializer<'de, T, D>(doc: Doc, de: D) -> Result<T, Error>
-where
-    T: serde::Deserialize<'de>,
-    D: Deserializer<'de>,
-    D::Error: std::fmt::Display,
-{
-    serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = path_string(e.path());
-        Error::invalid(doc, path, clean_message(&e.into_inner().to_string()))
-    })
-}
-
 /// Parses `T` from JSON text; syntax errors give a line and column, the others a JSON path.
 ///
-/// The text is parsed into a [`serde_json::Value`] first and read from there, the same path as
-/// JS objects take in wasm: one deserializer for every document keeps the wasm module small
-/// (each extra deserializer type duplicates every document's serde code).
+/// This is the one deserializer every document goes through (JS objects are handed over as
+/// JSON text by the wasm layer): besides being the fastest path, a single deserializer type
+/// keeps the wasm module small, as serde code is generated per deserializer.
 pub fn from_str<T: DeserializeOwned>(doc: Doc, text: &str) -> Result<T, Error> {
-    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| Error::Syntax {
+    // serde would read a struct from a JSON array too (by position); documents are objects.
+    let kind = match text.trim_start().as_bytes().first() {
+        Some(b'[') => Some("an array"),
+        Some(b'"') => Some("a string"),
+        Some(b'-' | b'0'..=b'9') => Some("a number"),
+        Some(b't' | b'f') => Some("a boolean"),
+        Some(b'n') => Some("null"),
+        _ => None,
+    };
+    if let Some(kind) = kind {
+        if serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok() {
+            return Err(not_an_object(doc, kind));
+        }
+    }
+    let mut de = serde_json::Deserializer::from_str(text);
+    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = path_string(e.path());
+        let inner = e.into_inner();
+        if inner.is_syntax() || inner.is_eof() {
+            Error::Syntax {
+                doc,
+                line: inner.line(),
+                column: inner.column(),
+                message: clean_message(&inner.to_string()),
+            }
+        } else {
+            Error::invalid(doc, path, clean_message(&inner.to_string()))
+        }
+    })?;
+    de.end().map_err(|e| Error::Syntax {
         doc,
         line: e.line(),
         column: e.column(),
-        message: clean_message(&e.to_string()),
+        message: "unexpected text after the end of the document".into(),
     })?;
-    from_value(doc, value)
+    Ok(value)
 }
 
 fn not_an_object(doc: Doc, kind: &str) -> Error {
@@ -55,26 +72,19 @@ fn not_an_object(doc: Doc, kind: &str) -> Error {
     )
 }
 
-/// Reads `T` from a JSON value (the wasm layer's JS objects), which must be an object.
-pub fn from_value<T: DeserializeOwned>(doc: Doc, value: serde_json::Value) -> Result<T, Error> {
-    let kind = match &value {
-        serde_json::Value::Object(_) => return from_deserializer(doc, value),
-        serde_json::Value::Array(_) => "an array",
-        serde_json::Value::String(_) => "a string",
-        serde_json::Value::Number(_) => "a number",
-        serde_json::Value::Bool(_) => "a boolean",
-        serde_json::Value::Null => "null",
-    };
-    Err(not_an_object(doc, kind))
-}
-
 /// serde_json appends " at line L column C" to its messages; the path or line is reported
 /// separately, so it is cut off here.
 fn clean_message(message: &str) -> String {
     let message = message.trim_start_matches("Error: ");
-    match message.rfind(" at line ") {
-        Some(i) if message[i..].contains(" column ") => message[..i].to_string(),
-        _ => message.to_string(),
+    let message = match message.rfind(" at line ") {
+        Some(i) if message[i..].contains(" column ") => &message[..i],
+        _ => message,
+    };
+    if message.starts_with("invalid type: null") {
+        // JSON has no NaN or Infinity: JSON.stringify turns them into null.
+        format!("{message} (NaN and Infinity are not numbers in JSON: they arrive as null)")
+    } else {
+        message.to_string()
     }
 }
 

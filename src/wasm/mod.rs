@@ -15,6 +15,7 @@ use crate::program::Program;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 /// Reads a document given as a JSON string or as a JS object.
 fn read<T: DeserializeOwned>(doc: Doc, value: JsValue) -> Result<T, Error> {
@@ -26,22 +27,29 @@ fn read<T: DeserializeOwned>(doc: Doc, value: JsValue) -> Result<T, Error> {
             format!("the {doc} is missing: pass an object or a JSON string"),
         )),
         None => {
-            // Through a serde_json::Value: serde-wasm-bindgen looks up only the fields a struct
-            // declares, so a misspelt field of a JS object would be silently ignored; a Value
-            // holds every key, and `deny_unknown_fields` then reports it with its path, exactly
-            // as for JSON text. Numbers keep their exact f64 value. NaN and ±Infinity have no
-            // JSON value and arrive as null, which every numeric field rejects.
-            let tree: serde_json::Value = serde_wasm_bindgen::from_value(value).map_err(|e| {
+            // A JS object is handed over as JSON text (JSON.stringify is native and fast) and read
+            // by the same deserializer as the CLI's files: every key is seen, so a misspelt field
+            // is an error with its path (serde-wasm-bindgen only looks up the declared fields), and
+            // numbers keep their exact value (shortest round-trip text, parsed exactly).
+            let text = js_sys::JSON::stringify(&value).map_err(|e| {
+                let why = e
+                    .dyn_ref::<js_sys::Error>()
+                    .map(|e| String::from(e.message()))
+                    .unwrap_or_default();
                 Error::invalid(
                     doc,
                     "",
-                    format!(
-                        "cannot read the {doc} object: {}",
-                        e.to_string().trim_start_matches("Error: ")
-                    ),
+                    format!("cannot read the {doc} object as JSON: {why}"),
                 )
             })?;
-            crate::json::from_value(doc, tree)
+            match text.as_string() {
+                Some(text) => crate::json::from_str(doc, &text),
+                None => Err(Error::invalid(
+                    doc,
+                    "",
+                    format!("the {doc} is not a JSON value: pass an object or a JSON string"),
+                )),
+            }
         }
     }
 }

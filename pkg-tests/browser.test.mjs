@@ -1,12 +1,18 @@
 // The demo page (www/) in headless Chromium (Debian's, driven by playwright-core): the web
 // build loads, a customer picked in the page gets exactly the CLI's decision, errors show in
 // the page's error box, and nothing is logged to the console as an error.
+//
+// Also README.md's ```html examples: each is served, as written, at /www/.readme-example-N.html
+// (a virtual page of the test server, no file is written), so that its relative paths
+// (../pkg/web/offerwise.js, ../models/...) resolve as for a page of www/; it must run without a
+// console error and write the CLI's segment and offer titles into the page.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { chromium } from "playwright-core";
 import h from "./lib/harness.cjs";
+import { blockKind, extractBlocks } from "./lib/markdown.mjs";
 import { serveStatic } from "./lib/static-server.mjs";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -122,4 +128,86 @@ test("no console errors, page errors or failed requests", () => {
   assert.deepEqual(consoleProblems, []);
   const bad = server.requests.filter((r) => r.status !== 200);
   assert.deepEqual(bad, [], "requests that did not succeed");
+});
+
+// ---- README.md's browser examples ----------------------------------------------------------
+
+/** The customer and date of README.md's ```html example (the CLI decides the same). */
+const README_HTML_CUSTOMER = { id: "00001", orders: [{ at: "1997-01-01", amount: 11.77 }] };
+const README_PATH = path.join(h.ROOT, "README.md");
+const readmeHtml = existsSync(README_PATH)
+  ? extractBlocks(readFileSync(README_PATH, "utf8")).filter((b) => blockKind(b) === "browser")
+  : [];
+
+test("README.md has a ```html example to run in the browser", () => {
+  assert.ok(existsSync(README_PATH), "README.md not found");
+  assert.ok(readmeHtml.some((b) => !b.skip), "README.md has no ```html block (without <!-- no-test -->)");
+});
+
+readmeHtml.forEach((block, i) => {
+  const urlPath = `/www/.readme-example-${i + 1}.html`;
+  test(`README.md:${block.line} \`\`\`html runs as ${urlPath} and shows the CLI's segment and offers`, { skip: block.skip && "<!-- no-test -->" }, async () => {
+    mkdirSync(h.WORK, { recursive: true });
+    const customerFile = path.join(h.WORK, "readme-html-customer.json");
+    writeFileSync(customerFile, JSON.stringify(README_HTML_CUSTOMER));
+    const want = JSON.parse(h.cli(["decide", "--customer", customerFile, "--now", h.NOW, "--compact"]));
+    assert.ok(want.segment && want.offers.length > 0, "the CLI gives no segment or no offers for the README customer");
+
+    server.virtual.set(urlPath, block.code);
+    // The body text before any script of the page runs: the same page with JavaScript off.
+    const still = await browser.newContext({ javaScriptEnabled: false });
+    let initial;
+    try {
+      const p0 = await still.newPage();
+      await p0.goto(`${server.url}${urlPath}`);
+      initial = await p0.textContent("body");
+    } finally {
+      await still.close();
+    }
+
+    const context = await browser.newContext();
+    try {
+      const p = await context.newPage();
+      p.setDefaultTimeout(30_000);
+      const problems = [];
+      let fail;
+      const failed = new Promise((_, reject) => { fail = reject; });
+      failed.catch(() => {}); // may reject after the race below is over
+      const problem = (what) => { problems.push(what); fail(new Error(`${urlPath}: ${what}`)); };
+      p.on("console", (m) => {
+        if (m.type() === "error" || (m.type() === "warning" && /instantiateStreaming|MIME/i.test(m.text()))) {
+          problem(`console.${m.type()}: ${m.text()}`);
+        }
+      });
+      p.on("pageerror", (e) => problem(`page error: ${e.message}`));
+      p.on("requestfailed", (r) => problem(`request failed: ${r.url()} ${r.failure()?.errorText}`));
+      const firstRequest = server.requests.length;
+
+      await p.goto(`${server.url}${urlPath}`);
+      await Promise.race([
+        p.waitForFunction((before) => document.body !== null && document.body.textContent !== before, initial),
+        failed,
+      ]);
+      await p.waitForLoadState("networkidle");
+      const text = await p.textContent("body");
+
+      assert.deepEqual(problems, [], "console errors, page errors or failed requests");
+      const requests = server.requests.slice(firstRequest);
+      assert.deepEqual(requests.filter((r) => r.status !== 200), [], "requests that did not succeed");
+      // the relative paths resolved from www/ to the repository root
+      for (const [file, type] of [["/pkg/web/offerwise.js", "text/javascript"], ["/pkg/web/offerwise_bg.wasm", "application/wasm"],
+        ["/models/default.json", "application/json"], ["/models/default-program.json", "application/json"]]) {
+        const r = requests.find((x) => x.path === file);
+        assert.ok(r, `the example did not fetch ${file} (requests: ${requests.map((x) => x.path).join(", ")})`);
+        assert.ok(r.type.startsWith(type), `${file} served as ${r.type}`);
+      }
+      assert.ok(text.includes(want.segment.name), `the page says ${JSON.stringify(text)}, without the CLI's segment ${JSON.stringify(want.segment.name)}`);
+      for (const o of want.offers) {
+        assert.ok(text.includes(o.title), `the page says ${JSON.stringify(text)}, without the CLI's offer ${JSON.stringify(o.title)}`);
+      }
+    } finally {
+      await context.close();
+      server.virtual.delete(urlPath);
+    }
+  });
 });

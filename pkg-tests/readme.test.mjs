@@ -11,6 +11,8 @@
 //   `offerwise ` (a leading `$ ` prompt is allowed, `\` continues a line) runs with
 //   target/release/offerwise first on PATH, in the same directory; it must exit 0. Other
 //   lines (cargo, npm, cd, ...) are not run.
+// * ```html blocks are browser pages: browser.test.mjs opens them in Chromium, as pages of www/.
+//   They are not run here (lib/markdown.mjs decides which test runs a block).
 // * A block right after a `<!-- no-test -->` line (blank lines between are allowed) is skipped.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -18,51 +20,16 @@ import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import h from "./lib/harness.cjs";
+import { blockKind, extractBlocks, offerwiseCommands } from "./lib/markdown.mjs";
 
 const README = path.join(h.ROOT, "README.md");
 const SANDBOX = path.join(h.WORK, "readme");
 const LINK = new Set(["data", "target"]); // big or build output: linked, not copied
 const LEAVE_OUT = new Set([".git", "pkg-tests", "node_modules"]);
 
-/** Fenced code blocks of a Markdown text: {lang, info, code, line (1-based), skip}. */
-export function extractBlocks(markdown) {
-  const lines = markdown.split(/\r?\n/);
-  const blocks = [];
-  for (let i = 0; i < lines.length; i++) {
-    const open = /^(\s*)(`{3,}|~{3,})(.*)$/.exec(lines[i]);
-    if (!open || (open[2][0] === "`" && open[3].includes("`"))) continue;
-    const [, indent, fence, infoRaw] = open;
-    const info = infoRaw.trim();
-    const lang = (info.split(/[\s{,]/)[0] || "").toLowerCase();
-    let j = i - 1;
-    while (j >= 0 && lines[j].trim() === "") j--;
-    const skip = j >= 0 && /^\s*<!--\s*no-test\s*-->\s*$/i.test(lines[j]);
-    const body = [];
-    let k = i + 1;
-    const close = new RegExp(`^\\s*${fence[0] === "`" ? "`" : "~"}{${fence.length},}\\s*$`);
-    for (; k < lines.length && !close.test(lines[k]); k++) {
-      // drop the fence's indentation (blocks inside list items)
-      let l = lines[k];
-      let n = 0;
-      while (n < indent.length && l[0] === " ") { l = l.slice(1); n++; }
-      body.push(l);
-    }
-    blocks.push({ lang, info, code: body.join("\n") + "\n", line: i + 1, skip });
-    i = k;
-  }
-  return blocks;
-}
-
-/** The `offerwise ...` command lines of a shell block (continuations joined, prompts cut). */
-export function offerwiseCommands(code) {
-  const joined = code.replace(/\\\r?\n/g, " ");
-  return joined.split("\n")
-    .map((l) => l.replace(/^\s*\$\s+/, "").trim())
-    .filter((l) => /^offerwise(\s|$)/.test(l));
-}
-
-const JS = new Set(["js", "javascript", "mjs", "node", "cjs"]);
-const SH = new Set(["sh", "bash", "shell", "console", "zsh"]);
+// The extractor and the classification are shared with browser.test.mjs, which runs the
+// ```html blocks in Chromium: such a block is a page, never run here.
+export { extractBlocks, offerwiseCommands };
 
 const readme = existsSync(README) ? readFileSync(README, "utf8") : null;
 const blocks = readme === null ? [] : extractBlocks(readme);
@@ -99,16 +66,30 @@ test("the extractor finds blocks, languages, no-test markers and commands", () =
   assert.equal(b[3].code, "```\ninner\n");
 });
 
+test("```html blocks are browser pages (browser.test.mjs), never run in Node", () => {
+  const md = [
+    "```html", '<script type="module">', '  import init, { Engine } from "../pkg/web/offerwise.js";', "  await init();", "</script>", "```",
+    "```js", 'import { Engine } from "offerwise";', "```", "```sh", "cargo build", "```", "```text", "x", "```",
+  ].join("\n");
+  assert.deepEqual(extractBlocks(md).map(blockKind), ["browser", "node", null, null]);
+  const readmeHtml = blocks.filter((b) => b.lang === "html");
+  assert.ok(readmeHtml.every((b) => blockKind(b) === "browser"), "an ```html block of README.md is not classified as a browser page");
+  // what this file runs: node and shell blocks only
+  const runHere = blocks.filter((b) => ["node", "shell"].includes(blockKind(b)));
+  assert.ok(runHere.every((b) => b.lang !== "html"));
+});
+
 test("README.md exists and has examples that run", () => {
   assert.ok(readme !== null, "README.md not found at the repository root");
-  const runnable = blocks.filter((b) => !b.skip && (JS.has(b.lang) || (SH.has(b.lang) && offerwiseCommands(b.code).length)));
-  assert.ok(runnable.some((b) => JS.has(b.lang)), "README.md has no runnable ```js example");
-  assert.ok(runnable.some((b) => SH.has(b.lang)), "README.md has no runnable ```sh example with an `offerwise` command");
+  const runnable = blocks.filter((b) => !b.skip);
+  assert.ok(runnable.some((b) => blockKind(b) === "node"), "README.md has no runnable ```js example");
+  assert.ok(runnable.some((b) => blockKind(b) === "shell"), "README.md has no runnable ```sh example with an `offerwise` command");
 });
 
 for (const b of blocks) {
   const where = `README.md:${b.line} \`\`\`${b.info}`;
-  if (JS.has(b.lang)) {
+  const kind = blockKind(b); // "browser" blocks are browser.test.mjs's; null: not executable
+  if (kind === "node") {
     test(`${where} runs`, { skip: b.skip && "<!-- no-test -->" }, () => {
       ensureReady();
       const cjs = b.lang === "cjs" || (/\brequire\(/.test(b.code) && !/^\s*import\s/m.test(b.code));
@@ -117,9 +98,8 @@ for (const b of blocks) {
       const r = spawnSync(process.execPath, [file], { cwd: SANDBOX, encoding: "utf8", timeout: 120_000 });
       assert.equal(r.status, 0, `${where} failed (exit ${r.status}${r.signal ? ", " + r.signal : ""}):\n${r.stderr}\n${r.stdout}`);
     });
-  } else if (SH.has(b.lang)) {
+  } else if (kind === "shell") {
     const cmds = offerwiseCommands(b.code);
-    if (cmds.length === 0) continue;
     test(`${where} commands exit 0`, { skip: b.skip && "<!-- no-test -->" }, () => {
       ensureReady();
       const env = { ...process.env, PATH: `${path.dirname(h.BIN)}:${process.env.PATH}` };

@@ -140,6 +140,10 @@ pub struct Order {
     pub at: TimeValue,
     /// The total paid, ≥ 0.
     pub amount: f64,
+    /// Money refunded for returns, 0 to `amount` (default 0): qualifying spend for tiers is
+    /// `amount − refunded`, and a fully refunded order does not count as an order there.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub refunded: f64,
     /// Order lines.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub items: Vec<Item>,
@@ -164,6 +168,10 @@ pub struct Item {
 
 fn one() -> f64 {
     1.0
+}
+
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
 }
 
 /// The loyalty account as the shop's system of record holds it.

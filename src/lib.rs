@@ -27,6 +27,7 @@ pub mod error;
 pub mod experiment;
 pub mod features;
 pub mod json;
+pub mod loyalty;
 pub mod math;
 pub mod model;
 pub mod program;

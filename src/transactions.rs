@@ -353,6 +353,7 @@ pub fn customers(transactions: &[Transaction]) -> Vec<Customer> {
                     id: t.order_id.clone().map(Id),
                     at,
                     amount: t.amount,
+                    refunded: 0.0,
                     items: item.into_iter().collect(),
                 });
             }

@@ -39,6 +39,7 @@ fn order() -> impl Strategy<Value = Order> {
             let at = NOW - ago;
             Order {
                 id: None,
+                refunded: 0.0,
                 at: if as_text {
                     TimeValue::Text(time::format_instant(at))
                 } else {

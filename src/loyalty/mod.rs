@@ -1,0 +1,198 @@
+//! Loyalty: the points ledger, earning and redemption rules, tiers, programme types, nudges
+//! and the cart quote — exact, from the account, the history and the cart.
+//!
+//! * [`rules`] — the programme document's `loyalty` section ([`LoyaltyRules`]), validated with
+//!   JSON paths; [`earn`], [`redeem`], [`tiers`] and [`programs`] own their parts of it;
+//! * [`money`] — points, money and rates as integers, and the one place where JSON numbers
+//!   become integers;
+//! * [`ledger`] — lots and idempotent operations (earn, redeem, expire, reverse, adjust);
+//! * [`input`] — the account, history and cart documents;
+//! * [`state`] — the account replayed as of `now`;
+//! * [`quote`] and [`nudges`] — what the page shows.
+//!
+//! [`evaluate`] ties them together. Time is an input (`now`, the shop's time zone offset),
+//! never read from a clock, and nothing panics on input: every problem is a [`LoyaltyError`]
+//! with a stable `code()` and the `path()` of the field at fault.
+//!
+//! (This example runs as the `readme_example` unit test below, so that it passes in any crate
+//! this folder is dropped into.)
+//!
+//! ```ignore
+//! use crate::loyalty::{evaluate, AccountInput, Cart, EvaluateOptions, LoyaltyRules};
+//! let rules = LoyaltyRules::from_json(r#"{"earn": {"pointsPerUnit": 1}, "redeem": {"maxSharePercent": 50}}"#)?;
+//! let account: AccountInput = serde_json::from_str(
+//!     r#"{"operations": [{"type": "earn", "key": "e1", "at": "2024-05-01", "points": 300}]}"#).unwrap();
+//! let cart: Cart = serde_json::from_str(r#"{"amount": 200}"#).unwrap();
+//! let now = crate::time::parse_instant("2024-06-01", 0).unwrap();
+//! let state = evaluate(&rules, &account, &[], Some(&cart), &EvaluateOptions::at(now))?;
+//! assert_eq!(state.ledger.available, 300);
+//! let quote = state.quote.unwrap();
+//! assert_eq!((quote.earn.points, quote.burn.max_points, quote.burn.price_after), (200, 100, 100.0));
+//! ```
+
+pub mod earn;
+pub mod error;
+pub mod input;
+pub mod ledger;
+pub mod money;
+pub mod nudges;
+pub mod programs;
+pub mod quote;
+pub mod redeem;
+pub mod rules;
+pub mod state;
+pub mod tiers;
+
+pub use error::LoyaltyError;
+pub use input::{AccountInput, Cart, OrderInput};
+pub use ledger::{Ledger, Op, OpResult};
+pub use money::MoneyFormat;
+pub use nudges::Nudge;
+pub use quote::Quote;
+pub use rules::LoyaltyRules;
+pub use state::LedgerSummary;
+pub use tiers::TierState;
+
+use programs::{AccumulativeState, Discount, MembershipState, RewardDue};
+use serde::{Deserialize, Serialize};
+
+/// Options of an evaluation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EvaluateOptions {
+    /// The instant of the evaluation, epoch ms.
+    pub now_ms: i64,
+    /// The shop's time zone, minutes east of UTC (−1080 to 1080): calendar periods, promotions
+    /// without their own offset, birthdays and dates in messages use it. Fixed offsets: no
+    /// daylight saving rules.
+    #[serde(default)]
+    pub time_zone_offset_minutes: i32,
+    /// Nudges returned at most (default 3).
+    #[serde(default = "three")]
+    pub max_nudges: usize,
+    /// How money is written in messages.
+    #[serde(default)]
+    pub money: MoneyFormat,
+}
+
+fn three() -> usize {
+    3
+}
+
+impl EvaluateOptions {
+    /// Options at `now_ms`, UTC, 3 nudges, amounts without a currency.
+    pub fn at(now_ms: i64) -> Self {
+        EvaluateOptions {
+            now_ms,
+            time_zone_offset_minutes: 0,
+            max_nudges: 3,
+            money: MoneyFormat::default(),
+        }
+    }
+}
+
+/// The customer's loyalty state, for the decision JSON.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LoyaltyState {
+    /// Points.
+    pub ledger: LedgerSummary,
+    /// The tier, if the programme has tiers.
+    pub tier: Option<TierState>,
+    /// The paid membership, if the customer has one.
+    pub membership: Option<MembershipState>,
+    /// The accumulative discount's standing, if the programme has one.
+    pub accumulative: Option<AccumulativeState>,
+    /// The best standing discount.
+    pub discount: Option<Discount>,
+    /// Referral and birthday rewards owed and not yet in the ledger.
+    pub rewards_due: Vec<RewardDue>,
+    /// The cart quote, when a cart is given.
+    pub quote: Option<Quote>,
+    /// Nudges, ranked.
+    pub nudges: Vec<Nudge>,
+}
+
+/// Evaluates an account: validates the rules, replays the account's operations into the
+/// ledger (expiring lots as of `now`), works out the tier, the membership, the discounts and
+/// the rewards due, quotes the cart and computes the nudges.
+///
+/// Errors: `loyalty.invalid_rules` (path under the section, e.g. `earn.promotions[2].start`),
+/// `loyalty.invalid_input` (`account...`, `history[3].at`, `cart.items[0].price`), and the
+/// ledger's errors for an operation that cannot be applied (path
+/// `account.operations[i]...`).
+pub fn evaluate(
+    rules: &LoyaltyRules,
+    account: &AccountInput,
+    history: &[OrderInput],
+    cart: Option<&Cart>,
+    options: &EvaluateOptions,
+) -> Result<LoyaltyState, LoyaltyError> {
+    let offset = options.time_zone_offset_minutes;
+    if !(-18 * 60..=18 * 60).contains(&offset) {
+        return Err(LoyaltyError::input(
+            "timeZoneOffsetMinutes",
+            format!("must be between -1080 and 1080, got {offset}"),
+        ));
+    }
+    let now = options.now_ms;
+    if !(crate::time::MIN_MS..=crate::time::MAX_MS).contains(&now) {
+        return Err(LoyaltyError::input("now", "outside the years 1 to 9999"));
+    }
+    let prepared = rules.prepare(offset)?;
+    let orders = input::history(history, prepared.digits, now, offset, "history")?;
+    let ctx = state::Context::new(&prepared, account, orders, now, &options.money)?;
+    let summary = state::summarize(&prepared, &ctx.ledger, now)?;
+    let quote = cart.map(|c| quote::quote(&ctx, c)).transpose()?;
+    let nudges = nudges::nudges(&ctx, &summary, quote.as_ref(), options.max_nudges);
+    Ok(LoyaltyState {
+        ledger: summary,
+        tier: ctx.tier,
+        membership: ctx.membership,
+        accumulative: ctx.accumulative,
+        discount: ctx.discount,
+        rewards_due: ctx.rewards_due,
+        quote,
+        nudges,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn readme_example() -> Result<(), LoyaltyError> {
+        let rules = LoyaltyRules::from_json(
+            r#"{"earn": {"pointsPerUnit": 1}, "redeem": {"maxSharePercent": 50}}"#,
+        )?;
+        let account: AccountInput = serde_json::from_str(
+            r#"{"operations": [{"type": "earn", "key": "e1", "at": "2024-05-01", "points": 300}]}"#,
+        )
+        .map_err(|e| LoyaltyError::input("account", e.to_string()))?;
+        let cart: Cart = serde_json::from_str(r#"{"amount": 200}"#)
+            .map_err(|e| LoyaltyError::input("cart", e.to_string()))?;
+        let now = crate::time::parse_instant("2024-06-01", 0)
+            .map_err(|e| LoyaltyError::input("now", e))?;
+        let state = evaluate(
+            &rules,
+            &account,
+            &[],
+            Some(&cart),
+            &EvaluateOptions::at(now),
+        )?;
+        assert_eq!(state.ledger.available, 300);
+        let quote = state
+            .quote
+            .ok_or_else(|| LoyaltyError::operation("no quote"))?;
+        assert_eq!(
+            (
+                quote.earn.points,
+                quote.burn.max_points,
+                quote.burn.price_after
+            ),
+            (200, 100, 100.0)
+        );
+        Ok(())
+    }
+}

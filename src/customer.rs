@@ -14,8 +14,9 @@
 //! * `orders[].amount` — the order total paid, a finite number ≥ 0;
 //! * `orders[].items` — optional lines; `price` ≥ 0 and `qty` > 0 (default 1). Item totals
 //!   need not add up to `amount` (shipping, discounts); category shares use item totals;
-//! * `loyalty.tier` — the tier the shop's system of record holds, if any;
-//! * `loyalty.points` — point lots with an optional expiry;
+//! * `orders[].refunded` — money refunded for returns (default 0);
+//! * `loyalty` — the loyalty account: tier, point lots, operations, membership, birthday,
+//!   referrals (see [`crate::loyalty::input`]);
 //! * `attributes` — free-form, kept and ignored by the engine.
 //!
 //! Unknown fields are errors, so a typo (`amout`) is reported instead of silently lost.
@@ -121,9 +122,9 @@ pub struct Customer {
     /// Orders, in any order.
     #[serde(default)]
     pub orders: Vec<Order>,
-    /// The loyalty account, if the customer is a member.
+    /// The loyalty account, if the customer is a member (see [`crate::loyalty::input`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub loyalty: Option<Loyalty>,
+    pub loyalty: Option<crate::loyalty::AccountInput>,
     /// Free-form attributes the engine keeps but does not read.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub attributes: BTreeMap<String, serde_json::Value>,
@@ -174,32 +175,6 @@ fn is_zero(x: &f64) -> bool {
     *x == 0.0
 }
 
-/// The loyalty account as the shop's system of record holds it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Loyalty {
-    /// The current tier id, if the shop tracks one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tier: Option<String>,
-    /// Point lots.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub points: Vec<PointsLot>,
-}
-
-/// A lot of points.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct PointsLot {
-    /// Points in the lot, ≥ 0.
-    pub amount: f64,
-    /// When the lot was earned.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub earned_at: Option<TimeValue>,
-    /// When the lot expires: it is no longer usable from this instant on.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expires_at: Option<TimeValue>,
-}
-
 /// A customer whose values have been checked, with orders sorted by time.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ValidCustomer {
@@ -207,10 +182,6 @@ pub struct ValidCustomer {
     pub id: String,
     /// Orders sorted by `at` (ties keep the document order).
     pub orders: Vec<ValidOrder>,
-    /// The tier from the loyalty account.
-    pub tier: Option<String>,
-    /// Point lots with resolved times.
-    pub points: Vec<ValidLot>,
 }
 
 /// A checked order.
@@ -222,15 +193,6 @@ pub struct ValidOrder {
     pub amount: f64,
     /// `(category, line total)` of the lines that name a category.
     pub category_spend: Vec<(String, f64)>,
-}
-
-/// A checked points lot.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ValidLot {
-    /// Points.
-    pub amount: f64,
-    /// Expiry in epoch milliseconds, if any.
-    pub expires_at: Option<i64>,
 }
 
 /// Checks an amount; the path is built only when there is an error (validation runs for every
@@ -318,34 +280,9 @@ impl Customer {
         }
         // Stable sort: orders at the same instant keep the document order.
         orders.sort_by_key(|o| o.at);
-        let mut tier = None;
-        let mut points = Vec::new();
-        if let Some(loyalty) = &self.loyalty {
-            tier = loyalty.tier.clone();
-            for (i, lot) in loyalty.points.iter().enumerate() {
-                let path = || index("loyalty.points", i);
-                check_amount(lot.amount, || join(&path(), "amount"), "amount")?;
-                if let Some(e) = &lot.earned_at {
-                    e.to_millis(offset_minutes)
-                        .map_err(|m| Error::invalid(Doc::Customer, join(&path(), "earnedAt"), m))?;
-                }
-                let expires_at = match &lot.expires_at {
-                    Some(e) => Some(e.to_millis(offset_minutes).map_err(|m| {
-                        Error::invalid(Doc::Customer, join(&path(), "expiresAt"), m)
-                    })?),
-                    None => None,
-                };
-                points.push(ValidLot {
-                    amount: lot.amount,
-                    expires_at,
-                });
-            }
-        }
         Ok(ValidCustomer {
             id: self.id.0.clone(),
             orders,
-            tier,
-            points,
         })
     }
 }

@@ -8,9 +8,12 @@ use crate::customer::{Customer, TimeValue, ValidCustomer};
 use crate::error::{Doc, Error};
 use crate::experiment;
 use crate::features::Features;
+use crate::loyalty::{
+    self, Cart, EvaluateOptions, LoyaltyError, LoyaltyState, MoneyFormat, Nudge, Quote,
+};
 use crate::model::{Assignment, Model};
-use crate::program::{OfferKind, Program, TierMeasure};
-use crate::time::{self, DAY_MS};
+use crate::program::{OfferKind, Program};
+use crate::time;
 use serde::{Deserialize, Serialize};
 
 /// Options of a decision.
@@ -22,6 +25,10 @@ pub struct DecideOptions {
     /// Minutes east of UTC of the shop's time zone: local dates and calendar days use it.
     #[serde(default)]
     pub time_zone_offset_minutes: i32,
+    /// The cart on the page, if any: the decision then quotes it (points earned and burnable,
+    /// price after burning, tier progress after the order).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cart: Option<crate::loyalty::Cart>,
 }
 
 impl DecideOptions {
@@ -30,6 +37,7 @@ impl DecideOptions {
         DecideOptions {
             now: TimeValue::Text(now.to_string()),
             time_zone_offset_minutes: 0,
+            cart: None,
         }
     }
 
@@ -49,20 +57,6 @@ impl DecideOptions {
             .map_err(|e| Error::invalid(Doc::Options, "now", e))?;
         Ok((now, offset))
     }
-}
-
-/// The customer's tier.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct TierState {
-    pub id: String,
-    pub name: String,
-    /// The qualifying measure over the window: spend or orders.
-    pub measure: TierMeasure,
-    /// Its value for this customer.
-    pub qualifying_value: f64,
-    /// Whether the tier comes from the account (`loyalty.tier`) rather than the history.
-    pub from_account: bool,
 }
 
 /// An offer picked for the customer.
@@ -86,35 +80,6 @@ pub struct ExperimentAssignment {
     pub variant: Option<String>,
     /// The hash bucket in `[0, 1)`.
     pub bucket: f64,
-}
-
-/// A loyalty nudge, with the numbers a page needs to render it and a default message.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(
-    tag = "kind",
-    rename_all = "camelCase",
-    rename_all_fields = "camelCase"
-)]
-pub enum Nudge {
-    /// "Spend $120.00 more to reach Gold".
-    NextTier {
-        tier: String,
-        tier_name: String,
-        measure: TierMeasure,
-        /// Spend (rounded up to the cent) or orders still needed.
-        remaining: f64,
-        message: String,
-    },
-    /// "300 points expire in 5 days".
-    PointsExpiring {
-        /// Points of the soonest-expiring lots (all lots expiring that day).
-        points: f64,
-        expires_at: String,
-        days_left: i64,
-        /// All points expiring within the horizon.
-        points_within_horizon: f64,
-        message: String,
-    },
 }
 
 /// Lifetime-value predictions for one customer (BG/NBD + Gamma-Gamma, the model's `clv` part).
@@ -145,9 +110,12 @@ pub struct Decision {
     pub segment: Option<Assignment>,
     /// `null` when the model has no lifetime-value part or the customer no orders.
     pub clv: Option<ClvState>,
-    pub tier: TierState,
+    /// The loyalty account as of `now`: points ledger, tier, membership, discounts, rewards
+    /// due, and the cart quote when a cart was given (see [`crate::loyalty`]).
+    pub loyalty: LoyaltyState,
     pub offers: Vec<OfferPick>,
     pub experiments: Vec<ExperimentAssignment>,
+    /// Loyalty nudges, ranked, at most the programme's `nudges.max`.
     pub nudges: Vec<Nudge>,
 }
 
@@ -224,38 +192,84 @@ impl Engine {
     ) -> Result<Features, Error> {
         let (now, offset) = options.resolve()?;
         let valid = customer.validate(now, offset)?;
-        Ok(self.features_of(&valid, now, offset))
+        let mut features = self.features_of(&valid, now, offset);
+        features.points_balance = self.loyalty(customer, None, now, offset)?.ledger.balance as f64;
+        Ok(features)
     }
 
     fn features_of(&self, c: &ValidCustomer, now: i64, offset: i32) -> Features {
-        Features::compute(
-            c,
-            now,
-            offset,
-            self.program.nudges.points_expiry_horizon_days,
+        Features::compute(c, now, offset)
+    }
+
+    /// Evaluates the customer's loyalty account (and the cart) under the programme's rules.
+    fn loyalty(
+        &self,
+        customer: &Customer,
+        cart: Option<&Cart>,
+        now: i64,
+        offset: i32,
+    ) -> Result<LoyaltyState, Error> {
+        let account = customer.loyalty.clone().unwrap_or_default();
+        let options = EvaluateOptions {
+            now_ms: now,
+            time_zone_offset_minutes: offset,
+            max_nudges: self.program.nudges.max,
+            money: MoneyFormat {
+                code: self.program.currency.clone(),
+                symbol: self.program.currency_symbol.clone(),
+            },
+        };
+        loyalty::evaluate(
+            &self.program.loyalty,
+            &account,
+            &customer.orders,
+            cart,
+            &options,
         )
+        .map_err(loyalty_error)
+    }
+
+    /// Quotes a cart for a customer: the points it earns, the most points it can burn, the
+    /// price after burning and the tier after the order.
+    pub fn quote(
+        &self,
+        customer: &Customer,
+        cart: &Cart,
+        options: &DecideOptions,
+    ) -> Result<Quote, Error> {
+        let (now, offset) = options.resolve()?;
+        customer.validate(now, offset)?;
+        let state = self.loyalty(customer, Some(cart), now, offset)?;
+        state
+            .quote
+            .ok_or_else(|| Error::invalid(Doc::Options, "cart", "the cart could not be quoted"))
     }
 
     /// Decides for one customer.
     pub fn decide(&self, customer: &Customer, options: &DecideOptions) -> Result<Decision, Error> {
         let (now, offset) = options.resolve()?;
         let c = customer.validate(now, offset)?;
-        let features = self.features_of(&c, now, offset);
+        let mut features = self.features_of(&c, now, offset);
         let segment = self
             .model
             .assign(&features)
             .map_err(|e| Error::invalid(Doc::Customer, "", e))?;
         let clv = self.predict_clv(&c, now)?;
-        let tier = self.tier(&c, now)?;
+        let mut loyalty = self.loyalty(customer, options.cart.as_ref(), now, offset)?;
+        features.points_balance = loyalty.ledger.balance as f64;
+        let nudges = std::mem::take(&mut loyalty.nudges);
         let experiments = self.assign_experiments(&c.id);
+        let tier = loyalty
+            .tier
+            .as_ref()
+            .map(|t| (t.id.as_str(), t.name.as_str()));
         let offers = self.pick_offers(
             &features,
             segment.as_ref(),
             clv.as_ref(),
-            &tier,
+            tier,
             &experiments,
         );
-        let nudges = self.nudges(&c, &tier, now, offset);
         Ok(Decision {
             customer_id: c.id,
             model_version: self.model.version.clone(),
@@ -264,7 +278,7 @@ impl Engine {
             features,
             segment,
             clv,
-            tier,
+            loyalty,
             offers,
             experiments,
             nudges,
@@ -303,50 +317,6 @@ impl Engine {
         }))
     }
 
-    fn tier(&self, c: &ValidCustomer, now: i64) -> Result<TierState, Error> {
-        let tiers = &self.program.tiers;
-        let since = now - i64::from(tiers.window_days) * DAY_MS;
-        let in_window = c.orders.iter().filter(|o| o.at > since);
-        let value = match tiers.measure {
-            TierMeasure::Spend => in_window.fold(0.0, |s, o| s + o.amount),
-            TierMeasure::Orders => in_window.count() as f64,
-        };
-        let qualified = tiers
-            .levels
-            .iter()
-            .rposition(|l| value >= l.threshold)
-            .unwrap_or(0);
-        let account = match &c.tier {
-            Some(id) => match self.program.tier(id) {
-                Some((i, _)) => Some(i),
-                None => {
-                    let known: Vec<&str> = tiers.levels.iter().map(|l| l.id.as_str()).collect();
-                    return Err(Error::invalid(
-                        Doc::Customer,
-                        "loyalty.tier",
-                        format!(
-                            "tier {id:?} is not one of the programme's tiers ({})",
-                            known.join(", ")
-                        ),
-                    ));
-                }
-            },
-            None => None,
-        };
-        let (index, from_account) = match account {
-            Some(a) if a > qualified => (a, true),
-            _ => (qualified, false),
-        };
-        let level = tiers.levels.get(index).or(tiers.levels.first());
-        Ok(TierState {
-            id: level.map(|l| l.id.clone()).unwrap_or_default(),
-            name: level.map(|l| l.name.clone()).unwrap_or_default(),
-            measure: tiers.measure,
-            qualifying_value: value,
-            from_account,
-        })
-    }
-
     fn assign_experiments(&self, id: &str) -> Vec<ExperimentAssignment> {
         self.program
             .experiments
@@ -372,7 +342,7 @@ impl Engine {
         f: &Features,
         segment: Option<&Assignment>,
         clv: Option<&ClvState>,
-        tier: &TierState,
+        tier: Option<(&str, &str)>,
         experiments: &[ExperimentAssignment],
     ) -> Vec<OfferPick> {
         let mut excluded: Vec<&str> = Vec::new();
@@ -411,10 +381,12 @@ impl Engine {
                 }
             }
             if !e.tiers.is_empty() {
-                if !e.tiers.contains(&tier.id) {
-                    continue;
+                match tier {
+                    Some((id, name)) if e.tiers.iter().any(|t| t == id) => {
+                        why.push(format!("{name} tier"))
+                    }
+                    _ => continue,
                 }
-                why.push(format!("{} tier", tier.name));
             }
             if e.min_recency_days.is_some() || e.max_recency_days.is_some() {
                 let Some(r) = f.recency_days else { continue };
@@ -489,88 +461,6 @@ impl Engine {
         picks
     }
 
-    fn nudges(&self, c: &ValidCustomer, tier: &TierState, now: i64, offset: i32) -> Vec<Nudge> {
-        let mut out = Vec::new();
-        if let Some(n) = self.expiring_points(c, now, offset) {
-            out.push(n);
-        }
-        let levels = &self.program.tiers.levels;
-        let current = levels.iter().position(|l| l.id == tier.id).unwrap_or(0);
-        if let Some(next) = levels.get(current + 1) {
-            let gap = next.threshold - tier.qualifying_value;
-            let (remaining, message) = match tier.measure {
-                TierMeasure::Spend => {
-                    // Rounded up to the cent: spending the amount shown does reach the tier.
-                    let r = (gap * 100.0).ceil() / 100.0;
-                    (
-                        r,
-                        format!("Spend {} more to reach {}", self.money(r), next.name),
-                    )
-                }
-                TierMeasure::Orders => {
-                    let r = gap.ceil();
-                    (
-                        r,
-                        format!(
-                            "{} more order{} to reach {}",
-                            fmt_num(r, 0),
-                            if r == 1.0 { "" } else { "s" },
-                            next.name
-                        ),
-                    )
-                }
-            };
-            if remaining > 0.0 {
-                out.push(Nudge::NextTier {
-                    tier: next.id.clone(),
-                    tier_name: next.name.clone(),
-                    measure: tier.measure,
-                    remaining,
-                    message,
-                });
-            }
-        }
-        out.truncate(self.program.nudges.max);
-        out
-    }
-
-    /// Points expiring within the horizon: the soonest local expiry day, its points, and the
-    /// total within the horizon.
-    fn expiring_points(&self, c: &ValidCustomer, now: i64, offset: i32) -> Option<Nudge> {
-        let horizon_end = now.saturating_add(
-            (self.program.nudges.points_expiry_horizon_days * DAY_MS as f64) as i64,
-        );
-        let soon: Vec<(i64, f64)> = c
-            .points
-            .iter()
-            .filter_map(|l| l.expires_at.map(|e| (e, l.amount)))
-            .filter(|&(e, amount)| e > now && e <= horizon_end && amount > 0.0)
-            .collect();
-        let first = soon.iter().map(|&(e, _)| e).min()?;
-        let first_day = time::local_day(first, offset);
-        let points = soon
-            .iter()
-            .filter(|&&(e, _)| time::local_day(e, offset) == first_day)
-            .fold(0.0, |s, &(_, a)| s + a);
-        let within = soon.iter().fold(0.0, |s, &(_, a)| s + a);
-        let days_left = (first - now + DAY_MS - 1).div_euclid(DAY_MS);
-        let when = match days_left {
-            1 => "within a day".to_string(),
-            d => format!("in {d} days"),
-        };
-        Some(Nudge::PointsExpiring {
-            points,
-            expires_at: time::format_instant(first),
-            days_left,
-            points_within_horizon: within,
-            message: format!(
-                "{} point{} expire {when}",
-                fmt_points(points),
-                if points == 1.0 { "" } else { "s" }
-            ),
-        })
-    }
-
     /// Formats money in the programme's currency: `$1,200.00` or `1,200.00 USD`.
     pub fn money(&self, x: f64) -> String {
         match &self.program.currency_symbol {
@@ -609,5 +499,31 @@ pub fn fmt_points(x: f64) -> String {
         fmt_num(x, 0)
     } else {
         fmt_num(x, 2)
+    }
+}
+
+/// A loyalty error as an engine error, with paths in the customer document's terms: the
+/// module's `history` is the customer's `orders`, its `account` the customer's `loyalty`,
+/// and the cart is an option of the call.
+fn loyalty_error(e: LoyaltyError) -> Error {
+    let path = e.path();
+    let renamed = |from: &str, to: &str| format!("{to}{}", &path[from.len()..]);
+    let (doc, path) = if path.starts_with("history") {
+        (Doc::Customer, renamed("history", "orders"))
+    } else if path.starts_with("account") {
+        (Doc::Customer, renamed("account", "loyalty"))
+    } else if path.starts_with("loyalty") {
+        (Doc::Program, path.to_string())
+    } else {
+        (Doc::Options, path.to_string())
+    };
+    match e {
+        LoyaltyError::InvalidRules { .. } => Error::invalid(Doc::Program, path, e.message()),
+        LoyaltyError::InvalidInput { .. } => Error::invalid(doc, path, e.message()),
+        _ => Error::Loyalty {
+            code: e.code(),
+            path,
+            message: e.message(),
+        },
     }
 }

@@ -20,6 +20,8 @@ pub enum Doc {
     Program,
     /// A transaction file (CSV or CDNOW).
     Orders,
+    /// A loyalty evaluation input (`evaluateLoyalty`).
+    Loyalty,
 }
 
 impl Doc {
@@ -31,6 +33,7 @@ impl Doc {
             Doc::Model => "model",
             Doc::Program => "program",
             Doc::Orders => "orders",
+            Doc::Loyalty => "loyalty",
         }
     }
 }
@@ -67,6 +70,16 @@ pub enum Error {
         supported: u64,
         version: &'static str,
     },
+    /// The loyalty account cannot be replayed: an operation asks for more points than there are,
+    /// reuses an idempotency key, leaves the supported range, or cannot apply (code
+    /// `loyalty.insufficient_points`, `loyalty.idempotency_conflict`, `loyalty.overflow`,
+    /// `loyalty.invalid_operation`).
+    #[error("loyalty account{}: {message}", at(path))]
+    Loyalty {
+        code: &'static str,
+        path: String,
+        message: String,
+    },
     /// A line of a transaction file could not be read.
     #[error("orders file line {line}{}: {message}", column.as_ref().map(|c| format!(", column {c}")).unwrap_or_default())]
     Row {
@@ -101,16 +114,22 @@ impl Error {
             | Error::Invalid { doc, .. }
             | Error::UnsupportedVersion { doc, .. } => *doc,
             Error::Row { .. } => Doc::Orders,
+            Error::Loyalty { .. } => Doc::Customer,
         }
     }
 
-    /// A stable machine-readable code: `<document>.<kind>`, e.g. `customer.invalid`.
+    /// A stable machine-readable code: `<document>.<kind>`, e.g. `customer.invalid`, or a
+    /// `loyalty.*` code for an account that cannot be replayed.
     pub fn code(&self) -> String {
+        if let Error::Loyalty { code, .. } = self {
+            return (*code).to_string();
+        }
         let kind = match self {
             Error::Syntax { .. } => "syntax",
             Error::Invalid { .. } => "invalid",
             Error::UnsupportedVersion { .. } => "unsupported_version",
             Error::Row { .. } => "invalid_row",
+            Error::Loyalty { .. } => "loyalty",
         };
         format!("{}.{kind}", self.doc())
     }
@@ -118,7 +137,7 @@ impl Error {
     /// Where in the document: a JSON path (`orders[2].amount`), `line 12` for files, or `""`.
     pub fn path(&self) -> String {
         match self {
-            Error::Invalid { path, .. } => path.clone(),
+            Error::Invalid { path, .. } | Error::Loyalty { path, .. } => path.clone(),
             Error::Syntax { line, column, .. } => format!("line {line}, column {column}"),
             Error::UnsupportedVersion { .. } => "formatVersion".to_string(),
             Error::Row { line, column, .. } => match column {

@@ -11,8 +11,7 @@
 //! | `meanDaysBetweenPurchases` | (last purchase day − first purchase day) / (`purchaseDays` − 1), in whole local days; `null` below two purchase days |
 //! | `spendLast365d`, `ordersLast365d` | spend and orders in the 365 days before `now`: `now − 365 d < at ≤ now` |
 //! | `categoryShares` | for each category, its share of the spend on order lines that name a category (sorted by name; empty when no line names one) |
-//! | `pointsBalance` | points in lots not expired at `now` (a lot expiring exactly at `now` is expired) |
-//! | `pointsExpiringSoon`, `nextPointsExpiry` | points expiring in `(now, now + horizon]` and the soonest expiry among unexpired lots |
+//! | `pointsBalance` | points in the loyalty account at `now` (available + pending; lots expiring exactly at `now` are expired), from the ledger (see [`crate::loyalty`]); 0 without an account |
 //!
 //! Local days use the `timeZoneOffsetMinutes` option. The same code runs natively and in wasm,
 //! and sums run in order-time order, so results are bit-identical everywhere.
@@ -38,10 +37,8 @@ pub struct Features {
     #[serde(rename = "ordersLast365d")]
     pub orders_last_365d: u32,
     pub category_shares: BTreeMap<String, f64>,
+    /// Set by the engine from the loyalty ledger; [`Features::compute`] leaves it 0.
     pub points_balance: f64,
-    pub points_expiring_soon: f64,
-    /// RFC 3339 instant of the soonest expiry among unexpired lots.
-    pub next_points_expiry: Option<String>,
 }
 
 /// The names of the numeric features a model can use, in the order of [`Features::value`].
@@ -58,14 +55,22 @@ pub const NUMERIC_FEATURES: [&str; 10] = [
     "pointsBalance",
 ];
 
+/// Checks that `name` is one of [`NUMERIC_FEATURES`].
+pub fn check_feature_name(name: &str) -> Result<(), String> {
+    if NUMERIC_FEATURES.contains(&name) {
+        Ok(())
+    } else {
+        Err(format!(
+            "unknown feature {name:?}; known: {}",
+            NUMERIC_FEATURES.join(", ")
+        ))
+    }
+}
+
 impl Features {
-    /// Computes the features at `now`; `expiry_horizon_days` bounds `pointsExpiringSoon`.
-    pub fn compute(
-        c: &ValidCustomer,
-        now: i64,
-        offset_minutes: i32,
-        expiry_horizon_days: f64,
-    ) -> Features {
+    /// Computes the features at `now` from the purchase history (`pointsBalance` is left 0:
+    /// the engine sets it from the loyalty ledger).
+    pub fn compute(c: &ValidCustomer, now: i64, offset_minutes: i32) -> Features {
         let days = |ms: i64| ms as f64 / DAY_MS as f64;
         let frequency = c.orders.len() as u32;
         let mut total_spend = 0.0;
@@ -112,23 +117,6 @@ impl Features {
                 .map(|k| (k.to_string(), 0.0))
                 .collect()
         };
-        let horizon_end = now.saturating_add((expiry_horizon_days * DAY_MS as f64) as i64);
-        let mut balance = 0.0;
-        let mut expiring = 0.0;
-        let mut next_expiry: Option<i64> = None;
-        for lot in &c.points {
-            match lot.expires_at {
-                Some(e) if e <= now => {}
-                Some(e) => {
-                    balance += lot.amount;
-                    if e <= horizon_end {
-                        expiring += lot.amount;
-                    }
-                    next_expiry = Some(next_expiry.map_or(e, |n| n.min(e)));
-                }
-                None => balance += lot.amount,
-            }
-        }
         Features {
             recency_days: last.map(|o| days(now - o.at)),
             frequency,
@@ -144,9 +132,7 @@ impl Features {
             spend_last_365d: spend_365,
             orders_last_365d: orders_365,
             category_shares,
-            points_balance: balance,
-            points_expiring_soon: expiring,
-            next_points_expiry: next_expiry.map(time::format_instant),
+            points_balance: 0.0,
         }
     }
 

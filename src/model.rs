@@ -187,19 +187,8 @@ impl Model {
                 "a model needs at least one feature".into(),
             );
         }
-        let probe = Features::compute(
-            &crate::customer::ValidCustomer {
-                id: String::new(),
-                orders: vec![],
-                tier: None,
-                points: vec![],
-            },
-            0,
-            0,
-            0.0,
-        );
         for (i, f) in self.features.iter().enumerate() {
-            if let Err(e) = probe.value(f) {
+            if let Err(e) = crate::features::check_feature_name(f) {
                 return bad(index("features", i), e);
             }
             if self.features[..i].contains(f) {

@@ -8,22 +8,13 @@
 //! | `formatVersion`, `kind` | `1` and `"offerwise.program"` |
 //! | `name` | the programme's name |
 //! | `currency`, `currencySymbol` | ISO code (`"USD"`) and optional symbol (`"$"`) for messages |
-//! | `earn.pointsPerUnit` | points earned per currency unit spent (≥ 0) |
-//! | `earn.rounding` | `"floor"` (default), `"round"` or `"ceil"` of the points of an order |
-//! | `tiers.measure` | what qualifies for a tier: `"spend"` or `"orders"` |
-//! | `tiers.windowDays` | the rolling window the measure is counted over (days, > 0) |
-//! | `tiers.levels[]` | `{id, name, threshold}`, thresholds strictly increasing, the first 0 |
+//! | `loyalty` | the loyalty programme: points, earning, redemption, expiry, tiers and the programme types (see [`crate::loyalty::rules`]) |
 //! | `offers[]` | the catalogue (see [`Offer`]) |
 //! | `maxOffers` | offers returned at most per decision (default 3) |
 //! | `nudges.max` | nudges returned at most (default 3) |
-//! | `nudges.pointsExpiryHorizonDays` | how far ahead expiring points are announced (default 30) |
 //! | `experiments[]` | A/B tests (see [`Experiment`]) |
 //! | `clv.expectedPurchasesHorizonDays` | horizon of `expectedPurchases` (default 90 days) |
 //! | `clv.months`, `clv.margin`, `clv.monthlyDiscountRate` | CLV: months ahead (default 12), margin (0.3), monthly discount rate (0.01) |
-//!
-//! A customer's tier is the highest level whose threshold the measure over the window reaches;
-//! when the account (`loyalty.tier`) holds a higher tier, that one is kept (tiers are granted
-//! for a period; requalification comes with the loyalty ledger).
 
 use crate::error::{Doc, Error};
 use crate::json::{index, join};
@@ -45,8 +36,9 @@ pub struct Program {
     pub currency: String,
     #[serde(default)]
     pub currency_symbol: Option<String>,
-    pub earn: Earn,
-    pub tiers: Tiers,
+    /// The loyalty programme (none: an offers-only programme without points or tiers).
+    #[serde(default)]
+    pub loyalty: crate::loyalty::LoyaltyRules,
     #[serde(default)]
     pub offers: Vec<Offer>,
     #[serde(default = "default_max")]
@@ -107,84 +99,18 @@ fn default_max() -> usize {
     3
 }
 
-/// Points earning.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Earn {
-    pub points_per_unit: f64,
-    #[serde(default)]
-    pub rounding: Rounding,
-}
-
-/// How fractional points of an order are rounded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum Rounding {
-    #[default]
-    Floor,
-    Round,
-    Ceil,
-}
-
-impl Rounding {
-    /// Applies the rounding.
-    pub fn apply(self, x: f64) -> f64 {
-        match self {
-            Rounding::Floor => x.floor(),
-            Rounding::Round => x.round(),
-            Rounding::Ceil => x.ceil(),
-        }
-    }
-}
-
-/// What qualifies a customer for a tier.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum TierMeasure {
-    /// Money spent in the window.
-    Spend,
-    /// Orders placed in the window.
-    Orders,
-}
-
-/// The tier ladder.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Tiers {
-    pub measure: TierMeasure,
-    pub window_days: u32,
-    pub levels: Vec<TierLevel>,
-}
-
-/// One tier.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct TierLevel {
-    pub id: String,
-    pub name: String,
-    pub threshold: f64,
-}
-
 /// Nudge settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NudgeSettings {
+    /// Nudges per decision at most (default 3); what they announce is set in `loyalty.nudges`.
     #[serde(default = "default_max")]
     pub max: usize,
-    #[serde(default = "default_horizon")]
-    pub points_expiry_horizon_days: f64,
-}
-
-fn default_horizon() -> f64 {
-    30.0
 }
 
 impl Default for NudgeSettings {
     fn default() -> Self {
-        NudgeSettings {
-            max: default_max(),
-            points_expiry_horizon_days: default_horizon(),
-        }
+        NudgeSettings { max: default_max() }
     }
 }
 
@@ -321,13 +247,13 @@ impl Program {
             .unwrap_or(&e.key)
     }
 
-    /// The tier level by id.
-    pub fn tier(&self, id: &str) -> Option<(usize, &TierLevel)> {
-        self.tiers
-            .levels
-            .iter()
-            .enumerate()
-            .find(|(_, l)| l.id == id)
+    /// The ids of the programme's tiers, lowest first.
+    pub fn tier_ids(&self) -> Vec<&str> {
+        self.loyalty
+            .tiers
+            .as_ref()
+            .map(|t| t.levels.iter().map(|l| l.id.as_str()).collect())
+            .unwrap_or_default()
     }
 
     /// Checks every rule (the model's segment names are checked by [`crate::Engine::new`]).
@@ -350,61 +276,10 @@ impl Program {
                 ),
             );
         }
-        if !(self.earn.points_per_unit.is_finite() && self.earn.points_per_unit >= 0.0) {
-            return bad(
-                "earn.pointsPerUnit".into(),
-                "must be a finite number ≥ 0".into(),
-            );
-        }
-        if self.tiers.window_days == 0 {
-            return bad("tiers.windowDays".into(), "must be > 0".into());
-        }
-        if self.tiers.levels.is_empty() {
-            return bad(
-                "tiers.levels".into(),
-                "at least one tier is needed (the base tier, threshold 0)".into(),
-            );
-        }
-        for (i, l) in self.tiers.levels.iter().enumerate() {
-            let path = index("tiers.levels", i);
-            if l.id.is_empty() {
-                return bad(join(&path, "id"), "the tier id is empty".into());
-            }
-            if self.tiers.levels[..i].iter().any(|o| o.id == l.id) {
-                return bad(
-                    join(&path, "id"),
-                    format!("tier id {:?} is used twice", l.id),
-                );
-            }
-            if !l.threshold.is_finite() {
-                return bad(join(&path, "threshold"), "must be a finite number".into());
-            }
-            if i == 0 && l.threshold != 0.0 {
-                return bad(
-                    join(&path, "threshold"),
-                    "the first tier is the base tier: its threshold must be 0".into(),
-                );
-            }
-            if let Some(prev) = i.checked_sub(1).and_then(|p| self.tiers.levels.get(p)) {
-                if l.threshold <= prev.threshold {
-                    return bad(
-                        join(&path, "threshold"),
-                        format!(
-                            "thresholds must increase: {} follows {}",
-                            l.threshold, prev.threshold
-                        ),
-                    );
-                }
-            }
-        }
-        if !(self.nudges.points_expiry_horizon_days.is_finite()
-            && self.nudges.points_expiry_horizon_days >= 0.0)
-        {
-            return bad(
-                "nudges.pointsExpiryHorizonDays".into(),
-                "must be a finite number ≥ 0".into(),
-            );
-        }
+        self.loyalty
+            .validate("loyalty")
+            .map_err(|e| Error::invalid(Doc::Program, e.path(), e.message()))?;
+        let tier_ids = self.tier_ids();
         for (i, o) in self.offers.iter().enumerate() {
             let path = index("offers", i);
             if o.id.is_empty() {
@@ -443,7 +318,7 @@ impl Program {
             let e = &o.eligibility;
             let epath = join(&path, "eligibility");
             for (j, t) in e.tiers.iter().enumerate() {
-                if self.tier(t).is_none() {
+                if !tier_ids.contains(&t.as_str()) {
                     return bad(
                         index(&join(&epath, "tiers"), j),
                         format!("tier {t:?} is not one of the programme's tiers"),

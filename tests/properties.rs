@@ -1,7 +1,7 @@
 //! Property tests: parsers never panic on any input, and decisions keep their invariants for
 //! any valid customer.
 
-use offerwise::customer::{Customer, Id, Item, Loyalty, Order, PointsLot, TimeValue};
+use offerwise::customer::{Customer, Id, Item, Order, TimeValue};
 use offerwise::engine::DecideOptions;
 use offerwise::time::{self, DAY_MS};
 use offerwise::{experiment, Engine};
@@ -71,17 +71,17 @@ fn customer() -> impl Strategy<Value = Customer> {
         .prop_map(|(id, orders, lots, tier)| Customer {
             id: Id(id),
             orders,
-            loyalty: Some(Loyalty {
-                tier: tier.map(str::to_string),
-                points: lots
-                    .into_iter()
-                    .map(|(amount, days)| PointsLot {
-                        amount: amount.floor(),
-                        earned_at: None,
-                        expires_at: days.map(|d| TimeValue::Millis((NOW + d * DAY_MS) as f64)),
-                    })
-                    .collect(),
-            }),
+            loyalty: serde_json::from_value(serde_json::json!({
+                "tier": tier,
+                "points": lots.iter().map(|(amount, days)| {
+                    let mut lot = serde_json::json!({ "amount": amount.floor() as i64 });
+                    if let Some(d) = days {
+                        lot["expiresAt"] = serde_json::json!(NOW + d * DAY_MS);
+                    }
+                    lot
+                }).collect::<Vec<_>>(),
+            }))
+            .ok(),
             attributes: Default::default(),
         })
 }
@@ -118,7 +118,8 @@ proptest! {
 
     #[test]
     fn decisions_keep_their_invariants(c in customer(), offset in -720i32..=840) {
-        let options = DecideOptions { now: TimeValue::Millis(NOW as f64), time_zone_offset_minutes: offset };
+        let cart = serde_json::from_value(serde_json::json!({"amount": 120.5})).ok();
+        let options = DecideOptions { now: TimeValue::Millis(NOW as f64), time_zone_offset_minutes: offset, cart };
         let d = engine().decide(&c, &options).map_err(|e| TestCaseError::fail(e.to_string()))?;
         let f = &d.features;
         prop_assert_eq!(f.frequency as usize, c.orders.len());
@@ -135,7 +136,11 @@ proptest! {
         }
         let shares: f64 = f.category_shares.values().sum();
         prop_assert!(f.category_shares.is_empty() || shares == 0.0 || (shares - 1.0).abs() < 1e-9);
-        prop_assert!(f.points_expiring_soon <= f.points_balance);
+        prop_assert!(f.points_balance >= 0.0);
+        prop_assert_eq!(f.points_balance, d.loyalty.ledger.balance as f64);
+        prop_assert!(d.loyalty.ledger.available + d.loyalty.ledger.pending == d.loyalty.ledger.balance);
+        let quote = d.loyalty.quote.as_ref().ok_or_else(|| TestCaseError::fail("no quote for the cart"))?;
+        prop_assert!(quote.burn.max_points <= d.loyalty.ledger.available);
         if let Some(clv) = &d.clv {
             prop_assert!((0.0..=1.0).contains(&clv.p_alive));
             prop_assert!(clv.expected_purchases >= 0.0);

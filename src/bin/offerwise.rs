@@ -9,6 +9,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use offerwise::customer::Customer;
 use offerwise::engine::DecideOptions;
 use offerwise::error::Doc;
+use offerwise::json;
 use offerwise::model::{Model, Transform};
 use offerwise::program::Program;
 use offerwise::train::{self, KChoice, TrainConfig};
@@ -42,6 +43,9 @@ enum Command {
     Features(FeaturesArgs),
     /// Decide for one customer (a customer JSON file) and print the decision.
     Decide(DecideArgs),
+    /// Quote a cart for a customer: points earned, most points burnable, price after burning,
+    /// tier after the order.
+    Quote(QuoteArgs),
     /// Decide for every customer of a transaction file; one decision JSON per line.
     Score(ScoreArgs),
     /// Fit BG/NBD + Gamma-Gamma and report; with a holdout, predicted versus actual purchases.
@@ -178,6 +182,31 @@ struct DecideArgs {
     /// Minutes east of UTC of the shop's time zone.
     #[arg(long, default_value_t = 0, allow_hyphen_values = true)]
     tz_offset: i32,
+    /// A cart JSON file (`{"items": [{sku?, category?, price, qty?}]}` or `{"amount": 42.5}`):
+    /// the decision then quotes it.
+    #[arg(long)]
+    cart: Option<PathBuf>,
+    /// Print on one line instead of indented.
+    #[arg(long)]
+    compact: bool,
+}
+
+#[derive(Args)]
+struct QuoteArgs {
+    #[command(flatten)]
+    engine: EngineArgs,
+    /// Customer JSON file (`-` for standard input).
+    #[arg(long)]
+    customer: PathBuf,
+    /// Cart JSON file: `{"items": [{sku?, category?, price, qty?}]}` or `{"amount": 42.5}`.
+    #[arg(long)]
+    cart: PathBuf,
+    /// The instant of the quote (ISO 8601 or epoch milliseconds).
+    #[arg(long)]
+    now: String,
+    /// Minutes east of UTC of the shop's time zone.
+    #[arg(long, default_value_t = 0, allow_hyphen_values = true)]
+    tz_offset: i32,
     /// Print on one line instead of indented.
     #[arg(long)]
     compact: bool,
@@ -234,6 +263,7 @@ fn main() -> ExitCode {
         Command::Score(a) => cmd_score(a),
         Command::Customers(a) => cmd_customers(a),
         Command::Clv(a) => cmd_clv(a),
+        Command::Quote(a) => cmd_quote(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -269,6 +299,7 @@ fn parse_now(now: &str, offset: i32) -> Result<i64, Failure> {
     let options = DecideOptions {
         now: now_value(now),
         time_zone_offset_minutes: offset,
+        cart: None,
     };
     Ok(options.resolve()?.0)
 }
@@ -593,7 +624,7 @@ fn cmd_features(a: FeaturesArgs) -> Result<(), Failure> {
         writeln!(out, "customer_id,{}", names.join(",")).map_err(fail)?;
         for c in &customers {
             let valid = c.validate(now, 0)?;
-            let f = offerwise::features::Features::compute(&valid, now, 0, 0.0);
+            let f = offerwise::features::Features::compute(&valid, now, 0);
             let cells: Vec<String> = names
                 .iter()
                 .map(|n| {
@@ -614,9 +645,16 @@ fn cmd_features(a: FeaturesArgs) -> Result<(), Failure> {
 fn cmd_decide(a: DecideArgs) -> Result<(), Failure> {
     let engine = load_engine(&a.engine)?;
     let customer = Customer::from_json(&read_text(&a.customer)?)?;
+    let cart = match &a.cart {
+        Some(p) => {
+            Some(json::from_str(Doc::Options, &read_text(p)?).map_err(|e| cart_error(e, p))?)
+        }
+        None => None,
+    };
     let options = DecideOptions {
         now: now_value(&a.now),
         time_zone_offset_minutes: a.tz_offset,
+        cart,
     };
     let decision = engine.decide(&customer, &options)?;
     let text = if a.compact {
@@ -628,11 +666,37 @@ fn cmd_decide(a: DecideArgs) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Errors in a cart file are about the file, not the call's options.
+fn cart_error(e: Error, path: &Path) -> Failure {
+    Failure(2, format!("error[cart.invalid]: {}: {}", path.display(), e))
+}
+
+fn cmd_quote(a: QuoteArgs) -> Result<(), Failure> {
+    let engine = load_engine(&a.engine)?;
+    let customer = Customer::from_json(&read_text(&a.customer)?)?;
+    let cart: offerwise::loyalty::Cart =
+        json::from_str(Doc::Options, &read_text(&a.cart)?).map_err(|e| cart_error(e, &a.cart))?;
+    let options = DecideOptions {
+        now: now_value(&a.now),
+        time_zone_offset_minutes: a.tz_offset,
+        cart: None,
+    };
+    let quote = engine.quote(&customer, &cart, &options)?;
+    let text = if a.compact {
+        serde_json::to_string(&quote)
+    } else {
+        serde_json::to_string_pretty(&quote)
+    };
+    println!("{}", text.map_err(|e| Failure(1, format!("error: {e}")))?);
+    Ok(())
+}
+
 fn cmd_score(a: ScoreArgs) -> Result<(), Failure> {
     let engine = load_engine(&a.engine)?;
     let options = DecideOptions {
         now: now_value(&a.now),
         time_zone_offset_minutes: a.tz_offset,
+        cart: None,
     };
     options.resolve()?;
     let started = Instant::now();

@@ -61,6 +61,22 @@ impl LoyaltyError {
         }
     }
 
+    /// What is wrong, without the path (for callers that report the path separately).
+    pub fn message(&self) -> String {
+        match self {
+            LoyaltyError::InvalidRules { message, .. }
+            | LoyaltyError::InvalidInput { message, .. }
+            | LoyaltyError::InvalidOperation { message, .. }
+            | LoyaltyError::Overflow { message, .. } => message.clone(),
+            LoyaltyError::InsufficientPoints {
+                needed, available, ..
+            } => format!("not enough points: {needed} needed, {available} available"),
+            LoyaltyError::IdempotencyConflict { key, .. } => {
+                format!("idempotency key {key:?} was already used for a different operation")
+            }
+        }
+    }
+
     /// The JSON path of the field at fault, or `""`.
     pub fn path(&self) -> &str {
         match self {

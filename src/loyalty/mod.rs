@@ -91,6 +91,56 @@ impl EvaluateOptions {
     }
 }
 
+/// Everything [`evaluate`] takes, as one document (the shape of the shared vectors in
+/// `tests/vectors/loyalty.json`, and of `evaluateLoyalty` in JavaScript).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EvaluateInput {
+    /// The programme document's `loyalty` section.
+    pub rules: LoyaltyRules,
+    /// The account.
+    #[serde(default)]
+    pub account: AccountInput,
+    /// The order history.
+    #[serde(default)]
+    pub history: Vec<OrderInput>,
+    /// The cart to quote.
+    #[serde(default)]
+    pub cart: Option<Cart>,
+    /// The instant of the evaluation.
+    pub now: input::When,
+    /// Minutes east of UTC (default 0).
+    #[serde(default)]
+    pub time_zone_offset_minutes: i32,
+    /// Nudges at most (default 3).
+    #[serde(default = "three")]
+    pub max_nudges: usize,
+    /// How money is written in messages.
+    #[serde(default)]
+    pub money: MoneyFormat,
+}
+
+impl EvaluateInput {
+    /// Resolves `now` and runs [`evaluate`].
+    pub fn evaluate(&self) -> Result<LoyaltyState, LoyaltyError> {
+        let offset = self.time_zone_offset_minutes;
+        let now = self.now.at(offset, "now")?;
+        let options = EvaluateOptions {
+            now_ms: now,
+            time_zone_offset_minutes: offset,
+            max_nudges: self.max_nudges,
+            money: self.money.clone(),
+        };
+        evaluate(
+            &self.rules,
+            &self.account,
+            &self.history,
+            self.cart.as_ref(),
+            &options,
+        )
+    }
+}
+
 /// The customer's loyalty state, for the decision JSON.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -109,7 +159,8 @@ pub struct LoyaltyState {
     pub rewards_due: Vec<RewardDue>,
     /// The cart quote, when a cart is given.
     pub quote: Option<Quote>,
-    /// Nudges, ranked.
+    /// Nudges, ranked. (In a decision they are its top-level `nudges`, and left out here.)
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub nudges: Vec<Nudge>,
 }
 

@@ -99,19 +99,8 @@ impl TrainConfig {
         if self.features.is_empty() {
             return Err("at least one feature is needed".into());
         }
-        let probe = Features::compute(
-            &crate::customer::ValidCustomer {
-                id: String::new(),
-                orders: vec![],
-                tier: None,
-                points: vec![],
-            },
-            0,
-            0,
-            0.0,
-        );
         for f in &self.features {
-            probe.value(f)?;
+            crate::features::check_feature_name(f)?;
         }
         if self.name.trim().is_empty() {
             return Err("the model name is empty".into());
@@ -153,7 +142,7 @@ pub fn feature_matrix(
             ),
             other => other,
         })?;
-        let f = Features::compute(&valid, now, 0, 0.0);
+        let f = Features::compute(&valid, now, 0);
         let mut row = Vec::with_capacity(names.len());
         for n in names {
             match f

@@ -121,6 +121,31 @@ impl WasmEngine {
         write(&decision)
     }
 
+    /// Quotes a cart for a customer: the points this order earns, the most points it can burn,
+    /// the price after burning, and the tier progress after it.
+    ///
+    /// ```js
+    /// const q = engine.quote(customer, { items: [{ category: "jazz", price: 15.5, qty: 2 }] },
+    ///                        { now: "1998-07-01" });
+    /// console.log(q.earn.points, q.burn.maxPoints, q.burn.priceAfter);
+    /// ```
+    #[wasm_bindgen(unchecked_return_type = "Quote")]
+    pub fn quote(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Customer | string")] customer: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Cart | string")] cart: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "DecideOptions")] options: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let customer: Customer = read(Doc::Customer, customer).map_err(|e| error::to_js(&e))?;
+        let cart: crate::loyalty::Cart = read(Doc::Options, cart).map_err(|e| error::to_js(&e))?;
+        let options: DecideOptions = read(Doc::Options, options).map_err(|e| error::to_js(&e))?;
+        let quote = self
+            .inner
+            .quote(&customer, &cart, &options)
+            .map_err(|e| error::to_js(&e))?;
+        write(&quote)
+    }
+
     /// Computes a customer's features only.
     ///
     /// ```js
@@ -176,6 +201,33 @@ impl WasmEngine {
             .map(|s| s.name.clone())
             .collect()
     }
+}
+
+/// Evaluates a loyalty account on its own: `{rules, account, history, cart?, now,
+/// timeZoneOffsetMinutes?, maxNudges?, money?}` (the programme's `loyalty` section, the
+/// customer's `loyalty` account, the orders) gives the ledger, tier, membership, discounts,
+/// rewards due, quote and nudges. Errors carry the loyalty module's codes and paths
+/// (`loyalty.insufficient_points` at `account.operations[3]`, ...).
+///
+/// ```js
+/// const state = evaluateLoyalty({ rules: { earn: { pointsPerUnit: 1 } }, now: "2024-06-01",
+///   account: { operations: [{ type: "earn", key: "e1", at: "2024-05-01", points: 300 }] } });
+/// state.ledger.available; // 300
+/// ```
+#[wasm_bindgen(js_name = evaluateLoyalty, unchecked_return_type = "LoyaltyState")]
+pub fn evaluate_loyalty(
+    #[wasm_bindgen(unchecked_param_type = "LoyaltyInput | string")] input: JsValue,
+) -> Result<JsValue, JsValue> {
+    let input: crate::loyalty::EvaluateInput =
+        read(Doc::Loyalty, input).map_err(|e| error::to_js(&e))?;
+    let state = input.evaluate().map_err(|e| {
+        error::to_js(&Error::Loyalty {
+            code: e.code(),
+            path: e.path().to_string(),
+            message: e.message(),
+        })
+    })?;
+    write(&state)
 }
 
 /// The offerwise version.

@@ -9,9 +9,28 @@ const TS_TYPES: &'static str = r#"
 export type TimeValue = string | number;
 
 export interface Item { sku?: string; category?: string; price: number; qty?: number; }
-export interface Order { id?: string | number; at: TimeValue; amount: number; items?: Item[]; }
-export interface PointsLot { amount: number; earnedAt?: TimeValue; expiresAt?: TimeValue; }
-export interface Loyalty { tier?: string; points?: PointsLot[]; }
+export interface Order { id?: string | number; at: TimeValue; amount: number; refunded?: number; items?: Item[]; }
+/** A points lot of the account (whole points). */
+export interface PointsLot {
+  id?: string; amount: number; earnedAt?: TimeValue; availableAt?: TimeValue; expiresAt?: TimeValue;
+  source?: string; orderId?: string;
+}
+/** An idempotent ledger operation; `key` makes replaying it a no-op. */
+export type Operation =
+  | { type: "earn"; key: string; at: TimeValue; points: number; orderId?: string; source?: string; availableAt?: TimeValue; expiresAt?: TimeValue }
+  | { type: "redeem"; key: string; at: TimeValue; points: number; orderId?: string }
+  | { type: "reverse"; key: string; at: TimeValue; orderId: string }
+  | { type: "adjust"; key: string; at: TimeValue; points: number; reason?: string }
+  | { type: "expire"; key: string; at: TimeValue }
+  | { type: "partnerEarn"; key: string; at: TimeValue; partner: string; partnerPoints: number; expiresAt?: TimeValue };
+/** The loyalty account (src/loyalty/input.rs). */
+export interface Loyalty {
+  tier?: string; tierUntil?: TimeValue; points?: PointsLot[]; operations?: Operation[];
+  membership?: { since?: TimeValue; until: TimeValue }; birthday?: string;
+  referrals?: { friendId: string; referredAt?: TimeValue; firstPurchaseAt?: TimeValue; firstPurchaseAmount?: number }[];
+}
+/** A cart to quote: lines, or just an amount. */
+export interface Cart { items?: Item[]; amount?: number; }
 export interface Customer {
   id: string | number;
   orders?: Order[];
@@ -24,6 +43,8 @@ export interface DecideOptions {
   now: TimeValue;
   /** Minutes east of UTC of the shop's time zone (default 0). */
   timeZoneOffsetMinutes?: number;
+  /** The cart on the page: the decision's loyalty.quote quotes it. */
+  cart?: Cart;
 }
 
 export interface Features {
@@ -38,22 +59,64 @@ export interface Features {
   ordersLast365d: number;
   categoryShares: Record<string, number>;
   pointsBalance: number;
-  pointsExpiringSoon: number;
-  nextPointsExpiry: string | null;
 }
 
 export interface SegmentAssignment { id: number; name: string; distance: number; }
-export type TierMeasure = "spend" | "orders";
+export type TierMeasure = "spend" | "orders" | "pointsEarned";
+export interface Benefits { earnMultiplier: number; cashbackPercent: number; discountPercent: number; freeDelivery: boolean; earlyAccess: boolean; }
 export interface TierState {
-  id: string; name: string; measure: TierMeasure; qualifyingValue: number; fromAccount: boolean;
+  id: string; name: string; level: number; measure: TierMeasure; qualifyingValue: number;
+  reviewAt: string | null; inGrace: boolean; graceEndsAt: string | null; source: string; benefits: Benefits;
+  next: { id: string; name: string; remaining: number; deadline: string | null; benefits: Benefits } | null;
+  atRisk: { remaining: number; deadline: string; dropsTo: { id: string; name: string } } | null;
+  [more: string]: unknown;
+}
+export interface ExpiryGroup { expiresAt: string; points: number; }
+export interface LedgerSummary {
+  balance: number; available: number; pending: number; debt: number; availableValue: number; lots: number;
+  nextExpiry: ExpiryGroup | null; expiringSoon: ExpiryGroup[];
+  pendingLots: { availableAt: string; points: number }[]; totals: Record<string, number>; operations: number;
+}
+export interface Quote {
+  subtotal: number; discount: Record<string, unknown> | null; payable: number; freeDelivery: boolean;
+  earn: { points: number; [more: string]: unknown };
+  burn: { maxPoints: number; value: number; priceAfter: number; [more: string]: unknown };
+  donation: Record<string, unknown> | null;
+  tierAfter: Record<string, unknown> | null; tierAfterBurn: Record<string, unknown> | null;
+}
+export interface LoyaltyState {
+  ledger: LedgerSummary; tier: TierState | null; membership: Record<string, unknown> | null;
+  accumulative: Record<string, unknown> | null; discount: Record<string, unknown> | null;
+  rewardsDue: Record<string, unknown>[]; quote: Quote | null; nudges: Nudge[];
+}
+/** Input of evaluateLoyalty (the shape of tests/vectors/loyalty.json). */
+export interface LoyaltyInput {
+  rules: LoyaltyRules; account?: Loyalty; history?: Order[]; cart?: Cart; now: TimeValue;
+  timeZoneOffsetMinutes?: number; maxNudges?: number; money?: { code?: string; symbol?: string };
+}
+/** The programme's loyalty section (src/loyalty/rules.rs documents every field). */
+export interface LoyaltyRules {
+  minorUnitDigits?: number; pointValue?: number;
+  earn?: Record<string, unknown>; redeem?: { maxSharePercent?: number; minBalance?: number; excludedCategories?: string[] };
+  expiry?: { days?: number; refundGraceDays?: number };
+  tiers?: { measure: TierMeasure; windowDays?: number; period?: "year" | "quarter" | "month"; graceDays?: number;
+            levels: { id: string; name: string; threshold: number; benefits?: Partial<Benefits> }[] };
+  discountCard?: Record<string, unknown>; accumulativeDiscount?: Record<string, unknown>; membership?: Record<string, unknown>;
+  partners?: Record<string, unknown>[]; referral?: Record<string, unknown>; donation?: Record<string, unknown>;
+  birthday?: Record<string, unknown>; nudges?: { pointsExpiryHorizonDays?: number; tierAtRiskDays?: number; membershipLookbackDays?: number };
 }
 export type OfferKind = "discount" | "bonusPoints" | "cashback" | "freeDelivery" | "gift"
   | "birthday" | "partner" | "referral" | "paidTier" | "valueBased";
 export interface OfferPick { id: string; kind: OfferKind; title: string; value: number; score: number; reason: string; }
 export interface ExperimentAssignment { key: string; variant: string | null; bucket: number; }
-export type Nudge =
-  | { kind: "nextTier"; tier: string; tierName: string; measure: TierMeasure; remaining: number; message: string }
-  | { kind: "pointsExpiring"; points: number; expiresAt: string; daysLeft: number; pointsWithinHorizon: number; message: string };
+/** A loyalty nudge: its numbers, a rank (`priority`) and a default English message. */
+export type Nudge = { priority: number; message: string } & (
+  | { kind: "cartReachesTier"; tier: string; tierName: string; benefits: Benefits; withMaxBurn: boolean }
+  | { kind: "pointsExpiring"; points: number; expiresAt: string; daysLeft: number; pointsWithinHorizon: number }
+  | { kind: "tierAtRisk"; tier: string; tierName: string; measure: TierMeasure; remaining: number; deadline: string; dropsTo: { id: string; name: string } }
+  | { kind: "pointsForCart"; points: number; value: number; priceAfter: number }
+  | { kind: "nextTier"; tier: string; tierName: string; measure: TierMeasure; remaining: number; deadline: string | null; benefits: Benefits }
+  | { kind: "membershipBreakEven"; name: string; fee: number; periodDays: number; projectedSpend: number; projectedSavings: number; breakEvenSpend: number });
 
 /** Lifetime value (BG/NBD + Gamma-Gamma); null without the model's clv part or orders. */
 export interface ClvState {
@@ -69,7 +132,7 @@ export interface Decision {
   features: Features;
   segment: SegmentAssignment | null;
   clv: ClvState | null;
-  tier: TierState;
+  loyalty: LoyaltyState;
   offers: OfferPick[];
   experiments: ExperimentAssignment[];
   nudges: Nudge[];
@@ -112,11 +175,10 @@ export interface Program {
   name: string;
   currency: string;
   currencySymbol?: string;
-  earn: { pointsPerUnit: number; rounding?: "floor" | "round" | "ceil" };
-  tiers: { measure: TierMeasure; windowDays: number; levels: { id: string; name: string; threshold: number }[] };
+  loyalty?: LoyaltyRules;
   offers?: Offer[];
   maxOffers?: number;
-  nudges?: { max?: number; pointsExpiryHorizonDays?: number };
+  nudges?: { max?: number };
   experiments?: Experiment[];
   clv?: { expectedPurchasesHorizonDays?: number; months?: number; margin?: number; monthlyDiscountRate?: number };
 }

@@ -297,23 +297,27 @@ impl Ledger {
                 "lots can only be imported before any operation",
             ));
         }
-        check_points(lot.amount, 0, "amount")?;
-        check_time(lot.earned_at, "earnedAt")?;
-        check_time(lot.available_at, "availableAt")?;
+        // A bad opening lot is a bad account document, not a bad operation.
+        let as_input = |e: LoyaltyError| match e {
+            LoyaltyError::InvalidOperation { path, message } => {
+                LoyaltyError::InvalidInput { path, message }
+            }
+            other => other,
+        };
+        check_points(lot.amount, 0, "amount").map_err(as_input)?;
+        check_time(lot.earned_at, "earnedAt").map_err(as_input)?;
+        check_time(lot.available_at, "availableAt").map_err(as_input)?;
         if let Some(e) = lot.expires_at {
-            check_time(e, "expiresAt")?;
+            check_time(e, "expiresAt").map_err(as_input)?;
         }
         if lot.id.is_empty() {
-            return Err(LoyaltyError::InvalidOperation {
-                path: "id".into(),
-                message: "the lot id is empty".into(),
-            });
+            return Err(LoyaltyError::input("id", "the lot id is empty"));
         }
         if self.ids.contains_key(&lot.id) {
-            return Err(LoyaltyError::InvalidOperation {
-                path: "id".into(),
-                message: format!("a lot with id {:?} already exists", lot.id),
-            });
+            return Err(LoyaltyError::input(
+                "id",
+                format!("a lot with id {:?} already exists", lot.id),
+            ));
         }
         let balance = add(self.balance, lot.amount, "the balance")?;
         let imported = add(self.flows.imported, lot.amount, "the imported points")?;

@@ -47,8 +47,6 @@ const FEATURES = {
   spendLast365d: ["Spend, last 365 days", money],
   ordersLast365d: ["Orders, last 365 days", (v) => num(v, 0)],
   pointsBalance: ["Points balance", (v) => num(v, 0)],
-  pointsExpiringSoon: ["Points expiring soon", (v) => num(v, 0)],
-  nextPointsExpiry: ["Next points expiry", (v) => v ?? "—"],
 };
 
 function featureRows(features) {
@@ -92,10 +90,14 @@ function renderDecision(d) {
   $("d-segment-detail").textContent = d.segment
     ? `segment ${d.segment.id} · distance ${num(d.segment.distance, 3)}`
     : "no segment assigned";
-  if (d.tier) {
-    const q = d.tier.measure === "spend" ? money(d.tier.qualifyingValue) : `${num(d.tier.qualifyingValue, 0)} orders`;
-    $("d-tier").textContent = d.tier.name;
-    $("d-tier-detail").textContent = `${q} qualifying · ${d.tier.fromAccount ? "from the loyalty account" : "from purchase history"}`;
+  const tier = d.loyalty && d.loyalty.tier;
+  if (tier) {
+    const q = tier.measure === "spend" ? money(tier.qualifyingValue)
+      : tier.measure === "orders" ? `${num(tier.qualifyingValue, 0)} orders` : `${num(tier.qualifyingValue, 0)} points earned`;
+    const ledger = d.loyalty.ledger;
+    $("d-tier").textContent = tier.name;
+    $("d-tier-detail").textContent = `${q} qualifying · ${tier.source === "account" ? "held by the account" : "from purchase history"}`
+      + ` · ${num(ledger.available, 0)} points usable${ledger.pending ? `, ${num(ledger.pending, 0)} pending` : ""}`;
   } else {
     $("d-tier").textContent = "—";
     $("d-tier-detail").textContent = "";

@@ -1,6 +1,8 @@
 //! Benchmark: evaluating an account with 1,000 lots and 500 orders, with a cart.
 //!
-//! `cargo run --release --example loyalty_bench [iterations]`
+//! `cargo run --release --example loyalty_bench [iterations]`; with `LOYALTY_BENCH_DUMP=<file>`
+//! it also writes the input as one `evaluateLoyalty` document, which `bench/loyalty.mjs` times
+//! in wasm.
 //!
 //! The data is in `examples/common/mod.rs` (shared with the wasm benchmark).
 //! Inputs are deserialized once; the figure is the time of `evaluate` alone (median of 15
@@ -43,6 +45,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         history_json.to_string(),
         cart().to_string(),
     );
+    if let Ok(path) = std::env::var("LOYALTY_BENCH_DUMP") {
+        let input = serde_json::json!({
+            "rules": rules(), "account": account_json, "history": history_json, "cart": cart(),
+            "now": now, "timeZoneOffsetMinutes": 180, "maxNudges": 3, "money": { "code": "RUB" },
+        });
+        std::fs::write(&path, input.to_string())?;
+    }
     let rules: LoyaltyRules = serde_json::from_str(&rules_text)?;
     let account: AccountInput = serde_json::from_str(&account_text)?;
     let history: Vec<OrderInput> = serde_json::from_str(&history_text)?;

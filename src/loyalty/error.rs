@@ -142,19 +142,7 @@ impl LoyaltyError {
     }
 }
 
-/// Appends a field to a JSON path (`a` + `b` = `a.b`).
-pub fn join(path: &str, field: &str) -> String {
-    if path.is_empty() {
-        field.to_string()
-    } else {
-        format!("{path}.{field}")
-    }
-}
-
-/// Appends an index to a JSON path (`a` + 3 = `a[3]`).
-pub fn index(path: &str, i: usize) -> String {
-    format!("{path}[{i}]")
-}
+pub use crate::json::{index, join};
 
 #[cfg(test)]
 mod tests {

@@ -5,7 +5,7 @@ use wasm_bindgen::JsValue;
 
 /// Converts a core error into a thrown JS `Error` named `OfferwiseError` with a stable `code`
 /// and the `path` of the problem.
-pub fn to_js(e: &Error) -> JsValue {
+pub fn to_js(e: Error) -> JsValue {
     let err = js_sys::Error::new(&e.to_string());
     err.set_name("OfferwiseError");
     let obj: &JsValue = err.as_ref();

@@ -17,8 +17,12 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-/// Reads a document given as a JSON string or as a JS object.
-fn read<T: DeserializeOwned>(doc: Doc, value: JsValue) -> Result<T, Error> {
+/// Reads a document given as a JSON string or as a JS object; errors are thrown `OfferwiseError`s.
+fn read<T: DeserializeOwned>(doc: Doc, value: JsValue) -> Result<T, JsValue> {
+    read_doc(doc, value).map_err(error::to_js)
+}
+
+fn read_doc<T: DeserializeOwned>(doc: Doc, value: JsValue) -> Result<T, Error> {
     match value.as_string() {
         Some(text) => crate::json::from_str(doc, &text),
         None if value.is_undefined() || value.is_null() => Err(Error::invalid(
@@ -91,9 +95,9 @@ impl WasmEngine {
         #[wasm_bindgen(unchecked_param_type = "ModelBundle | string")] model: JsValue,
         #[wasm_bindgen(unchecked_param_type = "Program | string")] program: JsValue,
     ) -> Result<WasmEngine, JsValue> {
-        let model: Model = read(Doc::Model, model).map_err(|e| error::to_js(&e))?;
-        let program: Program = read(Doc::Program, program).map_err(|e| error::to_js(&e))?;
-        let inner = crate::Engine::new(model, program).map_err(|e| error::to_js(&e))?;
+        let model: Model = read(Doc::Model, model)?;
+        let program: Program = read(Doc::Program, program)?;
+        let inner = crate::Engine::new(model, program).map_err(error::to_js)?;
         Ok(WasmEngine { inner })
     }
 
@@ -112,12 +116,12 @@ impl WasmEngine {
         #[wasm_bindgen(unchecked_param_type = "Customer | string")] customer: JsValue,
         #[wasm_bindgen(unchecked_param_type = "DecideOptions")] options: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let customer: Customer = read(Doc::Customer, customer).map_err(|e| error::to_js(&e))?;
-        let options: DecideOptions = read(Doc::Options, options).map_err(|e| error::to_js(&e))?;
+        let customer: Customer = read(Doc::Customer, customer)?;
+        let options: DecideOptions = read(Doc::Options, options)?;
         let decision = self
             .inner
             .decide(&customer, &options)
-            .map_err(|e| error::to_js(&e))?;
+            .map_err(error::to_js)?;
         write(&decision)
     }
 
@@ -136,13 +140,13 @@ impl WasmEngine {
         #[wasm_bindgen(unchecked_param_type = "Cart | string")] cart: JsValue,
         #[wasm_bindgen(unchecked_param_type = "DecideOptions")] options: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let customer: Customer = read(Doc::Customer, customer).map_err(|e| error::to_js(&e))?;
-        let cart: crate::loyalty::Cart = read(Doc::Options, cart).map_err(|e| error::to_js(&e))?;
-        let options: DecideOptions = read(Doc::Options, options).map_err(|e| error::to_js(&e))?;
+        let customer: Customer = read(Doc::Customer, customer)?;
+        let cart: crate::loyalty::Cart = read(Doc::Options, cart)?;
+        let options: DecideOptions = read(Doc::Options, options)?;
         let quote = self
             .inner
             .quote(&customer, &cart, &options)
-            .map_err(|e| error::to_js(&e))?;
+            .map_err(error::to_js)?;
         write(&quote)
     }
 
@@ -158,12 +162,12 @@ impl WasmEngine {
         #[wasm_bindgen(unchecked_param_type = "Customer | string")] customer: JsValue,
         #[wasm_bindgen(unchecked_param_type = "DecideOptions")] options: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let customer: Customer = read(Doc::Customer, customer).map_err(|e| error::to_js(&e))?;
-        let options: DecideOptions = read(Doc::Options, options).map_err(|e| error::to_js(&e))?;
+        let customer: Customer = read(Doc::Customer, customer)?;
+        let options: DecideOptions = read(Doc::Options, options)?;
         let features = self
             .inner
             .features(&customer, &options)
-            .map_err(|e| error::to_js(&e))?;
+            .map_err(error::to_js)?;
         write(&features)
     }
 
@@ -218,10 +222,9 @@ impl WasmEngine {
 pub fn evaluate_loyalty(
     #[wasm_bindgen(unchecked_param_type = "LoyaltyInput | string")] input: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let input: crate::loyalty::EvaluateInput =
-        read(Doc::Loyalty, input).map_err(|e| error::to_js(&e))?;
+    let input: crate::loyalty::EvaluateInput = read(Doc::Loyalty, input)?;
     let state = input.evaluate().map_err(|e| {
-        error::to_js(&Error::Loyalty {
+        error::to_js(Error::Loyalty {
             code: e.code(),
             path: e.path().to_string(),
             message: e.message(),

@@ -125,8 +125,8 @@ mkdir -p "$PKG"
 # with --offline and with its HTTPS proxy pointed at a closed local port: wasm-pack 0.15 asks
 # the crates.io web API for a newer wasm-pack once a day (no opt-out), and --mode no-install
 # forbids it to fetch wasm-bindgen; with the proxy nothing it does can reach the network.
-say "cargo build --lib --release --target wasm32-unknown-unknown"
-cargo build --lib --release --target wasm32-unknown-unknown
+say "cargo build --lib --profile wasm-release --target wasm32-unknown-unknown"
+cargo build --lib --profile wasm-release --target wasm32-unknown-unknown
 NO_NET=(env HTTPS_PROXY=http://127.0.0.1:9 https_proxy=http://127.0.0.1:9 HTTP_PROXY=http://127.0.0.1:9
         http_proxy=http://127.0.0.1:9 ALL_PROXY=http://127.0.0.1:9 all_proxy=http://127.0.0.1:9 NO_PROXY= no_proxy=)
 # --mode no-install: use the wasm-bindgen on PATH, never download one.
@@ -136,7 +136,7 @@ NO_NET=(env HTTPS_PROXY=http://127.0.0.1:9 https_proxy=http://127.0.0.1:9 HTTP_P
 for target in web nodejs; do
   dir=$([ "$target" = nodejs ] && echo node || echo web)
   say "wasm-pack build --target $target -> pkg/$dir"
-  "${NO_NET[@]}" wasm-pack --log-level warn build --release --mode no-install --no-opt --no-pack --no-gitignore \
+  "${NO_NET[@]}" wasm-pack --log-level warn build --profile wasm-release --mode no-install --no-opt --no-pack --no-gitignore \
     --target "$target" --out-dir "pkg/$dir" --out-name offerwise -- --offline
 done
 

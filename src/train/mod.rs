@@ -123,6 +123,18 @@ pub struct FeatureMatrix {
     pub left_out: Vec<String>,
 }
 
+/// Validates the `i`-th customer of a transaction file; errors name the customer.
+fn validate_row(c: &Customer, i: usize, now: i64) -> Result<crate::customer::ValidCustomer, Error> {
+    c.validate(now, 0).map_err(|e| match e {
+        Error::Invalid { path, message, .. } => Error::invalid(
+            Doc::Orders,
+            format!("customer {} ({}) {path}", i + 1, c.id.0),
+            message,
+        ),
+        other => other,
+    })
+}
+
 /// Computes the features of every customer at `now` (UTC days).
 pub fn feature_matrix(
     customers: &[Customer],
@@ -134,14 +146,7 @@ pub fn feature_matrix(
     let mut values = Vec::new();
     let mut left_out = Vec::new();
     for (i, c) in customers.iter().enumerate() {
-        let valid = c.validate(now, 0).map_err(|e| match e {
-            Error::Invalid { path, message, .. } => Error::invalid(
-                Doc::Orders,
-                format!("customer {} ({}) {path}", i + 1, c.id.0),
-                message,
-            ),
-            other => other,
-        })?;
+        let valid = validate_row(c, i, now)?;
         let f = Features::compute(&valid, now, 0);
         let mut row = Vec::with_capacity(names.len());
         for n in names {
@@ -425,14 +430,7 @@ pub fn clv_summaries(
     let mut out = Vec::with_capacity(customers.len());
     for (i, c) in customers.iter().enumerate() {
         // Times are resolved without the "after now" check: later orders are the holdout.
-        let valid = c.validate(crate::time::MAX_MS, 0).map_err(|e| match e {
-            Error::Invalid { path, message, .. } => Error::invalid(
-                Doc::Orders,
-                format!("customer {} ({}) {path}", i + 1, c.id.0),
-                message,
-            ),
-            other => other,
-        })?;
+        let valid = validate_row(c, i, crate::time::MAX_MS)?;
         let at: Vec<i64> = valid.orders.iter().map(|o| o.at).collect();
         let amounts: Vec<f64> = valid.orders.iter().map(|o| o.amount).collect();
         let fail = |e: crate::clv::ClvError| {

@@ -214,10 +214,7 @@ impl Engine {
             now_ms: now,
             time_zone_offset_minutes: offset,
             max_nudges: self.program.nudges.max,
-            money: MoneyFormat {
-                code: self.program.currency.clone(),
-                symbol: self.program.currency_symbol.clone(),
-            },
+            money: self.money_format(),
         };
         loyalty::evaluate(
             &self.program.loyalty,
@@ -395,7 +392,10 @@ impl Engine {
                 {
                     continue;
                 }
-                why.push(format!("last order {} days ago", fmt_num(r.floor(), 0)));
+                why.push(format!(
+                    "last order {} days ago",
+                    crate::loyalty::money::fmt_points(r.floor() as i64)
+                ));
             }
             if e.min_orders.is_some_and(|m| f.frequency < m)
                 || e.max_orders.is_some_and(|m| f.frequency > m)
@@ -461,44 +461,22 @@ impl Engine {
         picks
     }
 
-    /// Formats money in the programme's currency: `$1,200.00` or `1,200.00 USD`.
+    /// How the programme writes money in messages.
+    fn money_format(&self) -> MoneyFormat {
+        MoneyFormat {
+            code: self.program.currency.clone(),
+            symbol: self.program.currency_symbol.clone(),
+        }
+    }
+
+    /// Formats money in the programme's currency (`$1,200.00`, or `1,200.00 USD` without a
+    /// symbol), rounded to the minor unit as the loyalty module rounds money.
     pub fn money(&self, x: f64) -> String {
-        match &self.program.currency_symbol {
-            Some(s) => format!("{s}{}", fmt_num(x, 2)),
-            None => format!("{} {}", fmt_num(x, 2), self.program.currency),
+        let digits = self.program.loyalty.minor_unit_digits;
+        match crate::loyalty::money::money_to_minor(x, digits) {
+            Ok(minor) => self.money_format().format(minor, digits),
+            Err(_) => format!("{x}"),
         }
-    }
-}
-
-/// Formats a number with `decimals` decimals and thousands separators: `1,234.50`.
-pub fn fmt_num(x: f64, decimals: usize) -> String {
-    let s = format!("{:.*}", decimals, x.abs());
-    let (int, frac) = s.split_once('.').unwrap_or((&s, ""));
-    let mut grouped = String::new();
-    for (i, ch) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(ch);
-    }
-    let sign = if x < 0.0 && s.bytes().any(|b| b.is_ascii_digit() && b != b'0') {
-        "-"
-    } else {
-        ""
-    };
-    if frac.is_empty() {
-        format!("{sign}{grouped}")
-    } else {
-        format!("{sign}{grouped}.{frac}")
-    }
-}
-
-/// Formats points: whole numbers without decimals, others with two.
-pub fn fmt_points(x: f64) -> String {
-    if x.fract() == 0.0 {
-        fmt_num(x, 0)
-    } else {
-        fmt_num(x, 2)
     }
 }
 

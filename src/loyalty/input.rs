@@ -44,6 +44,22 @@ impl When {
     }
 }
 
+/// Resolves an optional time; an error names `field` under the path `at()` builds (only when
+/// there is an error).
+pub fn resolve_opt(
+    w: &Option<When>,
+    offset_minutes: i32,
+    at: impl Fn() -> String,
+    field: &str,
+) -> Result<Option<i64>, LoyaltyError> {
+    w.as_ref()
+        .map(|w| {
+            w.resolve(offset_minutes)
+                .map_err(|m| LoyaltyError::input(join(&at(), field), m))
+        })
+        .transpose()
+}
+
 /// The customer's loyalty account as the shop's system of record holds it.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

@@ -118,14 +118,8 @@ pub fn build_ledger(
     });
     for (i, lot) in account.points.iter().enumerate() {
         let path = || index("account.points", i);
-        let t = |w: &Option<super::input::When>, f: &str| {
-            w.as_ref()
-                .map(|w| {
-                    w.resolve(offset)
-                        .map_err(|m| LoyaltyError::input(join(&path(), f), m))
-                })
-                .transpose()
-        };
+        let t =
+            |w: &Option<super::input::When>, f: &str| super::input::resolve_opt(w, offset, path, f);
         let earned_at = t(&lot.earned_at, "earnedAt")?;
         let available_at = t(&lot.available_at, "availableAt")?;
         let expires_at = t(&lot.expires_at, "expiresAt")?;
@@ -159,14 +153,8 @@ pub fn build_ledger(
                 ),
             ));
         }
-        let t = |w: &Option<super::input::When>, f: &str| {
-            w.as_ref()
-                .map(|w| {
-                    w.resolve(offset)
-                        .map_err(|m| LoyaltyError::input(join(&path(), f), m))
-                })
-                .transpose()
-        };
+        let t =
+            |w: &Option<super::input::When>, f: &str| super::input::resolve_opt(w, offset, path, f);
         let converted = match op {
             OperationInput::Earn {
                 key,

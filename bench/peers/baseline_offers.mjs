@@ -1,4 +1,4 @@
-// Copied from /work/shared/bench/baseline_offers.mjs (the team's shared peer baselines; see bench/peers/README.md) on 2026-11-22, otherwise unchanged.
+// Copied from ../shared/bench/baseline_offers.mjs (the team's shared peer baselines; see bench/peers/README.md) on 2026-11-22, otherwise unchanged.
 // Plain-JavaScript baseline for the core job (the "hand-written by a shop" peer).
 // Per customer (30 orders {ts, amount, category}):
 //   RFM (recency days, #orders in last 365d, spend in last 365d) + AOV + spend shares of 4 categories

@@ -1,4 +1,4 @@
-// Copied from /work/shared/bench/lib.mjs (the team's shared peer baselines; see bench/peers/README.md) on 2026-11-22, otherwise unchanged.
+// Copied from ../shared/bench/lib.mjs (the team's shared peer baselines; see bench/peers/README.md) on 2026-11-22, otherwise unchanged.
 // Shared helpers for the peer benchmarks. Peers' code lives in $PEERS_DIR (default $HOME/.cache/offerwise-peers).
 import { createRequire } from "node:module";
 import path from "node:path";

@@ -1,20 +1,39 @@
 //! Transaction files: CSV with a header, and the CDNOW text format. (Feature `cli`.)
 //!
-//! **CSV** (`--format csv`, the default): a header row naming the columns, in any order:
+//! **CSV** (`--format csv`, the default): a header row naming the columns, in any order and
+//! any case; spaces, `_` and `-` in names are ignored, so `Customer ID`, `customer_id` and
+//! `CustomerId` are one name. Fields are separated by `,` unless `--delimiter` says otherwise
+//! (`;`, `tab`, `|`, any single ASCII character); fields may be quoted (RFC 4180).
 //!
-//! | column | required | meaning |
-//! | --- | --- | --- |
-//! | `customer_id` | yes | the customer |
-//! | `date` or `timestamp` | one of them | ISO 8601 (see [`crate::time`]); `timestamp` may also be epoch **seconds** (a plain number) |
-//! | `amount` | yes | what the line or order paid, ≥ 0 |
-//! | `order_id` | no | rows with the same customer and order id are lines of one order; without it every row is an order |
-//! | `quantity` | no | items on the row (default 1, > 0) |
-//! | `category`, `sku` | no | the row's product category and SKU |
+//! | column | also read as | required | meaning |
+//! | --- | --- | --- | --- |
+//! | `customer_id` | `customer`, `user_id`, `client_id`, `member_id` | yes | the customer |
+//! | `date` | `timestamp`, `time`, `datetime`, `order_date`, `created_at`, `invoice_date`, `purchase_date` | yes | when the order was placed (time formats below) |
+//! | `amount` | `total`, `revenue`, `sales`, `value`, `order_total`, `line_total`, `dollar_value` | yes, unless `price` is given | what the row paid, ≥ 0 |
+//! | `price` | `unit_price` | no | the unit price: without an `amount` column, amount = price × quantity |
+//! | `order_id` | `order`, `order_number`, `invoice`, `invoice_no`, `invoice_id`, `transaction_id` | no | rows with the same order id are lines of one order; without it every row is an order |
+//! | `quantity` | `qty`, `units`, `number_of_cds` | no | items on the row (default 1, > 0) |
+//! | `category` | `product_category` | no | the row's product category |
+//! | `sku` | `product_id`, `item_id`, `stock_code` | no | the row's SKU |
 //!
-//! Other columns are ignored and reported. **CDNOW** (`--format cdnow`): whitespace-separated
-//! `customer_id YYYYMMDD number_of_cds dollar_value` (an optional header line starting with
-//! `customer_id` is skipped); the 1/10 sample's five columns `customer_id sample_id YYYYMMDD
-//! number_of_cds dollar_value` are read too. Every row is one order.
+//! Two columns for one meaning (`date` and `timestamp`) are an error that names both. Other
+//! columns are ignored and reported.
+//!
+//! **Times**: `2024-03-01` (midnight UTC), `20240301`, `2024-03-01T10:30`, `2024-03-01 10:30:15.250`
+//! (UTC), `2024-03-01T10:30:00Z`, `…+03:00`, `…-0500` (their own offset), or a plain number that is
+//! not 8 digits long, read as **epoch seconds** (`1700000000`, `1700000000.5`).
+//!
+//! **Orders of several rows**: an `order_id` names one order in the whole file. Its rows must
+//! agree on the customer and the time; a row that does not is a bad row (its error names both
+//! lines). The order's amount is the sum of its rows, each row an order line.
+//!
+//! **CDNOW** (`--format cdnow`): whitespace-separated `customer_id YYYYMMDD number_of_cds
+//! dollar_value` (an optional header line starting with `customer_id` is skipped); the 1/10
+//! sample's five columns `customer_id sample_id YYYYMMDD number_of_cds dollar_value` are read
+//! too. Every row is one order.
+//!
+//! A file that looks like the other format (a CDNOW file read as CSV, a CSV file read as CDNOW,
+//! a CSV with another delimiter) is an error that says which option to pass.
 //!
 //! A bad row is an [`Error::Row`] with its line number and column. With `skip_bad_rows`, bad
 //! rows are counted and the first ones kept in the report instead of stopping the read: nothing
@@ -24,7 +43,7 @@ use crate::customer::{Customer, Id, Item, Order, TimeValue};
 use crate::error::Error;
 use crate::time;
 use std::collections::HashMap;
-use std::io::Read;
+use std::io::{BufRead, BufReader, Read};
 
 /// The format of a transaction file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,9 +63,44 @@ impl std::str::FromStr for Format {
     }
 }
 
+/// Parses a `--delimiter` value: one ASCII character, or `tab` / `\t`.
+pub fn parse_delimiter(s: &str) -> Result<u8, String> {
+    match s {
+        "tab" | "\\t" | "\t" => Ok(b'\t'),
+        _ if s.len() == 1 && s.is_ascii() && s != "\"" && s != "\n" && s != "\r" => {
+            Ok(s.as_bytes().first().copied().unwrap_or(b','))
+        }
+        _ => Err(format!(
+            "delimiter {s:?} must be one ASCII character other than a quote or a line break, or \"tab\""
+        )),
+    }
+}
+
+/// How to read a transaction file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadOptions {
+    pub format: Format,
+    /// The CSV field delimiter (default `,`).
+    pub delimiter: u8,
+    /// Count and report bad rows instead of stopping at the first.
+    pub skip_bad_rows: bool,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            format: Format::Csv,
+            delimiter: b',',
+            skip_bad_rows: false,
+        }
+    }
+}
+
 /// One transaction row.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Transaction {
+    /// The row's line in the file (1 = the first line).
+    pub line: u64,
     pub customer_id: String,
     pub order_id: Option<String>,
     /// The time as written (kept for exporting customers unchanged).
@@ -70,18 +124,56 @@ pub struct ReadReport {
     pub first_errors: Vec<Error>,
     /// Columns present but not used.
     pub ignored_columns: Vec<String>,
+    /// How the file's columns were read: (meaning, column name as written), for the report.
+    pub columns: Vec<(&'static str, String)>,
 }
 
-/// Reads transactions from a reader.
+/// Reads transactions from a reader with the default CSV delimiter.
 pub fn read(
     input: impl Read,
     format: Format,
     skip_bad_rows: bool,
 ) -> Result<(Vec<Transaction>, ReadReport), Error> {
-    match format {
-        Format::Csv => read_csv(input, skip_bad_rows),
-        Format::Cdnow => read_cdnow(input, skip_bad_rows),
+    read_with(
+        input,
+        &ReadOptions {
+            format,
+            skip_bad_rows,
+            ..ReadOptions::default()
+        },
+    )
+}
+
+/// Reads transactions from a reader.
+pub fn read_with(
+    input: impl Read,
+    options: &ReadOptions,
+) -> Result<(Vec<Transaction>, ReadReport), Error> {
+    match options.format {
+        Format::Csv => read_csv(input, options.delimiter, options.skip_bad_rows),
+        Format::Cdnow => read_cdnow(input, options.skip_bad_rows),
     }
+}
+
+/// Leaves out the rows after `now` (a backtest "as of" `now`); returns how many rows and
+/// distinct orders were left out. Rows of one order share one time, so orders are never split.
+pub fn drop_after(rows: &mut Vec<Transaction>, now: i64) -> (u64, u64) {
+    let before = rows.len();
+    let mut orders = std::collections::HashSet::new();
+    let mut single = 0u64;
+    rows.retain(|t| {
+        if t.at <= now {
+            return true;
+        }
+        match &t.order_id {
+            Some(o) => {
+                orders.insert(o.clone());
+            }
+            None => single += 1,
+        }
+        false
+    });
+    ((before - rows.len()) as u64, single + orders.len() as u64)
 }
 
 fn row_err(line: u64, column: &str, message: impl Into<String>) -> Error {
@@ -118,20 +210,45 @@ fn parse_amount(text: &str, line: u64, column: &str) -> Result<f64, Error> {
     Ok(v)
 }
 
-fn read_cdnow(mut input: impl Read, skip: bool) -> Result<(Vec<Transaction>, ReadReport), Error> {
-    let mut text = String::new();
-    input.read_to_string(&mut text).map_err(|e| Error::Row {
+fn read_error(e: std::io::Error) -> Error {
+    Error::Row {
         line: 0,
         column: None,
         message: format!("cannot read the file: {e}"),
-    })?;
+    }
+}
+
+/// Whether a line looks like a CDNOW row or header: 4 or 5 whitespace-separated fields, one of
+/// them a `YYYYMMDD` date (or the CDNOW header's names).
+fn looks_like_cdnow(line: &str) -> bool {
+    let fields: Vec<&str> = line.split_whitespace().collect();
+    if !(4..=5).contains(&fields.len()) {
+        return false;
+    }
+    let is_date = |f: &&str| f.len() == 8 && f.bytes().all(|b| b.is_ascii_digit());
+    fields.iter().any(is_date)
+        || fields
+            .first()
+            .is_some_and(|f| f.eq_ignore_ascii_case("customer_id"))
+}
+
+fn read_cdnow(input: impl Read, skip: bool) -> Result<(Vec<Transaction>, ReadReport), Error> {
     let mut out = Vec::new();
     let mut report = ReadReport::default();
-    for (i, raw) in text.lines().enumerate() {
+    for (i, raw) in BufReader::new(input).lines().enumerate() {
+        let raw = raw.map_err(read_error)?;
         let line = i as u64 + 1;
         let fields: Vec<&str> = raw.split_whitespace().collect();
         if fields.is_empty() || (i == 0 && fields.first() == Some(&"customer_id")) {
             continue;
+        }
+        if i == 0 && raw.contains(',') && !looks_like_cdnow(&raw) {
+            return Err(Error::Row {
+                line,
+                column: None,
+                message: "this looks like a CSV file, not the CDNOW text format: pass --format csv"
+                    .into(),
+            });
         }
         report.rows += 1;
         let parsed = (|| {
@@ -149,16 +266,19 @@ fn read_cdnow(mut input: impl Read, skip: bool) -> Result<(Vec<Transaction>, Rea
                     })
                 }
             };
-            if date.len() != 8 {
+            let ymd = (date.len() == 8 && date.is_ascii())
+                .then(|| (date.get(..4), date.get(4..6), date.get(6..)));
+            let Some((Some(y), Some(m), Some(d))) = ymd else {
                 return Err(row_err(line, "date", format!("{date:?} is not YYYYMMDD")));
-            }
+            };
             let at = time::parse_instant(date, 0).map_err(|e| row_err(line, "date", e))?;
             let quantity = parse_amount(cds, line, "number_of_cds")?;
             let amount = parse_amount(amount, line, "dollar_value")?;
             Ok(Transaction {
+                line,
                 customer_id: id.to_string(),
                 order_id: None,
-                at_text: format!("{}-{}-{}", &date[..4], &date[4..6], &date[6..]),
+                at_text: format!("{y}-{m}-{d}"),
                 at,
                 amount,
                 quantity,
@@ -174,55 +294,180 @@ fn read_cdnow(mut input: impl Read, skip: bool) -> Result<(Vec<Transaction>, Rea
     Ok((out, report))
 }
 
-fn read_csv(input: impl Read, skip: bool) -> Result<(Vec<Transaction>, ReadReport), Error> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .flexible(false)
-        .trim(csv::Trim::All)
-        .from_reader(input);
+/// The meanings of CSV columns and the (normalised) names each is read from.
+const COLUMNS: [(&str, &[&str]); 8] = [
+    (
+        "customer_id",
+        &["customerid", "customer", "userid", "clientid", "memberid"],
+    ),
+    (
+        "date",
+        &[
+            "date",
+            "timestamp",
+            "time",
+            "datetime",
+            "orderdate",
+            "createdat",
+            "invoicedate",
+            "purchasedate",
+        ],
+    ),
+    (
+        "amount",
+        &[
+            "amount",
+            "total",
+            "revenue",
+            "sales",
+            "value",
+            "ordertotal",
+            "linetotal",
+            "dollarvalue",
+        ],
+    ),
+    ("price", &["price", "unitprice"]),
+    (
+        "order_id",
+        &[
+            "orderid",
+            "order",
+            "ordernumber",
+            "invoice",
+            "invoiceno",
+            "invoiceid",
+            "transactionid",
+        ],
+    ),
+    ("quantity", &["quantity", "qty", "units", "numberofcds"]),
+    ("category", &["category", "productcategory"]),
+    ("sku", &["sku", "productid", "itemid", "stockcode"]),
+];
+
+/// A column name without case, spaces, `_` and `-`.
+fn normalise(name: &str) -> String {
+    name.chars()
+        .filter(|c| !matches!(c, ' ' | '_' | '-'))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+fn delimiter_name(d: u8) -> String {
+    match d {
+        b'\t' => "tab".into(),
+        d => format!("{:?}", char::from(d)),
+    }
+}
+
+/// Explains a header that is not CSV with this delimiter, when it can tell why.
+fn sniff_header(first: &str, delimiter: u8) -> Option<String> {
+    let d = char::from(delimiter);
+    if first.contains(d) {
+        return None;
+    }
+    if looks_like_cdnow(first) {
+        return Some(
+            "this looks like the CDNOW text format (customer_id YYYYMMDD number_of_cds dollar_value, separated by spaces), not CSV: pass --format cdnow"
+                .into(),
+        );
+    }
+    for other in [b',', b';', b'\t', b'|'] {
+        if other != delimiter && first.contains(char::from(other)) {
+            return Some(format!(
+                "the header has no {} but has {}: pass --delimiter {}",
+                delimiter_name(delimiter),
+                delimiter_name(other),
+                match other {
+                    b'\t' => "tab".to_string(),
+                    o => format!("'{}'", char::from(o)),
+                }
+            ));
+        }
+    }
+    None
+}
+
+fn read_csv(
+    input: impl Read,
+    delimiter: u8,
+    skip: bool,
+) -> Result<(Vec<Transaction>, ReadReport), Error> {
+    let mut input = BufReader::new(input);
+    let mut first = String::new();
+    input.read_line(&mut first).map_err(read_error)?;
     let header_err = |m: String| Error::Row {
         line: 1,
         column: None,
         message: m,
     };
+    if let Some(hint) = sniff_header(first.trim_start_matches('\u{feff}'), delimiter) {
+        return Err(header_err(hint));
+    }
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(false)
+        .delimiter(delimiter)
+        .trim(csv::Trim::All)
+        .from_reader(std::io::Cursor::new(first.into_bytes()).chain(input));
     let headers = rdr
         .headers()
         .map_err(|e| header_err(format!("cannot read the header: {e}")))?
         .clone();
-    let col = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
-    let need = |name: &str| {
-        col(name).ok_or_else(|| {
+    // Which column holds each meaning.
+    let mut found: [Option<usize>; COLUMNS.len()] = [None; COLUMNS.len()];
+    for (i, h) in headers.iter().enumerate() {
+        let n = normalise(h.trim_start_matches('\u{feff}'));
+        let Some(m) = COLUMNS
+            .iter()
+            .position(|(_, names)| names.contains(&n.as_str()))
+        else {
+            continue;
+        };
+        if let Some(Some(prev)) = found.get(m) {
+            return Err(header_err(format!(
+                "the header has two columns for {}: {:?} and {:?}; keep one",
+                COLUMNS.get(m).map_or("", |c| c.0),
+                headers.get(*prev).unwrap_or(""),
+                h
+            )));
+        }
+        if let Some(slot) = found.get_mut(m) {
+            *slot = Some(i);
+        }
+    }
+    let [c_customer, c_time, c_amount, c_price, c_order, c_qty, c_cat, c_sku] = found;
+    let has = headers.iter().collect::<Vec<_>>().join(", ");
+    let need = |c: Option<usize>, what: &str, aliases: &str| {
+        c.ok_or_else(|| {
             header_err(format!(
-                "the header has no {name:?} column (it has: {})",
-                headers.iter().collect::<Vec<_>>().join(", ")
+                "the header has no {what} column ({aliases}); it has: {has}"
             ))
         })
     };
-    let c_customer = need("customer_id")?;
-    let c_amount = need("amount")?;
-    let (c_time, time_name) = match (col("date"), col("timestamp")) {
-        (Some(_), Some(_)) => {
-            return Err(header_err(
-                "the header has both \"date\" and \"timestamp\": keep one".into(),
-            ))
-        }
-        (Some(c), None) => (c, "date"),
-        (None, Some(c)) => (c, "timestamp"),
+    let c_customer = need(
+        c_customer,
+        "customer",
+        "customer_id, customer, user_id, ...",
+    )?;
+    let c_time = need(
+        c_time,
+        "time",
+        "date, timestamp, order_date, created_at, ...",
+    )?;
+    // amount, or price (× quantity).
+    let (c_value, value_name, times_qty) = match (c_amount, c_price) {
+        (Some(a), _) => (a, "amount", false),
+        (None, Some(p)) => (p, "price", true),
         (None, None) => {
-            return Err(header_err(
-                "the header needs a \"date\" or a \"timestamp\" column".into(),
-            ))
+            return Err(header_err(format!(
+                "the header has no amount column (amount, total, revenue, ...) and no price column (price, unit_price); it has: {has}"
+            )))
         }
     };
-    let (c_order, c_qty, c_cat, c_sku) = (
-        col("order_id"),
-        col("quantity"),
-        col("category"),
-        col("sku"),
-    );
+    let name_of = |c: usize| headers.get(c).unwrap_or("").to_string();
     let used = [
         Some(c_customer),
-        Some(c_amount),
         Some(c_time),
+        Some(c_value),
         c_order,
         c_qty,
         c_cat,
@@ -235,55 +480,98 @@ fn read_csv(input: impl Read, skip: bool) -> Result<(Vec<Transaction>, ReadRepor
             .filter(|(i, _)| !used.contains(&Some(*i)))
             .map(|(_, h)| h.to_string())
             .collect(),
+        columns: [
+            ("customer_id", Some(c_customer)),
+            ("date", Some(c_time)),
+            (value_name, Some(c_value)),
+            ("order_id", c_order),
+            ("quantity", c_qty),
+            ("category", c_cat),
+            ("sku", c_sku),
+        ]
+        .into_iter()
+        .filter_map(|(m, c)| c.map(|c| (m, name_of(c))))
+        .collect(),
         ..ReadReport::default()
     };
+    let time_col = name_of(c_time);
+    let value_col = name_of(c_value);
+    // order id -> (line, customer, instant) of its first row.
+    let mut orders: HashMap<String, (u64, String, i64)> = HashMap::new();
     let mut out = Vec::new();
-    for (i, rec) in rdr.records().enumerate() {
-        let line = i as u64 + 2;
-        report.rows += 1;
+    for rec in rdr.records() {
         let parsed = (|| {
             let rec = rec.map_err(|e| Error::Row {
-                line: e.position().map_or(line, |p| p.line()),
+                line: e.position().map_or(0, |p| p.line()),
                 column: None,
                 message: e.to_string(),
             })?;
+            let line = rec.position().map_or(0, |p| p.line());
             let field = |c: usize| rec.get(c).unwrap_or("");
             let opt = |c: Option<usize>| c.map(field).filter(|s| !s.is_empty()).map(str::to_string);
             let customer_id = field(c_customer).to_string();
             if customer_id.is_empty() {
-                return Err(row_err(line, "customer_id", "the customer id is empty"));
+                return Err(row_err(
+                    line,
+                    &name_of(c_customer),
+                    "the customer id is empty",
+                ));
             }
             let at_text = field(c_time).to_string();
-            let at = if time_name == "timestamp"
-                && !at_text.is_empty()
+            let epoch = !at_text.is_empty()
+                && at_text.len() != 8
                 && at_text
                     .bytes()
                     .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
-            {
+                && at_text.bytes().skip(1).all(|b| b != b'-');
+            let at = if epoch {
                 let secs: f64 = at_text.parse().map_err(|_| {
-                    row_err(line, time_name, format!("{at_text:?} is not epoch seconds"))
+                    row_err(line, &time_col, format!("{at_text:?} is not epoch seconds"))
                 })?;
                 time::check_millis((secs * 1000.0).round())
-                    .map_err(|e| row_err(line, time_name, e))?
+                    .map_err(|e| row_err(line, &time_col, e))?
             } else {
-                time::parse_instant(&at_text, 0).map_err(|e| row_err(line, time_name, e))?
+                time::parse_instant(&at_text, 0).map_err(|e| row_err(line, &time_col, e))?
             };
-            let amount = parse_amount(field(c_amount), line, "amount")?;
+            let value = parse_amount(field(c_value), line, &value_col)?;
             let quantity = match c_qty.map(field).filter(|s| !s.is_empty()) {
                 Some(q) => {
+                    let col = c_qty.map(name_of).unwrap_or_default();
                     let q: f64 = q
                         .parse()
-                        .map_err(|_| row_err(line, "quantity", format!("{q:?} is not a number")))?;
+                        .map_err(|_| row_err(line, &col, format!("{q:?} is not a number")))?;
                     if !(q.is_finite() && q > 0.0) {
-                        return Err(row_err(line, "quantity", format!("must be > 0, got {q}")));
+                        return Err(row_err(line, &col, format!("must be > 0, got {q}")));
                     }
                     q
                 }
                 None => 1.0,
             };
+            let amount = if times_qty { value * quantity } else { value };
+            let order_id = opt(c_order);
+            if let Some(o) = &order_id {
+                match orders.get(o) {
+                    Some((first, cust, first_at)) if *cust != customer_id || *first_at != at => {
+                        return Err(row_err(
+                            line,
+                            &c_order.map(name_of).unwrap_or_default(),
+                            format!(
+                                "order {o:?} has customer {cust:?} at {} on line {first}, but customer {customer_id:?} at {} here: the lines of one order must agree on customer and time",
+                                time::format_instant(*first_at),
+                                time::format_instant(at)
+                            ),
+                        ));
+                    }
+                    Some(_) => {}
+                    None => {
+                        orders.insert(o.clone(), (line, customer_id.clone(), at));
+                    }
+                }
+            }
             Ok(Transaction {
+                line,
                 customer_id,
-                order_id: opt(c_order),
+                order_id,
                 at_text,
                 at,
                 amount,
@@ -292,6 +580,7 @@ fn read_csv(input: impl Read, skip: bool) -> Result<(Vec<Transaction>, ReadRepor
                 sku: opt(c_sku),
             })
         })();
+        report.rows += 1;
         match parsed {
             Ok(t) => out.push(t),
             Err(e) => keep_or_fail(&mut report, e, skip)?,
@@ -301,7 +590,7 @@ fn read_csv(input: impl Read, skip: bool) -> Result<(Vec<Transaction>, ReadRepor
 }
 
 /// Groups transactions into customer documents, in the order customers first appear.
-/// Rows of one `order_id` become one order (amount summed, a line each); other rows one order
+/// Rows of one `order_id` (checked by the reader to agree on customer and time) become one order (amount summed, a line each); other rows one order
 /// each. Times keep their written form; epoch-second timestamps become epoch milliseconds.
 pub fn customers(transactions: &[Transaction]) -> Vec<Customer> {
     let mut index: HashMap<&str, usize> = HashMap::new();
@@ -326,15 +615,12 @@ pub fn customers(transactions: &[Transaction]) -> Vec<Customer> {
             price: t.amount / t.quantity,
             qty: t.quantity,
         });
-        let at = if t
-            .at_text
-            .bytes()
-            .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
-            && !t.at_text.contains('-')
-        {
-            TimeValue::Millis(t.at as f64)
-        } else {
+        // The written form when it reads back as the same instant, else epoch milliseconds
+        // (epoch seconds in the file).
+        let at = if time::parse_instant(&t.at_text, 0) == Ok(t.at) {
             TimeValue::Text(t.at_text.clone())
+        } else {
+            TimeValue::Millis(t.at as f64)
         };
         let existing = t
             .order_id
@@ -414,7 +700,19 @@ mod tests {
             e.to_string(),
             "orders file line 2, column amount: must be a finite number ≥ 0, got \"-3\""
         );
-        let e = read("customer,date,amount\n".as_bytes(), Format::Csv, false).unwrap_err();
-        assert!(e.to_string().contains("no \"customer_id\" column"), "{e}");
+        let e = read("buyer,date,amount\n".as_bytes(), Format::Csv, false).unwrap_err();
+        assert!(e.to_string().contains("no customer column"), "{e}");
+        // `customer` is one of customer_id's names.
+        let (t, r) = read(
+            "Customer,Date,Total\nc9,2024-01-01,3\n".as_bytes(),
+            Format::Csv,
+            false,
+        )
+        .unwrap();
+        assert_eq!(
+            (t[0].customer_id.as_str(), t[0].amount, t[0].line),
+            ("c9", 3.0, 2)
+        );
+        assert_eq!(r.columns[2], ("amount", "Total".to_string()));
     }
 }

@@ -38,8 +38,10 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Train a segmentation model (scaler + k-means) from a transaction file.
+    #[command(after_help = ORDERS_HELP)]
     Train(TrainArgs),
     /// Write the per-customer feature matrix (raw, or scaled exactly as the clustering sees it).
+    #[command(after_help = ORDERS_HELP)]
     Features(FeaturesArgs),
     /// Decide for one customer (a customer JSON file) and print the decision.
     Decide(DecideArgs),
@@ -47,21 +49,50 @@ enum Command {
     /// tier after the order.
     Quote(QuoteArgs),
     /// Decide for every customer of a transaction file; one decision JSON per line.
+    #[command(after_help = ORDERS_HELP)]
     Score(ScoreArgs),
     /// Fit BG/NBD + Gamma-Gamma and report; with a holdout, predicted versus actual purchases.
+    #[command(after_help = ORDERS_HELP)]
     Clv(ClvArgs),
     /// Convert a transaction file into customer JSON documents (the input of `decide`), one per line.
+    #[command(after_help = ORDERS_HELP)]
     Customers(CustomersArgs),
 }
 
+/// The transaction file format, shown by `--help` of every command that reads one.
+const ORDERS_HELP: &str = "\
+Transaction files (--orders):
+  CSV (--format csv, the default): a header row, columns in any order and any case
+  (spaces, _ and - ignored), separated by ',' or --delimiter:
+    customer_id  (or customer, user_id, client_id, member_id)             required
+    date         (or timestamp, time, datetime, order_date, created_at,
+                  invoice_date, purchase_date)                            required
+    amount       (or total, revenue, sales, value, order_total,
+                  line_total, dollar_value)                               required, >= 0
+    price        (or unit_price): without amount, amount = price x quantity
+    order_id     (or order, order_number, invoice, invoice_no, invoice_id,
+                  transaction_id): rows with one order id are lines of one
+                  order and must agree on customer and time
+    quantity     (or qty, units, number_of_cds)                           default 1
+    category     (or product_category), sku (or product_id, item_id, stock_code)
+  Times: 2024-03-01, 20240301, 2024-03-01T10:30[:15.250] (UTC),
+  2024-03-01T10:30:00Z / +03:00 / -0500, or epoch seconds (a number not 8 digits long).
+  CDNOW (--format cdnow): whitespace-separated customer_id YYYYMMDD number_of_cds
+  dollar_value (the 1/10 sample's extra sample-id column is read too).
+Exit codes: 0 success, 2 bad input (including a missing or unreadable input file),
+1 anything else; 141 when the output pipe was closed (e.g. | head).";
+
 #[derive(Args)]
 struct OrdersArgs {
-    /// The transaction file (CSV with a header, or CDNOW text).
+    /// The transaction file (CSV with a header, or CDNOW text; see below).
     #[arg(long)]
     orders: PathBuf,
     /// `csv` or `cdnow`.
     #[arg(long, default_value = "csv")]
     format: Format,
+    /// CSV field delimiter: one character (`;`, `|`, ...) or `tab`.
+    #[arg(long, default_value = ",", value_parser = transactions::parse_delimiter)]
+    delimiter: u8,
     /// Count and report bad rows instead of stopping at the first one.
     #[arg(long)]
     skip_bad_rows: bool,
@@ -90,6 +121,10 @@ struct TrainArgs {
     /// The instant the features are computed at (ISO 8601), e.g. the day after the data ends.
     #[arg(long)]
     now: String,
+    /// Backtest as of `--now`: leave out the orders after it (counted in the report) instead
+    /// of stopping at the first one.
+    #[arg(long)]
+    as_of: bool,
     /// Clustering features, comma-separated.
     #[arg(
         long,
@@ -158,6 +193,10 @@ struct FeaturesArgs {
     /// The instant the features are computed at.
     #[arg(long)]
     now: String,
+    /// Backtest as of `--now`: leave out the orders after it (counted in the report) instead
+    /// of stopping at the first one.
+    #[arg(long)]
+    as_of: bool,
     /// Model whose features and scaler to use (default: the embedded default).
     #[arg(long)]
     model: Option<PathBuf>,
@@ -221,12 +260,20 @@ struct ScoreArgs {
     /// The instant of the decisions.
     #[arg(long)]
     now: String,
+    /// Backtest as of `--now`: leave out the orders after it (counted in the report) instead
+    /// of stopping at the first one.
+    #[arg(long)]
+    as_of: bool,
     /// Minutes east of UTC of the shop's time zone.
     #[arg(long, default_value_t = 0, allow_hyphen_values = true)]
     tz_offset: i32,
-    /// Output JSON Lines (`-` for standard output).
+    /// Output file (`-` for standard output), written whole or not at all.
     #[arg(long)]
     out: PathBuf,
+    /// `jsonl` (one decision JSON per line) or `csv` (a flat table: customer, segment, churn
+    /// risk, CLV, top offers, tier, points). Default: `csv` when --out ends in .csv, else `jsonl`.
+    #[arg(long, value_parser = ["jsonl", "csv"])]
+    out_format: Option<String>,
 }
 
 #[derive(Args)]
@@ -250,11 +297,32 @@ impl From<Error> for Failure {
     }
 }
 
+/// An input file that cannot be read is bad input (exit 2).
+fn input_fail(path: &Path, e: io::Error) -> Failure {
+    Failure(
+        2,
+        format!("error[input.unreadable]: {}: {e}", path.display()),
+    )
+}
+
+/// An output that cannot be written (exit 1).
 fn io_fail(path: &Path, e: io::Error) -> Failure {
     Failure(1, format!("error: {}: {e}", path.display()))
 }
 
+/// Restores the default action of SIGPIPE (Rust ignores it), so that a closed output pipe
+/// (`offerwise decide ... | head -1`) ends the process quietly with the status every Unix tool
+/// gets there (141 = 128 + SIGPIPE), instead of a panic on the failed write.
+fn default_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: called once at start-up, before any thread exists; SIG_DFL is a valid action.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 fn main() -> ExitCode {
+    default_sigpipe();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Train(a) => cmd_train(a),
@@ -277,22 +345,97 @@ fn main() -> ExitCode {
 fn read_text(path: &Path) -> Result<String, Failure> {
     if path == Path::new("-") {
         let mut s = String::new();
-        io::Read::read_to_string(&mut io::stdin(), &mut s).map_err(|e| io_fail(path, e))?;
+        io::Read::read_to_string(&mut io::stdin(), &mut s).map_err(|e| input_fail(path, e))?;
         return Ok(s);
     }
-    std::fs::read_to_string(path).map_err(|e| io_fail(path, e))
+    std::fs::read_to_string(path).map_err(|e| input_fail(path, e))
 }
 
-fn output(path: &Path) -> Result<Box<dyn Write>, Failure> {
+/// An output file written whole or not at all: everything goes to a temporary file beside
+/// it, renamed over the destination by [`Output::finish`]. An output dropped without
+/// `finish` (the command failed) removes its temporary file and leaves the destination as it
+/// was. `-` is standard output.
+struct Output {
+    writer: BufWriter<Box<dyn Write>>,
+    /// (temporary file, destination) for a file output.
+    file: Option<(PathBuf, PathBuf)>,
+}
+
+impl Write for Output {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.writer.write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.writer.flush()
+    }
+}
+
+impl Output {
+    /// Flushes, and for a file renames the temporary file to the destination.
+    fn finish(mut self) -> Result<(), Failure> {
+        let dest = self
+            .file
+            .as_ref()
+            .map_or(PathBuf::from("-"), |f| f.1.clone());
+        self.writer.flush().map_err(|e| io_fail(&dest, e))?;
+        if let Some((tmp, dest)) = self.file.take() {
+            if let Err(e) = std::fs::rename(&tmp, &dest) {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(io_fail(&dest, e));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Output {
+    fn drop(&mut self) {
+        if let Some((tmp, _)) = self.file.take() {
+            let _ = std::fs::remove_file(tmp);
+        }
+    }
+}
+
+fn output(path: &Path) -> Result<Output, Failure> {
     if path == Path::new("-") {
-        return Ok(Box::new(BufWriter::new(io::stdout().lock())));
+        return Ok(Output {
+            writer: BufWriter::new(Box::new(io::stdout())),
+            file: None,
+        });
     }
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| io_fail(dir, e))?;
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| io_fail(dir, e))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .ok_or_else(|| {
+            Failure(
+                2,
+                format!("error: --out {} is not a file name", path.display()),
+            )
+        })?;
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let file = File::create(&tmp).map_err(|e| io_fail(path, e))?;
+    Ok(Output {
+        writer: BufWriter::new(Box::new(file)),
+        file: Some((tmp, path.to_path_buf())),
+    })
+}
+
+/// With `--as-of`, leaves out the orders after `now` and says how many; without it, rows are
+/// kept (a later order is then an error naming the customer).
+fn as_of(mut rows: Vec<Transaction>, now: i64, as_of: bool) -> Vec<Transaction> {
+    if as_of {
+        let (dropped_rows, dropped_orders) = transactions::drop_after(&mut rows, now);
+        eprintln!(
+            "as of {}: left out {dropped_orders} orders ({dropped_rows} rows) placed after it",
+            offerwise::time::format_instant(now)
+        );
     }
-    Ok(Box::new(BufWriter::new(
-        File::create(path).map_err(|e| io_fail(path, e))?,
-    )))
+    rows
 }
 
 fn parse_now(now: &str, offset: i32) -> Result<i64, Failure> {
@@ -312,9 +455,29 @@ fn now_value(now: &str) -> offerwise::customer::TimeValue {
 }
 
 fn read_orders(args: &OrdersArgs) -> Result<Vec<Transaction>, Failure> {
-    let file = File::open(&args.orders).map_err(|e| io_fail(&args.orders, e))?;
-    let (rows, report) =
-        transactions::read(io::BufReader::new(file), args.format, args.skip_bad_rows)?;
+    let file = File::open(&args.orders).map_err(|e| input_fail(&args.orders, e))?;
+    let options = transactions::ReadOptions {
+        format: args.format,
+        delimiter: args.delimiter,
+        skip_bad_rows: args.skip_bad_rows,
+    };
+    let (rows, report) = transactions::read_with(io::BufReader::new(file), &options)?;
+    let renamed: Vec<String> = report
+        .columns
+        .iter()
+        .filter(|(meaning, name)| *meaning != name.as_str())
+        .map(|(meaning, name)| format!("{name} as {meaning}"))
+        .collect();
+    eprintln!(
+        "read {} rows of {}{}",
+        rows.len(),
+        args.orders.display(),
+        if renamed.is_empty() {
+            String::new()
+        } else {
+            format!(" (columns: {})", renamed.join(", "))
+        }
+    );
     if !report.ignored_columns.is_empty() {
         eprintln!(
             "note: ignoring columns {}",
@@ -408,7 +571,7 @@ fn cmd_train(a: TrainArgs) -> Result<(), Failure> {
     .check()
     .map_err(|e| Failure(2, format!("error: {e}")))?;
     let started = Instant::now();
-    let rows = read_orders(&a.orders)?;
+    let rows = as_of(read_orders(&a.orders)?, now, a.as_of);
     let customers = transactions::customers(&rows);
     let matrix = train::feature_matrix(&customers, &a.features, now)?;
     if !matrix.left_out.is_empty() {
@@ -453,9 +616,8 @@ fn cmd_train(a: TrainArgs) -> Result<(), Failure> {
     let mut out = output(&a.out)?;
     serde_json::to_writer_pretty(&mut out, &model)
         .map_err(|e| Failure(1, format!("error: {e}")))?;
-    writeln!(out)
-        .and_then(|_| out.flush())
-        .map_err(|e| io_fail(&a.out, e))?;
+    writeln!(out).map_err(|e| io_fail(&a.out, e))?;
+    out.finish()?;
     eprintln!(
         "trained {} on {} customers in {:.1} s: k = {}, inertia {:.4}, silhouette {:.4}",
         model.version,
@@ -605,25 +767,27 @@ fn cmd_features(a: FeaturesArgs) -> Result<(), Failure> {
         Some(p) => Model::from_json(&read_text(p)?)?,
         None => Model::from_json(DEFAULT_MODEL)?,
     };
-    let rows = read_orders(&a.orders)?;
+    let rows = as_of(read_orders(&a.orders)?, now, a.as_of);
     let customers = transactions::customers(&rows);
     let mut out = output(&a.out)?;
     let fail = |e: io::Error| io_fail(&a.out, e);
-    if a.scaled {
+    let (written, columns) = if a.scaled {
         let matrix = train::feature_matrix(&customers, &model.features, now)?;
         let scaled = train::scale(&matrix.raw, &model.scaler);
         train::write_matrix_csv(&mut out, &matrix.ids, &model.features, &scaled).map_err(fail)?;
         if !matrix.left_out.is_empty() {
             eprintln!(
-                "note: {} customers lack a model feature and are left out",
-                matrix.left_out.len()
+                "note: {} customers lack a model feature and are left out (first: {})",
+                matrix.left_out.len(),
+                matrix.left_out.first().map(String::as_str).unwrap_or("")
             );
         }
+        (matrix.ids.len(), model.features.len())
     } else {
         let names = offerwise::features::NUMERIC_FEATURES;
         writeln!(out, "customer_id,{}", names.join(",")).map_err(fail)?;
         for c in &customers {
-            let valid = c.validate(now, 0)?;
+            let valid = c.validate(now, 0).map_err(|e| customer_fail(c, e))?;
             let f = offerwise::features::Features::compute(&valid, now, 0);
             let cells: Vec<String> = names
                 .iter()
@@ -635,11 +799,41 @@ fn cmd_features(a: FeaturesArgs) -> Result<(), Failure> {
                         .unwrap_or_default()
                 })
                 .collect();
-            writeln!(out, "{},{}", valid.id, cells.join(",")).map_err(fail)?;
+            writeln!(out, "{},{}", train::csv_field(&valid.id), cells.join(",")).map_err(fail)?;
         }
-    }
-    out.flush().map_err(fail)?;
+        (customers.len(), names.len())
+    };
+    out.finish()?;
+    eprintln!(
+        "wrote {written} customers x {columns} {} features at {} to {}",
+        if a.scaled { "scaled" } else { "raw" },
+        offerwise::time::format_instant(now),
+        a.out.display()
+    );
     Ok(())
+}
+
+/// A customer's error in a transaction file, naming the customer.
+fn customer_fail(c: &Customer, e: Error) -> Failure {
+    match e {
+        Error::Invalid {
+            doc: Doc::Customer,
+            path,
+            message,
+        } => Failure(
+            2,
+            format!(
+                "error[customer.invalid]: customer {}: {path}: {message}{}",
+                c.id.0,
+                if message.contains("after now") {
+                    " (pass --as-of to leave out orders after --now)"
+                } else {
+                    ""
+                }
+            ),
+        ),
+        other => other.into(),
+    }
 }
 
 fn cmd_decide(a: DecideArgs) -> Result<(), Failure> {
@@ -698,31 +892,32 @@ fn cmd_score(a: ScoreArgs) -> Result<(), Failure> {
         time_zone_offset_minutes: a.tz_offset,
         cart: None,
     };
-    options.resolve()?;
+    let (now, _) = options.resolve()?;
+    let csv = match a.out_format.as_deref() {
+        Some(f) => f == "csv",
+        None => a
+            .out
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("csv")),
+    };
     let started = Instant::now();
-    let rows = read_orders(&a.orders)?;
+    let rows = as_of(read_orders(&a.orders)?, now, a.as_of);
     let customers = transactions::customers(&rows);
     let read_secs = started.elapsed().as_secs_f64();
     let mut out = output(&a.out)?;
+    let fail = |e: io::Error| io_fail(&a.out, e);
+    let max_offers = engine.program().max_offers;
+    if csv {
+        writeln!(out, "{}", score_csv_header(max_offers)).map_err(fail)?;
+    }
     let bar = progress_bar(customers.len() as u64, "customers");
     let decide_started = Instant::now();
     let mut by_segment = std::collections::BTreeMap::<String, u64>::new();
     let mut offers = 0u64;
     for c in &customers {
-        let d = engine.decide(c, &options).map_err(|e| match e {
-            Error::Invalid {
-                doc: Doc::Customer,
-                path,
-                message,
-            } => Failure(
-                2,
-                format!(
-                    "error[customer.invalid]: customer {}: {path}: {message}",
-                    c.id.0
-                ),
-            ),
-            other => other.into(),
-        })?;
+        let d = engine
+            .decide(c, &options)
+            .map_err(|e| customer_fail(c, e))?;
         *by_segment
             .entry(
                 d.segment
@@ -731,11 +926,15 @@ fn cmd_score(a: ScoreArgs) -> Result<(), Failure> {
             )
             .or_default() += 1;
         offers += d.offers.len() as u64;
-        serde_json::to_writer(&mut out, &d).map_err(|e| Failure(1, format!("error: {e}")))?;
-        writeln!(out).map_err(|e| io_fail(&a.out, e))?;
+        if csv {
+            writeln!(out, "{}", score_csv_row(&d, max_offers)).map_err(fail)?;
+        } else {
+            serde_json::to_writer(&mut out, &d).map_err(|e| Failure(1, format!("error: {e}")))?;
+            writeln!(out).map_err(fail)?;
+        }
         bar.inc(1);
     }
-    out.flush().map_err(|e| io_fail(&a.out, e))?;
+    out.finish()?;
     bar.finish_and_clear();
     let secs = decide_started.elapsed().as_secs_f64();
     eprintln!(
@@ -751,20 +950,90 @@ fn cmd_score(a: ScoreArgs) -> Result<(), Failure> {
         eprintln!("  {name:<22} {n:>6}");
     }
     eprintln!(
-        "  offers: {offers} in all; decisions written to {}",
-        a.out.display()
+        "  offers: {offers} in all; decisions written to {} ({})",
+        a.out.display(),
+        if csv { "csv" } else { "jsonl" }
     );
     Ok(())
+}
+
+/// The columns of `score --out-format csv`.
+fn score_csv_header(max_offers: usize) -> String {
+    let mut cols: Vec<String> = [
+        "customer_id",
+        "segment_id",
+        "segment",
+        "churn_risk",
+        "p_alive",
+        "expected_purchases",
+        "clv",
+        "tier",
+        "points_balance",
+        "points_available",
+        "orders",
+        "recency_days",
+        "total_spend",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    cols.extend((1..=max_offers).map(|i| format!("offer_{i}")));
+    cols.join(",")
+}
+
+/// One decision as a row of [`score_csv_header`]: numbers in shortest round-trip form, empty
+/// cells for what the decision does not have.
+fn score_csv_row(d: &offerwise::Decision, max_offers: usize) -> String {
+    let num = |v: Option<f64>| v.map(|v| format!("{v:?}")).unwrap_or_default();
+    let mut cells: Vec<String> = vec![
+        train::csv_field(&d.customer_id).into_owned(),
+        d.segment
+            .as_ref()
+            .map(|s| s.id.to_string())
+            .unwrap_or_default(),
+        d.segment
+            .as_ref()
+            .map(|s| train::csv_field(&s.name).into_owned())
+            .unwrap_or_default(),
+        num(d.clv.as_ref().map(|c| 1.0 - c.p_alive)),
+        num(d.clv.as_ref().map(|c| c.p_alive)),
+        num(d.clv.as_ref().map(|c| c.expected_purchases)),
+        num(d.clv.as_ref().and_then(|c| c.clv)),
+        d.loyalty
+            .tier
+            .as_ref()
+            .map(|t| train::csv_field(&t.id).into_owned())
+            .unwrap_or_default(),
+        d.loyalty.ledger.balance.to_string(),
+        d.loyalty.ledger.available.to_string(),
+        d.features.frequency.to_string(),
+        num(d.features.recency_days),
+        num(Some(d.features.total_spend)),
+    ];
+    cells.extend((0..max_offers).map(|i| {
+        d.offers
+            .get(i)
+            .map(|o| train::csv_field(&o.id).into_owned())
+            .unwrap_or_default()
+    }));
+    cells.join(",")
 }
 
 fn cmd_customers(a: CustomersArgs) -> Result<(), Failure> {
     let rows = read_orders(&a.orders)?;
     let customers = transactions::customers(&rows);
     let mut out = output(&a.out)?;
+    let mut written = 0usize;
     for c in customers.iter().take(a.limit.unwrap_or(usize::MAX)) {
         serde_json::to_writer(&mut out, c).map_err(|e| Failure(1, format!("error: {e}")))?;
         writeln!(out).map_err(|e| io_fail(&a.out, e))?;
+        written += 1;
     }
-    out.flush().map_err(|e| io_fail(&a.out, e))?;
+    out.finish()?;
+    eprintln!(
+        "wrote {written} of {} customers to {}",
+        customers.len(),
+        a.out.display()
+    );
     Ok(())
 }

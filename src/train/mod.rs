@@ -238,9 +238,22 @@ pub fn write_matrix_csv(
     writeln!(out, "customer_id,{}", names.join(","))?;
     for (id, row) in ids.iter().zip(values.rows()) {
         let cells: Vec<String> = row.iter().map(|v| format!("{v:?}")).collect();
-        writeln!(out, "{id},{}", cells.join(","))?;
+        writeln!(out, "{},{}", csv_field(id), cells.join(","))?;
     }
     Ok(())
+}
+
+/// A CSV field as RFC 4180 writes it: quoted (quotes doubled) when it holds a comma, a quote,
+/// a line break or leading / trailing white space, as is otherwise.
+pub fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
+    let needs = s.contains([',', '"', '\n', '\r'])
+        || s.starts_with(char::is_whitespace)
+        || s.ends_with(char::is_whitespace);
+    if needs {
+        format!("\"{}\"", s.replace('"', "\"\"")).into()
+    } else {
+        s.into()
+    }
 }
 
 /// `sha256:<hex>` of transactions given as `(customer id, instant ms, amount)` in file order.

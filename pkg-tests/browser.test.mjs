@@ -24,6 +24,10 @@ const consoleProblems = [];
 
 before(async () => {
   h.requireBuilt();
+  // What www/generate-samples.sh writes, from the CLI built now.
+  mkdirSync(h.WORK, { recursive: true });
+  h.cli(["customers", "--orders", h.CDNOW, "--format", "cdnow", "--limit", "50", "--earn-points", "--now", h.NOW,
+    "--out", path.join(h.WORK, "samples-earned.jsonl")]);
   assert.ok(existsSync(CHROMIUM), `${CHROMIUM} not found (apt-get install chromium)`);
   server = await serveStatic(h.ROOT);
   browser = await chromium.launch({
@@ -49,6 +53,21 @@ after(async () => {
 });
 
 const state = () => page.getAttribute("body", "data-state");
+const EXAMPLE_CART = JSON.parse(readFileSync(path.join(h.ROOT, "www", "example-cart.json"), "utf8"));
+
+/** The CLI's decision for a customer document, with a cart or none (`offerwise decide`). */
+function cliDecide(customer, cart) {
+  mkdirSync(h.WORK, { recursive: true });
+  const file = path.join(h.WORK, `browser-customer-${customer.id}.json`);
+  writeFileSync(file, JSON.stringify(customer));
+  const args = ["decide", "--customer", file, "--now", h.NOW, "--compact"];
+  if (cart) {
+    const cartFile = path.join(h.WORK, "browser-cart.json");
+    writeFileSync(cartFile, JSON.stringify(cart));
+    args.push("--cart", cartFile);
+  }
+  return JSON.parse(h.cli(args));
+}
 const decisionJson = async () => JSON.parse(await page.textContent("#decision-json"));
 
 test("the page loads the engine and decides for the first sample customer", async () => {
@@ -62,17 +81,28 @@ test("the page loads the engine and decides for the first sample customer", asyn
   assert.equal(wasm.type, "application/wasm");
 });
 
-test("www/sample-customers.json is the first 50 customers `offerwise customers` writes", () => {
+test("www/sample-customers.json is the first 50 customers `offerwise customers --earn-points` writes", () => {
   const samples = JSON.parse(readFileSync(path.join(h.ROOT, "www", "sample-customers.json"), "utf8"));
   assert.equal(samples.length, 50);
-  h.assertSameJson(samples, h.customers(1000).slice(0, 50), "www/sample-customers.json (run www/generate-samples.sh)");
+  const want = h.readJsonl(path.join(h.WORK, "samples-earned.jsonl"));
+  h.assertSameJson(samples, want, "www/sample-customers.json (run www/generate-samples.sh)");
+  // The same orders as the plain export; every sample has a loyalty account, and the points
+  // make nudges a person can see.
+  h.assertSameJson(samples.map((c) => ({ id: c.id, orders: c.orders })), h.customers(1000).slice(0, 50), "sample orders");
+  assert.ok(samples.every((c) => c.loyalty && Array.isArray(c.loyalty.operations)));
+  const kinds = new Set(samples.flatMap((c) => cliDecide(c, EXAMPLE_CART).nudges.map((n) => n.kind)));
+  for (const k of ["pointsExpiring", "pointsForCart", "cartReachesTier", "nextTier"]) {
+    assert.ok(kinds.has(k), `no sample customer shows a ${k} nudge (kinds: ${[...kinds].join(", ")})`);
+  }
 });
 
 test("a customer picked from the list gets the CLI's decision, shown in words and as JSON", async () => {
   const samples = JSON.parse(readFileSync(path.join(h.ROOT, "www", "sample-customers.json"), "utf8"));
   const id = samples[PICK].id;
-  const want = h.cliDecisions().get(id);
-  assert.ok(want, `no CLI decision for ${id}`);
+  // The page starts with www/example-cart.json in its cart box.
+  assert.deepEqual(JSON.parse(await page.inputValue("#cart-json")), EXAMPLE_CART);
+  const want = cliDecide(samples[PICK], EXAMPLE_CART);
+  assert.ok(want.loyalty.quote, "the CLI decision has no quote");
   assert.equal(await page.inputValue("#now"), h.NOW, "the page's default date is the CLI's --now");
 
   await page.selectOption("#customer-select", String(PICK));
@@ -96,6 +126,26 @@ test("a customer picked from the list gets the CLI's decision, shown in words an
   for (const k of Object.keys(want.features)) {
     assert.ok(featureKeys.some((t) => t === k || t.startsWith(k + ".")), `feature ${k} not shown`);
   }
+  // Points and the cart quote, as a person reads them.
+  assert.equal(await page.textContent("#d-points"), want.loyalty.ledger.balance.toLocaleString("en-US"));
+  assert.equal(await page.isVisible("#d-quote"), true);
+  assert.equal(await page.textContent("#q-earn"), want.loyalty.quote.earn.points.toLocaleString("en-US"));
+  assert.equal(await page.textContent("#q-delivery"), want.loyalty.quote.freeDelivery ? "yes" : "no");
+
+  // Another cart from the presets: the quote follows, as the CLI's with that cart.
+  await page.click('.cart-presets .chip:has-text("$250 order")');
+  const want250 = cliDecide(samples[PICK], { amount: 250 });
+  await page.waitForFunction((p) => document.getElementById("q-earn").textContent === p,
+    want250.loyalty.quote.earn.points.toLocaleString("en-US"));
+  h.assertSameJson(await decisionJson(), want250, `customer ${id} with a $250 cart in the browser`);
+  const nudges250 = await page.$$eval("#d-nudges li[data-kind]", (lis) => lis.map((li) => li.textContent));
+  assert.deepEqual(nudges250, want250.nudges.map((n) => n.message));
+  // No cart: no quote.
+  await page.click('.cart-presets .chip:has-text("No cart")');
+  await page.waitForFunction(() => document.getElementById("d-quote").hidden);
+  h.assertSameJson(await decisionJson(), cliDecide(samples[PICK], null), `customer ${id} without a cart`);
+  await page.click('.cart-presets .chip:has-text("4 jazz CDs")');
+  await page.waitForFunction(() => !document.getElementById("d-quote").hidden);
 
   mkdirSync(h.WORK, { recursive: true });
   await page.screenshot({ path: SCREENSHOT, fullPage: true });
@@ -121,7 +171,17 @@ test("bad input shows the error box with code and path, and the page recovers", 
   const samples = JSON.parse(readFileSync(path.join(h.ROOT, "www", "sample-customers.json"), "utf8"));
   await page.selectOption("#customer-select", "3");
   await page.waitForSelector(`body[data-state="ready"] #decision[data-customer-id="${samples[3].id}"]`);
-  h.assertSameJson(await decisionJson(), h.cliDecisions().get(samples[3].id), `customer ${samples[3].id} after errors`);
+  h.assertSameJson(await decisionJson(), cliDecide(samples[3], EXAMPLE_CART), `customer ${samples[3].id} after errors`);
+
+  // A cart that is not JSON: the error box says so, with the cart as the place.
+  await page.fill("#cart-json", '{"items": [');
+  await page.click("#decide");
+  await page.waitForSelector('body[data-state="error"]');
+  assert.equal(await page.textContent("#error-code"), "cart.syntax");
+  assert.equal(await page.textContent("#error-path"), "cart");
+  await page.fill("#cart-json", JSON.stringify(EXAMPLE_CART));
+  await page.click("#decide");
+  await page.waitForSelector('body[data-state="ready"]');
 });
 
 test("no console errors, page errors or failed requests", () => {

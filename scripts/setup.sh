@@ -59,7 +59,7 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGE
   say "building wasm-bindgen-cli $WASM_BINDGEN_VERSION from crates.io (several minutes, once)"
   # The published lock file of some wasm-bindgen-cli releases pins a yanked crate; fall back
   # to a fresh resolution (still only from crates.io) when --locked cannot resolve.
-  retry cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --locked --force \
+  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --locked --force \
     || retry cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
 fi
 

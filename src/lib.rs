@@ -14,12 +14,14 @@
 //! * [`program`] — the programme document authored by marketing: tiers, offers, experiments;
 //! * [`experiment`] — deterministic variant assignment (GrowthBook-compatible hashing);
 //! * [`clv`] — customer lifetime value: BG/NBD and Gamma-Gamma (fitting behind `train`);
-//! * [`engine`] — ties them together into a [`engine::Decision`].
+//! * [`engine`] — ties them together into a [`engine::Decision`];
+//! * [`backfill`] — the points an order history would have earned under the programme.
 //!
 //! With the `train` feature, [`train`] fits models from transactions; with `cli`,
 //! [`transactions`] reads CSV and CDNOW transaction files. The `#[wasm_bindgen]` layer lives
 //! in `src/wasm/` and is compiled only for `wasm32`.
 
+pub mod backfill;
 pub mod clv;
 pub mod customer;
 pub mod engine;

@@ -18,6 +18,9 @@ const el = (tag, props = {}, ...children) => {
   return e;
 };
 
+/** The cart the page starts with (www/example-cart.json, the README's and the tests' cart). */
+const DEFAULT_CART = '{"items": [{"sku": "CD-0912", "category": "jazz", "price": 15.5, "qty": 4}]}';
+
 let engine = null;
 let program = null;
 let samples = [];
@@ -103,6 +106,25 @@ function renderDecision(d) {
     $("d-tier-detail").textContent = "";
   }
 
+  const ledger = d.loyalty.ledger;
+  $("d-points").textContent = num(ledger.balance, 0);
+  const soon = ledger.expiringSoon && ledger.expiringSoon.length ? ledger.expiringSoon[0] : null;
+  $("d-points-detail").textContent = `${num(ledger.available, 0)} usable (${money(ledger.availableValue)})`
+    + (ledger.pending ? ` · ${num(ledger.pending, 0)} pending` : "")
+    + (soon ? ` · ${num(soon.points, 0)} expire ${String(soon.expiresAt).slice(0, 10)}` : "");
+
+  const quote = d.loyalty.quote;
+  $("d-quote").hidden = !quote;
+  if (quote) {
+    $("q-subtotal").textContent = money(quote.subtotal);
+    $("q-payable").textContent = money(quote.payable);
+    $("q-earn").textContent = num(quote.earn.points, 0);
+    $("q-burn").textContent = quote.burn.maxPoints > 0 ? `${num(quote.burn.maxPoints, 0)} (${money(quote.burn.value)})` : "none";
+    $("q-after").textContent = money(quote.burn.priceAfter);
+    $("q-delivery").textContent = quote.freeDelivery ? "yes" : "no";
+    $("q-tier").textContent = quote.tierAfter ? quote.tierAfter.name ?? quote.tierAfter.id : "—";
+  }
+
   if (d.clv) {
     $("d-palive").textContent = `${num(d.clv.pAlive * 100, 0)}%`;
     $("d-palive-detail").textContent = `BG/NBD · ${num(d.clv.expectedPurchases, 2)} purchases expected in ${num(d.clv.horizonDays, 0)} days`;
@@ -151,6 +173,15 @@ function decide() {
   const options = { now: $("now").value };
   const tz = $("tz").value.trim();
   if (tz !== "") options.timeZoneOffsetMinutes = Number(tz);
+  const cartText = $("cart-json").value.trim();
+  if (cartText !== "") {
+    try {
+      options.cart = JSON.parse(cartText);
+    } catch (e) {
+      showError({ name: "OfferwiseError", code: "cart.syntax", path: "cart", message: `the cart is not JSON: ${e.message}` });
+      return;
+    }
+  }
   try {
     // The text goes to the engine as is: a JSON mistake is reported with line and column.
     renderDecision(engine.decide($("customer-json").value, options));
@@ -166,7 +197,8 @@ function loadSample(i) {
 
 function describe(c) {
   const total = c.orders.reduce((s, o) => s + (Number(o.amount) || 0), 0);
-  return `${c.id} · ${c.orders.length} order${c.orders.length === 1 ? "" : "s"} · ${money(total)}`;
+  const earned = (c.loyalty?.operations ?? []).reduce((s, op) => s + (op.type === "earn" ? op.points : 0), 0);
+  return `${c.id} · ${c.orders.length} order${c.orders.length === 1 ? "" : "s"} · ${money(total)} · ${num(earned, 0)} points earned`;
 }
 
 async function fetchText(url) {
@@ -204,6 +236,10 @@ async function main() {
   $("form").addEventListener("submit", (ev) => { ev.preventDefault(); decide(); });
   $("now").addEventListener("change", decide);
   $("tz").addEventListener("change", decide);
+  $("cart-json").value = DEFAULT_CART;
+  for (const chip of document.querySelectorAll(".cart-presets .chip")) {
+    chip.addEventListener("click", () => { $("cart-json").value = chip.dataset.cart; decide(); });
+  }
 
   if (samples.length) loadSample(0);
   else showError(new Error("sample-customers.json has no customers"));

@@ -896,6 +896,13 @@ fn cmd_quote(a: QuoteArgs) -> Result<(), Failure> {
 
 fn cmd_score(a: ScoreArgs) -> Result<(), Failure> {
     let engine = load_engine(&a.engine)?;
+    if a.engine.model.is_none() && a.orders.format != Format::Cdnow {
+        eprintln!(
+            "note: scoring with the embedded default model {} (trained on the CDNOW music club, 1997-98); \
+             for your own shop, train one on your data (offerwise train) and pass --model",
+            engine.model().version
+        );
+    }
     let options = DecideOptions {
         now: now_value(&a.now),
         time_zone_offset_minutes: a.tz_offset,

@@ -99,7 +99,7 @@ mod train {
         let summaries = calibration(&rows);
         let model =
             fit_clv(&summaries, TimeUnit::Weeks, yyyymmdd_ms("19970930"), 0.0).expect("fit");
-        let bg = model.bgnbd;
+        let bg = model.bgnbd.expect("a BG/NBD model");
         eprintln!(
             "BG/NBD {bg:?}, LL {}, {:?}",
             model.fit.log_likelihood, model.fit
@@ -219,7 +219,12 @@ mod train {
             TimeUnit::Weeks,
         );
         assert_eq!(duration, num(&i["durationHoldout"]));
-        let r = validation_report(&params, &customers, duration).expect("report");
+        let r = validation_report(
+            &offerwise::clv::PurchaseParams::BgNbd(params),
+            &customers,
+            duration,
+        )
+        .expect("report");
         eprintln!("{}", serde_json::to_string_pretty(&r).expect("json"));
         assert!(rel_err(r.correlation.expect("defined"), num(&e["correlation"])) < 1e-9);
         assert!(rel_err(r.total_predicted, num(&e["totalPredicted"])) < 1e-9);
@@ -267,7 +272,7 @@ mod train {
             )
         );
         assert!(rel_err(back.fit.log_likelihood, model.fit.log_likelihood) <= 1e-15);
-        let (b0, b1) = (model.bgnbd, back.bgnbd);
+        let (b0, b1) = (model.bgnbd.expect("BG/NBD"), back.bgnbd.expect("BG/NBD"));
         for (x, y) in [
             (b0.r, b1.r),
             (b0.alpha, b1.alpha),

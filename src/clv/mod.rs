@@ -73,9 +73,12 @@
 pub mod bgnbd;
 pub mod error;
 pub mod gamma_gamma;
+pub mod mbgnbd;
 pub mod model;
 #[cfg(feature = "train")]
 pub mod optimize;
+pub mod pareto;
+pub mod purchase;
 pub mod special;
 pub mod summary;
 pub mod value;
@@ -87,14 +90,26 @@ pub use error::ClvError;
 pub use gamma_gamma::GammaGammaParams;
 #[cfg(feature = "train")]
 pub use gamma_gamma::{fit_gamma_gamma, GammaGammaFit};
+pub use mbgnbd::MbgNbdParams;
 #[cfg(feature = "train")]
-pub use model::{fit_clv, validation_report};
+pub use mbgnbd::{fit_mbgnbd, MbgNbdFit};
+#[cfg(feature = "train")]
 pub use model::{
-    ClvModel, ClvOptions, ClvPrediction, FitReport, GammaGammaReport, HoldoutCustomer,
-    ValidationReport, ValidationRow,
+    compare_purchase_models, fit_clv, fit_clv_model, select_and_fit_clv, validation_report,
+};
+pub use model::{
+    holdout_score, holdout_split, CandidateScore, ClvModel, ClvOptions, ClvPrediction, FitReport,
+    GammaGammaReport, HoldoutCustomer, ModelSelection, ValidationReport, ValidationRow,
+    HOLDOUT_METRIC,
 };
 #[cfg(feature = "train")]
 pub use optimize::OptimizeReport;
+pub use pareto::ParetoNbdParams;
+#[cfg(feature = "train")]
+pub use pareto::{fit_pareto_nbd, ParetoNbdFit};
+#[cfg(feature = "train")]
+pub use purchase::{fit_purchase_model, PurchaseFit};
+pub use purchase::{PurchaseModelKind, PurchaseParams};
 pub use special::{hyp2f1, ln_gamma, ln_hyp2f1};
 pub use summary::{
     holdout_duration, summarize, summarize_with_holdout, CustomerSummary, HoldoutSummary, TimeUnit,

@@ -946,4 +946,100 @@ mod tests {
             "clv.empty_input"
         );
     }
+
+    #[test]
+    fn holdout_split_is_the_last_third_in_whole_days() {
+        use crate::clv::summary::DAY_MS;
+        let first = 10 * DAY_MS + 5;
+        // 546 days (CDNOW: 1997-01-01 to 1998-07-01) -> 182-day holdout.
+        let end = first + 546 * DAY_MS;
+        assert_eq!(holdout_split(first, end), Some((end - 182 * DAY_MS, end)));
+        // 8 days -> 2; under 3 days -> none; end before first -> none.
+        assert_eq!(
+            holdout_split(first, first + 8 * DAY_MS),
+            Some((first + 6 * DAY_MS, first + 8 * DAY_MS))
+        );
+        assert_eq!(holdout_split(first, first + 2 * DAY_MS + 7), None);
+        assert_eq!(holdout_split(first, first - 1), None);
+        assert_eq!(holdout_split(i64::MIN, i64::MAX), None);
+    }
+
+    #[test]
+    fn holdout_score_weights_group_errors_by_customers() {
+        let row = |f: &str, n: usize, p: Option<f64>, a: Option<f64>| ValidationRow {
+            frequency: f.into(),
+            customers: n,
+            mean_predicted: p,
+            mean_actual: a,
+        };
+        let r = ValidationReport {
+            n_customers: 4,
+            holdout_duration: 1.0,
+            correlation: None,
+            total_predicted: 0.0,
+            total_actual: 0.0,
+            by_frequency: vec![
+                row("0", 3, Some(0.5), Some(0.25)),
+                row("1", 1, Some(1.0), Some(2.0)),
+                row("2", 0, None, None),
+            ],
+        };
+        assert!((holdout_score(&r) - (3.0 * 0.25 + 1.0) / 4.0).abs() < 1e-15);
+    }
+
+    #[cfg(feature = "train")]
+    #[test]
+    fn selection_records_candidates_and_falls_back() {
+        let data = population(10.0);
+        let holdout: Vec<HoldoutCustomer> = data
+            .iter()
+            .enumerate()
+            .map(|(i, s)| HoldoutCustomer {
+                summary: *s,
+                holdout_purchases: f64::from(u8::try_from(i % 3).unwrap_or(0)),
+            })
+            .collect();
+        let m = select_and_fit_clv(&data, Some((&holdout, -5)), None, TimeUnit::Days, 0, 0.001)
+            .unwrap();
+        let sel = m.selection.as_ref().unwrap();
+        assert_eq!(sel.method, "holdout");
+        assert_eq!(sel.candidates.len(), 3);
+        assert_eq!(
+            (sel.calibration_end_ms, sel.holdout_end_ms),
+            (Some(-5), Some(0))
+        );
+        let scored: Vec<_> = sel
+            .candidates
+            .iter()
+            .filter(|c| c.score.is_some())
+            .collect();
+        let best = scored
+            .iter()
+            .min_by(|a, b| a.score.unwrap().total_cmp(&b.score.unwrap()))
+            .unwrap();
+        assert_eq!(m.purchase_model, best.model, "{sel:?}");
+        assert!(sel.reason.contains(best.model.name()), "{}", sel.reason);
+        assert!(m.purchase().is_ok());
+        // Fixed choice: no comparison.
+        let f = select_and_fit_clv(
+            &data,
+            None,
+            Some(PurchaseModelKind::ParetoNbd),
+            TimeUnit::Days,
+            0,
+            0.001,
+        )
+        .unwrap();
+        assert_eq!(f.purchase_model, PurchaseModelKind::ParetoNbd);
+        assert!(f.pareto_nbd.is_some() && f.bgnbd.is_none());
+        assert_eq!(f.selection.as_ref().unwrap().method, "fixed");
+        // No holdout: the fallback, with the reason.
+        let n = select_and_fit_clv(&data, None, None, TimeUnit::Days, 0, 0.001).unwrap();
+        assert_eq!(n.purchase_model, PurchaseModelKind::ModifiedBgNbd);
+        assert!(n.selection.unwrap().reason.contains("no holdout"));
+        // JSON round trip keeps the choice.
+        let back: ClvModel = serde_json::from_str(&serde_json::to_string(&m).unwrap()).unwrap();
+        assert_eq!(back.purchase_model, m.purchase_model);
+        assert_eq!(back.selection, m.selection);
+    }
 }

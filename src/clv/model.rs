@@ -324,7 +324,8 @@ pub fn fit_clv(
 ///
 /// Errors: empty input, invalid summaries (customer index named), no or too few repeat
 /// buyers, either optimiser not converging (`clv.not_converged`), a degenerate purchase
-/// fit or a Gamma-Gamma fit with `q ≤ 1` (`clv.degenerate_fit`: no finite mean spend).
+/// fit, a Gamma-Gamma fit with `p` or `q` outside `[1e-4, 1e4]` or a non-finite
+/// log-likelihood, or with `q ≤ 1` (`clv.degenerate_fit`: no finite mean spend).
 #[cfg(feature = "train")]
 pub fn fit_clv_model(
     summaries: &[CustomerSummary],
@@ -344,6 +345,21 @@ pub fn fit_clv_model(
                     model: "Gamma-Gamma",
                     iterations: gg.optimizer.iterations,
                     objective: gg.optimizer.objective,
+                });
+            }
+            let (p, q) = (gg.params.p, gg.params.q);
+            let bounds = super::purchase::PARAM_MIN..=super::purchase::PARAM_MAX;
+            if !(gg.log_likelihood.is_finite() && bounds.contains(&p) && bounds.contains(&q)) {
+                return Err(ClvError::DegenerateFit {
+                    model: "Gamma-Gamma",
+                    reason: format!(
+                        "p = {p:e}, q = {q:e} (log-likelihood {}): a shape parameter is outside \
+                         [{:e}, {:e}], the edge of the parameter space; check the monetary values \
+                         or use more repeat buyers",
+                        gg.log_likelihood,
+                        super::purchase::PARAM_MIN,
+                        super::purchase::PARAM_MAX
+                    ),
                 });
             }
             if gg.params.q <= 1.0 {
@@ -424,8 +440,9 @@ pub fn holdout_score(report: &ValidationReport) -> f64 {
 /// with their scores (refused fits with their error) and the best one, if any could be
 /// scored (lowest score, ties to the earlier candidate).
 ///
-/// Errors: only invalid `holdout` data (`clv.invalid_input`, `clv.empty_input`); a candidate
-/// whose fit fails is recorded, not an error.
+/// Errors: only an empty `holdout` (`clv.empty_input`); a candidate whose fit or scoring
+/// fails (including data it cannot use, e.g. every `T = 0` before the split) is recorded
+/// with its error, not returned as one.
 #[cfg(feature = "train")]
 pub fn compare_purchase_models(
     candidates: &[PurchaseModelKind],
@@ -464,9 +481,6 @@ pub fn compare_purchase_models(
                     error: None,
                 });
             }
-            Err(e @ (ClvError::InvalidInput { .. } | ClvError::EmptyInput { .. })) => {
-                return Err(e)
-            }
             Err(e) => scores.push(CandidateScore {
                 model: kind,
                 score: None,
@@ -494,7 +508,6 @@ pub const HOLDOUT_METRIC: &str = "customer-weighted mean absolute error of mean 
 /// Errors: those of [`fit_clv_model`] for the model finally fitted (with every candidate
 /// refused, the error of the last one tried).
 #[cfg(feature = "train")]
-#[allow(clippy::too_many_arguments)]
 pub fn select_and_fit_clv(
     full: &[CustomerSummary],
     holdout: Option<(&[HoldoutCustomer], i64)>,

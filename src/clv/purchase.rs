@@ -19,9 +19,10 @@
 //!   history is 1, as `lifetimes` fits) is below [`PARAM_MIN`] or above [`PARAM_MAX`]
 //!   (`clv.degenerate_fit`): the optimum is at a boundary of the parameter space (e.g.
 //!   `r, alpha → ∞`: purchase rates without heterogeneity; `a, b → 0`), where the
-//!   likelihood is flat and the parameters mean nothing. On the CDNOW data every parameter
-//!   of every model lies between 0.05 and 25 on that scale, so these bounds only catch
-//!   runaway fits (like `r = 67 833 557` on four customers).
+//!   likelihood is flat and the parameters mean nothing. The unpenalised CDNOW fits (1/10 sample
+//!   to 1997-09-30, master file to 1998-07-01) have every parameter between 0.07 and 3 on
+//!   that scale, so these bounds only catch runaway fits (like the `r = 67 833 557` that was
+//!   stored for four customers).
 use serde::{Deserialize, Serialize};
 
 use super::bgnbd::BgNbdParams;

@@ -1,11 +1,13 @@
 //! The two degenerate fits of issue 7, reproduced, and how they are refused now.
 //!
 //! 1. `offerwise train --k 2` on four customers stored BG/NBD `r = 67 833 557` with
-//!    `converged: true`: the raw optimiser runs away (r, alpha → ∞, a Poisson limit), and
-//!    the lifetime-value fit that `train` calls (`offerwise::train::fit_clv`) now refuses it.
-//! 2. `offerwise clv --penalizer 0.001` printed `a = 0` ("converged") on CDNOW (master file,
-//!    calibration end 1997-01-08): `a` runs to the lower edge of the parameter space; the
-//!    fit the `clv` command calls (`offerwise::clv::fit_clv_model`) now refuses it.
+//!    `converged: true`. On the four customers below the raw optimiser runs away the same
+//!    way in another direction (`a ≈ 1.1e8, b ≈ 4.3e7`, "converged"); the lifetime-value fit
+//!    that `train` calls (`offerwise::train::fit_clv`) now refuses it.
+//! 2. `offerwise clv --penalizer 0.001` printed `a = 0, b = 0` ("converged") on CDNOW (master
+//!    file, calibration end 1997-01-08: `a ≈ 3e-5, b ≈ 9e-6`): the optimum is at the lower
+//!    edge of the parameter space; the fit the `clv` command calls
+//!    (`offerwise::clv::fit_clv_model`) now refuses it.
 
 use offerwise::clv::{fit_bgnbd, fit_clv_model, CustomerSummary, PurchaseModelKind, TimeUnit};
 use offerwise::train;
@@ -34,6 +36,10 @@ fn four_customers_train_k2_is_refused_not_stored_as_converged() {
     let rows = train::clv_summaries(&cs, now, None, TimeUnit::Weeks).expect("summaries");
     let summaries: Vec<CustomerSummary> = rows.iter().map(|(s, _)| *s).collect();
     let raw = fit_bgnbd(&summaries, 0.0).expect("raw fit");
+    eprintln!(
+        "raw BG/NBD fit on four customers: {:?} {:?}",
+        raw.params, raw.optimizer
+    );
     assert!(
         raw.params.r > 1e4 || raw.params.a < 1e-4 || raw.params.b > 1e4 || !raw.optimizer.converged,
         "the raw fit no longer runs away: {raw:?}"
@@ -70,6 +76,10 @@ fn cdnow_penalized_fit_with_a_at_zero_is_refused() {
     let summaries: Vec<CustomerSummary> = rows.iter().map(|(s, _)| *s).collect();
     // The defect: a "converged" fit with a ≈ 0 (printed as a = 0.0000).
     let raw = fit_bgnbd(&summaries, 0.001).expect("raw fit");
+    eprintln!(
+        "raw BG/NBD fit, CDNOW to 1997-01-08, penalizer 0.001: {:?}",
+        raw.params
+    );
     assert!(raw.optimizer.converged && raw.params.a < 5e-5, "{raw:?}");
     // The fix: refused with a message that says which parameter and what to do.
     let e = fit_clv_model(

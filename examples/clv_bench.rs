@@ -95,15 +95,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let per_customer = t2.elapsed().as_nanos() as f64 / f64::from(PASSES) / summaries.len() as f64;
     // p_alive + expected purchases only (no CLV loop).
+    let purchase = model.purchase()?;
     let t3 = Instant::now();
     let mut total_exp = 0.0;
     for _ in 0..PASSES {
         for s in &summaries {
             let s = black_box(s);
-            total_exp += model.bgnbd.p_alive(s.frequency, s.recency, s.t)?;
-            total_exp += model
-                .bgnbd
-                .expected_purchases(39.0, s.frequency, s.recency, s.t)?;
+            total_exp += purchase.p_alive(s.frequency, s.recency, s.t)?;
+            total_exp += purchase.expected_purchases(39.0, s.frequency, s.recency, s.t)?;
         }
     }
     let per_customer_bg =
@@ -116,7 +115,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             holdout_purchases: f64::from(h.holdout_purchases),
         })
         .collect();
-    let report = validation_report(&model.bgnbd, &validation, 39.0)?;
+    let report = validation_report(&purchase, &validation, 39.0)?;
 
     println!(
         "CDNOW master: {} customers, {} repeat buyers",
@@ -137,7 +136,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             * 1e3,
         fit_times.first().copied().unwrap_or(f64::NAN) * 1e3
     );
-    println!("  BG/NBD {:?}", model.bgnbd);
+    println!("  {} {:?}", model.purchase_model.name(), purchase);
     println!(
         "  LL {:.4}, {} iterations, converged {}",
         model.fit.log_likelihood, model.fit.iterations, model.fit.converged

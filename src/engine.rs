@@ -82,12 +82,19 @@ pub struct ExperimentAssignment {
     pub bucket: f64,
 }
 
-/// Lifetime-value predictions for one customer (BG/NBD + Gamma-Gamma, the model's `clv` part).
+/// Lifetime-value predictions for one customer (purchase model + Gamma-Gamma, the model's
+/// `clv` part).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ClvState {
+    /// The purchase model that made the prediction: `bgnbd`, `mbgnbd` or `pareto-nbd`.
+    pub purchase_model: crate::clv::PurchaseModelKind,
     /// Probability the customer is still active.
     pub p_alive: f64,
+    /// Probability the customer has churned: `1 − pAlive`. Always 0 for a customer without a
+    /// repeat purchase under BG/NBD (drop-out follows purchases there); MBG/NBD and
+    /// Pareto/NBD let one-time buyers churn.
+    pub churn_risk: f64,
     /// Expected purchases (distinct purchase days) in the next `horizonDays`.
     pub expected_purchases: f64,
     pub horizon_days: f64,
@@ -305,7 +312,9 @@ impl Engine {
         };
         let p = model.predict(&summary, &options).map_err(fail)?;
         Ok(Some(ClvState {
+            purchase_model: p.purchase_model,
             p_alive: p.p_alive,
+            churn_risk: p.churn_risk,
             expected_purchases: p.expected_purchases,
             horizon_days: settings.expected_purchases_horizon_days,
             expected_order_value: p.expected_order_value,

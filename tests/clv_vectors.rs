@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use common::{load_vectors, rel_err};
 use offerwise::clv::{
     customer_lifetime_value, hyp2f1, ln_gamma, summarize_with_holdout, BgNbdParams,
-    CustomerSummary, GammaGammaParams, TimeUnit,
+    CustomerSummary, GammaGammaParams, MbgNbdParams, ParetoNbdParams, PurchaseParams, TimeUnit,
 };
 use serde_json::Value;
 
@@ -25,6 +25,52 @@ fn bg(v: &Value) -> BgNbdParams {
         alpha: num(&v["alpha"]),
         a: num(&v["a"]),
         b: num(&v["b"]),
+    }
+}
+
+fn mbg(v: &Value) -> MbgNbdParams {
+    MbgNbdParams {
+        r: num(&v["r"]),
+        alpha: num(&v["alpha"]),
+        a: num(&v["a"]),
+        b: num(&v["b"]),
+    }
+}
+
+fn pareto(v: &Value) -> ParetoNbdParams {
+    ParetoNbdParams {
+        r: num(&v["r"]),
+        alpha: num(&v["alpha"]),
+        s: num(&v["s"]),
+        beta: num(&v["beta"]),
+    }
+}
+
+/// The purchase model of a `mbgnbd/...` or `pareto/...` case.
+fn purchase(name: &str, v: &Value) -> PurchaseParams {
+    if name.starts_with("mbgnbd/") {
+        PurchaseParams::ModifiedBgNbd(mbg(v))
+    } else {
+        PurchaseParams::ParetoNbd(pareto(v))
+    }
+}
+
+/// Checks a value pinned with `pin()` in the script: always against the 50-digit value,
+/// and against lifetimes unless the case says lifetimes is inaccurate there. Returns whether
+/// the case was held to mpmath only.
+fn check_pinned(
+    t: &mut Tally,
+    kinds: (&'static str, &'static str),
+    name: &str,
+    got: f64,
+    e: &Value,
+) -> bool {
+    t.check(kinds.0, name, got, num(&e["mpmath"]), CLOSED_FORM_REL);
+    if e.get("reference").and_then(Value::as_str) == Some("mpmath") {
+        true
+    } else {
+        t.check(kinds.1, name, got, num(&e["value"]), CLOSED_FORM_REL);
+        false
     }
 }
 
@@ -71,6 +117,7 @@ fn closed_forms_match_reference_vectors() {
     let cases = v["cases"].as_array().expect("cases");
     let mut t = Tally::default();
     let mut mpmath_only = 0;
+    let mut new_mpmath_only = 0;
     for c in cases {
         let name = c[0].as_str().expect("name");
         let (i, e) = (&c[1], &c[2]);
@@ -191,6 +238,67 @@ fn closed_forms_match_reference_vectors() {
             }
         } else if name.starts_with("summary/synthetic/") {
             check_synthetic_summary(name, i, e, &mut t);
+        } else if name.starts_with("mbgnbd/p_alive/") {
+            let got = purchase(name, &i["params"])
+                .p_alive(num(&i["x"]), num(&i["tx"]), num(&i["T"]))
+                .unwrap_or_else(|err| panic!("{name}: {err}"));
+            t.check("mbg_p_alive", name, got, num(&e["value"]), CLOSED_FORM_REL);
+        } else if name.starts_with("pareto/p_alive/") {
+            let got = purchase(name, &i["params"])
+                .p_alive(num(&i["x"]), num(&i["tx"]), num(&i["T"]))
+                .unwrap_or_else(|err| panic!("{name}: {err}"));
+            if check_pinned(
+                &mut t,
+                ("pareto_p_alive_vs_mpmath", "pareto_p_alive_vs_lifetimes"),
+                name,
+                got,
+                e,
+            ) {
+                new_mpmath_only += 1;
+            }
+        } else if name.starts_with("mbgnbd/expected") || name.starts_with("pareto/expected") {
+            let p = purchase(name, &i["params"]);
+            let got = if name.contains("/expected_new/") {
+                p.expected_purchases_new(num(&i["t"]))
+            } else {
+                p.expected_purchases(num(&i["t"]), num(&i["x"]), num(&i["tx"]), num(&i["T"]))
+            }
+            .unwrap_or_else(|err| panic!("{name}: {err}"));
+            let kinds = if name.starts_with("mbgnbd/") {
+                ("mbg_expected_vs_mpmath", "mbg_expected_vs_lifetimes")
+            } else {
+                ("pareto_expected_vs_mpmath", "pareto_expected_vs_lifetimes")
+            };
+            if check_pinned(&mut t, kinds, name, got, e) {
+                new_mpmath_only += 1;
+            }
+        } else if name.starts_with("mbgnbd/loglik/") || name.starts_with("pareto/loglik/") {
+            let p = purchase(name, &i["params"]);
+            let customers: Vec<CustomerSummary> = i["customers"]
+                .as_array()
+                .expect("customers")
+                .iter()
+                .map(|h| CustomerSummary {
+                    frequency: num(&h[0]),
+                    recency: num(&h[1]),
+                    t: num(&h[2]),
+                    monetary_value: 0.0,
+                })
+                .collect();
+            let total = p
+                .total_log_likelihood(&customers)
+                .unwrap_or_else(|err| panic!("{name}: {err}"));
+            if name.starts_with("mbgnbd/") {
+                t.check("mbg_loglik", name, total, num(&e["total"]), CLOSED_FORM_REL);
+            } else if check_pinned(
+                &mut t,
+                ("pareto_loglik_vs_mpmath", "pareto_loglik_vs_lifetimes"),
+                name,
+                total,
+                e,
+            ) {
+                new_mpmath_only += 1;
+            }
         }
     }
     for (kind, n) in &t.checked {
@@ -202,6 +310,7 @@ fn closed_forms_match_reference_vectors() {
     eprintln!(
         "expected purchases held to mpmath only (lifetimes inaccurate or NaN): {mpmath_only}"
     );
+    eprintln!("MBG/NBD and Pareto/NBD values held to mpmath only: {new_mpmath_only}");
     assert!(
         t.failures.is_empty(),
         "{} failures:\n{}",
@@ -220,6 +329,14 @@ fn closed_forms_match_reference_vectors() {
         ("gg_loglik", 2),
         ("clv", 30),
         ("summary", 10),
+        ("mbg_p_alive", 55),
+        ("mbg_expected_vs_mpmath", 360),
+        ("mbg_expected_vs_lifetimes", 280),
+        ("mbg_loglik", 5),
+        ("pareto_p_alive_vs_mpmath", 40),
+        ("pareto_expected_vs_mpmath", 220),
+        ("pareto_expected_vs_lifetimes", 170),
+        ("pareto_loglik_vs_mpmath", 4),
     ] {
         let n = t.checked.get(kind).copied().unwrap_or(0);
         assert!(n >= min, "only {n} checks of {kind}");
@@ -227,6 +344,10 @@ fn closed_forms_match_reference_vectors() {
     assert_eq!(
         mpmath_only, 80,
         "cases where lifetimes is inaccurate changed"
+    );
+    assert_eq!(
+        new_mpmath_only, 122,
+        "MBG/NBD and Pareto/NBD cases where lifetimes is inaccurate changed"
     );
 }
 

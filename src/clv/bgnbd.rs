@@ -119,21 +119,14 @@ impl BgNbdParams {
         if horizon == 0.0 {
             return Ok(0.0);
         }
-        if self.a == 1.0 {
-            const H: f64 = 1e-6;
-            let lo = Self {
-                a: 1.0 - H,
-                ..*self
-            }
-            .conditional(horizon, x, t_x, t)?;
-            let hi = Self {
-                a: 1.0 + H,
-                ..*self
-            }
-            .conditional(horizon, x, t_x, t)?;
-            return Ok(0.5 * (lo + hi));
-        }
-        self.conditional(horizon, x, t_x, t)
+        let Self { r, alpha, a, b } = *self;
+        let numerator = eq10_numerator(r, alpha, a, b, x, t, horizon)?;
+        let value = if x > 0.0 {
+            numerator / (1.0 + exp(ln_death_odds(self, x, t_x, t)))
+        } else {
+            numerator
+        };
+        finite_expectation(value, horizon, x, t_x, t, self)
     }
 
     /// Expected number of repeat purchases in `(0, horizon]` of a customer who has just made
@@ -141,46 +134,79 @@ impl BgNbdParams {
     pub fn expected_purchases_new(&self, horizon: f64) -> Result<f64, ClvError> {
         self.expected_purchases(horizon, 0.0, 0.0, 0.0)
     }
+}
 
-    /// Eq. 10 for validated inputs and `horizon > 0`, `a ≠ 1`.
-    fn conditional(&self, horizon: f64, x: f64, t_x: f64, t: f64) -> Result<f64, ClvError> {
-        let Self { r, alpha, a, b } = *self;
-        let at = alpha + t;
-        let denom_t = at + horizon;
-        let z = horizon / denom_t;
-        let omz = at / denom_t;
-        let ln_omz = -ln_1p(horizon / at);
-        let c = a + b + x - 1.0;
-        let g = hyp2f1_parts(a + b - 1.0 - r, a - 1.0, c, z, omz).map_err(|e| match e {
-            ClvError::Numerical { detail, .. } => ClvError::numerical("expected_purchases", detail),
-            other => ClvError::numerical("expected_purchases", other.to_string()),
-        })?;
-        let (ln_g, sign) = g.ln_abs_sign();
-        // y = ln[(1−z)^(r+x) 2F1(r+x, b+x; c; z)] = (a−1) ln(1−z) + ln G.
-        let y = (a - 1.0) * ln_omz + ln_g;
-        // 1 − (1−z)^(a−1) G, with G's sign (G < 0 is possible when a + b < 1).
-        let second = if sign > 0.0 {
-            -exp_m1(y)
-        } else {
-            1.0 - sign * exp(y)
-        };
-        let numerator = c / (a - 1.0) * second;
-        let value = if x > 0.0 {
-            numerator / (1.0 + exp(ln_death_odds(self, x, t_x, t)))
-        } else {
-            numerator
-        };
-        if value.is_finite() {
-            Ok(value)
-        } else {
-            Err(ClvError::numerical(
-                "expected_purchases",
-                format!(
-                    "non-finite result for horizon {horizon}, x = {x}, t_x = {t_x}, T = {t} with {self:?}"
-                ),
-            ))
-        }
+/// `value` if finite, else a [`ClvError::Numerical`] naming the inputs.
+pub(crate) fn finite_expectation(
+    value: f64,
+    horizon: f64,
+    x: f64,
+    t_x: f64,
+    t: f64,
+    params: &dyn std::fmt::Debug,
+) -> Result<f64, ClvError> {
+    if value.is_finite() {
+        Ok(value)
+    } else {
+        Err(ClvError::numerical(
+            "expected_purchases",
+            format!(
+                "non-finite result for horizon {horizon}, x = {x}, t_x = {t_x}, T = {t} with {params:?}"
+            ),
+        ))
     }
+}
+
+/// The numerator of eq. 10, `[(a+b+x−1)/(a−1)] · [1 − ((α+T)/(α+T+h))^(r+x) ₂F₁(r+x, b+x; a+b+x−1; h/(α+T+h))]`,
+/// for `horizon > 0` (see the module docs for the numerics; at exactly `a = 1` the mean of
+/// `a = 1 ± 10⁻⁶`). The MBG/NBD numerator is the same with `b + 1` in place of `b`.
+pub(crate) fn eq10_numerator(
+    r: f64,
+    alpha: f64,
+    a: f64,
+    b: f64,
+    x: f64,
+    t: f64,
+    horizon: f64,
+) -> Result<f64, ClvError> {
+    if a == 1.0 {
+        const H: f64 = 1e-6;
+        let lo = eq10_numerator_core(r, alpha, 1.0 - H, b, x, t, horizon)?;
+        let hi = eq10_numerator_core(r, alpha, 1.0 + H, b, x, t, horizon)?;
+        return Ok(0.5 * (lo + hi));
+    }
+    eq10_numerator_core(r, alpha, a, b, x, t, horizon)
+}
+
+fn eq10_numerator_core(
+    r: f64,
+    alpha: f64,
+    a: f64,
+    b: f64,
+    x: f64,
+    t: f64,
+    horizon: f64,
+) -> Result<f64, ClvError> {
+    let at = alpha + t;
+    let denom_t = at + horizon;
+    let z = horizon / denom_t;
+    let omz = at / denom_t;
+    let ln_omz = -ln_1p(horizon / at);
+    let c = a + b + x - 1.0;
+    let g = hyp2f1_parts(a + b - 1.0 - r, a - 1.0, c, z, omz).map_err(|e| match e {
+        ClvError::Numerical { detail, .. } => ClvError::numerical("expected_purchases", detail),
+        other => ClvError::numerical("expected_purchases", other.to_string()),
+    })?;
+    let (ln_g, sign) = g.ln_abs_sign();
+    // y = ln[(1−z)^(r+x) 2F1(r+x, b+x; c; z)] = (a−1) ln(1−z) + ln G.
+    let y = (a - 1.0) * ln_omz + ln_g;
+    // 1 − (1−z)^(a−1) G, with G's sign (G < 0 is possible when a + b < 1).
+    let second = if sign > 0.0 {
+        -exp_m1(y)
+    } else {
+        1.0 - sign * exp(y)
+    };
+    Ok(c / (a - 1.0) * second)
 }
 
 /// `ln[a/(b+max(x,1)−1)] + (r+x) ln((α+T)/(α+t_x))`.
@@ -200,7 +226,7 @@ fn ll_tail(r: f64, alpha: f64, a: f64, b: f64, x: f64, t_x: f64, t: f64) -> f64 
     }
 }
 
-fn check_history(x: f64, t_x: f64, t: f64, at: &str) -> Result<(), ClvError> {
+pub(crate) fn check_history(x: f64, t_x: f64, t: f64, at: &str) -> Result<(), ClvError> {
     for (field, v) in [("frequency", x), ("recency", t_x), ("t", t)] {
         if !(v.is_finite() && v >= 0.0) {
             return Err(ClvError::invalid(
@@ -220,7 +246,7 @@ fn check_history(x: f64, t_x: f64, t: f64, at: &str) -> Result<(), ClvError> {
     Ok(())
 }
 
-fn check_horizon(horizon: f64) -> Result<(), ClvError> {
+pub(crate) fn check_horizon(horizon: f64) -> Result<(), ClvError> {
     if horizon.is_finite() && horizon >= 0.0 {
         Ok(())
     } else {
@@ -348,19 +374,19 @@ pub(crate) fn check_fit_inputs(
 
 /// Distinct rescaled histories `(t_x, T, weight)` of one frequency.
 #[cfg(feature = "train")]
-type Rows = Vec<(f64, f64, f64)>;
+pub(crate) type Rows = Vec<(f64, f64, f64)>;
 
 /// Distinct rescaled histories with weights, grouped by frequency.
 #[cfg(feature = "train")]
-struct FitData {
+pub(crate) struct FitData {
     /// (x, weight of the group, rows).
-    groups: Vec<(f64, f64, Rows)>,
-    total_weight: f64,
+    pub(crate) groups: Vec<(f64, f64, Rows)>,
+    pub(crate) total_weight: f64,
 }
 
 #[cfg(feature = "train")]
 impl FitData {
-    fn new(customers: &[CustomerSummary], scale: f64) -> Self {
+    pub(crate) fn new(customers: &[CustomerSummary], scale: f64) -> Self {
         let mut rows: Vec<(f64, f64, f64)> = customers
             .iter()
             .map(|c| (c.frequency, c.recency * scale, c.t * scale))

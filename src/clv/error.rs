@@ -43,6 +43,20 @@ pub enum ClvError {
         /// Number of customers given.
         n_customers: usize,
     },
+    /// Too few customers made a repeat purchase to identify a purchase model's parameters.
+    #[error(
+        "{model} needs at least {min} repeat buyers, but only {n_repeat_buyers} customers made a \
+         repeat purchase in the calibration period (use more customers or a longer period, or \
+         train without the lifetime-value part)"
+    )]
+    TooFewRepeatBuyers {
+        /// `"BG/NBD"`, `"MBG/NBD"` or `"Pareto/NBD"`.
+        model: &'static str,
+        /// Repeat buyers in the data.
+        n_repeat_buyers: usize,
+        /// The minimum ([`super::purchase::MIN_REPEAT_BUYERS`]).
+        min: usize,
+    },
     /// Gamma-Gamma cannot be fitted: every repeat buyer has a monetary value of zero.
     #[error(
         "all {n_repeat_buyers} repeat buyers have a monetary value of 0; Gamma-Gamma needs \
@@ -92,6 +106,7 @@ impl ClvError {
             ClvError::InvalidInput { .. } => "clv.invalid_input",
             ClvError::InvalidParams { .. } => "clv.invalid_params",
             ClvError::NoRepeatBuyers { .. } => "clv.no_repeat_buyers",
+            ClvError::TooFewRepeatBuyers { .. } => "clv.too_few_repeat_buyers",
             ClvError::AllZeroValues { .. } => "clv.all_zero_values",
             ClvError::NotConverged { .. } => "clv.not_converged",
             ClvError::DegenerateFit { .. } => "clv.degenerate_fit",

@@ -5,8 +5,8 @@
 //!
 //! where `L` is the month length in the model's time unit — **30** for days and **4.345**
 //! for weeks, exactly `lifetimes`' `{"D": 30, "W": 4.345}` (so a "month" is 30 days in a
-//! daily model but 30.415 days in a weekly one) — `E[N(T, T+t)]` the BG/NBD conditional
-//! expectation, `E[Z|x,m]` the Gamma-Gamma expected order value and `d` the monthly
+//! daily model but 30.415 days in a weekly one) — `E[N(T, T+t)]` the purchase model's (BG/NBD, MBG/NBD
+//! or Pareto/NBD) conditional expectation, `E[Z|x,m]` the Gamma-Gamma expected order value and `d` the monthly
 //! discount rate. `lifetimes` has no margin (its users scale the monetary values); here the
 //! margin multiplies the expected order value.
 use crate::math::pow;
@@ -14,6 +14,7 @@ use crate::math::pow;
 use super::bgnbd::BgNbdParams;
 use super::error::ClvError;
 use super::gamma_gamma::GammaGammaParams;
+use super::purchase::PurchaseParams;
 use super::summary::{CustomerSummary, TimeUnit};
 
 /// Discounted expected value of a customer over `months` months (see the module docs).
@@ -32,7 +33,7 @@ pub fn customer_lifetime_value(
     let order_value =
         gamma_gamma.expected_order_value(summary.frequency, summary.monetary_value)?;
     clv_with_order_value(
-        bgnbd,
+        &PurchaseParams::BgNbd(*bgnbd),
         order_value,
         summary,
         time_unit,
@@ -44,7 +45,7 @@ pub fn customer_lifetime_value(
 
 /// The CLV sum for a given expected order value.
 pub(crate) fn clv_with_order_value(
-    bgnbd: &BgNbdParams,
+    purchase: &PurchaseParams,
     order_value: f64,
     summary: &CustomerSummary,
     time_unit: TimeUnit,
@@ -60,7 +61,7 @@ pub(crate) fn clv_with_order_value(
     let mut total = 0.0;
     for i in 1..=months {
         let horizon = f64::from(i) * month;
-        let cumulative = bgnbd.expected_purchases(horizon, x, t_x, t)?;
+        let cumulative = purchase.expected_purchases(horizon, x, t_x, t)?;
         let purchases = cumulative - previous;
         previous = cumulative;
         total +=

@@ -462,14 +462,61 @@ pub fn clv_summaries(
     Ok(out)
 }
 
-/// Fits the lifetime-value part of a model at `now` (the calibration end) on every customer.
+/// Fits the lifetime-value part of a model at `now` (the calibration end) on every customer,
+/// choosing the purchase model by holdout performance ([`fit_clv_with`] with `None`).
 pub fn fit_clv(
     customers: &[Customer],
     now: i64,
     unit: crate::clv::TimeUnit,
     penalizer: f64,
 ) -> Result<crate::clv::ClvModel, String> {
+    fit_clv_with(customers, now, unit, penalizer, None)
+}
+
+/// Fits the lifetime-value part of a model at `now` (the calibration end) on every customer.
+///
+/// With `model = None` the purchase model (BG/NBD, MBG/NBD or Pareto/NBD) is chosen by
+/// holdout performance: the last third of the days from the first purchase to `now` is the
+/// holdout ([`crate::clv::holdout_split`]), the three models are fitted on the purchases
+/// before it and scored on it ([`crate::clv::select_and_fit_clv`], which documents the
+/// score), and the winner is refitted on all purchases up to `now`. The model's
+/// `selection` records the candidates, their scores and the reason. With `Some(kind)` that
+/// model is fitted directly.
+///
+/// Errors (as text with the `clv.*` code): the fit of the chosen model is refused
+/// (degenerate, not converged, too few repeat buyers) or the data are invalid.
+pub fn fit_clv_with(
+    customers: &[Customer],
+    now: i64,
+    unit: crate::clv::TimeUnit,
+    penalizer: f64,
+    model: Option<crate::clv::PurchaseModelKind>,
+) -> Result<crate::clv::ClvModel, String> {
+    let fail = |e: crate::clv::ClvError| format!("{e} [{}]", e.code());
     let rows = clv_summaries(customers, now, None, unit).map_err(|e| e.to_string())?;
     let summaries: Vec<_> = rows.into_iter().map(|(s, _)| s).collect();
-    crate::clv::fit_clv(&summaries, unit, now, penalizer).map_err(|e| format!("{e} [{}]", e.code()))
+    let mut split_rows = Vec::new();
+    let mut split_at = None;
+    if model.is_none() {
+        let mut first: Option<i64> = None;
+        for (i, c) in customers.iter().enumerate() {
+            let valid = validate_row(c, i, crate::time::MAX_MS).map_err(|e| e.to_string())?;
+            for o in valid.orders.iter().filter(|o| o.at <= now) {
+                first = Some(first.map_or(o.at, |f| f.min(o.at)));
+            }
+        }
+        if let Some((split, end)) = first.and_then(|f| crate::clv::holdout_split(f, now)) {
+            split_rows = clv_summaries(customers, split, Some(end), unit)
+                .map_err(|e| e.to_string())?
+                .into_iter()
+                .map(|(s, n)| crate::clv::HoldoutCustomer {
+                    summary: s,
+                    holdout_purchases: f64::from(n),
+                })
+                .collect();
+            split_at = Some(split);
+        }
+    }
+    let holdout = split_at.map(|s| (split_rows.as_slice(), s));
+    crate::clv::select_and_fit_clv(&summaries, holdout, model, unit, now, penalizer).map_err(fail)
 }

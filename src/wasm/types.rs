@@ -118,9 +118,13 @@ export type Nudge = { priority: number; message: string } & (
   | { kind: "nextTier"; tier: string; tierName: string; measure: TierMeasure; remaining: number; deadline: string | null; benefits: Benefits }
   | { kind: "membershipBreakEven"; name: string; fee: number; periodDays: number; projectedSpend: number; projectedSavings: number; breakEvenSpend: number });
 
-/** Lifetime value (BG/NBD + Gamma-Gamma); null without the model's clv part or orders. */
+/** Which purchase / drop-out model: BG/NBD, modified BG/NBD or Pareto/NBD. */
+export type PurchaseModel = "bgnbd" | "mbgnbd" | "pareto-nbd";
+
+/** Lifetime value (purchase model + Gamma-Gamma); null without the model's clv part or orders. */
 export interface ClvState {
-  pAlive: number; expectedPurchases: number; horizonDays: number;
+  purchaseModel: PurchaseModel; pAlive: number; churnRisk: number;
+  expectedPurchases: number; horizonDays: number;
   expectedOrderValue: number | null; clv: number | null; months: number;
 }
 
@@ -150,9 +154,14 @@ export interface ModelBundle {
   training: Record<string, unknown>;
   clv?: {
     timeUnit: "days" | "weeks";
-    bgnbd: { r: number; alpha: number; a: number; b: number };
+    /** Absent in model files from before the choice: then BG/NBD. */
+    purchaseModel?: PurchaseModel;
+    bgnbd?: { r: number; alpha: number; a: number; b: number };
+    mbgnbd?: { r: number; alpha: number; a: number; b: number };
+    paretoNbd?: { r: number; alpha: number; s: number; beta: number };
     gammaGamma: { p: number; q: number; v: number } | null;
     fit: Record<string, unknown>;
+    selection?: Record<string, unknown>;
   };
 }
 

@@ -12,6 +12,7 @@
 //! * [`features`] — recency, frequency, monetary value, tenure, intervals, category shares;
 //! * [`model`] — the trained model bundle: scaler and k-means centroids with segment names;
 //! * [`program`] — the programme document authored by marketing: tiers, offers, experiments;
+//! * [`role`] — segment roles (champions, at risk, ...) that programmes target in any model;
 //! * [`experiment`] — deterministic variant assignment (GrowthBook-compatible hashing);
 //! * [`clv`] — customer lifetime value: BG/NBD and Gamma-Gamma (fitting behind `train`);
 //! * [`engine`] — ties them together into a [`engine::Decision`].
@@ -31,6 +32,7 @@ pub mod loyalty;
 pub mod math;
 pub mod model;
 pub mod program;
+pub mod role;
 pub mod time;
 #[cfg(feature = "train")]
 pub mod train;

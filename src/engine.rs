@@ -179,7 +179,7 @@ impl Engine {
                         .find(|r| r.id() == name || r.display_name() == name)
                     {
                         Some(r) => format!(
-                            "; to target the {r:?} role of any model, use {instead}: [\"{}\"]",
+                            "; to target the {r} role of any model, use {instead}: [\"{}\"]",
                             r.id()
                         ),
                         None => format!(

@@ -574,3 +574,82 @@ pub fn log_weighted_density(w: f64, mean: &[f64], u: &[Vec<f64>], x: &[f64]) -> 
     }
     ln(w) + log_det - 0.5 * d * ln(2.0 * std::f64::consts::PI) - 0.5 * quad
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A two-feature mixture of two unit-covariance components at (−1, 0) and (1, 0).
+    fn mixture(w0: f64) -> Model {
+        let mut model: Model = serde_json::from_str(include_str!("../models/default.json"))
+            .expect("the default model reads");
+        model.features = vec!["recencyDays".into(), "frequency".into()];
+        model.scaler = Scaler {
+            transform: Transform::Identity,
+            mean: vec![0.0, 0.0],
+            std: vec![1.0, 1.0],
+        };
+        model.algorithm = Algorithm::Gmm;
+        model.clv = None;
+        let segment = |id: usize, x: f64, w: f64| Segment {
+            id,
+            name: format!("s{id}"),
+            role: None,
+            centroid: vec![x, 0.0],
+            size: 10,
+            profile: BTreeMap::new(),
+            weight: Some(w),
+            precision_cholesky: Some(vec![vec![1.0, 0.0], vec![0.0, 1.0]]),
+        };
+        model.segments = vec![segment(0, -1.0, w0), segment(1, 1.0, 1.0 - w0)];
+        model
+    }
+
+    #[test]
+    fn a_mixture_assigns_by_posterior_with_ties_to_the_lowest_id() {
+        let m = mixture(0.5);
+        m.validate().expect("valid");
+        let a = m.segment_of(&[0.0, 0.0]);
+        assert_eq!(a.id, 0, "a tie goes to the lowest id");
+        assert!((a.probability.unwrap_or(0.0) - 0.5).abs() < 1e-15);
+        assert_eq!(m.segment_of(&[0.3, 0.0]).id, 1);
+        // A heavier component wins the midpoint.
+        assert_eq!(mixture(0.3).segment_of(&[0.0, 0.0]).id, 1);
+        // The density is the bivariate normal's: ln N(0 | 0, I) = −ln 2π.
+        let l = log_weighted_density(
+            1.0,
+            &[0.0, 0.0],
+            &[vec![1.0, 0.0], vec![0.0, 1.0]],
+            &[0.0, 0.0],
+        );
+        assert!((l + ln(2.0 * std::f64::consts::PI)).abs() < 1e-15);
+        let ll = m.mean_log_likelihood([[0.0, 0.0].as_slice()]);
+        assert!(ll.is_some_and(f64::is_finite));
+    }
+
+    #[test]
+    fn mixture_parts_are_validated_with_their_path() {
+        let mut m = mixture(0.5);
+        m.segments[1].precision_cholesky = Some(vec![vec![1.0, 0.0], vec![0.5, 1.0]]);
+        let e = m.validate().expect_err("lower triangle");
+        assert_eq!(e.path(), "segments[1].precisionCholesky[1][0]");
+        let mut m = mixture(0.5);
+        m.segments[0].weight = None;
+        assert_eq!(
+            m.validate().expect_err("weight").path(),
+            "segments[0].weight"
+        );
+        let mut m = mixture(0.5);
+        m.algorithm = Algorithm::Kmeans;
+        assert_eq!(
+            m.validate().expect_err("k-means").path(),
+            "segments[0].weight"
+        );
+        let mut m = mixture(0.5);
+        m.segments[0].precision_cholesky = Some(vec![vec![1.0]]);
+        assert_eq!(
+            m.validate().expect_err("shape").path(),
+            "segments[0].precisionCholesky"
+        );
+    }
+}

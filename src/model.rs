@@ -228,7 +228,8 @@ impl Model {
     }
 
     /// The profile roles are chosen from, for every segment: the `recencyDays`, `frequency` and
-    /// `monetary` means of the profiles when every segment has them, else the centroids.
+    /// `monetary` (and `tenureDays`) means of the profiles when every segment has them, else
+    /// the centroids.
     pub fn role_profiles(&self) -> Vec<Profile> {
         let means = |s: &Segment| {
             Some((
@@ -240,7 +241,14 @@ impl Model {
         if self.segments.iter().all(|s| means(s).is_some()) {
             self.segments
                 .iter()
-                .filter_map(|s| means(s).map(|(r, f, m)| Profile::from_means(r, f, m, s.size)))
+                .filter_map(|s| {
+                    let (r, f, m) = means(s)?;
+                    let p = Profile::from_means(r, f, m, s.size);
+                    Some(match s.profile.get("tenureDays") {
+                        Some(t) => p.with_tenure(*t),
+                        None => p,
+                    })
+                })
                 .collect()
         } else {
             self.segments

@@ -9,13 +9,13 @@
 //! | id | meaning | group |
 //! | --- | --- | --- |
 //! | `champions` | bought recently, the most valuable of the recent segments | recent |
-//! | `loyal` | bought recently, above-average value | recent |
-//! | `potential-loyalists` | bought recently, below-average value | recent |
-//! | `new` | bought recently, the fewest orders of the below-average recent segments | recent |
-//! | `cant-lose` | lapsed, the most valuable of the lapsed segments (above-average value) | lapsed |
-//! | `at-risk` | lapsed, above-average value | lapsed |
-//! | `hibernating` | lapsed, below-average value | lapsed |
-//! | `lost` | lapsed the longest of the below-average lapsed segments | lapsed |
+//! | `loyal` | bought recently, *valuable* (buys often and spends well) | recent |
+//! | `potential-loyalists` | bought recently, not valuable | recent |
+//! | `new` | first bought after the average customer's last order, the fewest orders of the recent segments that are not valuable | recent |
+//! | `cant-lose` | lapsed, the most valuable of the valuable lapsed segments | lapsed |
+//! | `at-risk` | lapsed, valuable | lapsed |
+//! | `hibernating` | lapsed, not valuable | lapsed |
+//! | `lost` | lapsed the longest of the lapsed segments that are not valuable | lapsed |
 //!
 //! The ids are stable: they are written in model files and programmes and never renamed.
 //!
@@ -25,15 +25,19 @@
 //! mean monetary value (spend per order) of its training customers, and its size (from the
 //! segment's `profile`: `recencyDays`, `frequency`, `monetary`). The *value* of a segment is
 //! `z(ln(1 + f)) + z(ln(1 + m))`, z-scores over the segments weighted by size (a constant column
-//! scores 0). `T` is the size-weighted mean recency.
+//! scores 0). A segment is *valuable* when both its value and its frequency z-score
+//! `z(ln(1 + f))` are ≥ 0: it buys at least as often as average and is worth at least as much
+//! (one big order long ago is not "can't lose"). `T` is the size-weighted mean recency.
 //!
 //! 1. Segments with `r ≤ T` are *recent* (and those with the smallest `r`, whatever the
 //!    rounding of `T`), the others *lapsed*.
 //! 2. Recent segments by value, highest first (ties by id): the first is `champions`; the others
-//!    with value ≥ 0 are `loyal`; of those with value < 0, the one with the lowest `f` (ties by
-//!    id) is `new`, the rest `potential-loyalists`.
-//! 3. Lapsed segments with value ≥ 0, by value: the first is `cant-lose`, the others `at-risk`.
-//! 4. Lapsed segments with value < 0, by recency, longest first (ties by id): the first is
+//!    that are valuable are `loyal`; of the others, the one with the lowest `f` (ties by
+//!    id) is `new` if its mean tenure (days since the first order, `tenureDays`) is at most
+//!    `T` — its customers' first orders came after the average customer's last — and the rest
+//!    are `potential-loyalists`. (Without tenure means, no segment is `new`.)
+//! 3. Valuable lapsed segments, by value: the first is `cant-lose`, the others `at-risk`.
+//! 4. The other lapsed segments, by recency, longest first (ties by id): the first is
 //!    `lost`, the others `hibernating`.
 //!
 //! A model from older files without `profile` means is read from its centroids instead (the
@@ -48,10 +52,10 @@
 //!   segment with a lapsed role;
 //! * **lost**: `lost` has a larger mean recency than every `hibernating` segment;
 //! * **value**: `champions` has the highest value of the recent roles and `cant-lose` of the
-//!   lapsed ones; `loyal`, `cant-lose` and `at-risk` have value ≥ 0 and
-//!   `potential-loyalists`, `new`, `hibernating` and `lost` value < 0 (so every `at-risk` is
-//!   worth more than every `hibernating` or `lost`);
-//! * **new**: `new` has no more orders on average than any `potential-loyalists` segment;
+//!   valuable lapsed ones (every `at-risk`); `loyal`, `cant-lose` and `at-risk` are valuable (value and frequency
+//!   z-score ≥ 0) and `potential-loyalists`, `new`, `hibernating` and `lost` are not;
+//! * **new**: `new` has no more orders on average than any `potential-loyalists` segment, and a
+//!   mean tenure no longer than the mean recency of the customers;
 //! * **unique**: at most one segment is `champions`, `new`, `cant-lose` or `lost`; the other
 //!   roles may be shared by several segments (or be absent, with few segments).
 use crate::math::ln_1p;
@@ -64,19 +68,19 @@ use std::fmt;
 pub enum Role {
     /// Recent, the most valuable recent segment.
     Champions,
-    /// Recent, above-average value.
+    /// Recent, valuable (frequency and value at least average).
     Loyal,
-    /// Recent, below-average value.
+    /// Recent, not valuable.
     PotentialLoyalists,
-    /// Recent, below-average value, the fewest orders.
+    /// Recent, not valuable, the fewest orders.
     New,
     /// Lapsed, the most valuable lapsed segment.
     CantLose,
-    /// Lapsed, above-average value.
+    /// Lapsed, valuable.
     AtRisk,
-    /// Lapsed, below-average value.
+    /// Lapsed, not valuable.
     Hibernating,
-    /// Lapsed the longest, below-average value.
+    /// Lapsed the longest, not valuable.
     Lost,
 }
 
@@ -203,6 +207,8 @@ pub struct Profile {
     pub monetary: f64,
     /// Training customers in the segment (weights of the means; 0 counts as 1).
     pub size: u64,
+    /// Mean tenure in days (days since the first order); `+∞` when unknown.
+    pub tenure: f64,
 }
 
 impl Profile {
@@ -214,6 +220,15 @@ impl Profile {
             frequency: ln_1p(frequency.max(0.0)),
             monetary: ln_1p(monetary.max(0.0)),
             size,
+            tenure: f64::INFINITY,
+        }
+    }
+
+    /// The same profile with a mean tenure (days since the first order).
+    pub fn with_tenure(self, tenure_days: f64) -> Profile {
+        Profile {
+            tenure: tenure_days,
+            ..self
         }
     }
 
@@ -224,6 +239,7 @@ impl Profile {
             frequency: rfm.f,
             monetary: rfm.m,
             size,
+            tenure: f64::INFINITY,
         }
     }
 }
@@ -260,6 +276,17 @@ pub fn values(profiles: &[Profile]) -> Vec<f64> {
         .collect()
 }
 
+/// Whether each segment is *valuable*: value and frequency z-score both ≥ 0.
+pub fn valuable_flags(profiles: &[Profile]) -> Vec<bool> {
+    let w: Vec<f64> = profiles.iter().map(|p| p.size.max(1) as f64).collect();
+    let f: Vec<f64> = profiles.iter().map(|p| p.frequency).collect();
+    zscores(&f, &w)
+        .into_iter()
+        .zip(values(profiles))
+        .map(|(zf, v)| zf >= 0.0 && v >= 0.0)
+        .collect()
+}
+
 /// The recency threshold `T`: the size-weighted mean recency.
 fn threshold(profiles: &[Profile]) -> f64 {
     let total: f64 = profiles.iter().map(|p| p.size.max(1) as f64).sum();
@@ -278,8 +305,10 @@ fn threshold(profiles: &[Profile]) -> f64 {
 pub fn assign_roles(profiles: &[Profile]) -> Vec<Role> {
     let n = profiles.len();
     let value = values(profiles);
+    let often = valuable_flags(profiles);
     let t = threshold(profiles);
     let v = |i: usize| value.get(i).copied().unwrap_or(0.0);
+    let valuable = |i: usize| often.get(i).copied().unwrap_or(false);
     let p = |i: usize| profiles.get(i).copied();
     let recency = |i: usize| p(i).map_or(0.0, |p| p.recency);
     let frequency = |i: usize| p(i).map_or(0.0, |p| p.frequency);
@@ -294,7 +323,7 @@ pub fn assign_roles(profiles: &[Profile]) -> Vec<Role> {
     for (rank, &i) in recent.iter().enumerate() {
         let role = if rank == 0 {
             Role::Champions
-        } else if v(i) >= 0.0 {
+        } else if valuable(i) {
             Role::Loyal
         } else {
             low_recent.push(i);
@@ -308,14 +337,16 @@ pub fn assign_roles(profiles: &[Profile]) -> Vec<Role> {
         .iter()
         .min_by(|&&a, &&b| frequency(a).total_cmp(&frequency(b)).then(a.cmp(&b)))
     {
-        if let Some(r) = roles.get_mut(newest) {
-            *r = Role::New;
+        if p(newest).is_some_and(|p| p.tenure <= t) {
+            if let Some(r) = roles.get_mut(newest) {
+                *r = Role::New;
+            }
         }
     }
     // Lapsed: valuable ones by value, the others by recency.
     lapsed.sort_by(|&a, &b| v(b).total_cmp(&v(a)).then(a.cmp(&b)));
     let (valuable, mut rest): (Vec<usize>, Vec<usize>) =
-        lapsed.into_iter().partition(|&i| v(i) >= 0.0);
+        lapsed.into_iter().partition(|&i| valuable(i));
     for (rank, &i) in valuable.iter().enumerate() {
         if let Some(r) = roles.get_mut(i) {
             *r = if rank == 0 {
@@ -366,6 +397,7 @@ pub fn check_invariants(profiles: &[Profile], roles: &[Role]) -> Result<(), Stri
         ));
     }
     let value = values(profiles);
+    let valuable = valuable_flags(profiles);
     let seg = |i: usize| -> (Role, Profile, f64) {
         (
             roles.get(i).copied().unwrap_or(Role::Hibernating),
@@ -374,6 +406,7 @@ pub fn check_invariants(profiles: &[Profile], roles: &[Role]) -> Result<(), Stri
                 frequency: 0.0,
                 monetary: 0.0,
                 size: 0,
+                tenure: f64::INFINITY,
             }),
             value.get(i).copied().unwrap_or(0.0),
         )
@@ -396,9 +429,9 @@ pub fn check_invariants(profiles: &[Profile], roles: &[Role]) -> Result<(), Stri
                     "value: recent segment {j} ({rj}) is worth more than champions (segment {i})"
                 ));
             }
-            if ri == Role::CantLose && !rj.is_recent() && vj > vi {
+            if ri == Role::CantLose && rj == Role::AtRisk && vj > vi {
                 return Err(format!(
-                    "value: lapsed segment {j} ({rj}) is worth more than can't lose (segment {i})"
+                    "value: at-risk segment {j} is worth more than can't lose (segment {i})"
                 ));
             }
             if ri == Role::New && rj == Role::PotentialLoyalists && pi.frequency > pj.frequency {
@@ -412,8 +445,20 @@ pub fn check_invariants(profiles: &[Profile], roles: &[Role]) -> Result<(), Stri
             ri,
             Role::PotentialLoyalists | Role::New | Role::Hibernating | Role::Lost
         );
-        if (above && vi < 0.0) || (below && vi >= 0.0) {
-            return Err(format!("value: segment {i} is {ri} with value {vi}"));
+        let is_valuable = valuable.get(i).copied().unwrap_or(false);
+        if (above && !is_valuable) || (below && is_valuable) {
+            return Err(format!(
+                "value: segment {i} is {ri} with value {vi} (valuable: {is_valuable})"
+            ));
+        }
+    }
+    let t = threshold(profiles);
+    for (i, (r, p)) in roles.iter().zip(profiles).enumerate() {
+        if *r == Role::New && (p.tenure > t || p.tenure.is_nan()) {
+            return Err(format!(
+                "new: segment {i} has a mean tenure of {} days, more than the mean recency {t}",
+                p.tenure
+            ));
         }
     }
     for r in [Role::Champions, Role::New, Role::CantLose, Role::Lost] {
@@ -448,6 +493,22 @@ mod tests {
         assert_eq!(roles[0], Role::Champions);
         assert_eq!(roles[3], Role::Lost);
         assert!(!roles[2].is_recent());
+    }
+
+    #[test]
+    fn new_needs_a_short_tenure() {
+        let base = [
+            p(20.0, 9.0, 60.0, 100).with_tenure(400.0),
+            p(30.0, 1.0, 20.0, 100),
+            p(400.0, 1.2, 25.0, 300).with_tenure(420.0),
+        ];
+        // Without tenure (or a long one) the recent low-frequency segment is not "new".
+        assert_eq!(assign_roles(&base)[1], Role::PotentialLoyalists);
+        let mut fresh = base;
+        fresh[1] = fresh[1].with_tenure(35.0);
+        let roles = assign_roles(&fresh);
+        assert_eq!(roles, [Role::Champions, Role::New, Role::Lost]);
+        check_invariants(&fresh, &roles).unwrap();
     }
 
     #[test]

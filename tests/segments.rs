@@ -75,13 +75,19 @@ fn cdnow_roles_keep_the_invariants_for_every_k() {
     check_invariants(&committed.role_profiles(), &r).expect("invariants");
     assert_eq!(
         r,
-        [Role::Champions, Role::Loyal, Role::CantLose, Role::Lost]
+        [Role::Champions, Role::Loyal, Role::Hibernating, Role::Lost]
     );
 }
 
 fn profile() -> impl Strategy<Value = Profile> {
-    (0.0..1500.0f64, 1.0..60.0f64, 0.5..800.0f64, 1u64..20_000)
-        .prop_map(|(r, f, m, n)| Profile::from_means(r, f, m, n))
+    (
+        0.0..1500.0f64,
+        1.0..60.0f64,
+        0.5..800.0f64,
+        1u64..20_000,
+        0.0..1000.0f64,
+    )
+        .prop_map(|(r, f, m, n, extra)| Profile::from_means(r, f, m, n).with_tenure(r + extra))
 }
 
 fn rfm_profile() -> impl Strategy<Value = Profile> {
@@ -262,13 +268,13 @@ fn an_offer_whose_roles_the_model_lacks_is_a_warning() {
 #[test]
 fn a_segment_name_the_model_lacks_is_an_error_that_suggests_roles() {
     let mut program: Value = serde_json::from_str(PROGRAM).expect("JSON");
-    program["offers"][1]["eligibility"] = serde_json::json!({ "segments": ["hibernating"] });
+    program["offers"][1]["eligibility"] = serde_json::json!({ "segments": ["at risk"] });
     let err = Engine::from_json(MODEL, &program.to_string()).expect_err("unknown segment");
     assert_eq!(err.code(), "program.invalid");
     assert_eq!(err.path(), "offers[1].eligibility.segments[0]");
     let message = err.to_string();
     assert!(
-        message.contains("eligibility.roles: [\"hibernating\"]"),
+        message.contains("eligibility.roles: [\"at-risk\"]"),
         "{message}"
     );
     // An unknown role is an error with its path.

@@ -380,6 +380,7 @@ pub fn train(
                 mean("monetary"),
                 sizes.get(i).copied().unwrap_or(0),
             )
+            .with_tenure(mean("tenureDays"))
         })
         .collect();
     let roles = assign_roles(&ordered_profiles);

@@ -88,7 +88,7 @@ function renderDecision(d) {
   $("d-customer-detail").textContent = `decided at ${String(d.now).replace(/T00:00:00(\.0+)?Z$/, "")}`;
   $("d-segment").textContent = d.segment ? d.segment.name : "none";
   $("d-segment-detail").textContent = d.segment
-    ? `segment ${d.segment.id} · distance ${num(d.segment.distance, 3)}`
+    ? `segment ${d.segment.id} · role ${d.segment.role} · distance ${num(d.segment.distance, 3)}`
     : "no segment assigned";
   const tier = d.loyalty && d.loyalty.tier;
   if (tier) {

@@ -10,7 +10,8 @@
 //! * [`customer`] — the customer document (orders, items, loyalty account) and its validation;
 //! * [`time`] — instants and calendar days (time is always an input, never read from a clock);
 //! * [`features`] — recency, frequency, monetary value, tenure, intervals, category shares;
-//! * [`model`] — the trained model bundle: scaler and k-means centroids with segment names;
+//! * [`model`] — the trained model bundle: scaler, k-means centroids or a Gaussian mixture,
+//!   segment names and roles;
 //! * [`program`] — the programme document authored by marketing: tiers, offers, experiments;
 //! * [`role`] — segment roles (champions, at risk, ...) that programmes target in any model;
 //! * [`experiment`] — deterministic variant assignment (GrowthBook-compatible hashing);

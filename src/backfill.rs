@@ -31,10 +31,9 @@ pub fn earn_from_orders(
     customer.validate(now, offset)?;
     let mut timed: Vec<(i64, usize)> = Vec::with_capacity(customer.orders.len());
     for (i, o) in customer.orders.iter().enumerate() {
-        let at = o
-            .at
-            .to_millis(offset)
-            .map_err(|e| Error::invalid(crate::error::Doc::Customer, format!("orders[{i}].at"), e))?;
+        let at = o.at.to_millis(offset).map_err(|e| {
+            Error::invalid(crate::error::Doc::Customer, format!("orders[{i}].at"), e)
+        })?;
         timed.push((at, i));
     }
     // Time order; ties keep the document order.
@@ -154,8 +153,9 @@ mod tests {
     #[test]
     fn bad_customers_are_errors_not_panics() {
         let e = engine();
-        let c = Customer::from_json(r#"{"id": "b2", "orders": [{"at": "1998-08-01", "amount": 5}]}"#)
-            .unwrap();
+        let c =
+            Customer::from_json(r#"{"id": "b2", "orders": [{"at": "1998-08-01", "amount": 5}]}"#)
+                .unwrap();
         let err = earn_from_orders(&e, &c, &DecideOptions::at("1998-07-01")).unwrap_err();
         assert_eq!(err.code(), "customer.invalid");
     }

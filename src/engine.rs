@@ -13,6 +13,7 @@ use crate::loyalty::{
 };
 use crate::model::{Assignment, Model};
 use crate::program::{OfferKind, Program};
+use crate::role::Role;
 use crate::time;
 use serde::{Deserialize, Serialize};
 
@@ -126,42 +127,98 @@ pub struct Decision {
     pub nudges: Vec<Nudge>,
 }
 
+/// Something in the programme that loads but will not work as written with this model, e.g.
+/// a role the model has no segment for (the offer is then unreachable).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Warning {
+    /// Stable machine-readable code; `program.unreachable_offer`: none of the roles in the
+    /// offer's `eligibility.roles` is in the model, so no customer can get the offer. (A role
+    /// that is missing beside others that are present, or a `roleWeights` entry for a missing
+    /// role, is how a programme written for every model looks, and is not reported.)
+    pub code: String,
+    /// JSON path in the programme (`offers[2].eligibility.roles[0]`).
+    pub path: String,
+    /// What it means, in words.
+    pub message: String,
+}
+
 /// A model and a programme, checked against each other.
 #[derive(Debug, Clone)]
 pub struct Engine {
     model: Model,
     program: Program,
+    warnings: Vec<Warning>,
 }
 
 impl Engine {
-    /// Builds an engine; checks that the programme only names segments the model has.
-    pub fn new(model: Model, program: Program) -> Result<Engine, Error> {
+    /// Builds an engine; checks that the programme only names segments the model has, and
+    /// records a [`Warning`] for every offer whose roles the model lacks (unreachable).
+    pub fn new(mut model: Model, program: Program) -> Result<Engine, Error> {
         model.validate()?;
         program.validate()?;
+        model.fill_roles();
+        let model_roles: Vec<Role> = model.segments.iter().filter_map(|s| s.role).collect();
+        let known_roles = || {
+            let mut r: Vec<&str> = model_roles.iter().map(|r| r.id()).collect();
+            r.sort_unstable();
+            r.dedup();
+            r.join(", ")
+        };
+        let mut warnings = Vec::new();
         for (i, o) in program.offers.iter().enumerate() {
-            let names = o
-                .eligibility
-                .segments
-                .iter()
-                .enumerate()
-                .map(|(j, s)| (format!("offers[{i}].eligibility.segments[{j}]"), s));
+            let names = o.eligibility.segments.iter().enumerate().map(|(j, s)| {
+                (
+                    format!("offers[{i}].eligibility.segments[{j}]"),
+                    s,
+                    "eligibility.roles",
+                )
+            });
             let weights = o
                 .segment_weights
                 .keys()
-                .map(|s| (format!("offers[{i}].segmentWeights.{s}"), s));
-            for (path, name) in names.chain(weights) {
+                .map(|s| (format!("offers[{i}].segmentWeights.{s}"), s, "roleWeights"));
+            for (path, name, instead) in names.chain(weights) {
                 if !model.segments.iter().any(|s| &s.name == name) {
                     let known: Vec<&str> = model.segments.iter().map(|s| s.name.as_str()).collect();
+                    let hint = match Role::ALL
+                        .into_iter()
+                        .find(|r| r.id() == name || r.display_name() == name)
+                    {
+                        Some(r) => format!(
+                            "; to target the {r} role of any model, use {instead}: [\"{}\"]",
+                            r.id()
+                        ),
+                        None => format!(
+                            "; to target any model's segments, use {instead} (roles: {})",
+                            Role::vocabulary()
+                        ),
+                    };
                     return Err(Error::invalid(
                         Doc::Program,
                         path,
                         format!(
-                            "segment {name:?} is not in model {} (its segments: {})",
+                            "segment {name:?} is not in model {} (its segments: {}){hint}",
                             model.name,
                             known.join(", ")
                         ),
                     ));
                 }
+            }
+            let roles = &o.eligibility.roles;
+            let rpath = format!("offers[{i}].eligibility.roles");
+            if !roles.is_empty() && !roles.iter().any(|r| model_roles.contains(r)) {
+                warnings.push(Warning {
+                    code: "program.unreachable_offer".into(),
+                    path: rpath.clone(),
+                    message: format!(
+                        "offer {:?} is unreachable: model {} has no segment with role {} (its roles: {})",
+                        o.id,
+                        model.name,
+                        roles.iter().map(|r| r.id()).collect::<Vec<_>>().join(" or "),
+                        known_roles()
+                    ),
+                });
             }
         }
         if model.clv.is_none() {
@@ -173,7 +230,17 @@ impl Engine {
                 ));
             }
         }
-        Ok(Engine { model, program })
+        Ok(Engine {
+            model,
+            program,
+            warnings,
+        })
+    }
+
+    /// What in the programme will not work as written with this model (roles the model lacks),
+    /// in programme order. Empty when everything applies.
+    pub fn warnings(&self) -> &[Warning] {
+        &self.warnings
     }
 
     /// Builds an engine from JSON texts.
@@ -386,6 +453,14 @@ impl Engine {
                     _ => continue,
                 }
             }
+            if !e.roles.is_empty() {
+                match segment {
+                    Some(s) if e.roles.contains(&s.role) => {
+                        why.push(format!("{} segment ({})", s.role, s.name))
+                    }
+                    _ => continue,
+                }
+            }
             if !e.tiers.is_empty() {
                 match tier {
                     Some((id, name)) if e.tiers.iter().any(|t| t == id) => {
@@ -447,7 +522,11 @@ impl Engine {
                 why.push(format!("lifetime value {}", money(v)));
             }
             let segment_weight = segment
-                .and_then(|s| o.segment_weights.get(&s.name))
+                .and_then(|s| {
+                    o.segment_weights
+                        .get(&s.name)
+                        .or_else(|| o.role_weights.get(s.role.id()))
+                })
                 .copied()
                 .unwrap_or(1.0);
             let reason = if why.is_empty() {

@@ -10,8 +10,10 @@
 //! * [`customer`] — the customer document (orders, items, loyalty account) and its validation;
 //! * [`time`] — instants and calendar days (time is always an input, never read from a clock);
 //! * [`features`] — recency, frequency, monetary value, tenure, intervals, category shares;
-//! * [`model`] — the trained model bundle: scaler and k-means centroids with segment names;
+//! * [`model`] — the trained model bundle: scaler, k-means centroids or a Gaussian mixture,
+//!   segment names and roles;
 //! * [`program`] — the programme document authored by marketing: tiers, offers, experiments;
+//! * [`role`] — segment roles (champions, at risk, ...) that programmes target in any model;
 //! * [`experiment`] — deterministic variant assignment (GrowthBook-compatible hashing);
 //! * [`clv`] — customer lifetime value: BG/NBD and Gamma-Gamma (fitting behind `train`);
 //! * [`engine`] — ties them together into a [`engine::Decision`];
@@ -33,6 +35,7 @@ pub mod loyalty;
 pub mod math;
 pub mod model;
 pub mod program;
+pub mod role;
 pub mod time;
 #[cfg(feature = "train")]
 pub mod train;

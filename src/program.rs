@@ -15,9 +15,24 @@
 //! | `experiments[]` | A/B tests (see [`Experiment`]) |
 //! | `clv.expectedPurchasesHorizonDays` | horizon of `expectedPurchases` (default 90 days) |
 //! | `clv.months`, `clv.margin`, `clv.monthlyDiscountRate` | CLV: months ahead (default 12), margin (0.3), monthly discount rate (0.01) |
+//!
+//! # Targeting segments: roles or names
+//!
+//! An offer targets segments by **role** (`eligibility.roles`, `roleWeights`), the vocabulary
+//! of [`crate::role`] (`champions`, `loyal`, `potential-loyalists`, `new`, `cant-lose`,
+//! `at-risk`, `hibernating`, `lost`) that every trained model uses, so a programme written once
+//! works with any shop's model. A role the model has no segment for is not an error: it never
+//! matches (a weight for it never applies), and when none of an offer's `eligibility.roles` is
+//! in the model, the engine records a warning ([`crate::engine::Warning`], code
+//! `program.unreachable_offer`) as the offer can never be picked.
+//!
+//! Segment **names** (`eligibility.segments`, `segmentWeights`) still work for a programme
+//! written for one model; a name the model lacks is an error that suggests roles.
+//! An offer's score is `weight × segmentWeights[name]`, else `× roleWeights[role]`, else `× 1`.
 
 use crate::error::{Doc, Error};
 use crate::json::{index, join};
+use crate::role::Role;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -136,8 +151,9 @@ pub enum OfferKind {
 
 /// An offer of the catalogue.
 ///
-/// Its score for an eligible customer is `weight × segmentWeights[segment]` (a missing segment
-/// weight is 1); the `maxOffers` best are returned, ties broken by `id`.
+/// Its score for an eligible customer is `weight × segmentWeights[segment name]`, or when the
+/// name has no weight `weight × roleWeights[segment role]` (a missing weight is 1); the
+/// `maxOffers` best are returned, ties broken by `id`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Offer {
@@ -149,8 +165,12 @@ pub struct Offer {
     pub eligibility: Eligibility,
     #[serde(default = "one")]
     pub weight: f64,
+    /// Score multipliers by segment name (of one model).
     #[serde(default)]
     pub segment_weights: BTreeMap<String, f64>,
+    /// Score multipliers by segment role (ids of [`Role`]), for any model.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub role_weights: BTreeMap<String, f64>,
 }
 
 fn one() -> f64 {
@@ -164,6 +184,9 @@ pub struct Eligibility {
     /// Segment names of the model; customers without a segment (no orders) never match.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub segments: Vec<String>,
+    /// Segment roles (any model); customers without a segment (no orders) never match.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<Role>,
     /// Tier ids of the programme.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tiers: Vec<String>,
@@ -315,6 +338,21 @@ impl Program {
                     );
                 }
             }
+            for (role, w) in &o.role_weights {
+                let wpath = join(&join(&path, "roleWeights"), role);
+                if Role::from_id(role).is_none() {
+                    return bad(
+                        wpath,
+                        format!(
+                            "{role:?} is not a role; the roles are {}",
+                            Role::vocabulary()
+                        ),
+                    );
+                }
+                if !(w.is_finite() && *w >= 0.0) {
+                    return bad(wpath, "must be a finite number ≥ 0".into());
+                }
+            }
             let e = &o.eligibility;
             let epath = join(&path, "eligibility");
             for (j, t) in e.tiers.iter().enumerate() {
@@ -338,10 +376,11 @@ impl Program {
             }
             if e.no_history
                 && (!e.segments.is_empty()
+                    || !e.roles.is_empty()
                     || e.min_orders.unwrap_or(0) > 0
                     || e.min_recency_days.is_some())
             {
-                return bad(join(&epath, "noHistory"), "noHistory offers are for customers without orders: segments, minOrders and minRecencyDays can never hold".into());
+                return bad(join(&epath, "noHistory"), "noHistory offers are for customers without orders: segments, roles, minOrders and minRecencyDays can never hold".into());
             }
         }
         let c = &self.clv;

@@ -42,6 +42,7 @@ fn default_model_is_reproducible_and_matches_scikit_learn() {
         name: committed.name.clone(),
         features: committed.features.clone(),
         transform: committed.scaler.transform,
+        algorithm: committed.algorithm,
         k: match p.k_range {
             Some([lo, hi]) => KChoice::Range(lo, hi),
             None => KChoice::Fixed(p.k),

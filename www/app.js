@@ -21,6 +21,9 @@ const el = (tag, props = {}, ...children) => {
 /** The cart the page starts with (www/example-cart.json, the README's and the tests' cart). */
 const DEFAULT_CART = '{"items": [{"sku": "CD-0912", "category": "jazz", "price": 15.5, "qty": 4}]}';
 
+/** Display names of the purchase models (`clv.purchaseModel`). */
+const PURCHASE_MODELS = { bgnbd: "BG/NBD", mbgnbd: "MBG/NBD", "pareto-nbd": "Pareto/NBD" };
+
 let engine = null;
 let program = null;
 let samples = [];
@@ -91,7 +94,7 @@ function renderDecision(d) {
   $("d-customer-detail").textContent = `decided at ${String(d.now).replace(/T00:00:00(\.0+)?Z$/, "")}`;
   $("d-segment").textContent = d.segment ? d.segment.name : "none";
   $("d-segment-detail").textContent = d.segment
-    ? `segment ${d.segment.id} · distance ${num(d.segment.distance, 3)}`
+    ? `segment ${d.segment.id} · role ${d.segment.role} · distance ${num(d.segment.distance, 3)}`
     : "no segment assigned";
   const tier = d.loyalty && d.loyalty.tier;
   if (tier) {
@@ -127,7 +130,8 @@ function renderDecision(d) {
 
   if (d.clv) {
     $("d-palive").textContent = `${num(d.clv.pAlive * 100, 0)}%`;
-    $("d-palive-detail").textContent = `BG/NBD · ${num(d.clv.expectedPurchases, 2)} purchases expected in ${num(d.clv.horizonDays, 0)} days`;
+    $("d-palive-detail").textContent = `churn risk ${num(d.clv.churnRisk * 100, 0)}% · ${PURCHASE_MODELS[d.clv.purchaseModel] ?? d.clv.purchaseModel}`
+      + ` · ${num(d.clv.expectedPurchases, 2)} purchases expected in ${num(d.clv.horizonDays, 0)} days`;
     $("d-clv").textContent = d.clv.clv === null ? "—" : money(d.clv.clv);
     $("d-clv-detail").textContent = d.clv.expectedOrderValue === null
       ? "no spend model"

@@ -10,7 +10,7 @@ use offerwise::customer::Customer;
 use offerwise::engine::DecideOptions;
 use offerwise::error::Doc;
 use offerwise::json;
-use offerwise::model::{Model, Transform};
+use offerwise::model::{Algorithm, Model, Transform};
 use offerwise::program::Program;
 use offerwise::train::{self, KChoice, TrainConfig};
 use offerwise::transactions::{self, Format, Transaction};
@@ -118,6 +118,10 @@ struct TrainArgs {
     /// Try every k in LOW..HIGH (inclusive) and keep the best mean silhouette.
     #[arg(long, value_name = "LOW..HIGH")]
     k_range: Option<String>,
+    /// Clustering algorithm: kmeans, or gmm (a Gaussian mixture with full covariances, EM from
+    /// a seeded k-means start).
+    #[arg(long, default_value = "kmeans")]
+    algorithm: String,
     /// The instant the features are computed at (ISO 8601), e.g. the day after the data ends.
     #[arg(long)]
     now: String,
@@ -135,13 +139,14 @@ struct TrainArgs {
     /// Feature transform before standardizing: log1p or identity.
     #[arg(long, default_value = "log1p")]
     transform: String,
-    /// k-means++ restarts per k; the lowest inertia is kept.
+    /// k-means++ restarts per k; the lowest inertia is kept (k-means only).
     #[arg(long, default_value_t = 10)]
     n_init: usize,
-    /// Iterations at most per restart.
+    /// Iterations at most per restart (EM iterations for gmm).
     #[arg(long, default_value_t = 300)]
     max_iter: u64,
-    /// Convergence tolerance on centroid movement (scaled space).
+    /// Convergence tolerance on centroid movement (scaled space); for gmm, on the change of the
+    /// mean log-likelihood.
     #[arg(long, default_value_t = 1e-6)]
     tolerance: f64,
     /// Random seed.
@@ -523,7 +528,14 @@ fn load_engine(args: &EngineArgs) -> Result<Engine, Failure> {
         Some(p) => Program::from_json(&read_text(p)?)?,
         None => Program::from_json(DEFAULT_PROGRAM)?,
     };
-    Ok(Engine::new(model, program)?)
+    let engine = Engine::new(model, program)?;
+    for w in engine.warnings() {
+        eprintln!(
+            "warning[{}]: programme at {}: {}",
+            w.code, w.path, w.message
+        );
+    }
+    Ok(engine)
 }
 
 fn progress_bar(len: u64, what: &str) -> ProgressBar {
@@ -570,6 +582,16 @@ fn cmd_train(a: TrainArgs) -> Result<(), Failure> {
             ))
         }
     };
+    let algorithm = match a.algorithm.as_str() {
+        "kmeans" => Algorithm::Kmeans,
+        "gmm" => Algorithm::Gmm,
+        other => {
+            return Err(Failure(
+                2,
+                format!("error: --algorithm {other:?} must be kmeans or gmm"),
+            ))
+        }
+    };
     let name = a.name.clone().unwrap_or_else(|| {
         a.out
             .file_stem()
@@ -581,6 +603,7 @@ fn cmd_train(a: TrainArgs) -> Result<(), Failure> {
         features: a.features.clone(),
         transform,
         k,
+        algorithm,
         n_init: a.n_init,
         max_iter: a.max_iter,
         tolerance: a.tolerance,
@@ -620,8 +643,9 @@ fn cmd_train(a: TrainArgs) -> Result<(), Failure> {
         ),
         now,
     };
-    let mut model = train::train(&config, &matrix, &data, |k| {
-        eprintln!("fitting k-means with k = {k} ({} restarts)", a.n_init)
+    let mut model = train::train(&config, &matrix, &data, |k| match algorithm {
+        Algorithm::Kmeans => eprintln!("fitting k-means with k = {k} ({} restarts)", a.n_init),
+        Algorithm::Gmm => eprintln!("fitting a Gaussian mixture with k = {k}"),
     })
     .map_err(|e| Failure(1, format!("error: {e}")))?;
     if !a.no_clv {
@@ -664,10 +688,65 @@ fn cmd_train(a: TrainArgs) -> Result<(), Failure> {
         model.training.inertia,
         model.training.silhouette
     );
-    for s in &model.segments {
-        eprintln!("  {:>2} {:<22} {:>6} customers", s.id, s.name, s.size);
+    if let Some(m) = &model.training.mixture {
+        eprintln!("mean log-likelihood per customer {:.6}", m.log_likelihood);
     }
+    eprint!("{}", train_report(&model));
     Ok(())
+}
+
+/// The per-k scores (when a range was tried) and every segment's profile, as `train` prints them.
+fn train_report(model: &Model) -> String {
+    let mut out = String::new();
+    let scores = &model.training.k_scores;
+    if !scores.is_empty() {
+        let gmm = scores.iter().any(|s| s.log_likelihood.is_some());
+        out.push_str(&format!(
+            "  {:>3} {:>14} {:>11}{}\n",
+            "k",
+            "inertia",
+            "silhouette",
+            if gmm { "  log-likelihood" } else { "" }
+        ));
+        for s in scores {
+            let chosen = if s.k == model.segments.len() {
+                "  <- chosen"
+            } else {
+                ""
+            };
+            let ll = s
+                .log_likelihood
+                .map(|l| format!(" {l:>15.6}"))
+                .unwrap_or_default();
+            out.push_str(&format!(
+                "  {:>3} {:>14.4} {:>11.4}{ll}{chosen}\n",
+                s.k, s.inertia, s.silhouette
+            ));
+        }
+    }
+    out.push_str(&format!(
+        "  {:>2} {:<24} {:<20} {:>7} {:>13} {:>10} {:>9}\n",
+        "id", "name", "role", "size", "recency days", "frequency", "monetary"
+    ));
+    for s in &model.segments {
+        let mean = |f: &str| {
+            s.profile
+                .get(f)
+                .map(|v| format!("{v:.1}"))
+                .unwrap_or_else(|| "-".into())
+        };
+        out.push_str(&format!(
+            "  {:>2} {:<24} {:<20} {:>7} {:>13} {:>10} {:>9}\n",
+            s.id,
+            s.name,
+            s.role.map(|r| r.id()).unwrap_or("-"),
+            s.size,
+            mean("recencyDays"),
+            mean("frequency"),
+            mean("monetary")
+        ));
+    }
+    out
 }
 
 fn time_unit(s: &str) -> Result<offerwise::clv::TimeUnit, Failure> {

@@ -2,27 +2,29 @@
 //!
 //! From transactions to a [`Model`]: features for every customer at `now`, a scaler
 //! (`ln(1 + x)` then standardization, as scikit-learn's `StandardScaler`), k-means with linfa
-//! (k-means++ initialisation, `n_init` seeded restarts, the lowest inertia kept), k picked by
-//! the mean silhouette when a range is given, and segment names a marketer uses, from the
-//! centroids' recency / frequency / monetary profile.
+//! (k-means++ initialisation, `n_init` seeded restarts, the lowest inertia kept) or a Gaussian
+//! mixture with full covariances (linfa's EM from a seeded k-means start), k picked by the mean
+//! silhouette when a range is given, and each segment's role ([`crate::role`]) chosen from its
+//! recency / frequency / monetary profile, the segment named after its role.
 //!
 //! Everything is reproducible: the random generator is seeded (`seed`), and clusters are
 //! ordered by a value score so ids do not depend on the random start.
 use crate::math::ln_1p;
 
+mod gmm;
 mod kmeans;
-mod naming;
 
+pub use gmm::{precision_cholesky, GmmFit, REG_COVARIANCE};
 pub use kmeans::{silhouette, KMeansFit};
-pub use naming::name_segments;
 
 use crate::customer::Customer;
 use crate::error::{Doc, Error};
 use crate::features::Features;
 use crate::model::{
-    KScore, Model, Scaler, Segment, TrainParams, TrainingSummary, Transform, MODEL_FORMAT_VERSION,
-    MODEL_KIND,
+    Algorithm, KScore, MixtureTraining, Model, Scaler, Segment, TrainParams, TrainingSummary,
+    Transform, MODEL_FORMAT_VERSION, MODEL_KIND,
 };
+use crate::role::{assign_roles, names_from_roles, rfm_of, Profile};
 use ndarray::Array2;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -42,11 +44,14 @@ pub struct TrainConfig {
     pub transform: Transform,
     /// `k`, or the range of k to try (inclusive).
     pub k: KChoice,
-    /// Restarts of k-means++ per k (default 10).
+    /// k-means (the default) or a Gaussian mixture.
+    pub algorithm: Algorithm,
+    /// Restarts of k-means++ per k (default 10; k-means only).
     pub n_init: usize,
     /// Iterations at most per restart (default 300).
     pub max_iter: u64,
-    /// Convergence: the centroids move less than this (Euclidean, scaled space; default 1e-6).
+    /// Convergence: the centroids move less than this (Euclidean, scaled space; default 1e-6);
+    /// for a mixture, the mean log-likelihood changes less than this.
     pub tolerance: f64,
     /// Seed of the random generator (default 42).
     pub seed: u64,
@@ -55,7 +60,9 @@ pub struct TrainConfig {
 /// A fixed k or a range to choose from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KChoice {
+    /// Exactly this k.
     Fixed(usize),
+    /// Every k from the first to the second (inclusive); the best mean silhouette is kept.
     Range(usize, usize),
 }
 
@@ -66,6 +73,7 @@ impl Default for TrainConfig {
             features: DEFAULT_FEATURES.iter().map(|s| s.to_string()).collect(),
             transform: Transform::Log1p,
             k: KChoice::Fixed(5),
+            algorithm: Algorithm::Kmeans,
             n_init: 10,
             max_iter: 300,
             tolerance: 1e-6,
@@ -307,16 +315,27 @@ pub fn train(
             x.nrows()
         ));
     }
-    let mut best: Option<(KMeansFit, f64)> = None;
+    let mut best: Option<(Fit, f64)> = None;
     let mut k_scores = Vec::new();
     for k in lo..=hi {
         progress(k);
-        let fit = kmeans::fit(&x, k, c.n_init, c.max_iter, c.tolerance, c.seed)?;
-        let s = silhouette(&x, &fit.labels, k);
+        let fit = match c.algorithm {
+            Algorithm::Kmeans => Fit::Kmeans(kmeans::fit(
+                &x,
+                k,
+                c.n_init,
+                c.max_iter,
+                c.tolerance,
+                c.seed,
+            )?),
+            Algorithm::Gmm => Fit::Gmm(gmm::fit(&x, k, c.max_iter, c.tolerance, c.seed)?),
+        };
+        let s = silhouette(&x, fit.labels(), k);
         k_scores.push(KScore {
             k,
-            inertia: fit.inertia,
+            inertia: fit.inertia(),
             silhouette: s,
+            log_likelihood: fit.log_likelihood(),
         });
         // Ties keep the smaller k.
         if best.as_ref().is_none_or(|(_, bs)| s > *bs) {
@@ -326,16 +345,16 @@ pub fn train(
     let Some((fit, silhouette_score)) = best else {
         return Err("no k was tried".into());
     };
-    let k = fit.centroids.nrows();
+    let centroids = fit.centroids();
+    let labels = fit.labels();
+    let k = centroids.nrows();
     let sizes: Vec<u64> = (0..k)
-        .map(|i| fit.labels.iter().filter(|&&l| l == i).count() as u64)
+        .map(|i| labels.iter().filter(|&&l| l == i).count() as u64)
         .collect();
-    let names = name_segments(&c.features, &fit.centroids);
     // Profiles: mean raw feature values per cluster.
     let mut profiles: Vec<BTreeMap<String, f64>> = vec![BTreeMap::new(); k];
     for (i, profile) in profiles.iter_mut().enumerate() {
-        let rows: Vec<usize> = fit
-            .labels
+        let rows: Vec<usize> = labels
             .iter()
             .enumerate()
             .filter(|(_, &l)| l == i)
@@ -361,22 +380,42 @@ pub fn train(
     }
     // Order segments by value: recent, frequent, high-spending first.
     let mut order: Vec<usize> = (0..k).collect();
-    let value = |i: usize| {
-        naming::rfm_of(&c.features, fit.centroids.row(i).as_slice().unwrap_or(&[])).value()
-    };
+    let value = |i: usize| rfm_of(&c.features, centroids.row(i).as_slice().unwrap_or(&[])).value();
     order.sort_by(|&a, &b| value(b).total_cmp(&value(a)).then(a.cmp(&b)));
+    let ordered_profiles: Vec<Profile> = order
+        .iter()
+        .map(|&i| {
+            let p = profiles.get(i);
+            let mean = |n: &str| p.and_then(|p| p.get(n)).copied().unwrap_or(0.0);
+            Profile::from_means(
+                mean("recencyDays"),
+                mean("frequency"),
+                mean("monetary"),
+                sizes.get(i).copied().unwrap_or(0),
+            )
+            .with_tenure(mean("tenureDays"))
+        })
+        .collect();
+    let roles = assign_roles(&ordered_profiles);
+    let names = names_from_roles(&roles);
     let segments: Vec<Segment> = order
         .iter()
         .enumerate()
-        .map(|(id, &i)| Segment {
-            id,
-            name: names
-                .get(i)
-                .cloned()
-                .unwrap_or_else(|| format!("segment {}", id + 1)),
-            centroid: fit.centroids.row(i).to_vec(),
-            size: sizes.get(i).copied().unwrap_or(0),
-            profile: profiles.get(i).cloned().unwrap_or_default(),
+        .map(|(id, &i)| {
+            let (weight, precision_cholesky) = fit.component(i);
+            Segment {
+                id,
+                name: names
+                    .get(id)
+                    .cloned()
+                    .unwrap_or_else(|| format!("segment {}", id + 1)),
+                role: roles.get(id).copied(),
+                centroid: centroids.row(i).to_vec(),
+                size: sizes.get(i).copied().unwrap_or(0),
+                profile: profiles.get(i).cloned().unwrap_or_default(),
+                weight,
+                precision_cholesky,
+            }
         })
         .collect();
     let cluster_sizes = segments.iter().map(|s| s.size).collect();
@@ -393,12 +432,13 @@ pub fn train(
         version: format!("{}@{short}", c.name),
         features: c.features.clone(),
         scaler,
+        algorithm: c.algorithm,
         segments,
         training: TrainingSummary {
             now: crate::time::format_instant(data.now),
             rows: x.nrows() as u64,
             transactions: data.transactions,
-            inertia: fit.inertia,
+            inertia: fit.inertia(),
             cluster_sizes,
             silhouette: silhouette_score,
             data_fingerprint: data.fingerprint.clone(),
@@ -422,10 +462,67 @@ pub fn train(
             } else {
                 Vec::new()
             },
+            mixture: match &fit {
+                Fit::Kmeans(_) => None,
+                Fit::Gmm(g) => Some(MixtureTraining {
+                    covariance_type: "full".into(),
+                    reg_covariance: REG_COVARIANCE,
+                    log_likelihood: g.log_likelihood,
+                    init_centroids: g
+                        .init_centroids
+                        .rows()
+                        .into_iter()
+                        .map(|r| r.to_vec())
+                        .collect(),
+                }),
+            },
             offerwise_version: crate::VERSION.into(),
         },
         clv: None,
     })
+}
+
+/// The fit of one k, by algorithm.
+enum Fit {
+    Kmeans(KMeansFit),
+    Gmm(GmmFit),
+}
+
+impl Fit {
+    fn labels(&self) -> &[usize] {
+        match self {
+            Fit::Kmeans(f) => &f.labels,
+            Fit::Gmm(f) => &f.labels,
+        }
+    }
+    fn inertia(&self) -> f64 {
+        match self {
+            Fit::Kmeans(f) => f.inertia,
+            Fit::Gmm(f) => f.inertia,
+        }
+    }
+    fn log_likelihood(&self) -> Option<f64> {
+        match self {
+            Fit::Kmeans(_) => None,
+            Fit::Gmm(f) => Some(f.log_likelihood),
+        }
+    }
+    fn centroids(&self) -> &Array2<f64> {
+        match self {
+            Fit::Kmeans(f) => &f.centroids,
+            Fit::Gmm(f) => &f.means,
+        }
+    }
+    /// Weight and precision Cholesky factor of cluster `i` (mixtures only).
+    fn component(&self, i: usize) -> (Option<f64>, Option<Vec<Vec<f64>>>) {
+        match self {
+            Fit::Kmeans(_) => (None, None),
+            Fit::Gmm(f) => (
+                f.weights.get(i).copied(),
+                f.precisions_cholesky.get(i).cloned(),
+            ),
+        }
+    }
 }
 
 /// One customer's lifetime-value summary: calibration summary and purchase days in the holdout.

@@ -191,6 +191,31 @@ impl WasmEngine {
         self.inner.model().version.clone()
     }
 
+    /// What in the programme will not work as written with this model: an array of
+    /// `{code, path, message}` (e.g. `program.unreachable_offer` at `offers[2].eligibility.roles`
+    /// when the model has no segment with any of the offer's roles). Empty when all applies.
+    ///
+    /// ```js
+    /// for (const w of engine.warnings) console.warn(`${w.code} at ${w.path}: ${w.message}`);
+    /// ```
+    #[wasm_bindgen(getter, unchecked_return_type = "EngineWarning[]")]
+    pub fn warnings(&self) -> Result<JsValue, JsValue> {
+        write(&self.inner.warnings())
+    }
+
+    /// The model's segment roles, by segment id.
+    ///
+    /// ```js
+    /// engine.segmentRoles(); // ["champions", "loyal", ...]
+    /// ```
+    #[wasm_bindgen(js_name = segmentRoles)]
+    pub fn segment_roles(&self) -> Vec<String> {
+        let model = self.inner.model();
+        (0..model.segments.len())
+            .map(|i| model.role(i).id().to_string())
+            .collect()
+    }
+
     /// The model's segment names, by segment id.
     ///
     /// ```js

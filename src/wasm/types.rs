@@ -61,7 +61,11 @@ export interface Features {
   pointsBalance: number;
 }
 
-export interface SegmentAssignment { id: number; name: string; distance: number; }
+export interface SegmentAssignment {
+  id: number; name: string; role: SegmentRole; distance: number;
+  /** Posterior probability of the segment (Gaussian mixture models only). */
+  probability?: number;
+}
 export type TierMeasure = "spend" | "orders" | "pointsEarned";
 export interface Benefits { earnMultiplier: number; cashbackPercent: number; discountPercent: number; freeDelivery: boolean; earlyAccess: boolean; }
 export interface TierState {
@@ -150,7 +154,11 @@ export interface ModelBundle {
   version: string;
   features: string[];
   scaler: { transform: "log1p" | "identity"; mean: number[]; std: number[] };
-  segments: { id: number; name: string; centroid: number[]; size: number; profile?: Record<string, number> }[];
+  algorithm?: "kmeans" | "gmm";
+  segments: {
+    id: number; name: string; role?: SegmentRole; centroid: number[]; size: number;
+    profile?: Record<string, number>; weight?: number; precisionCholesky?: number[][];
+  }[];
   training: Record<string, unknown>;
   clv?: {
     timeUnit: "days" | "weeks";
@@ -166,7 +174,7 @@ export interface ModelBundle {
 }
 
 export interface Eligibility {
-  segments?: string[]; tiers?: string[];
+  segments?: string[]; roles?: SegmentRole[]; tiers?: string[];
   minRecencyDays?: number; maxRecencyDays?: number;
   minOrders?: number; maxOrders?: number; minTotalSpend?: number; noHistory?: boolean;
   minPAlive?: number; maxPAlive?: number; minClv?: number; maxClv?: number;
@@ -174,6 +182,7 @@ export interface Eligibility {
 export interface Offer {
   id: string; kind: OfferKind; title: string; value: number;
   eligibility?: Eligibility; weight?: number; segmentWeights?: Record<string, number>;
+  roleWeights?: Partial<Record<SegmentRole, number>>;
 }
 export interface Variant { key: string; weight: number; holdout?: boolean; excludeOffers?: string[]; }
 export interface Experiment { key: string; seed?: string; coverage?: number; variants: Variant[]; }
@@ -190,6 +199,20 @@ export interface Program {
   nudges?: { max?: number };
   experiments?: Experiment[];
   clv?: { expectedPurchasesHorizonDays?: number; months?: number; margin?: number; monthlyDiscountRate?: number };
+}
+
+/** Segment roles: the same vocabulary in every model (see the README). */
+export type SegmentRole =
+  | "champions" | "loyal" | "potential-loyalists" | "new"
+  | "cant-lose" | "at-risk" | "hibernating" | "lost";
+
+/** Something in the programme that will not work as written with the model (Engine.warnings). */
+export interface EngineWarning {
+  /** "program.unreachable_offer": the model has none of the offer's eligibility.roles. */
+  code: string;
+  /** JSON path in the programme, e.g. "offers[2].eligibility.roles". */
+  path: string;
+  message: string;
 }
 
 /** What every function of this package throws on bad input. */

@@ -133,7 +133,8 @@ pub struct Decision {
 #[serde(rename_all = "camelCase")]
 pub struct Warning {
     /// Stable machine-readable code; `program.unreachable_offer`: none of the roles in the
-    /// offer's `eligibility.roles` is in the model, so no customer can get the offer. (A role
+    /// offer's `eligibility.roles` is in the model, or the offer needs `pAlive` / `clv` and
+    /// the model has no lifetime-value part, so no customer can get the offer. (A role
     /// that is missing beside others that are present, or a `roleWeights` entry for a missing
     /// role, is how a programme written for every model looks, and is not reported.)
     pub code: String,
@@ -221,13 +222,21 @@ impl Engine {
                 });
             }
         }
+        // An offer for a lifetime-value range needs the model's lifetime-value part; without
+        // one no customer has a pAlive or a CLV, so the offer is unreachable (a warning, as for
+        // a missing role: a programme written for every model still loads).
         if model.clv.is_none() {
-            if let Some(i) = program.offers.iter().position(|o| o.eligibility.uses_clv()) {
-                return Err(Error::invalid(
-                    Doc::Program,
-                    format!("offers[{i}].eligibility"),
-                    format!("uses pAlive or clv, but model {} has no lifetime-value part (train it without --no-clv)", model.name),
-                ));
+            for (i, o) in program.offers.iter().enumerate() {
+                if o.eligibility.uses_clv() {
+                    warnings.push(Warning {
+                        code: "program.unreachable_offer".into(),
+                        path: format!("offers[{i}].eligibility"),
+                        message: format!(
+                            "offer {:?} is unreachable: it needs pAlive or clv, but model {} has no lifetime-value part (train it without --no-clv)",
+                            o.id, model.name
+                        ),
+                    });
+                }
             }
         }
         Ok(Engine {

@@ -240,6 +240,45 @@ fn the_cli_scores_a_shop_model_with_the_default_programme() {
         .expect("runs score");
     let stderr = String::from_utf8_lossy(&scored.stderr);
     assert!(scored.status.success(), "{stderr}");
+    // A model without the lifetime-value part scores too: the default programme's win-back
+    // offer (a pAlive and CLV range) is unreachable, with a warning, not an error.
+    let no_clv = dir.join("shop-no-clv.json");
+    let out = std::process::Command::new(bin)
+        .args(["train", "--orders"])
+        .arg(&orders)
+        .args([
+            "--k-range",
+            "2..4",
+            "--now",
+            "2025-01-01",
+            "--no-clv",
+            "--out",
+        ])
+        .arg(&no_clv)
+        .output()
+        .expect("runs train");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let scored = std::process::Command::new(bin)
+        .args(["score", "--orders"])
+        .arg(&orders)
+        .args(["--now", "2025-01-01", "--model"])
+        .arg(&no_clv)
+        .args(["--out", "-"])
+        .output()
+        .expect("runs score");
+    let stderr = String::from_utf8_lossy(&scored.stderr);
+    assert!(scored.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("program.unreachable_offer") && stderr.contains("winback-valuable"),
+        "{stderr}"
+    );
+    let decisions = String::from_utf8_lossy(&scored.stdout);
+    assert_eq!(decisions.lines().count(), 160);
+    assert!(!decisions.contains("winback-valuable"));
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -1244,11 +1244,9 @@ fn cmd_score(a: ScoreArgs) -> Result<(), Failure> {
             .decide(c, &options)
             .map_err(|e| customer_fail(c, e))?;
         *by_segment
-            .entry(
-                d.segment
-                    .as_ref()
-                    .map_or("(no segment)".into(), |s| s.name.clone()),
-            )
+            .entry(d.segment.as_ref().map_or("(no segment)".into(), |s| {
+                format!("{} ({})", s.name, s.role.id())
+            }))
             .or_default() += 1;
         offers += d.offers.len() as u64;
         if csv {
@@ -1272,7 +1270,7 @@ fn cmd_score(a: ScoreArgs) -> Result<(), Failure> {
         read_secs
     );
     for (name, n) in &by_segment {
-        eprintln!("  {name:<22} {n:>6}");
+        eprintln!("  {name:<36} {n:>6}");
     }
     eprintln!(
         "  offers: {offers} in all; decisions written to {} ({})",
@@ -1288,6 +1286,7 @@ fn score_csv_header(max_offers: usize) -> String {
         "customer_id",
         "segment_id",
         "segment",
+        "role",
         "churn_risk",
         "p_alive",
         "expected_purchases",
@@ -1320,7 +1319,11 @@ fn score_csv_row(d: &offerwise::Decision, max_offers: usize) -> String {
             .as_ref()
             .map(|s| train::csv_field(&s.name).into_owned())
             .unwrap_or_default(),
-        num(d.clv.as_ref().map(|c| 1.0 - c.p_alive)),
+        d.segment
+            .as_ref()
+            .map(|s| s.role.id().to_string())
+            .unwrap_or_default(),
+        num(d.clv.as_ref().map(|c| c.churn_risk)),
         num(d.clv.as_ref().map(|c| c.p_alive)),
         num(d.clv.as_ref().map(|c| c.expected_purchases)),
         num(d.clv.as_ref().and_then(|c| c.clv)),

@@ -1,0 +1,96 @@
+//! `offerwise decide` and `offerwise quote`: one customer.
+
+use crate::common::*;
+use clap::Args;
+use offerwise::customer::Customer;
+use offerwise::engine::DecideOptions;
+use offerwise::error::Doc;
+use offerwise::json;
+use std::path::PathBuf;
+
+#[derive(Args)]
+pub(crate) struct DecideArgs {
+    #[command(flatten)]
+    engine: EngineArgs,
+    /// Customer JSON file (`-` for standard input).
+    #[arg(long)]
+    customer: PathBuf,
+    /// The instant of the decision (ISO 8601 or epoch milliseconds).
+    #[arg(long)]
+    now: String,
+    /// Minutes east of UTC of the shop's time zone.
+    #[arg(long, default_value_t = 0, allow_hyphen_values = true)]
+    tz_offset: i32,
+    /// A cart JSON file (`{"items": [{sku?, category?, price, qty?}]}` or `{"amount": 42.5}`):
+    /// the decision then quotes it.
+    #[arg(long)]
+    cart: Option<PathBuf>,
+    /// Print on one line instead of indented.
+    #[arg(long)]
+    compact: bool,
+}
+
+#[derive(Args)]
+pub(crate) struct QuoteArgs {
+    #[command(flatten)]
+    engine: EngineArgs,
+    /// Customer JSON file (`-` for standard input).
+    #[arg(long)]
+    customer: PathBuf,
+    /// Cart JSON file: `{"items": [{sku?, category?, price, qty?}]}` or `{"amount": 42.5}`.
+    #[arg(long)]
+    cart: PathBuf,
+    /// The instant of the quote (ISO 8601 or epoch milliseconds).
+    #[arg(long)]
+    now: String,
+    /// Minutes east of UTC of the shop's time zone.
+    #[arg(long, default_value_t = 0, allow_hyphen_values = true)]
+    tz_offset: i32,
+    /// Print on one line instead of indented.
+    #[arg(long)]
+    compact: bool,
+}
+
+pub(crate) fn cmd_decide(a: DecideArgs) -> Result<(), Failure> {
+    let engine = load_engine(&a.engine)?;
+    let customer = Customer::from_json(&read_text(&a.customer)?)?;
+    let cart = match &a.cart {
+        Some(p) => {
+            Some(json::from_str(Doc::Options, &read_text(p)?).map_err(|e| cart_error(e, p))?)
+        }
+        None => None,
+    };
+    let options = DecideOptions {
+        now: now_value(&a.now),
+        time_zone_offset_minutes: a.tz_offset,
+        cart,
+    };
+    let decision = engine.decide(&customer, &options)?;
+    let text = if a.compact {
+        serde_json::to_string(&decision)
+    } else {
+        serde_json::to_string_pretty(&decision)
+    };
+    println!("{}", text.map_err(|e| Failure(1, format!("error: {e}")))?);
+    Ok(())
+}
+
+pub(crate) fn cmd_quote(a: QuoteArgs) -> Result<(), Failure> {
+    let engine = load_engine(&a.engine)?;
+    let customer = Customer::from_json(&read_text(&a.customer)?)?;
+    let cart: offerwise::loyalty::Cart =
+        json::from_str(Doc::Options, &read_text(&a.cart)?).map_err(|e| cart_error(e, &a.cart))?;
+    let options = DecideOptions {
+        now: now_value(&a.now),
+        time_zone_offset_minutes: a.tz_offset,
+        cart: None,
+    };
+    let quote = engine.quote(&customer, &cart, &options)?;
+    let text = if a.compact {
+        serde_json::to_string(&quote)
+    } else {
+        serde_json::to_string_pretty(&quote)
+    };
+    println!("{}", text.map_err(|e| Failure(1, format!("error: {e}")))?);
+    Ok(())
+}

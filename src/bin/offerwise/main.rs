@@ -1,0 +1,81 @@
+//! `offerwise`: train models, compute features, decide and score from the command line.
+//!
+//! The default model (`models/default.json`, trained on CDNOW) and programme
+//! (`models/default-program.json`) are embedded, so `offerwise score --orders F --now T` works
+//! with no other file. Run `offerwise --help` for every command.
+//!
+//! One file per command; `common` holds what they share.
+
+mod clv;
+mod common;
+mod customers;
+mod decide;
+mod features;
+mod score;
+mod train;
+
+use clap::{Parser, Subcommand};
+use clv::ClvArgs;
+use common::{default_sigpipe, Failure, ORDERS_HELP};
+use customers::CustomersArgs;
+use decide::{DecideArgs, QuoteArgs};
+use features::FeaturesArgs;
+use score::ScoreArgs;
+use std::process::ExitCode;
+use train::TrainArgs;
+
+#[derive(Parser)]
+#[command(
+    name = "offerwise",
+    version,
+    about = "Offers and personalization engine for loyalty programmes"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Train a segmentation model (scaler + k-means) from a transaction file.
+    #[command(after_help = ORDERS_HELP)]
+    Train(TrainArgs),
+    /// Write the per-customer feature matrix (raw, or scaled exactly as the clustering sees it).
+    #[command(after_help = ORDERS_HELP)]
+    Features(FeaturesArgs),
+    /// Decide for one customer (a customer JSON file) and print the decision.
+    Decide(DecideArgs),
+    /// Quote a cart for a customer: points earned, most points burnable, price after burning,
+    /// tier after the order.
+    Quote(QuoteArgs),
+    /// Decide for every customer of a transaction file; one decision JSON per line.
+    #[command(after_help = ORDERS_HELP)]
+    Score(ScoreArgs),
+    /// Fit BG/NBD + Gamma-Gamma and report; with a holdout, predicted versus actual purchases.
+    #[command(after_help = ORDERS_HELP)]
+    Clv(ClvArgs),
+    /// Convert a transaction file into customer JSON documents (the input of `decide`), one per line.
+    #[command(after_help = ORDERS_HELP)]
+    Customers(CustomersArgs),
+}
+
+fn main() -> ExitCode {
+    default_sigpipe();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Train(a) => train::cmd_train(a),
+        Command::Features(a) => features::cmd_features(a),
+        Command::Decide(a) => decide::cmd_decide(a),
+        Command::Score(a) => score::cmd_score(a),
+        Command::Customers(a) => customers::cmd_customers(a),
+        Command::Clv(a) => clv::cmd_clv(a),
+        Command::Quote(a) => decide::cmd_quote(a),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure(code, message)) => {
+            eprintln!("{message}");
+            ExitCode::from(code)
+        }
+    }
+}

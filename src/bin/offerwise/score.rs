@@ -1,0 +1,179 @@
+//! `offerwise score`: every customer of a transaction file, as JSON lines or a flat table.
+
+use crate::common::*;
+use clap::Args;
+use offerwise::engine::DecideOptions;
+use offerwise::train;
+use offerwise::transactions::{self, Format};
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::time::Instant;
+
+#[derive(Args)]
+pub(crate) struct ScoreArgs {
+    #[command(flatten)]
+    engine: EngineArgs,
+    #[command(flatten)]
+    orders: OrdersArgs,
+    /// The instant of the decisions.
+    #[arg(long)]
+    now: String,
+    /// Backtest as of `--now`: leave out the orders after it (counted in the report) instead
+    /// of stopping at the first one.
+    #[arg(long)]
+    as_of: bool,
+    /// Minutes east of UTC of the shop's time zone.
+    #[arg(long, default_value_t = 0, allow_hyphen_values = true)]
+    tz_offset: i32,
+    /// Output file (`-` for standard output), written whole or not at all.
+    #[arg(long)]
+    out: PathBuf,
+    /// `jsonl` (one decision JSON per line) or `csv` (a flat table: customer, segment, churn
+    /// risk, CLV, top offers, tier, points). Default: `csv` when --out ends in .csv, else `jsonl`.
+    #[arg(long, value_parser = ["jsonl", "csv"])]
+    out_format: Option<String>,
+}
+
+pub(crate) fn cmd_score(a: ScoreArgs) -> Result<(), Failure> {
+    let engine = load_engine(&a.engine)?;
+    if a.engine.model.is_none() && a.orders.format != Format::Cdnow {
+        eprintln!(
+            "note: scoring with the embedded default model {} (trained on the CDNOW music club, 1997-98); \
+             for your own shop, train one on your data (offerwise train) and pass --model",
+            engine.model().version
+        );
+    }
+    let options = DecideOptions {
+        now: now_value(&a.now),
+        time_zone_offset_minutes: a.tz_offset,
+        cart: None,
+    };
+    let (now, _) = options.resolve()?;
+    let csv = match a.out_format.as_deref() {
+        Some(f) => f == "csv",
+        None => a
+            .out
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("csv")),
+    };
+    let started = Instant::now();
+    let rows = as_of(read_orders(&a.orders)?, now, a.as_of);
+    let customers = transactions::customers(&rows);
+    let read_secs = started.elapsed().as_secs_f64();
+    let mut out = output(&a.out)?;
+    let fail = |e: io::Error| io_fail(&a.out, e);
+    let max_offers = engine.program().max_offers;
+    if csv {
+        writeln!(out, "{}", score_csv_header(max_offers)).map_err(fail)?;
+    }
+    let bar = progress_bar(customers.len() as u64, "customers");
+    let decide_started = Instant::now();
+    let mut by_segment = std::collections::BTreeMap::<String, u64>::new();
+    let mut offers = 0u64;
+    for c in &customers {
+        let d = engine
+            .decide(c, &options)
+            .map_err(|e| customer_fail(c, e))?;
+        *by_segment
+            .entry(d.segment.as_ref().map_or("(no segment)".into(), |s| {
+                format!("{} ({})", s.name, s.role.id())
+            }))
+            .or_default() += 1;
+        offers += d.offers.len() as u64;
+        if csv {
+            writeln!(out, "{}", score_csv_row(&d, max_offers)).map_err(fail)?;
+        } else {
+            serde_json::to_writer(&mut out, &d).map_err(|e| Failure(1, format!("error: {e}")))?;
+            writeln!(out).map_err(fail)?;
+        }
+        bar.inc(1);
+    }
+    out.finish()?;
+    bar.finish_and_clear();
+    let secs = decide_started.elapsed().as_secs_f64();
+    eprintln!(
+        "scored {} customers ({} transactions) with {} in {:.3} s ({:.0} ns per customer; reading {:.3} s)",
+        customers.len(),
+        rows.len(),
+        engine.model().version,
+        secs,
+        secs * 1e9 / customers.len().max(1) as f64,
+        read_secs
+    );
+    for (name, n) in &by_segment {
+        eprintln!("  {name:<36} {n:>6}");
+    }
+    eprintln!(
+        "  offers: {offers} in all; decisions written to {} ({})",
+        a.out.display(),
+        if csv { "csv" } else { "jsonl" }
+    );
+    Ok(())
+}
+
+/// The columns of `score --out-format csv`.
+fn score_csv_header(max_offers: usize) -> String {
+    let mut cols: Vec<String> = [
+        "customer_id",
+        "segment_id",
+        "segment",
+        "role",
+        "churn_risk",
+        "p_alive",
+        "expected_purchases",
+        "clv",
+        "tier",
+        "points_balance",
+        "points_available",
+        "orders",
+        "recency_days",
+        "total_spend",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    cols.extend((1..=max_offers).map(|i| format!("offer_{i}")));
+    cols.join(",")
+}
+
+/// One decision as a row of [`score_csv_header`]: numbers in shortest round-trip form, empty
+/// cells for what the decision does not have.
+fn score_csv_row(d: &offerwise::Decision, max_offers: usize) -> String {
+    let num = |v: Option<f64>| v.map(|v| format!("{v:?}")).unwrap_or_default();
+    let mut cells: Vec<String> = vec![
+        train::csv_field(&d.customer_id).into_owned(),
+        d.segment
+            .as_ref()
+            .map(|s| s.id.to_string())
+            .unwrap_or_default(),
+        d.segment
+            .as_ref()
+            .map(|s| train::csv_field(&s.name).into_owned())
+            .unwrap_or_default(),
+        d.segment
+            .as_ref()
+            .map(|s| s.role.id().to_string())
+            .unwrap_or_default(),
+        num(d.clv.as_ref().map(|c| c.churn_risk)),
+        num(d.clv.as_ref().map(|c| c.p_alive)),
+        num(d.clv.as_ref().map(|c| c.expected_purchases)),
+        num(d.clv.as_ref().and_then(|c| c.clv)),
+        d.loyalty
+            .tier
+            .as_ref()
+            .map(|t| train::csv_field(&t.id).into_owned())
+            .unwrap_or_default(),
+        d.loyalty.ledger.balance.to_string(),
+        d.loyalty.ledger.available.to_string(),
+        d.features.frequency.to_string(),
+        num(d.features.recency_days),
+        num(Some(d.features.total_spend)),
+    ];
+    cells.extend((0..max_offers).map(|i| {
+        d.offers
+            .get(i)
+            .map(|o| train::csv_field(&o.id).into_owned())
+            .unwrap_or_default()
+    }));
+    cells.join(",")
+}

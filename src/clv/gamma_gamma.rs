@@ -42,15 +42,7 @@ pub struct GammaGammaParams {
 impl GammaGammaParams {
     /// Checks that the parameters are finite and positive.
     pub fn validate(&self) -> Result<(), ClvError> {
-        for (name, x) in [("p", self.p), ("q", self.q), ("v", self.v)] {
-            if !(x.is_finite() && x > 0.0) {
-                return Err(ClvError::InvalidParams {
-                    model: MODEL,
-                    reason: format!("{name} = {x} must be a finite positive number"),
-                });
-            }
-        }
-        Ok(())
+        super::error::check_positive(MODEL, &[("p", self.p), ("q", self.q), ("v", self.v)])
     }
 
     /// Population mean spend per transaction, `vp/(q−1)`; requires `q > 1`.

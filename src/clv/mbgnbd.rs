@@ -45,20 +45,15 @@ pub struct MbgNbdParams {
 impl MbgNbdParams {
     /// Checks that all four parameters are finite and positive.
     pub fn validate(&self) -> Result<(), ClvError> {
-        for (name, v) in [
-            ("r", self.r),
-            ("alpha", self.alpha),
-            ("a", self.a),
-            ("b", self.b),
-        ] {
-            if !(v.is_finite() && v > 0.0) {
-                return Err(ClvError::InvalidParams {
-                    model: MODEL,
-                    reason: format!("{name} = {v} must be a finite positive number"),
-                });
-            }
-        }
-        Ok(())
+        super::error::check_positive(
+            MODEL,
+            &[
+                ("r", self.r),
+                ("alpha", self.alpha),
+                ("a", self.a),
+                ("b", self.b),
+            ],
+        )
     }
 
     /// Log-likelihood of one customer's history `(x, t_x, T)`.

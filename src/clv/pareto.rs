@@ -47,20 +47,15 @@ pub struct ParetoNbdParams {
 impl ParetoNbdParams {
     /// Checks that all four parameters are finite and positive.
     pub fn validate(&self) -> Result<(), ClvError> {
-        for (name, v) in [
-            ("r", self.r),
-            ("alpha", self.alpha),
-            ("s", self.s),
-            ("beta", self.beta),
-        ] {
-            if !(v.is_finite() && v > 0.0) {
-                return Err(ClvError::InvalidParams {
-                    model: MODEL,
-                    reason: format!("{name} = {v} must be a finite positive number"),
-                });
-            }
-        }
-        Ok(())
+        super::error::check_positive(
+            MODEL,
+            &[
+                ("r", self.r),
+                ("alpha", self.alpha),
+                ("s", self.s),
+                ("beta", self.beta),
+            ],
+        )
     }
 
     /// Log-likelihood of one customer's history `(x, t_x, T)`.

@@ -136,6 +136,20 @@ impl ClvError {
     }
 }
 
+/// Checks that every named parameter of `model` is finite and positive (`clv.invalid_params`,
+/// naming the first that is not).
+pub(crate) fn check_positive(model: &'static str, params: &[(&str, f64)]) -> Result<(), ClvError> {
+    for &(name, v) in params {
+        if !(v.is_finite() && v > 0.0) {
+            return Err(ClvError::InvalidParams {
+                model,
+                reason: format!("{name} = {v} must be a finite positive number"),
+            });
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,18 +179,4 @@ mod tests {
         assert!(nc.to_string().contains("penalizer"));
         assert_eq!(ClvError::numerical("hyp2f1", "x").code(), "clv.numerical");
     }
-}
-
-/// Checks that every named parameter of `model` is finite and positive (`clv.invalid_params`,
-/// naming the first that is not).
-pub(crate) fn check_positive(model: &'static str, params: &[(&str, f64)]) -> Result<(), ClvError> {
-    for &(name, v) in params {
-        if !(v.is_finite() && v > 0.0) {
-            return Err(ClvError::InvalidParams {
-                model,
-                reason: format!("{name} = {v} must be a finite positive number"),
-            });
-        }
-    }
-    Ok(())
 }

@@ -64,6 +64,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             code: "RUB".into(),
             symbol: None,
         },
+        cart_offers: Vec::new(),
     };
     let state = evaluate(&rules, &account, &history, Some(&cart), &options)?;
     let lots_created = state.ledger.totals;

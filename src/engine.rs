@@ -9,7 +9,7 @@ use crate::error::{Doc, Error};
 use crate::experiment;
 use crate::features::Features;
 use crate::loyalty::{
-    self, Cart, EvaluateOptions, LoyaltyError, LoyaltyState, MoneyFormat, Nudge, Quote,
+    self, Cart, CartOffer, EvaluateOptions, LoyaltyError, LoyaltyState, MoneyFormat, Nudge, Quote,
 };
 use crate::model::{Assignment, Model};
 use crate::program::{OfferKind, Program};
@@ -292,12 +292,25 @@ impl Engine {
         now: i64,
         offset: i32,
     ) -> Result<LoyaltyState, Error> {
+        self.loyalty_with_offers(customer, cart, Vec::new(), now, offset)
+    }
+
+    /// [`Self::loyalty`] with the offers shown beside the cart applied to its quote.
+    fn loyalty_with_offers(
+        &self,
+        customer: &Customer,
+        cart: Option<&Cart>,
+        cart_offers: Vec<CartOffer>,
+        now: i64,
+        offset: i32,
+    ) -> Result<LoyaltyState, Error> {
         let account = customer.loyalty.clone().unwrap_or_default();
         let options = EvaluateOptions {
             now_ms: now,
             time_zone_offset_minutes: offset,
             max_nudges: self.program.nudges.max,
             money: self.money_format(),
+            cart_offers,
         };
         loyalty::evaluate(
             &self.program.loyalty,
@@ -337,7 +350,6 @@ impl Engine {
         let clv = self.predict_clv(&c, now)?;
         let mut loyalty = self.loyalty(customer, options.cart.as_ref(), now, offset)?;
         features.points_balance = loyalty.ledger.balance as f64;
-        let nudges = std::mem::take(&mut loyalty.nudges);
         let experiments = self.assign_experiments(&c.id);
         let tier = loyalty
             .tier
@@ -350,6 +362,18 @@ impl Engine {
             tier,
             &experiments,
         );
+        // The quote honours the offers shown: what the page shows, the checkout charges.
+        let cart_offers = self.cart_offers(&offers);
+        if options.cart.is_some() && !cart_offers.is_empty() {
+            loyalty = self.loyalty_with_offers(
+                customer,
+                options.cart.as_ref(),
+                cart_offers,
+                now,
+                offset,
+            )?;
+        }
+        let nudges = std::mem::take(&mut loyalty.nudges);
         Ok(Decision {
             customer_id: c.id,
             model_version: self.model.version.clone(),
@@ -556,6 +580,39 @@ impl Engine {
         picks.retain(|p| p.score > 0.0);
         picks.truncate(self.program.max_offers);
         picks
+    }
+
+    /// The offers shown that change a cart's quote (discount, cashback, bonus points, free
+    /// delivery), in the order shown.
+    fn cart_offers(&self, offers: &[OfferPick]) -> Vec<CartOffer> {
+        let digits = self.program.loyalty.minor_unit_digits;
+        offers
+            .iter()
+            .filter_map(|o| {
+                let id = o.id.clone();
+                let percent = || crate::loyalty::money::Decimal::from_f64(o.value).ok();
+                match o.kind {
+                    OfferKind::Discount => Some(CartOffer::Discount {
+                        id,
+                        percent: percent()?,
+                    }),
+                    OfferKind::Cashback => Some(CartOffer::Cashback {
+                        id,
+                        percent: percent()?,
+                    }),
+                    // Validated finite and ≥ 0 when the programme loads; points are whole.
+                    OfferKind::BonusPoints => Some(CartOffer::BonusPoints {
+                        id,
+                        points: o.value.round().min(1e15) as i64,
+                    }),
+                    OfferKind::FreeDelivery => Some(CartOffer::FreeDelivery {
+                        id,
+                        min_order: crate::loyalty::money::money_to_minor(o.value, digits).ok()?,
+                    }),
+                    _ => None,
+                }
+            })
+            .collect()
     }
 
     /// How the programme writes money in messages.

@@ -36,6 +36,7 @@ fn eval(
             code: String::new(),
             symbol: Some("$".into()),
         },
+        cart_offers: Vec::new(),
     };
     evaluate(&rules, &account, &history, cart.as_ref(), &options)
 }

@@ -48,7 +48,7 @@ pub use input::{AccountInput, Cart, OrderInput};
 pub use ledger::{Ledger, Op, OpResult};
 pub use money::MoneyFormat;
 pub use nudges::Nudge;
-pub use quote::Quote;
+pub use quote::{CartOffer, Quote};
 pub use rules::LoyaltyRules;
 pub use state::LedgerSummary;
 pub use tiers::TierState;
@@ -73,6 +73,10 @@ pub struct EvaluateOptions {
     /// How money is written in messages.
     #[serde(default)]
     pub money: MoneyFormat,
+    /// Offers shown with the cart that change its quote (set by the engine's decision, not
+    /// part of the JSON form).
+    #[serde(skip)]
+    pub cart_offers: Vec<quote::CartOffer>,
 }
 
 fn three() -> usize {
@@ -87,6 +91,7 @@ impl EvaluateOptions {
             time_zone_offset_minutes: 0,
             max_nudges: 3,
             money: MoneyFormat::default(),
+            cart_offers: Vec::new(),
         }
     }
 }
@@ -130,6 +135,7 @@ impl EvaluateInput {
             time_zone_offset_minutes: offset,
             max_nudges: self.max_nudges,
             money: self.money.clone(),
+            cart_offers: Vec::new(),
         };
         evaluate(
             &self.rules,
@@ -194,7 +200,9 @@ pub fn evaluate(
     let orders = input::history(history, prepared.digits, now, offset, "history")?;
     let ctx = state::Context::new(&prepared, account, orders, now, &options.money)?;
     let summary = state::summarize(&prepared, &ctx.ledger, now)?;
-    let quote = cart.map(|c| quote::quote(&ctx, c)).transpose()?;
+    let quote = cart
+        .map(|c| quote::quote(&ctx, c, &options.cart_offers))
+        .transpose()?;
     let nudges = nudges::nudges(&ctx, &summary, quote.as_ref(), options.max_nudges);
     Ok(LoyaltyState {
         ledger: summary,

@@ -12,6 +12,19 @@
 //! 4. `tierAfter` / `tierAfterBurn`: the tier measure after this order (spend counts the money
 //!    paid, orders count 1, points count the points credited), the level it reaches if higher
 //!    than the current one, and whether it secures the current level at its review.
+//!
+//! **Offers** ([`CartOffer`], from the offers a decision shows) change the quote so that what
+//! the page shows and what the checkout charges agree; each is listed in `offers` with whether
+//! it applied and what it gave:
+//!
+//! * a `discount` offer takes its percent off the payable amount after the standing discount
+//!   (rounded half up); one discount offer per order, the largest (ties: the first shown);
+//! * a `cashback` offer adds its percent to the account's cashback, so its points follow the
+//!   cashback rules (excluded categories, rounding, caps) and count in `earn.points`;
+//! * a `bonusPoints` offer adds its points to `earn.points` (and `burn.earnPoints`), outside
+//!   the period cap and the donation;
+//! * a `freeDelivery` offer makes delivery free when the payable amount (after discounts,
+//!   before burning points) is at least its minimum order.
 
 use super::earn::{earn_points, EarnBreakdown};
 use super::error::{join, LoyaltyError};
@@ -99,6 +112,40 @@ pub struct TierAfter {
     pub keeps: bool,
 }
 
+/// An offer shown with the cart that changes what it costs or earns (see the module docs).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CartOffer {
+    /// `percent` off the payable amount.
+    Discount { id: String, percent: Decimal },
+    /// `percent` of the spend back as points, on top of the account's cashback.
+    Cashback { id: String, percent: Decimal },
+    /// Points added to what the order earns.
+    BonusPoints { id: String, points: i64 },
+    /// Free delivery when the payable amount is at least `min_order` (minor units; 0: always).
+    FreeDelivery { id: String, min_order: i64 },
+}
+
+/// What an offer did to the quote.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OfferEffect {
+    /// The offer's id.
+    pub id: String,
+    /// `discount`, `cashback`, `bonusPoints` or `freeDelivery`.
+    pub kind: &'static str,
+    /// Whether it applied to this cart.
+    pub applied: bool,
+    /// Money taken off (discount offers that applied).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub amount: Option<f64>,
+    /// Points it adds to the order (cashback and bonus offers that applied).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub points: Option<i64>,
+    /// Why it did not apply.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
 /// The cart quote.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -121,6 +168,9 @@ pub struct Quote {
     pub tier_after: Option<TierAfter>,
     /// The tier after the order burning the most points.
     pub tier_after_burn: Option<TierAfter>,
+    /// The offers shown with the cart and what each did (absent without such offers).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub offers: Vec<OfferEffect>,
 }
 
 fn donated(points: i64, percent: Option<Decimal>) -> Result<i64, LoyaltyError> {
@@ -135,8 +185,8 @@ fn donated(points: i64, percent: Option<Decimal>) -> Result<i64, LoyaltyError> {
     }
 }
 
-/// Quotes a cart for the account in `ctx`.
-pub fn quote(ctx: &Context, cart: &Cart) -> Result<Quote, LoyaltyError> {
+/// Quotes a cart for the account in `ctx`, with the offers shown beside it.
+pub fn quote(ctx: &Context, cart: &Cart, offers: &[CartOffer]) -> Result<Quote, LoyaltyError> {
     let p = ctx.p;
     let rules = p.rules;
     let digits = p.digits;
@@ -159,8 +209,61 @@ pub fn quote(ctx: &Context, cart: &Cart) -> Result<Quote, LoyaltyError> {
         }
         None => (None, 0),
     };
-    let payable = sub(subtotal, off, "the payable amount")?;
-    let earn_ctx = ctx.earn_context()?;
+    let after_standing = sub(subtotal, off, "the payable amount")?;
+    let mut effects: Vec<OfferEffect> = Vec::new();
+    let effect = |id: &str, kind: &'static str| OfferEffect {
+        id: id.to_string(),
+        kind,
+        applied: false,
+        amount: None,
+        points: None,
+        reason: None,
+    };
+    // The largest discount offer (ties: the first shown).
+    let best_discount = offers
+        .iter()
+        .enumerate()
+        .filter_map(|(i, o)| match o {
+            CartOffer::Discount { percent, .. } => Some((i, *percent)),
+            _ => None,
+        })
+        .max_by(|a, b| a.1 .0.cmp(&b.1 .0).then(b.0.cmp(&a.0)))
+        .map(|(i, _)| i);
+    let mut offer_off = 0i64;
+    for (i, o) in offers.iter().enumerate() {
+        if let CartOffer::Discount { id, percent } = o {
+            let mut e = effect(id, "discount");
+            if Some(i) == best_discount {
+                offer_off = percent_of(after_standing, *percent)?;
+                e.applied = true;
+                e.amount = Some(minor_to_units(offer_off, digits));
+            } else {
+                e.reason = Some("one discount offer per order: a larger one applies".into());
+            }
+            effects.push(e);
+        }
+    }
+    let payable = sub(after_standing, offer_off, "the payable amount")?;
+    let mut earn_ctx = ctx.earn_context()?;
+    let base_cashback = earn_ctx.extra_cashback_percent;
+    let mut bonus = 0i64;
+    for o in offers {
+        match o {
+            CartOffer::Cashback { percent, .. } => {
+                earn_ctx.extra_cashback_percent = Decimal(
+                    earn_ctx
+                        .extra_cashback_percent
+                        .0
+                        .checked_add(percent.0)
+                        .ok_or_else(|| LoyaltyError::overflow("the cashback percent"))?,
+                );
+            }
+            CartOffer::BonusPoints { points, .. } => {
+                bonus = add(bonus, *points, "the offers' bonus points")?;
+            }
+            _ => {}
+        }
+    }
     let donation_pct = rules.donation.as_ref().map(|d| d.points_percent);
     let earn_for = |paid: i64| -> Result<(EarnBreakdown, i64), LoyaltyError> {
         let b = earn_points(
@@ -178,7 +281,11 @@ pub fn quote(ctx: &Context, cart: &Cart) -> Result<Quote, LoyaltyError> {
         Ok((b, d))
     };
     let (breakdown, donated_points) = earn_for(payable)?;
-    let credited = breakdown.points - donated_points;
+    let credited = add(
+        breakdown.points - donated_points,
+        bonus,
+        "the points earned",
+    )?;
     let burn = max_burn(
         &rules.redeem,
         rules.point_value,
@@ -194,7 +301,53 @@ pub fn quote(ctx: &Context, cart: &Cart) -> Result<Quote, LoyaltyError> {
         price_after
     };
     let (burn_breakdown, burn_donated) = earn_for(paid_after)?;
-    let burn_credited = burn_breakdown.points - burn_donated;
+    let burn_credited = add(
+        burn_breakdown.points - burn_donated,
+        bonus,
+        "the points earned",
+    )?;
+    // What each cashback offer adds: its share of the cashback points the offers add.
+    let cashback_offers: Vec<(&str, Decimal)> = offers
+        .iter()
+        .filter_map(|o| match o {
+            CartOffer::Cashback { id, percent } => Some((id.as_str(), *percent)),
+            _ => None,
+        })
+        .collect();
+    if !cashback_offers.is_empty() {
+        let extra = earn_ctx.extra_cashback_percent.0 - base_cashback.0;
+        earn_ctx.extra_cashback_percent = base_cashback;
+        let without = earn_points(
+            &rules.earn,
+            digits,
+            rules.point_value,
+            p.earn_min_order,
+            &p.promotions,
+            &lines,
+            payable,
+            payable,
+            &earn_ctx,
+        )?;
+        let added = breakdown.points - without.points;
+        let shares = super::earn::allocate(
+            added,
+            &cashback_offers.iter().map(|c| c.1 .0).collect::<Vec<_>>(),
+        )?;
+        for ((id, _), points) in cashback_offers.iter().zip(shares) {
+            let mut e = effect(id, "cashback");
+            e.applied = extra > 0;
+            e.points = Some(points);
+            effects.push(e);
+        }
+    }
+    for o in offers {
+        if let CartOffer::BonusPoints { id, points } = o {
+            let mut e = effect(id, "bonusPoints");
+            e.applied = true;
+            e.points = Some(*points);
+            effects.push(e);
+        }
+    }
     let available = ctx
         .now
         .saturating_add(i64::from(rules.earn.pending_days) * DAY_MS);
@@ -207,8 +360,25 @@ pub fn quote(ctx: &Context, cart: &Cart) -> Result<Quote, LoyaltyError> {
         }),
         None => None,
     };
-    let free_delivery = ctx.tier.as_ref().is_some_and(|t| t.benefits.free_delivery)
+    let mut free_delivery = ctx.tier.as_ref().is_some_and(|t| t.benefits.free_delivery)
         || ctx.membership_benefits().is_some_and(|m| m.free_delivery);
+    for o in offers {
+        if let CartOffer::FreeDelivery { id, min_order } = o {
+            let mut e = effect(id, "freeDelivery");
+            if payable >= *min_order {
+                e.applied = true;
+                free_delivery = true;
+            } else {
+                e.reason = Some(format!(
+                    "the order is {} below the minimum of {}",
+                    ctx.money
+                        .format(sub(*min_order, payable, "the shortfall")?, digits),
+                    ctx.money.format(*min_order, digits)
+                ));
+            }
+            effects.push(e);
+        }
+    }
     let (tier_after, tier_after_burn) = match (ctx.tier_engine()?, &ctx.tier, &p.tiers) {
         (Some(engine), Some(state), Some(tiers)) => {
             let after = |paid: i64, points: i64| -> Result<TierAfter, LoyaltyError> {
@@ -265,5 +435,6 @@ pub fn quote(ctx: &Context, cart: &Cart) -> Result<Quote, LoyaltyError> {
         donation,
         tier_after,
         tier_after_burn,
+        offers: effects,
     })
 }

@@ -87,6 +87,13 @@ export interface Quote {
   burn: { maxPoints: number; value: number; priceAfter: number; [more: string]: unknown };
   donation: Record<string, unknown> | null;
   tierAfter: Record<string, unknown> | null; tierAfterBurn: Record<string, unknown> | null;
+  /** In a decision with a cart: the offers shown and what each did to this quote. */
+  offers?: OfferEffect[];
+}
+/** What an offer shown beside the cart did to its quote. */
+export interface OfferEffect {
+  id: string; kind: "discount" | "cashback" | "bonusPoints" | "freeDelivery"; applied: boolean;
+  amount?: number; points?: number; reason?: string;
 }
 export interface LoyaltyState {
   ledger: LedgerSummary; tier: TierState | null; membership: Record<string, unknown> | null;

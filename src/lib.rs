@@ -11,6 +11,7 @@
 //! * [`time`] — instants and calendar days (time is always an input, never read from a clock);
 //! * [`features`] — recency, frequency, monetary value, tenure, intervals, category shares;
 //! * [`model`] — the trained model bundle: scaler and k-means centroids with segment names;
+//! * [`offers`] — offer decisioning: targeting conditions in GrowthBook's syntax;
 //! * [`program`] — the programme document authored by marketing: tiers, offers, experiments;
 //! * [`experiment`] — deterministic variant assignment (GrowthBook-compatible hashing);
 //! * [`clv`] — customer lifetime value: BG/NBD and Gamma-Gamma (fitting behind `train`);
@@ -32,6 +33,7 @@ pub mod json;
 pub mod loyalty;
 pub mod math;
 pub mod model;
+pub mod offers;
 pub mod program;
 pub mod time;
 #[cfg(feature = "train")]

@@ -57,6 +57,9 @@ enum Command {
     /// Convert a transaction file into customer JSON documents (the input of `decide`), one per line.
     #[command(after_help = ORDERS_HELP)]
     Customers(CustomersArgs),
+    /// Evaluate a targeting condition (GrowthBook syntax) against attributes; prints `true` or
+    /// `false` (exit 2 for a malformed condition, with its code and path).
+    EvalCondition(EvalConditionArgs),
 }
 
 /// The transaction file format, shown by `--help` of every command that reads one.
@@ -297,6 +300,20 @@ struct CustomersArgs {
     out: PathBuf,
 }
 
+#[derive(Args)]
+struct EvalConditionArgs {
+    /// Attributes JSON file (`-` for standard input), e.g. `{"country": "NL"}`.
+    #[arg(long)]
+    attributes: PathBuf,
+    /// Condition JSON file in GrowthBook's syntax, e.g. `{"country": {"$in": ["NL", "BE"]}}`.
+    #[arg(long)]
+    condition: PathBuf,
+    /// Saved groups JSON file (`{"<group id>": [values] | {type, ...}}`) for `$inGroup`,
+    /// `$notInGroup` and `$savedGroup`.
+    #[arg(long)]
+    saved_groups: Option<PathBuf>,
+}
+
 /// A failure with its exit code: 2 for bad input, 1 for anything else.
 struct Failure(u8, String);
 
@@ -341,6 +358,7 @@ fn main() -> ExitCode {
         Command::Customers(a) => cmd_customers(a),
         Command::Clv(a) => cmd_clv(a),
         Command::Quote(a) => cmd_quote(a),
+        Command::EvalCondition(a) => cmd_eval_condition(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -1067,5 +1085,29 @@ fn cmd_customers(a: CustomersArgs) -> Result<(), Failure> {
         customers.len(),
         a.out.display()
     );
+    Ok(())
+}
+
+fn cmd_eval_condition(a: EvalConditionArgs) -> Result<(), Failure> {
+    use offerwise::offers::conditions::{Condition, SavedGroups};
+    // Errors name the file they are about.
+    fn in_file(path: &Path, e: impl Into<Error>) -> Failure {
+        let e = e.into();
+        Failure(2, format!("error[{}]: {}: {e}", e.code(), path.display()))
+    }
+    let attributes = json::value_from_str(Doc::Attributes, &read_text(&a.attributes)?)
+        .map_err(|e| in_file(&a.attributes, e))?;
+    let condition = json::value_from_str(Doc::Condition, &read_text(&a.condition)?)
+        .map_err(|e| in_file(&a.condition, e))?;
+    let condition = Condition::parse(&condition).map_err(|e| in_file(&a.condition, e))?;
+    let groups = match &a.saved_groups {
+        Some(p) => {
+            let v = json::value_from_str(Doc::SavedGroups, &read_text(p)?)
+                .map_err(|e| in_file(p, e))?;
+            SavedGroups::parse(&v).map_err(|e| in_file(p, e))?
+        }
+        None => SavedGroups::empty(),
+    };
+    println!("{}", condition.eval(&attributes, &groups));
     Ok(())
 }

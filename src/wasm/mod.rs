@@ -241,10 +241,12 @@ pub fn evaluate_loyalty(
 
 /// Evaluates a targeting condition in GrowthBook's syntax against attributes, with GrowthBook's
 /// argument order and answers (`evalCondition` of `@growthbook/growthbook`). Each argument is
-/// an object or a JSON string; `savedGroups` is optional. Unlike GrowthBook, which answers
-/// `false` for a condition it cannot read, a malformed condition throws an `OfferwiseError`
-/// with a `code` (`condition.unknown_operator`, `condition.bad_regex`, ...) and the `path` of
-/// the problem (`$and[1].cart.subtotal.$gt`).
+/// an object or a JSON string; the saved groups (`groups`, GrowthBook's `savedGroups`) are
+/// optional. Unlike GrowthBook, which answers `false` for a condition it cannot read, a
+/// malformed condition throws an `OfferwiseError` with a `code` (`condition.unknown_operator`,
+/// `condition.bad_regex`, ...) and the `path` of the problem (`$and[1].cart.subtotal.$gt`).
+/// JS values that are not JSON cross as `JSON.stringify` writes them (an `undefined` property
+/// is missing, so it is `null` to the condition, where GrowthBook tells the two apart).
 ///
 /// ```js
 /// import { evalCondition } from "offerwise";
@@ -255,10 +257,11 @@ pub fn evaluate_loyalty(
 pub fn eval_condition(
     #[wasm_bindgen(unchecked_param_type = "Record<string, unknown> | string")] attributes: JsValue,
     #[wasm_bindgen(unchecked_param_type = "Record<string, unknown> | string")] condition: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "Record<string, unknown> | string | undefined")]
-    saved_groups: JsValue,
+    // Named `groups` for JS (GrowthBook's `savedGroups`): parameter names reach the `.d.ts`.
+    #[wasm_bindgen(unchecked_optional_param_type = "Record<string, unknown> | string | null")]
+    groups: JsValue,
 ) -> Result<bool, JsValue> {
-    eval_condition_values(attributes, condition, saved_groups).map_err(error::to_js)
+    eval_condition_values(attributes, condition, groups).map_err(error::to_js)
 }
 
 fn eval_condition_values(

@@ -134,7 +134,7 @@ pub fn write_js_number<W: Write + ?Sized>(w: &mut W, x: f64) -> fmt::Result {
         }
         Ok(())
     } else if 0 < n && n <= 21 {
-        let (a, b) = digits.split_at(n as usize);
+        let (a, b) = digits.split_at_checked(n as usize).ok_or(fmt::Error)?;
         w.write_str(a)?;
         w.write_char('.')?;
         w.write_str(b)
@@ -145,7 +145,7 @@ pub fn write_js_number<W: Write + ?Sized>(w: &mut W, x: f64) -> fmt::Result {
         }
         w.write_str(digits)
     } else {
-        let (first, rest) = digits.split_at(1);
+        let (first, rest) = digits.split_at_checked(1).ok_or(fmt::Error)?;
         w.write_str(first)?;
         if !rest.is_empty() {
             w.write_char('.')?;

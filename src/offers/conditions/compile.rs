@@ -498,7 +498,11 @@ impl Compiler {
             }
             "$all" | "$alli" => {
                 let Value::Array(items) = v else {
-                    return Err(array(v).err().unwrap_or_else(|| operand("an array")));
+                    return Err(err(
+                        Kind::ExpectedArray,
+                        path,
+                        format!("{name} takes an array of values or tests, got {}", kind_of(v)),
+                    ));
                 };
                 self.visit(path, depth)?;
                 let tests = items

@@ -71,6 +71,20 @@ export const DOCS = {
 };
 const DOC_NAMES = Object.keys(DOCS);
 
+// JavaScript's number <-> string conversions: `String(x)` (exponent forms, -0, long
+// fractions) and `x * 1` of strings (white space, hex/octal/binary, Infinity, signs, junk).
+export const NUMERIC_VALUES = [
+  1e-7, 1.5e-7, 0.000001, 123456789012345680000, 1e21, 1.7976931348623157e308, 5e-324, -0, 0.1, 0.30000000000000004,
+  -123.456, 2 ** 53, 2 ** 53 + 2, 100, " 0x1F ", "0o17", "0b101", "-0x1F", "1_000", "Infinity", "-Infinity", "+5",
+  ".5", "5.", "1e400", "-0", "\u00a05\t", "\ufeff7", "1e", "e5", ".", "", "  ", "0.1e1", "00012", "12abc", [], [7],
+  [[" 8 "]], [1, 2], [null], [true], {}, true, false, null,
+];
+const NUMERIC_TESTS = [
+  0, 1, 5, 7, 8, 12, 31, 15, 100, 1e21, 1e-7, 0.1, -123.456, 9007199254740992,
+  "1e-7", "1.5e-7", "0.000001", "123456789012345680000", "1e+21", "1.7976931348623157e+308", "5e-324", "0",
+  "0.30000000000000004", "-123.456", "9007199254740992", "100", "", "7", "1,2", "true", "null", "[object Object]",
+];
+
 export const SAVED_GROUPS = {
   beta: ["u1", "u3", 42],
   vipList: { type: "list", attributeKey: "id", values: ["u1", "u2"] },
@@ -320,6 +334,15 @@ export function buildCorpus() {
   hand.forEach((cond, i) => {
     const groups = usesGroups(cond) ? SAVED_GROUPS : null;
     for (const d of DOC_NAMES) push(`hand-${String(i).padStart(4, "0")} doc ${d}`, DOCS[d], cond, groups);
+  });
+  NUMERIC_VALUES.forEach((x, i) => {
+    for (const t of NUMERIC_TESTS) {
+      const name = `numeric-${String(i).padStart(2, "0")} ${JSON.stringify(t)}`;
+      push(`${name} equal`, { x }, { x: t }, null);
+      for (const op of ["$gt", "$lte"]) push(`${name} ${op}`, { x }, { x: { [op]: t } }, null);
+    }
+    push(`numeric-${String(i).padStart(2, "0")} regex`, { x }, { x: { $regex: "^-?[0-9.]+(e[-+][0-9]+)?$" } }, null);
+    push(`numeric-${String(i).padStart(2, "0")} version`, { x }, { x: { $vgt: "1.0.0" } }, null);
   });
   const g = gen(0xc0ffee);
   for (let i = 0; i < 700; i++) {

@@ -79,6 +79,20 @@ export const NUMERIC_VALUES = [
   ".5", "5.", "1e400", "-0", "\u00a05\t", "\ufeff7", "1e", "e5", ".", "", "  ", "0.1e1", "00012", "12abc", [], [7],
   [[" 8 "]], [1, 2], [null], [true], {}, true, false, null,
 ];
+// JavaScript pattern syntax (without the `u` flag) where the regex crate reads differently
+// or not at all, each tested on every text below, with $regex and $regexi.
+export const SYNTAX_PATTERNS = [
+  "\\cJ", "[\\b]", "\\0", "a{,3}", "[a-]", "[-a]", "[\\w-z]", "[^\\d\\s]", "\\/", "]", "}", "a{2,}",
+  "(?:a|b)+?", "^\\S+$", "\\t", "[\\u00e0-\\u00ff]", "x*?y", "\\$", "\\^", "[$^]", "a|", "|a", "()", "(a)|b",
+  "\\B", "\\.", "[.]", "\\-", "\\x4", "\\u12", "\\p{L}", "\\A", "\\z", "\\Z", "[\\d-x]", "[a\\-z]",
+  "[\\]]", "[\\[]", "[&&a]", "[~~]", "[a-c-e]", "\\e", "\\q", "\\{", "x{1}{", "^[^]$", "[]", "[^\\W]",
+  "\\bé", "é\\b", "[é-ë]", "É", "\\u00C9", "^\\s$", "\\d{2,3}", "a{0}", "#", " ", "\\ ", "\\#", "[#-&]",
+];
+export const SYNTAX_TEXTS = [
+  "a", "A-z", "k", "\n", "tab\tx", "[]", "a{,3}", "p{L}", "é", "É", "x-y", "$^", "", "ab12", "0", "\u0000", "\b",
+  "aaa", "c", "/", "}", "]", "xy", "xxxy", "a.b", "q", "e", "x4", "u12", "AZ", "z", "Z", "&", "~", "#", " ", "{",
+  "x{", "\u00a0", "ë", "ÿ", "\u2028", "123", "-", "_",
+];
 const NUMERIC_TESTS = [
   0, 1, 5, 7, 8, 12, 31, 15, 100, 1e21, 1e-7, 0.1, -123.456, 9007199254740992,
   "1e-7", "1.5e-7", "0.000001", "123456789012345680000", "1e+21", "1.7976931348623157e+308", "5e-324", "0",
@@ -343,6 +357,13 @@ export function buildCorpus() {
     }
     push(`numeric-${String(i).padStart(2, "0")} regex`, { x }, { x: { $regex: "^-?[0-9.]+(e[-+][0-9]+)?$" } }, null);
     push(`numeric-${String(i).padStart(2, "0")} version`, { x }, { x: { $vgt: "1.0.0" } }, null);
+  });
+  SYNTAX_PATTERNS.forEach((p, i) => {
+    SYNTAX_TEXTS.forEach((t, j) => {
+      const name = `syntax-${String(i).padStart(2, "0")}-${String(j).padStart(2, "0")}`;
+      push(`${name} $regex`, { s: t }, { s: { $regex: p } }, null);
+      push(`${name} $regexi`, { s: t }, { s: { $regexi: p } }, null);
+    });
   });
   const g = gen(0xc0ffee);
   for (let i = 0; i < 700; i++) {

@@ -16,8 +16,11 @@
 //!
 //! Not available in linear time, hence [`RegexIssue::Unsupported`] (error
 //! `condition.unsupported_regex`), the one difference from GrowthBook: look-ahead `(?=` `(?!`,
-//! look-behind `(?<=` `(?<!`, back-references `\1`..`\9` and `\k<name>`. Any other group
-//! syntax `(?x` but `(?:` and named groups `(?<name>` is a JS syntax error and so is refused.
+//! look-behind `(?<=` `(?<!`, back-references `\1`..`\9` and `\k<name>`. Refused with them,
+//! although JS without named groups or that many groups reads them as characters: a bare `\k`
+//! (JS: `k`), `\1`..`\9` as legacy octal escapes, and `\uD800`..`\uDFFF` (a surrogate half,
+//! which a character-based matcher cannot match alone). Any other group syntax `(?x` but `(?:`
+//! and named groups `(?<name>` is a JS syntax error and so is refused.
 //!
 //! Matching is by Unicode scalar values where JS uses UTF-16 code units: `.` or `[^a]` match
 //! one astral character (JS: one surrogate half), so `^.$` matches `"😀"` here and not in JS.

@@ -22,6 +22,12 @@ pub enum Doc {
     Orders,
     /// A loyalty evaluation input (`evaluateLoyalty`).
     Loyalty,
+    /// A targeting condition (`evalCondition`, `offerwise eval-condition`).
+    Condition,
+    /// The attributes a condition is evaluated against.
+    Attributes,
+    /// The saved groups a condition refers to.
+    SavedGroups,
 }
 
 impl Doc {
@@ -34,6 +40,9 @@ impl Doc {
             Doc::Program => "program",
             Doc::Orders => "orders",
             Doc::Loyalty => "loyalty",
+            Doc::Condition => "condition",
+            Doc::Attributes => "attributes",
+            Doc::SavedGroups => "savedGroups",
         }
     }
 }
@@ -80,6 +89,10 @@ pub enum Error {
         path: String,
         message: String,
     },
+    /// A condition or its saved groups cannot be read (code `condition.*`, see
+    /// [`crate::offers::conditions::ConditionErrorKind`]).
+    #[error(transparent)]
+    Condition(#[from] crate::offers::conditions::ConditionError),
     /// A line of a transaction file could not be read.
     #[error("orders file line {line}{}: {message}", column.as_ref().map(|c| format!(", column {c}")).unwrap_or_default())]
     Row {
@@ -115,6 +128,7 @@ impl Error {
             | Error::UnsupportedVersion { doc, .. } => *doc,
             Error::Row { .. } => Doc::Orders,
             Error::Loyalty { .. } => Doc::Customer,
+            Error::Condition(_) => Doc::Condition,
         }
     }
 
@@ -124,12 +138,16 @@ impl Error {
         if let Error::Loyalty { code, .. } = self {
             return (*code).to_string();
         }
+        if let Error::Condition(e) = self {
+            return e.code().to_string();
+        }
         let kind = match self {
             Error::Syntax { .. } => "syntax",
             Error::Invalid { .. } => "invalid",
             Error::UnsupportedVersion { .. } => "unsupported_version",
             Error::Row { .. } => "invalid_row",
             Error::Loyalty { .. } => "loyalty",
+            Error::Condition(_) => "condition",
         };
         format!("{}.{kind}", self.doc())
     }
@@ -138,6 +156,7 @@ impl Error {
     pub fn path(&self) -> String {
         match self {
             Error::Invalid { path, .. } | Error::Loyalty { path, .. } => path.clone(),
+            Error::Condition(e) => e.path().to_string(),
             Error::Syntax { line, column, .. } => format!("line {line}, column {column}"),
             Error::UnsupportedVersion { .. } => "formatVersion".to_string(),
             Error::Row { line, column, .. } => match column {

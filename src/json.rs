@@ -64,6 +64,17 @@ pub fn from_str<T: DeserializeOwned>(doc: Doc, text: &str) -> Result<T, Error> {
     Ok(value)
 }
 
+/// Parses any JSON value (conditions and attributes, whose shape their own readers check);
+/// syntax errors give a line and column.
+pub fn value_from_str(doc: Doc, text: &str) -> Result<serde_json::Value, Error> {
+    serde_json::from_str(text).map_err(|e| Error::Syntax {
+        doc,
+        line: e.line(),
+        column: e.column(),
+        message: clean_message(&e.to_string()),
+    })
+}
+
 fn not_an_object(doc: Doc, kind: &str) -> Error {
     Error::invalid(
         doc,

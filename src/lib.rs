@@ -12,6 +12,7 @@
 //! * [`features`] — recency, frequency, monetary value, tenure, intervals, category shares;
 //! * [`model`] — the trained model bundle: scaler, k-means centroids or a Gaussian mixture,
 //!   segment names and roles;
+//! * [`offers`] — offer decisioning: targeting conditions in GrowthBook's syntax;
 //! * [`program`] — the programme document authored by marketing: tiers, offers, experiments;
 //! * [`role`] — segment roles (champions, at risk, ...) that programmes target in any model;
 //! * [`experiment`] — deterministic variant assignment (GrowthBook-compatible hashing);
@@ -34,6 +35,7 @@ pub mod json;
 pub mod loyalty;
 pub mod math;
 pub mod model;
+pub mod offers;
 pub mod program;
 pub mod role;
 pub mod time;

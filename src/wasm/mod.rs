@@ -1,4 +1,5 @@
-//! The WebAssembly boundary: `Engine` and `version()` for JavaScript.
+//! The WebAssembly boundary: `Engine`, `evaluateLoyalty()`, `evalCondition()` and `version()`
+//! for JavaScript.
 //!
 //! Documents cross as JS objects or JSON strings and are read with the path of every error;
 //! results cross as plain objects (JSON-compatible: maps become objects, `None` becomes
@@ -23,8 +24,13 @@ fn read<T: DeserializeOwned>(doc: Doc, value: JsValue) -> Result<T, JsValue> {
 }
 
 fn read_doc<T: DeserializeOwned>(doc: Doc, value: JsValue) -> Result<T, Error> {
+    crate::json::from_str(doc, &js_text(doc, value)?)
+}
+
+/// A document given as a JSON string or a JS object, as JSON text.
+fn js_text(doc: Doc, value: JsValue) -> Result<String, Error> {
     match value.as_string() {
-        Some(text) => crate::json::from_str(doc, &text),
+        Some(text) => Ok(text),
         None if value.is_undefined() || value.is_null() => Err(Error::invalid(
             doc,
             "",
@@ -47,7 +53,7 @@ fn read_doc<T: DeserializeOwned>(doc: Doc, value: JsValue) -> Result<T, Error> {
                 )
             })?;
             match text.as_string() {
-                Some(text) => crate::json::from_str(doc, &text),
+                Some(text) => Ok(text),
                 None => Err(Error::invalid(
                     doc,
                     "",
@@ -256,6 +262,54 @@ pub fn evaluate_loyalty(
         })
     })?;
     write(&state)
+}
+
+/// Evaluates a targeting condition in GrowthBook's syntax against attributes, with GrowthBook's
+/// argument order and answers (`evalCondition` of `@growthbook/growthbook`). Each argument is
+/// an object or a JSON string; the saved groups (`groups`, GrowthBook's `savedGroups`) are
+/// optional. Unlike GrowthBook, which answers `false` for a condition it cannot read, a
+/// malformed condition throws an `OfferwiseError` with a `code` (`condition.unknown_operator`,
+/// `condition.bad_regex`, ...) and the `path` of the problem (`$and[1].cart.subtotal.$gt`).
+/// JS values that are not JSON cross as `JSON.stringify` writes them (an `undefined` property
+/// is missing, so it is `null` to the condition, where GrowthBook tells the two apart).
+///
+/// ```js
+/// import { evalCondition } from "offerwise";
+/// evalCondition({ country: "NL", cart: { subtotal: 64 } },
+///               { country: { $in: ["NL", "BE"] }, "cart.subtotal": { $gte: 50 } }); // true
+/// ```
+#[wasm_bindgen(js_name = evalCondition)]
+pub fn eval_condition(
+    #[wasm_bindgen(unchecked_param_type = "Record<string, unknown> | string")] attributes: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Record<string, unknown> | string")] condition: JsValue,
+    // Named `groups` for JS (GrowthBook's `savedGroups`): parameter names reach the `.d.ts`.
+    #[wasm_bindgen(unchecked_optional_param_type = "Record<string, unknown> | string | null")]
+    groups: JsValue,
+) -> Result<bool, JsValue> {
+    eval_condition_values(attributes, condition, groups).map_err(error::to_js)
+}
+
+fn eval_condition_values(
+    attributes: JsValue,
+    condition: JsValue,
+    saved_groups: JsValue,
+) -> Result<bool, Error> {
+    use crate::offers::conditions::{Condition, SavedGroups};
+    let attributes =
+        crate::json::value_from_str(Doc::Attributes, &js_text(Doc::Attributes, attributes)?)?;
+    let condition =
+        crate::json::value_from_str(Doc::Condition, &js_text(Doc::Condition, condition)?)?;
+    let condition = Condition::parse(&condition)?;
+    let groups = if saved_groups.is_undefined() || saved_groups.is_null() {
+        SavedGroups::empty()
+    } else {
+        let groups = crate::json::value_from_str(
+            Doc::SavedGroups,
+            &js_text(Doc::SavedGroups, saved_groups)?,
+        )?;
+        SavedGroups::parse(&groups)?
+    };
+    Ok(condition.eval(&attributes, &groups))
 }
 
 /// The offerwise version.

@@ -8,6 +8,7 @@
 
 mod clv;
 mod common;
+mod conditions;
 mod customers;
 mod decide;
 mod features;
@@ -17,6 +18,7 @@ mod train;
 use clap::{Parser, Subcommand};
 use clv::ClvArgs;
 use common::{default_sigpipe, Failure, ORDERS_HELP};
+use conditions::EvalConditionArgs;
 use customers::CustomersArgs;
 use decide::{DecideArgs, QuoteArgs};
 use features::FeaturesArgs;
@@ -57,6 +59,9 @@ enum Command {
     /// Convert a transaction file into customer JSON documents (the input of `decide`), one per line.
     #[command(after_help = ORDERS_HELP)]
     Customers(CustomersArgs),
+    /// Evaluate a targeting condition (GrowthBook syntax) against attributes; prints `true` or
+    /// `false` (exit 2 for a malformed condition, with its code and path).
+    EvalCondition(EvalConditionArgs),
 }
 
 fn main() -> ExitCode {
@@ -70,6 +75,7 @@ fn main() -> ExitCode {
         Command::Customers(a) => customers::cmd_customers(a),
         Command::Clv(a) => clv::cmd_clv(a),
         Command::Quote(a) => decide::cmd_quote(a),
+        Command::EvalCondition(a) => conditions::cmd_eval_condition(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -12,6 +12,7 @@ use crate::loyalty::{
     self, Cart, CartOffer, EvaluateOptions, LoyaltyError, LoyaltyState, MoneyFormat, Nudge, Quote,
 };
 use crate::model::{Assignment, Model};
+use crate::offers::log::{self, DecisionRecord, LoggedOffer, LoggedSegment};
 use crate::program::{OfferKind, Program};
 use crate::role::Role;
 use crate::time;
@@ -125,6 +126,8 @@ pub struct Decision {
     pub experiments: Vec<ExperimentAssignment>,
     /// Loyalty nudges, ranked, at most the programme's `nudges.max`.
     pub nudges: Vec<Nudge>,
+    /// The record to log for this decision (`offerwise.decision/1`, see [`crate::offers::log`]).
+    pub log: DecisionRecord,
 }
 
 /// Something in the programme that loads but will not work as written with this model, e.g.
@@ -149,6 +152,9 @@ pub struct Warning {
 pub struct Engine {
     model: Model,
     program: Program,
+    /// `name@<12 hex>`: FNV-1a 64 of the programme's canonical JSON (the decision log's
+    /// `programVersion`).
+    program_version: String,
     warnings: Vec<Warning>,
 }
 
@@ -239,9 +245,16 @@ impl Engine {
                 }
             }
         }
+        let canonical = serde_json::to_vec(&program).unwrap_or_default();
+        let program_version = format!(
+            "{}@{:012x}",
+            program.name,
+            crate::offers::log::fnv1a64(&[&canonical]) >> 16
+        );
         Ok(Engine {
             model,
             program,
+            program_version,
             warnings,
         })
     }
@@ -374,6 +387,7 @@ impl Engine {
             )?;
         }
         let nudges = std::mem::take(&mut loyalty.nudges);
+        let log = self.record(&c.id, now, segment.as_ref(), &experiments, &offers);
         Ok(Decision {
             customer_id: c.id,
             model_version: self.model.version.clone(),
@@ -386,7 +400,57 @@ impl Engine {
             offers,
             experiments,
             nudges,
+            log,
         })
+    }
+
+    /// The programme's version in decision records: `name@<12 hex digits>`.
+    pub fn program_version(&self) -> &str {
+        &self.program_version
+    }
+
+    /// The decision record to log (see [`crate::offers::log`]). Offers are ranked by the
+    /// programme's rules, deterministically: each shown offer's propensity is 1.
+    fn record(
+        &self,
+        customer_id: &str,
+        now: i64,
+        segment: Option<&Assignment>,
+        experiments: &[ExperimentAssignment],
+        offers: &[OfferPick],
+    ) -> DecisionRecord {
+        DecisionRecord {
+            schema: log::DECISION_SCHEMA,
+            decision_id: log::decision_id(
+                customer_id,
+                now,
+                &self.model.version,
+                &self.program_version,
+            ),
+            customer_id: customer_id.to_string(),
+            at: time::format_instant(now),
+            model_version: self.model.version.clone(),
+            program_version: self.program_version.clone(),
+            policy_version: None,
+            segment: segment.map(|s| LoggedSegment {
+                id: s.id,
+                role: s.role,
+            }),
+            variants: experiments
+                .iter()
+                .map(|x| (x.key.clone(), x.variant.clone()))
+                .collect(),
+            offers: offers
+                .iter()
+                .enumerate()
+                .map(|(i, o)| LoggedOffer {
+                    id: o.id.clone(),
+                    slot: i + 1,
+                    propensity: 1.0,
+                    score: o.score,
+                })
+                .collect(),
+        }
     }
 
     fn predict_clv(&self, c: &ValidCustomer, now: i64) -> Result<Option<ClvState>, Error> {

@@ -28,6 +28,8 @@ pub enum Doc {
     Attributes,
     /// The saved groups a condition refers to.
     SavedGroups,
+    /// An outcome event of the decision log ([`crate::offers::log::Outcome`]).
+    Outcome,
 }
 
 impl Doc {
@@ -43,6 +45,7 @@ impl Doc {
             Doc::Condition => "condition",
             Doc::Attributes => "attributes",
             Doc::SavedGroups => "savedGroups",
+            Doc::Outcome => "outcome",
         }
     }
 }

@@ -151,6 +151,26 @@ export interface Decision {
   offers: OfferPick[];
   experiments: ExperimentAssignment[];
   nudges: Nudge[];
+  /** The record to log for this decision (schema `offerwise.decision/1`). */
+  log: DecisionRecord;
+}
+
+/** What a page or worker logs for a decision; learning and offline evaluation read it. */
+export interface DecisionRecord {
+  schema: "offerwise.decision/1";
+  /** 16 hex digits: the same customer, instant, model and programme give the same id. */
+  decisionId: string;
+  customerId: string;
+  at: string;
+  modelVersion: string;
+  programVersion: string;
+  /** `null` while offers are ranked by the programme's rules alone. */
+  policyVersion: string | null;
+  segment: { id: number; role: SegmentRole } | null;
+  /** Experiment key -> variant key (`null` outside the coverage). */
+  variants: Record<string, string | null>;
+  /** The offers shown, in slot order, with the probability the policy shows each there. */
+  offers: { id: string; slot: number; propensity: number; score: number }[];
 }
 
 /** A trained model bundle (models/*.json), written by `offerwise train`. */

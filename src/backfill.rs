@@ -75,6 +75,7 @@ pub fn earn_from_orders(
                 now: TimeValue::Millis(at as f64),
                 time_zone_offset_minutes: offset,
                 cart: None,
+                context: None,
             };
             let quote = engine.quote(&before, &cart, &at_order)?;
             if quote.earn.points > 0 {

@@ -12,6 +12,7 @@ use crate::loyalty::{
     self, Cart, CartOffer, EvaluateOptions, LoyaltyError, LoyaltyState, MoneyFormat, Nudge, Quote,
 };
 use crate::model::{Assignment, Model};
+use crate::offers::conditions::{Condition, SavedGroups};
 use crate::offers::log::{self, DecisionRecord, LoggedOffer, LoggedSegment};
 use crate::program::{OfferKind, Program};
 use crate::role::Role;
@@ -31,6 +32,24 @@ pub struct DecideOptions {
     /// price after burning, tier progress after the order).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cart: Option<crate::loyalty::Cart>,
+    /// Where the decision is made (page, channel, device, country): `context.*` facts of
+    /// offer conditions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<DecideContext>,
+}
+
+/// The page's context, as offer conditions read it (`context.page`, ...).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DecideContext {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
 }
 
 impl DecideOptions {
@@ -40,6 +59,7 @@ impl DecideOptions {
             now: TimeValue::Text(now.to_string()),
             time_zone_offset_minutes: 0,
             cart: None,
+            context: None,
         }
     }
 
@@ -155,6 +175,9 @@ pub struct Engine {
     /// `name@<12 hex>`: FNV-1a 64 of the programme's canonical JSON (the decision log's
     /// `programVersion`).
     program_version: String,
+    /// Each offer's compiled `when` condition, by offer index.
+    conditions: Vec<Option<Condition>>,
+    saved_groups: SavedGroups,
     warnings: Vec<Warning>,
 }
 
@@ -251,10 +274,37 @@ impl Engine {
             program.name,
             crate::offers::log::fnv1a64(&[&canonical]) >> 16
         );
+        // Checked by Program::validate above; compiled once here.
+        let compile_error = |i: usize, e: crate::offers::conditions::ConditionError| {
+            Error::invalid(
+                Doc::Program,
+                format!("offers[{i}].when"),
+                format!("{} [{}]", e.message(), e.code()),
+            )
+        };
+        let mut conditions = Vec::with_capacity(program.offers.len());
+        for (i, o) in program.offers.iter().enumerate() {
+            conditions.push(match &o.when {
+                Some(w) => Some(Condition::parse(w).map_err(|e| compile_error(i, e))?),
+                None => None,
+            });
+        }
+        let saved_groups = match &program.saved_groups {
+            Some(g) => SavedGroups::parse(g).map_err(|e| {
+                Error::invalid(
+                    Doc::Program,
+                    "savedGroups",
+                    format!("{} [{}]", e.message(), e.code()),
+                )
+            })?,
+            None => SavedGroups::empty(),
+        };
         Ok(Engine {
             model,
             program,
             program_version,
+            conditions,
+            saved_groups,
             warnings,
         })
     }
@@ -368,12 +418,25 @@ impl Engine {
             .tier
             .as_ref()
             .map(|t| (t.id.as_str(), t.name.as_str()));
+        let facts = self.conditions.iter().any(Option::is_some).then(|| {
+            self.facts(
+                &features,
+                segment.as_ref(),
+                clv.as_ref(),
+                &loyalty,
+                options,
+                now,
+                offset,
+                &experiments,
+            )
+        });
         let offers = self.pick_offers(
             &features,
             segment.as_ref(),
             clv.as_ref(),
             tier,
             &experiments,
+            facts.as_ref(),
         );
         // The quote honours the offers shown: what the page shows, the checkout charges.
         let cart_offers = self.cart_offers(&offers);
@@ -401,6 +464,59 @@ impl Engine {
             experiments,
             nudges,
             log,
+        })
+    }
+
+    /// The facts offer conditions read (see [`crate::offers::facts`]), built once per decision.
+    #[allow(clippy::too_many_arguments)]
+    fn facts(
+        &self,
+        f: &Features,
+        segment: Option<&Assignment>,
+        clv: Option<&ClvState>,
+        loyalty: &LoyaltyState,
+        options: &DecideOptions,
+        now: i64,
+        offset: i32,
+        experiments: &[ExperimentAssignment],
+    ) -> serde_json::Value {
+        use serde_json::{json, Value};
+        let features = serde_json::to_value(f).unwrap_or(Value::Null);
+        let cart = options.cart.as_ref().map(|c| {
+            let mut categories: Vec<&str> =
+                c.items.iter().filter_map(|i| i.category.as_deref()).collect();
+            categories.sort_unstable();
+            categories.dedup();
+            let mut skus: Vec<&str> = c.items.iter().filter_map(|i| i.sku.as_deref()).collect();
+            skus.sort_unstable();
+            skus.dedup();
+            let subtotal = match c.amount {
+                Some(a) => a,
+                None => c.items.iter().map(|i| i.price * i.qty).sum(),
+            };
+            let count: f64 = c.items.iter().map(|i| i.qty).sum();
+            json!({"subtotal": subtotal, "itemCount": count, "categories": categories, "skus": skus})
+        });
+        let local = now.saturating_add(i64::from(offset) * 60_000);
+        let day = local.div_euclid(time::DAY_MS);
+        let hour = local.rem_euclid(time::DAY_MS) / 3_600_000;
+        // 1970-01-01 was a Thursday (ISO day 4).
+        let day_of_week = (day + 3).rem_euclid(7) + 1;
+        let ctx = options.context.clone().unwrap_or_default();
+        let ledger = &loyalty.ledger;
+        let expiring: i64 = ledger.expiring_soon.iter().map(|g| g.points).sum();
+        json!({
+            "features": features,
+            "segment": segment.map(|s| json!({"id": s.id, "name": s.name, "role": s.role.id()})),
+            "tier": loyalty.tier.as_ref().map(|t| t.id.clone()),
+            "clv": clv.map(|c| json!({"pAlive": c.p_alive, "churnRisk": c.churn_risk,
+                                      "value": c.clv, "expectedPurchases": c.expected_purchases})),
+            "points": {"balance": ledger.balance, "available": ledger.available, "expiring": expiring},
+            "cart": cart,
+            "context": {"page": ctx.page, "channel": ctx.channel, "device": ctx.device,
+                        "country": ctx.country, "localHour": hour, "dayOfWeek": day_of_week},
+            "experiments": experiments.iter().map(|x| (x.key.clone(), json!(x.variant)))
+                .collect::<serde_json::Map<String, Value>>(),
         })
     }
 
@@ -514,6 +630,7 @@ impl Engine {
         clv: Option<&ClvState>,
         tier: Option<(&str, &str)>,
         experiments: &[ExperimentAssignment],
+        facts: Option<&serde_json::Value>,
     ) -> Vec<OfferPick> {
         let mut excluded: Vec<&str> = Vec::new();
         for (x, a) in self.program.experiments.iter().zip(experiments) {
@@ -530,9 +647,16 @@ impl Engine {
         }
         let money = |x: f64| self.money(x);
         let mut picks: Vec<OfferPick> = Vec::new();
-        for o in &self.program.offers {
+        for (i, o) in self.program.offers.iter().enumerate() {
             if excluded.contains(&o.id.as_str()) {
                 continue;
+            }
+            let mut met_condition = false;
+            if let (Some(Some(condition)), Some(facts)) = (self.conditions.get(i), facts) {
+                if !condition.eval(facts, &self.saved_groups) {
+                    continue;
+                }
+                met_condition = true;
             }
             let e = &o.eligibility;
             let mut why: Vec<String> = Vec::new();
@@ -626,6 +750,9 @@ impl Engine {
                 })
                 .copied()
                 .unwrap_or(1.0);
+            if met_condition {
+                why.push("its conditions hold".into());
+            }
             let reason = if why.is_empty() {
                 "open to every customer".to_string()
             } else {

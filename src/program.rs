@@ -62,6 +62,10 @@ pub struct Program {
     pub nudges: NudgeSettings,
     #[serde(default)]
     pub experiments: Vec<Experiment>,
+    /// Saved groups for `$inGroup`, `$notInGroup` and `$savedGroup` in offer conditions
+    /// (GrowthBook's format: group id → list of values or a condition).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub saved_groups: Option<serde_json::Value>,
     /// Lifetime-value assumptions.
     #[serde(default)]
     pub clv: ClvSettings,
@@ -168,6 +172,11 @@ pub struct Offer {
     /// Score multipliers by segment name (of one model).
     #[serde(default)]
     pub segment_weights: BTreeMap<String, f64>,
+    /// A targeting condition in GrowthBook's syntax over the documented facts
+    /// ([`crate::offers::facts`]); the offer is eligible only when it holds (with
+    /// `eligibility`). Checked against the facts when the programme loads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<serde_json::Value>,
     /// Score multipliers by segment role (ids of [`Role`]), for any model.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub role_weights: BTreeMap<String, f64>,
@@ -303,8 +312,31 @@ impl Program {
             .validate("loyalty")
             .map_err(|e| Error::invalid(Doc::Program, e.path(), e.message()))?;
         let tier_ids = self.tier_ids();
+        if let Some(g) = &self.saved_groups {
+            crate::offers::conditions::SavedGroups::parse(g).map_err(|e| {
+                Error::invalid(
+                    Doc::Program,
+                    join("savedGroups", e.path()),
+                    format!("{} [{}]", e.message(), e.code()),
+                )
+            })?;
+        }
+        let experiment_keys: Vec<&str> = self.experiments.iter().map(|x| x.key.as_str()).collect();
         for (i, o) in self.offers.iter().enumerate() {
             let path = index("offers", i);
+            if let Some(when) = &o.when {
+                let wpath = join(&path, "when");
+                crate::offers::conditions::Condition::parse(when).map_err(|e| {
+                    let at = if e.path().is_empty() {
+                        wpath.clone()
+                    } else {
+                        join(&wpath, e.path())
+                    };
+                    Error::invalid(Doc::Program, at, format!("{} [{}]", e.message(), e.code()))
+                })?;
+                crate::offers::facts::check(when, &experiment_keys)
+                    .map_err(|(p, m)| Error::invalid(Doc::Program, join(&wpath, &p), m))?;
+            }
             if o.id.is_empty() {
                 return bad(join(&path, "id"), "the offer id is empty".into());
             }

@@ -3,10 +3,13 @@
 //! * [`conditions`] — targeting conditions in GrowthBook's (MongoDB-style) syntax: read and
 //!   compiled once, evaluated against a customer's attributes without allocating.
 //!
+//! * [`facts`] — what an offer's condition (`offers[].when`) can read, checked when a
+//!   programme loads and built once per decision;
 //! * [`log`] — the decision record every decision carries for the page or worker to log, and
 //!   the outcome events logged afterwards.
 //!
-//! Conditions are not yet used by the engine's offer selection.
+//! The engine evaluates each offer's `when` condition on the decision's facts.
 
 pub mod conditions;
+pub mod facts;
 pub mod log;

@@ -45,6 +45,8 @@ export interface DecideOptions {
   timeZoneOffsetMinutes?: number;
   /** The cart on the page: the decision's loyalty.quote quotes it. */
   cart?: Cart;
+  /** Where the decision is made: the `context.*` facts of offer conditions. */
+  context?: { page?: string; channel?: string; device?: string; country?: string };
 }
 
 export interface Features {
@@ -210,6 +212,8 @@ export interface Offer {
   id: string; kind: OfferKind; title: string; value: number;
   eligibility?: Eligibility; weight?: number; segmentWeights?: Record<string, number>;
   roleWeights?: Partial<Record<SegmentRole, number>>;
+  /** A condition in GrowthBook's syntax over the documented facts (`cart.subtotal`, `segment.role`, ...). */
+  when?: Record<string, unknown>;
 }
 export interface Variant { key: string; weight: number; holdout?: boolean; excludeOffers?: string[]; }
 export interface Experiment { key: string; seed?: string; coverage?: number; variants: Variant[]; }
@@ -226,6 +230,8 @@ export interface Program {
   nudges?: { max?: number };
   experiments?: Experiment[];
   clv?: { expectedPurchasesHorizonDays?: number; months?: number; margin?: number; monthlyDiscountRate?: number };
+  /** Saved groups for `$inGroup` / `$notInGroup` / `$savedGroup` in offer conditions. */
+  savedGroups?: Record<string, unknown>;
 }
 
 /** Segment roles: the same vocabulary in every model (see the README). */

@@ -201,6 +201,7 @@ pub(crate) fn parse_now(now: &str, offset: i32) -> Result<i64, Failure> {
         now: now_value(now),
         time_zone_offset_minutes: offset,
         cart: None,
+        context: None,
     };
     Ok(options.resolve()?.0)
 }

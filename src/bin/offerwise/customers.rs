@@ -39,6 +39,7 @@ pub(crate) fn cmd_customers(a: CustomersArgs) -> Result<(), Failure> {
                 now: now_value(now),
                 time_zone_offset_minutes: 0,
                 cart: None,
+                context: None,
             },
         )),
         _ => None,

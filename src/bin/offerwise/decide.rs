@@ -25,6 +25,10 @@ pub(crate) struct DecideArgs {
     /// the decision then quotes it.
     #[arg(long)]
     cart: Option<PathBuf>,
+    /// The page's context as JSON, for offer conditions' `context.*` facts, e.g.
+    /// `{"page": "checkout", "channel": "web", "device": "mobile", "country": "NL"}`.
+    #[arg(long, value_name = "JSON")]
+    context: Option<String>,
     /// Print on one line instead of indented.
     #[arg(long)]
     compact: bool,
@@ -60,10 +64,18 @@ pub(crate) fn cmd_decide(a: DecideArgs) -> Result<(), Failure> {
         }
         None => None,
     };
+    let context = match &a.context {
+        Some(text) => Some(
+            json::from_str(Doc::Options, text)
+                .map_err(|e| Failure(2, format!("error[options.invalid]: --context: {e}")))?,
+        ),
+        None => None,
+    };
     let options = DecideOptions {
         now: now_value(&a.now),
         time_zone_offset_minutes: a.tz_offset,
         cart,
+        context,
     };
     let decision = engine.decide(&customer, &options)?;
     let text = if a.compact {
@@ -84,6 +96,7 @@ pub(crate) fn cmd_quote(a: QuoteArgs) -> Result<(), Failure> {
         now: now_value(&a.now),
         time_zone_offset_minutes: a.tz_offset,
         cart: None,
+        context: None,
     };
     let quote = engine.quote(&customer, &cart, &options)?;
     let text = if a.compact {

@@ -47,6 +47,7 @@ pub(crate) fn cmd_score(a: ScoreArgs) -> Result<(), Failure> {
         now: now_value(&a.now),
         time_zone_offset_minutes: a.tz_offset,
         cart: None,
+        context: None,
     };
     let (now, _) = options.resolve()?;
     let csv = match a.out_format.as_deref() {

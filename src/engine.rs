@@ -178,6 +178,8 @@ pub struct Engine {
     /// Each offer's compiled `when` condition, by offer index.
     conditions: Vec<Option<Condition>>,
     saved_groups: SavedGroups,
+    /// The aggregates some condition reads, computed once per decision.
+    used_aggregates: Vec<(String, crate::offers::aggregates::Aggregate)>,
     warnings: Vec<Warning>,
 }
 
@@ -282,6 +284,17 @@ impl Engine {
                 format!("{} [{}]", e.message(), e.code()),
             )
         };
+        let mut used: Vec<String> = Vec::new();
+        for w in program.offers.iter().filter_map(|o| o.when.as_ref()) {
+            crate::offers::facts::aggregates_used(w, &mut used);
+        }
+        let used_aggregates = used
+            .into_iter()
+            .filter_map(|name| {
+                let a = program.aggregates.get(&name)?.clone();
+                Some((name, a))
+            })
+            .collect();
         let mut conditions = Vec::with_capacity(program.offers.len());
         for (i, o) in program.offers.iter().enumerate() {
             conditions.push(match &o.when {
@@ -305,6 +318,7 @@ impl Engine {
             program_version,
             conditions,
             saved_groups,
+            used_aggregates,
             warnings,
         })
     }
@@ -420,6 +434,7 @@ impl Engine {
             .map(|t| (t.id.as_str(), t.name.as_str()));
         let facts = self.conditions.iter().any(Option::is_some).then(|| {
             self.facts(
+                customer,
                 &features,
                 segment.as_ref(),
                 clv.as_ref(),
@@ -471,6 +486,7 @@ impl Engine {
     #[allow(clippy::too_many_arguments)]
     fn facts(
         &self,
+        customer: &Customer,
         f: &Features,
         segment: Option<&Assignment>,
         clv: Option<&ClvState>,
@@ -516,6 +532,9 @@ impl Engine {
             "context": {"page": ctx.page, "channel": ctx.channel, "device": ctx.device,
                         "country": ctx.country, "localHour": hour, "dayOfWeek": day_of_week},
             "experiments": experiments.iter().map(|x| (x.key.clone(), json!(x.variant)))
+                .collect::<serde_json::Map<String, Value>>(),
+            "aggregates": self.used_aggregates.iter()
+                .map(|(name, a)| (name.clone(), json!(a.value(customer, now, offset))))
                 .collect::<serde_json::Map<String, Value>>(),
         })
     }

@@ -66,6 +66,10 @@ pub struct Program {
     /// (GrowthBook's format: group id → list of values or a condition).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub saved_groups: Option<serde_json::Value>,
+    /// Aggregates over the order history by name, read by offer conditions as
+    /// `aggregates.<name>` ([`crate::offers::aggregates`]).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub aggregates: BTreeMap<String, crate::offers::aggregates::Aggregate>,
     /// Lifetime-value assumptions.
     #[serde(default)]
     pub clv: ClvSettings,
@@ -322,6 +326,21 @@ impl Program {
             })?;
         }
         let experiment_keys: Vec<&str> = self.experiments.iter().map(|x| x.key.as_str()).collect();
+        for (name, a) in &self.aggregates {
+            let apath = join("aggregates", name);
+            if name.is_empty()
+                || !name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            {
+                return bad(
+                    apath,
+                    format!("aggregate name {name:?} must be letters, digits, _ or -"),
+                );
+            }
+            a.validate(&apath)?;
+        }
+        let aggregate_names: Vec<&str> = self.aggregates.keys().map(String::as_str).collect();
         for (i, o) in self.offers.iter().enumerate() {
             let path = index("offers", i);
             if let Some(when) = &o.when {
@@ -334,7 +353,7 @@ impl Program {
                     };
                     Error::invalid(Doc::Program, at, format!("{} [{}]", e.message(), e.code()))
                 })?;
-                crate::offers::facts::check(when, &experiment_keys)
+                crate::offers::facts::check(when, &experiment_keys, &aggregate_names)
                     .map_err(|(p, m)| Error::invalid(Doc::Program, join(&wpath, &p), m))?;
             }
             if o.id.is_empty() {

@@ -137,3 +137,47 @@ fn conditions_are_checked_against_the_facts_when_the_programme_loads() {
         }
     }
 }
+
+#[test]
+fn conditions_read_named_aggregates_of_the_history() {
+    let mut p: Value = serde_json::from_str(&program_with(json!({
+        "id": "jazz-fan", "kind": "bonusPoints", "title": "Jazz fans: 100 points", "value": 100,
+        "weight": 0.01,
+        "when": {"aggregates.jazzSpend90d": {"$gte": 40}, "aggregates.orders30d": {"$gte": 1}}
+    })))
+    .unwrap();
+    p["aggregates"] = json!({
+        "jazzSpend90d": {"sum": "amount", "where": {"category": "jazz"}, "windowDays": 90},
+        "orders30d": {"count": "orders", "windowDays": 30},
+        "unused": {"max": "amount"}
+    });
+    let e = Engine::from_json(MODEL, &p.to_string()).unwrap();
+    // The example customer: $46.50 of jazz on 1998-05-02, an order on 1998-06-12.
+    let shown = |now: &str| {
+        e.decide(&customer(), &DecideOptions::at(now))
+            .unwrap()
+            .offers
+            .iter()
+            .any(|x| x.id == "jazz-fan")
+    };
+    assert!(shown("1998-07-01"));
+    // 30 days after the last order: no order in the last 30 days.
+    assert!(!shown("1998-07-13"));
+    // A typo in an aggregate name is caught at load, with a suggestion.
+    p["offers"].as_array_mut().unwrap().last_mut().unwrap()["when"] =
+        json!({"aggregates.jazzSpend09d": {"$gte": 40}});
+    let err = Engine::from_json(MODEL, &p.to_string()).unwrap_err();
+    assert!(
+        err.path().ends_with("when.aggregates.jazzSpend09d"),
+        "{err}"
+    );
+    assert!(
+        err.to_string()
+            .contains("did you mean aggregates.jazzSpend90d?"),
+        "{err}"
+    );
+    // A bad definition names its field.
+    p["aggregates"]["orders30d"] = json!({"count": "orders", "windowDays": -1});
+    let err = Engine::from_json(MODEL, &p.to_string()).unwrap_err();
+    assert_eq!(err.path(), "aggregates.orders30d.windowDays", "{err}");
+}

@@ -16,6 +16,7 @@
 //! | `context.page`, `context.channel`, `context.device`, `context.country` | string | passed by the caller in `options.context` |
 //! | `context.localHour`, `context.dayOfWeek` | number | the hour (0–23) and ISO day of week (1 = Monday … 7) of `now` in the shop's time zone |
 //! | `experiments.<key>` | string | the customer's variant in the programme's experiment `<key>` (null outside its coverage) |
+//! | `aggregates.<name>` | number | the programme's aggregate `<name>` over the order history ([`super::aggregates`]) |
 //!
 //! When the programme loads, every attribute a condition names must be one of these (a typo is
 //! `program.invalid` at `offers[3].when.$and[1].cart.subtotl` with "did you mean
@@ -85,7 +86,7 @@ pub const FACTS: [(&str, FactType); 32] = [
 
 /// The type of the fact at `path`, or a message saying why there is none (with the nearest
 /// known fact when there is one close by).
-pub fn lookup(path: &str, experiments: &[&str]) -> Result<FactType, String> {
+pub fn lookup(path: &str, experiments: &[&str], aggregates: &[&str]) -> Result<FactType, String> {
     for (name, ty) in FACTS {
         if name.ends_with('.') {
             if path.len() > name.len() && path.starts_with(name) {
@@ -94,6 +95,27 @@ pub fn lookup(path: &str, experiments: &[&str]) -> Result<FactType, String> {
         } else if path == name {
             return Ok(ty);
         }
+    }
+    if let Some(name) = path.strip_prefix("aggregates.") {
+        if aggregates.contains(&name) {
+            return Ok(FactType::Number);
+        }
+        let nearest = aggregates
+            .iter()
+            .map(|a| (edit_distance(name, a), *a))
+            .min()
+            .filter(|(d, _)| *d <= 3);
+        return Err(match nearest {
+            Some((_, a)) => {
+                format!("unknown fact: no aggregate {name:?}; did you mean aggregates.{a}?")
+            }
+            None => {
+                format!(
+                "unknown fact: the programme defines no aggregate {name:?} (its aggregates: {})",
+                if aggregates.is_empty() { "none".to_string() } else { aggregates.join(", ") }
+            )
+            }
+        });
     }
     if let Some(key) = path.strip_prefix("experiments.") {
         if experiments.contains(&key) {
@@ -141,8 +163,49 @@ fn edit_distance(a: &str, b: &str) -> usize {
 
 /// Checks a condition (already parsed by [`super::conditions::Condition::parse`]) against the
 /// facts: `(path, message)` of the first problem, the path relative to the condition.
-pub fn check(condition: &Value, experiments: &[&str]) -> Result<(), (String, String)> {
-    walk(condition, "", experiments)
+pub fn check(
+    condition: &Value,
+    experiments: &[&str],
+    aggregates: &[&str],
+) -> Result<(), (String, String)> {
+    walk(
+        condition,
+        "",
+        &Known {
+            experiments,
+            aggregates,
+        },
+    )
+}
+
+/// The names a condition may use beside the fixed facts.
+struct Known<'a> {
+    experiments: &'a [&'a str],
+    aggregates: &'a [&'a str],
+}
+
+/// The aggregates a condition reads (`aggregates.<name>` attributes), in order, once each.
+pub fn aggregates_used(condition: &Value, out: &mut Vec<String>) {
+    let Some(obj) = condition.as_object() else {
+        return;
+    };
+    for (k, x) in obj {
+        match k.as_str() {
+            "$and" | "$or" | "$nor" => {
+                for c in x.as_array().into_iter().flatten() {
+                    aggregates_used(c, out);
+                }
+            }
+            "$not" => aggregates_used(x, out),
+            field => {
+                if let Some(name) = field.strip_prefix("aggregates.") {
+                    if !out.iter().any(|o| o == name) {
+                        out.push(name.to_string());
+                    }
+                }
+            }
+        }
+    }
 }
 
 fn join(base: &str, key: &str) -> String {
@@ -153,7 +216,7 @@ fn join(base: &str, key: &str) -> String {
     }
 }
 
-fn walk(v: &Value, at: &str, experiments: &[&str]) -> Result<(), (String, String)> {
+fn walk(v: &Value, at: &str, known: &Known<'_>) -> Result<(), (String, String)> {
     let Some(obj) = v.as_object() else {
         return Ok(());
     };
@@ -161,14 +224,15 @@ fn walk(v: &Value, at: &str, experiments: &[&str]) -> Result<(), (String, String
         match k.as_str() {
             "$and" | "$or" | "$nor" => {
                 for (i, c) in x.as_array().into_iter().flatten().enumerate() {
-                    walk(c, &format!("{}[{i}]", join(at, k)), experiments)?;
+                    walk(c, &format!("{}[{i}]", join(at, k)), known)?;
                 }
             }
-            "$not" => walk(x, &join(at, k), experiments)?,
+            "$not" => walk(x, &join(at, k), known)?,
             _ if k.starts_with('$') => {}
             field => {
                 let path = join(at, field);
-                let ty = lookup(field, experiments).map_err(|m| (path.clone(), m))?;
+                let ty = lookup(field, known.experiments, known.aggregates)
+                    .map_err(|m| (path.clone(), m))?;
                 check_test(x, ty, &path)?;
             }
         }
@@ -264,27 +328,36 @@ mod tests {
 
     #[test]
     fn known_facts_and_typos() {
-        assert_eq!(lookup("cart.subtotal", &[]), Ok(FactType::Number));
+        assert_eq!(lookup("cart.subtotal", &[], &[]), Ok(FactType::Number));
         assert_eq!(
-            lookup("features.categoryShares.jazz", &[]),
+            lookup("features.categoryShares.jazz", &[], &[]),
             Ok(FactType::Number)
         );
-        assert_eq!(lookup("experiments.x", &["x"]), Ok(FactType::String));
+        assert_eq!(lookup("experiments.x", &["x"], &[]), Ok(FactType::String));
         assert_eq!(
-            lookup("cart.subtotl", &[]),
+            lookup("cart.subtotl", &[], &[]),
             Err("unknown fact; did you mean cart.subtotal?".into())
         );
-        assert!(lookup("experiments.y", &["x"])
+        assert!(lookup("experiments.y", &["x"], &[])
             .unwrap_err()
             .contains("no experiment"));
-        assert!(lookup("zzzzzzzzzz", &[]).unwrap_err().contains("README"));
+        assert!(lookup("zzzzzzzzzz", &[], &[])
+            .unwrap_err()
+            .contains("README"));
     }
 
     #[test]
     fn operators_must_fit_the_fact() {
         let ok = json!({"$and": [{"cart.subtotal": {"$gte": 50}}, {"segment.role": {"$in": ["loyal", "champions"]}}],
                          "cart.categories": {"$elemMatch": {"$eq": "jazz"}}, "tier": "gold"});
-        assert_eq!(check(&ok, &[]), Ok(()));
+        assert_eq!(check(&ok, &[], &[]), Ok(()));
+        assert_eq!(
+            lookup("aggregates.jazz90", &[], &["jazz90"]),
+            Ok(FactType::Number)
+        );
+        assert!(lookup("aggregates.jaz90", &[], &["jazz90"])
+            .unwrap_err()
+            .contains("did you mean aggregates.jazz90?"));
         let cases = [
             (
                 json!({"$and": [{}, {"cart.subtotl": {"$gt": 1}}]}),
@@ -307,7 +380,7 @@ mod tests {
             ),
         ];
         for (c, path) in cases {
-            let (p, m) = check(&c, &[]).unwrap_err();
+            let (p, m) = check(&c, &[], &[]).unwrap_err();
             assert_eq!(p, path, "{m}");
         }
     }

@@ -3,6 +3,7 @@
 //! * [`conditions`] — targeting conditions in GrowthBook's (MongoDB-style) syntax: read and
 //!   compiled once, evaluated against a customer's attributes without allocating.
 //!
+//! * [`aggregates`] — named aggregates over the order history (`aggregates.<name>` facts);
 //! * [`facts`] — what an offer's condition (`offers[].when`) can read, checked when a
 //!   programme loads and built once per decision;
 //! * [`log`] — the decision record every decision carries for the page or worker to log, and
@@ -10,6 +11,7 @@
 //!
 //! The engine evaluates each offer's `when` condition on the decision's facts.
 
+pub mod aggregates;
 pub mod conditions;
 pub mod facts;
 pub mod log;

@@ -265,8 +265,8 @@ pub fn quote(ctx: &Context, cart: &Cart, offers: &[CartOffer]) -> Result<Quote, 
         }
     }
     let donation_pct = rules.donation.as_ref().map(|d| d.points_percent);
-    let earn_for = |paid: i64| -> Result<(EarnBreakdown, i64), LoyaltyError> {
-        let b = earn_points(
+    let points_with = |ctx: &super::earn::EarnContext<'_>, paid: i64| {
+        earn_points(
             &rules.earn,
             digits,
             rules.point_value,
@@ -275,8 +275,11 @@ pub fn quote(ctx: &Context, cart: &Cart, offers: &[CartOffer]) -> Result<Quote, 
             &lines,
             payable,
             paid,
-            &earn_ctx,
-        )?;
+            ctx,
+        )
+    };
+    let earn_for = |paid: i64| -> Result<(EarnBreakdown, i64), LoyaltyError> {
+        let b = points_with(&earn_ctx, paid)?;
         let d = donated(b.points, donation_pct)?;
         Ok((b, d))
     };
@@ -316,18 +319,11 @@ pub fn quote(ctx: &Context, cart: &Cart, offers: &[CartOffer]) -> Result<Quote, 
         .collect();
     if !cashback_offers.is_empty() {
         let extra = earn_ctx.extra_cashback_percent.0 - base_cashback.0;
-        earn_ctx.extra_cashback_percent = base_cashback;
-        let without = earn_points(
-            &rules.earn,
-            digits,
-            rules.point_value,
-            p.earn_min_order,
-            &p.promotions,
-            &lines,
-            payable,
-            payable,
-            &earn_ctx,
-        )?;
+        let base_ctx = super::earn::EarnContext {
+            extra_cashback_percent: base_cashback,
+            ..earn_ctx.clone()
+        };
+        let without = points_with(&base_ctx, payable)?;
         let added = breakdown.points - without.points;
         let shares = super::earn::allocate(
             added,

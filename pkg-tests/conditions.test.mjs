@@ -86,3 +86,31 @@ test("a condition that is not JSON throws condition.syntax", async () => {
   assert.throws(() => evalCondition({}, "{\"a\": "), (e) => e.code === "condition.syntax");
   assert.throws(() => evalCondition(undefined, {}), (e) => e.code === "attributes.invalid");
 });
+
+test("Conditions compiles a set once and evalAll answers every one as GrowthBook does", async () => {
+  const { Conditions } = await pkg();
+  // Every case without saved groups, in sets of 20 conditions sharing one attributes object:
+  // each set answers its own case's attributes for all 20 conditions, checked against GrowthBook.
+  const plain = corpus.cases.filter((c) => c[3] === null);
+  let checked = 0;
+  for (let i = 0; i + 20 <= plain.length && i < 4000; i += 20) {
+    const chunk = plain.slice(i, i + 20);
+    const set = new Conditions(chunk.map((c) => c[2]));
+    assert.equal(set.length, 20);
+    const attributes = chunk[0][1];
+    const got = set.evalAll(attributes);
+    assert.ok(got instanceof Uint8Array);
+    const want = chunk.map((c) => (gbEvalCondition(attributes, c[2]) ? 1 : 0));
+    assert.deepEqual([...got], want, `set at ${chunk[0][0]}`);
+    assert.deepEqual([...set.evalAll(JSON.stringify(attributes))], want);
+    checked += 20;
+  }
+  assert.ok(checked >= 2000, `only ${checked} conditions checked`);
+  // With saved groups.
+  const grouped = new Conditions([{ id: { $inGroup: "beta" } }, { id: { $notInGroup: "beta" } }], { beta: ["a", "b"] });
+  assert.deepEqual([...grouped.evalAll({ id: "b" })], [1, 0]);
+  // A malformed condition throws with its index in the path.
+  assert.throws(() => new Conditions([{ a: 1 }, { $and: [{}, { "cart.subtotal": { $gtx: 5 } }] }]),
+    (e) => e.name === "OfferwiseError" && e.code === "condition.unknown_operator" && e.path === "[1].$and[1].cart.subtotal.$gtx");
+  assert.throws(() => new Conditions({ a: 1 }), (e) => e.name === "OfferwiseError" && /array of conditions/.test(e.message));
+});

@@ -1,4 +1,4 @@
-//! The WebAssembly boundary: `Engine`, `evaluateLoyalty()`, `evalCondition()` and `version()`
+//! The WebAssembly boundary: `Engine`, `evaluateLoyalty()`, `evalCondition()`, `Conditions` and `version()`
 //! for JavaScript.
 //!
 //! Documents cross as JS objects or JSON strings and are read with the path of every error;
@@ -310,6 +310,95 @@ fn eval_condition_values(
         SavedGroups::parse(&groups)?
     };
     Ok(condition.eval(&attributes, &groups))
+}
+
+/// Targeting conditions compiled once and evaluated together, for a page that tests the same
+/// rules on every view: `new Conditions([c1, c2, ...], groups?)` reads and compiles them (a
+/// malformed one throws with its index in the path, `[3].cart.subtotal.$gtx`), and
+/// `evalAll(attributes)` answers every one for a set of attributes (GrowthBook's answers, as
+/// [`evalCondition`](eval_condition)) as a `Uint8Array` of 1 (holds) and 0, in order.
+///
+/// ```js
+/// import { Conditions } from "offerwise";
+/// const rules = new Conditions([{ "cart.subtotal": { $gte: 50 } }, { country: "NL" }]);
+/// rules.evalAll({ cart: { subtotal: 64 }, country: "BE" }); // Uint8Array [1, 0]
+/// ```
+#[wasm_bindgen]
+pub struct Conditions {
+    list: Vec<crate::offers::conditions::Condition>,
+    groups: crate::offers::conditions::SavedGroups,
+}
+
+#[wasm_bindgen]
+impl Conditions {
+    /// Reads and compiles an array of conditions (objects, or one JSON string of the array) and
+    /// optional saved groups.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "Record<string, unknown>[] | string")]
+        conditions: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "Record<string, unknown> | string | null")]
+        groups: JsValue,
+    ) -> Result<Conditions, JsValue> {
+        Conditions::read(conditions, groups).map_err(error::to_js)
+    }
+
+    fn read(conditions: JsValue, groups: JsValue) -> Result<Conditions, Error> {
+        use crate::offers::conditions::{Condition, ConditionError, SavedGroups};
+        let all =
+            crate::json::value_from_str(Doc::Condition, &js_text(Doc::Condition, conditions)?)?;
+        let Some(items) = all.as_array() else {
+            return Err(Error::invalid(
+                Doc::Condition,
+                "",
+                "expected an array of conditions",
+            ));
+        };
+        let mut list = Vec::with_capacity(items.len());
+        for (i, c) in items.iter().enumerate() {
+            list.push(Condition::parse(c).map_err(|e| {
+                let path = if e.path().is_empty() {
+                    format!("[{i}]")
+                } else {
+                    format!("[{i}].{}", e.path())
+                };
+                Error::from(ConditionError::new(e.kind(), path, e.message()))
+            })?);
+        }
+        let groups = if groups.is_undefined() || groups.is_null() {
+            SavedGroups::empty()
+        } else {
+            let g = crate::json::value_from_str(
+                Doc::SavedGroups,
+                &js_text(Doc::SavedGroups, groups)?,
+            )?;
+            SavedGroups::parse(&g)?
+        };
+        Ok(Conditions { list, groups })
+    }
+
+    /// How many conditions there are.
+    #[wasm_bindgen(getter)]
+    pub fn length(&self) -> usize {
+        self.list.len()
+    }
+
+    /// Answers every condition for `attributes` (an object or a JSON string): 1 or 0 each.
+    #[wasm_bindgen(js_name = evalAll)]
+    pub fn eval_all(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Record<string, unknown> | string")]
+        attributes: JsValue,
+    ) -> Result<Vec<u8>, JsValue> {
+        let attributes = js_text(Doc::Attributes, attributes)
+            .and_then(|t| crate::json::value_from_str(Doc::Attributes, &t))
+            .map_err(error::to_js)?;
+        Ok(self
+            .list
+            .iter()
+            .map(|c| u8::from(c.eval(&attributes, &self.groups)))
+            .collect())
+    }
 }
 
 /// The offerwise version.

@@ -368,10 +368,8 @@ impl Conditions {
         let groups = if groups.is_undefined() || groups.is_null() {
             SavedGroups::empty()
         } else {
-            let g = crate::json::value_from_str(
-                Doc::SavedGroups,
-                &js_text(Doc::SavedGroups, groups)?,
-            )?;
+            let g =
+                crate::json::value_from_str(Doc::SavedGroups, &js_text(Doc::SavedGroups, groups)?)?;
             SavedGroups::parse(&g)?
         };
         Ok(Conditions { list, groups })

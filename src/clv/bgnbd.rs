@@ -72,12 +72,7 @@ impl BgNbdParams {
     /// Sum of [`Self::log_likelihood`] over customers (errors name the customer index).
     pub fn total_log_likelihood(&self, customers: &[CustomerSummary]) -> Result<f64, ClvError> {
         self.validate()?;
-        let mut total = 0.0;
-        for (i, c) in customers.iter().enumerate() {
-            c.validate(&format!("customer #{i}"))?;
-            total += self.log_likelihood(c.frequency, c.recency, c.t)?;
-        }
-        Ok(total)
+        sum_log_likelihood(customers, |x, t_x, t| self.log_likelihood(x, t_x, t))
     }
 
     /// Probability that a customer with history `(x, t_x, T)` is still alive at `T`
@@ -88,14 +83,7 @@ impl BgNbdParams {
         if x <= 0.0 {
             return Ok(1.0);
         }
-        let log_div = ln_death_odds(self, x, t_x, t);
-        // expit(−log_div), without overflow.
-        Ok(if log_div > 0.0 {
-            let e = exp(-log_div);
-            e / (1.0 + e)
-        } else {
-            1.0 / (1.0 + exp(log_div))
-        })
+        Ok(super::mbgnbd::expit_neg(ln_death_odds(self, x, t_x, t)))
     }
 
     /// Expected number of repeat purchases in `(T, T + horizon]` of a customer with history
@@ -221,6 +209,19 @@ fn ll_tail(r: f64, alpha: f64, a: f64, b: f64, x: f64, t_x: f64, t: f64) -> f64 
     }
 }
 
+/// Σ of a model's per-customer log-likelihood (errors name the customer index).
+pub(crate) fn sum_log_likelihood(
+    customers: &[CustomerSummary],
+    log_likelihood: impl Fn(f64, f64, f64) -> Result<f64, ClvError>,
+) -> Result<f64, ClvError> {
+    let mut total = 0.0;
+    for (i, c) in customers.iter().enumerate() {
+        c.validate(&format!("customer #{i}"))?;
+        total += log_likelihood(c.frequency, c.recency, c.t)?;
+    }
+    Ok(total)
+}
+
 pub(crate) fn check_history(x: f64, t_x: f64, t: f64, at: &str) -> Result<(), ClvError> {
     for (field, v) in [("frequency", x), ("recency", t_x), ("t", t)] {
         if !(v.is_finite() && v >= 0.0) {
@@ -287,21 +288,7 @@ pub struct BgNbdFit {
 pub fn fit_bgnbd(customers: &[CustomerSummary], penalizer: f64) -> Result<BgNbdFit, ClvError> {
     use super::optimize::{nelder_mead, NelderMeadOptions};
 
-    check_fit_inputs(customers, penalizer)?;
-    if !customers.iter().any(|c| c.frequency > 0.0) {
-        return Err(ClvError::NoRepeatBuyers {
-            n_customers: customers.len(),
-        });
-    }
-    let max_t = customers.iter().map(|c| c.t).fold(0.0, f64::max);
-    if max_t <= 0.0 {
-        return Err(ClvError::invalid(
-            "argument",
-            "t",
-            "every customer has T = 0 (all first purchases on the calibration end day)",
-        ));
-    }
-    let scale = 1.0 / max_t;
+    let scale = super::purchase::prepare_fit(customers, penalizer)?;
     let data = FitData::new(customers, scale);
     let objective = |theta: &[f64]| -> f64 {
         let [lr, lalpha, la, lb] = match theta {

@@ -87,12 +87,7 @@ impl ParetoNbdParams {
     /// Sum of [`Self::log_likelihood`] over customers (errors name the customer index).
     pub fn total_log_likelihood(&self, customers: &[CustomerSummary]) -> Result<f64, ClvError> {
         self.validate()?;
-        let mut total = 0.0;
-        for (i, c) in customers.iter().enumerate() {
-            c.validate(&format!("customer #{i}"))?;
-            total += self.log_likelihood(c.frequency, c.recency, c.t)?;
-        }
-        Ok(total)
+        super::bgnbd::sum_log_likelihood(customers, |x, t_x, t| self.log_likelihood(x, t_x, t))
     }
 
     /// Probability that a customer with history `(x, t_x, T)` is still alive at `T`.

@@ -107,6 +107,8 @@ pub struct Transaction {
     pub at_text: String,
     /// Epoch milliseconds.
     pub at: i64,
+    /// Whether `at_text` is epoch seconds (else a date-time that reads back as `at`).
+    pub at_epoch_seconds: bool,
     pub amount: f64,
     pub quantity: f64,
     pub category: Option<String>,
@@ -280,6 +282,7 @@ fn read_cdnow(input: impl Read, skip: bool) -> Result<(Vec<Transaction>, ReadRep
                 order_id: None,
                 at_text: format!("{y}-{m}-{d}"),
                 at,
+                at_epoch_seconds: false,
                 amount,
                 quantity,
                 category: None,
@@ -574,6 +577,7 @@ fn read_csv(
                 order_id,
                 at_text,
                 at,
+                at_epoch_seconds: epoch,
                 amount,
                 quantity,
                 category: opt(c_cat),
@@ -615,12 +619,11 @@ pub fn customers(transactions: &[Transaction]) -> Vec<Customer> {
             price: t.amount / t.quantity,
             qty: t.quantity,
         });
-        // The written form when it reads back as the same instant, else epoch milliseconds
-        // (epoch seconds in the file).
-        let at = if time::parse_instant(&t.at_text, 0) == Ok(t.at) {
-            TimeValue::Text(t.at_text.clone())
-        } else {
+        // The written form, except epoch seconds, which become epoch milliseconds.
+        let at = if t.at_epoch_seconds {
             TimeValue::Millis(t.at as f64)
+        } else {
+            TimeValue::Text(t.at_text.clone())
         };
         let existing = t
             .order_id

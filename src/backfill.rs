@@ -44,6 +44,7 @@ pub fn earn_from_orders(
         id: customer.id.clone(),
         orders: Vec::with_capacity(customer.orders.len()),
         loyalty: None,
+        offer_history: Vec::new(),
         attributes: Default::default(),
     };
     for (n, &(at, i)) in timed.iter().enumerate() {
@@ -76,6 +77,7 @@ pub fn earn_from_orders(
                 time_zone_offset_minutes: offset,
                 cart: None,
                 context: None,
+                budgets: Default::default(),
             };
             let quote = engine.quote(&before, &cart, &at_order)?;
             if quote.earn.points > 0 {

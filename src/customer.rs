@@ -17,6 +17,8 @@
 //! * `orders[].refunded` — money refunded for returns (default 0);
 //! * `loyalty` — the loyalty account: tier, point lots, operations, membership, birthday,
 //!   referrals (see [`crate::loyalty::input`]);
+//! * `offerHistory` — `[{"offerId": "winback-20", "at": "2024-05-02T09:00:00Z", "event":
+//!   "shown"}]`: offers shown or redeemed, read by offers' per-customer caps;
 //! * `attributes` — free-form, kept and ignored by the engine.
 //!
 //! Unknown fields are errors, so a typo (`amout`) is reported instead of silently lost.
@@ -125,9 +127,26 @@ pub struct Customer {
     /// The loyalty account, if the customer is a member (see [`crate::loyalty::input`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub loyalty: Option<crate::loyalty::AccountInput>,
+    /// Which offers the customer was shown or redeemed, and when: offers' per-customer
+    /// `caps` count these events.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub offer_history: Vec<OfferEvent>,
     /// Free-form attributes the engine keeps but does not read.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub attributes: BTreeMap<String, serde_json::Value>,
+}
+
+/// An event of the customer's offer history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OfferEvent {
+    /// The offer's id in the programme (events of offers the programme no longer has are
+    /// kept and ignored).
+    pub offer_id: String,
+    /// When it happened (not after the decision's `now`).
+    pub at: TimeValue,
+    /// `shown` or `redeemed`.
+    pub event: crate::offers::catalogue::CapEvent,
 }
 
 /// One order.
@@ -182,6 +201,8 @@ pub struct ValidCustomer {
     pub id: String,
     /// Orders sorted by `at` (ties keep the document order).
     pub orders: Vec<ValidOrder>,
+    /// Offer history events `(offer id, epoch ms, event)`, in document order.
+    pub offer_history: Vec<(String, i64, crate::offers::catalogue::CapEvent)>,
 }
 
 /// A checked order.
@@ -280,9 +301,29 @@ impl Customer {
         }
         // Stable sort: orders at the same instant keep the document order.
         orders.sort_by_key(|o| o.at);
+        let mut offer_history = Vec::with_capacity(self.offer_history.len());
+        for (i, e) in self.offer_history.iter().enumerate() {
+            let path = || join(&index("offerHistory", i), "at");
+            let at =
+                e.at.to_millis(offset_minutes)
+                    .map_err(|m| Error::invalid(Doc::Customer, path(), m))?;
+            if at > now {
+                return Err(Error::invalid(
+                    Doc::Customer,
+                    path(),
+                    format!(
+                        "the event is dated {}, after now ({}); decisions only see the past",
+                        time::format_instant(at),
+                        time::format_instant(now)
+                    ),
+                ));
+            }
+            offer_history.push((e.offer_id.clone(), at, e.event));
+        }
         Ok(ValidCustomer {
             id: self.id.0.clone(),
             orders,
+            offer_history,
         })
     }
 }

@@ -14,10 +14,13 @@ use crate::loyalty::{
 use crate::model::{Assignment, Model};
 use crate::offers::conditions::{Condition, SavedGroups};
 use crate::offers::log::{self, DecisionRecord, LoggedOffer, LoggedSegment};
-use crate::program::{OfferKind, Program};
+use crate::offers::policy::{self as policy_mod, Policy};
+use crate::offers::rank::{self, Selection, View};
+use crate::program::{Objective, OfferKind, Program};
 use crate::role::Role;
 use crate::time;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// Options of a decision.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -36,6 +39,10 @@ pub struct DecideOptions {
     /// offer conditions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context: Option<DecideContext>,
+    /// What the caller knows of the programme's budgets: budget id → `{spent, total?}`
+    /// (a budget not given counts as unspent).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub budgets: BTreeMap<String, BudgetState>,
 }
 
 /// The page's context, as offer conditions read it (`context.page`, ...).
@@ -60,6 +67,7 @@ impl DecideOptions {
             time_zone_offset_minutes: 0,
             cart: None,
             context: None,
+            budgets: BTreeMap::new(),
         }
     }
 
@@ -81,18 +89,7 @@ impl DecideOptions {
     }
 }
 
-/// An offer picked for the customer.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct OfferPick {
-    pub id: String,
-    pub kind: OfferKind,
-    pub title: String,
-    pub value: f64,
-    pub score: f64,
-    /// Why the customer is eligible, in words.
-    pub reason: String,
-}
+pub use crate::offers::rank::{BudgetState, LeftOut, OfferPick};
 
 /// A customer's variant in an experiment; `variant` is `null` outside the experiment's coverage.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -143,6 +140,9 @@ pub struct Decision {
     /// due, and the cart quote when a cart was given (see [`crate::loyalty`]).
     pub loyalty: LoyaltyState,
     pub offers: Vec<OfferPick>,
+    /// The strongest offers not shown and why (at most the programme's
+    /// `ranking.explainLeftOut`), strongest first.
+    pub left_out: Vec<LeftOut>,
     pub experiments: Vec<ExperimentAssignment>,
     /// Loyalty nudges, ranked, at most the programme's `nudges.max`.
     pub nudges: Vec<Nudge>,
@@ -181,6 +181,8 @@ pub struct Engine {
     /// The aggregates some condition reads, computed once per decision.
     used_aggregates: Vec<(String, crate::offers::aggregates::Aggregate)>,
     warnings: Vec<Warning>,
+    /// The learned policy, if one is loaded.
+    policy: Option<Policy>,
 }
 
 impl Engine {
@@ -320,7 +322,21 @@ impl Engine {
             saved_groups,
             used_aggregates,
             warnings,
+            policy: None,
         })
+    }
+
+    /// Loads a learned policy beside the model and the programme: offers' take-up comes from
+    /// it and the first slot explores with exact propensities ([`crate::offers::policy`]).
+    pub fn with_policy(mut self, policy: Policy) -> Result<Engine, Error> {
+        policy.validate()?;
+        self.policy = Some(policy);
+        Ok(self)
+    }
+
+    /// The learned policy, if any.
+    pub fn policy(&self) -> Option<&Policy> {
+        self.policy.as_ref()
     }
 
     /// What in the programme will not work as written with this model (roles the model lacks),
@@ -445,13 +461,16 @@ impl Engine {
                 &experiments,
             )
         });
-        let offers = self.pick_offers(
+        let (offers, left_out, objective, context) = self.select(
+            &c,
             &features,
             segment.as_ref(),
             clv.as_ref(),
             tier,
             &experiments,
             facts.as_ref(),
+            options,
+            (now, offset),
         );
         // The quote honours the offers shown: what the page shows, the checkout charges.
         let cart_offers = self.cart_offers(&offers);
@@ -465,7 +484,15 @@ impl Engine {
             )?;
         }
         let nudges = std::mem::take(&mut loyalty.nudges);
-        let log = self.record(&c.id, now, segment.as_ref(), &experiments, &offers);
+        let log = self.record(
+            &c.id,
+            now,
+            segment.as_ref(),
+            &experiments,
+            &offers,
+            objective,
+            &context,
+        );
         Ok(Decision {
             customer_id: c.id,
             model_version: self.model.version.clone(),
@@ -476,10 +503,106 @@ impl Engine {
             clv,
             loyalty,
             offers,
+            left_out,
             experiments,
             nudges,
             log,
         })
+    }
+
+    /// Picks the offers ([`crate::offers::rank`]): the variant's exclusions, holdout and
+    /// objective, the context vector, then the ranking.
+    #[allow(clippy::too_many_arguments)]
+    fn select(
+        &self,
+        c: &ValidCustomer,
+        features: &Features,
+        segment: Option<&Assignment>,
+        clv: Option<&ClvState>,
+        tier: Option<(&str, &str)>,
+        experiments: &[ExperimentAssignment],
+        facts: Option<&serde_json::Value>,
+        options: &DecideOptions,
+        (now, offset): (i64, i32),
+    ) -> (
+        Vec<OfferPick>,
+        Vec<LeftOut>,
+        Objective,
+        [f64; policy_mod::D],
+    ) {
+        let mut excluded: Vec<&str> = Vec::new();
+        let mut objective = self.program.ranking.objective;
+        let mut holdout = false;
+        for (x, a) in self.program.experiments.iter().zip(experiments) {
+            if let Some(v) = x
+                .variants
+                .iter()
+                .find(|v| Some(&v.key) == a.variant.as_ref())
+            {
+                holdout |= v.holdout;
+                excluded.extend(v.exclude_offers.iter().map(String::as_str));
+                if let Some(o) = v.objective {
+                    objective = o;
+                }
+            }
+        }
+        let tier_ids = self.program.tier_ids();
+        let cart_subtotal = options.cart.as_ref().map(|cart| match cart.amount {
+            Some(a) if cart.items.is_empty() => a,
+            _ => cart.items.iter().map(|i| i.price * i.qty).sum(),
+        });
+        let context = policy_mod::context(&policy_mod::ContextInput {
+            role: segment.map(|s| s.role),
+            recency_days: features.recency_days,
+            frequency: features.frequency,
+            monetary: features.monetary,
+            churn_risk: clv.map(|c| c.churn_risk),
+            tier_rank: tier
+                .and_then(|(id, _)| tier_ids.iter().position(|t| *t == id))
+                .map_or(0, |k| k + 1),
+            tiers: tier_ids.len(),
+            cart_subtotal,
+        });
+        if holdout {
+            return (Vec::new(), Vec::new(), objective, context);
+        }
+        let rules = &self.program.loyalty;
+        let money = |x: f64| self.money(x);
+        let selection = Selection {
+            program: &self.program,
+            conditions: &self.conditions,
+            groups: &self.saved_groups,
+            policy: self.policy.as_ref(),
+            features,
+            segment,
+            clv,
+            tier,
+            facts,
+            excluded: &excluded,
+            objective,
+            context: &context,
+            customer_id: &c.id,
+            view: View {
+                frequency: features.frequency,
+                monetary: features.monetary,
+                expected_order_value: clv.and_then(|c| c.expected_order_value),
+                clv: clv.and_then(|c| c.clv),
+                churn_risk: clv.map(|c| c.churn_risk),
+                segment: segment.map(|s| (s.name.as_str(), s.role)),
+                cart: options.cart.as_ref(),
+                channel: options.context.as_ref().and_then(|x| x.channel.as_deref()),
+                history: &c.offer_history,
+                budgets: &options.budgets,
+                now,
+                offset,
+                point_value: rules.point_value.to_f64(),
+                points_per_unit: rules.earn.points_per_unit.to_f64(),
+                margin: self.program.clv.margin,
+            },
+            money: &money,
+        };
+        let selected = rank::select(&selection);
+        (selected.shown, selected.left_out, objective, context)
     }
 
     /// The facts offer conditions read (see [`crate::offers::facts`]), built once per decision.
@@ -546,6 +669,7 @@ impl Engine {
 
     /// The decision record to log (see [`crate::offers::log`]). Offers are ranked by the
     /// programme's rules, deterministically: each shown offer's propensity is 1.
+    #[allow(clippy::too_many_arguments)]
     fn record(
         &self,
         customer_id: &str,
@@ -553,9 +677,11 @@ impl Engine {
         segment: Option<&Assignment>,
         experiments: &[ExperimentAssignment],
         offers: &[OfferPick],
+        objective: Objective,
+        context: &[f64; policy_mod::D],
     ) -> DecisionRecord {
         DecisionRecord {
-            schema: log::DECISION_SCHEMA,
+            schema: log::DECISION_SCHEMA.to_string(),
             decision_id: log::decision_id(
                 customer_id,
                 now,
@@ -566,7 +692,7 @@ impl Engine {
             at: time::format_instant(now),
             model_version: self.model.version.clone(),
             program_version: self.program_version.clone(),
-            policy_version: None,
+            policy_version: self.policy.as_ref().map(|p| p.version.clone()),
             segment: segment.map(|s| LoggedSegment {
                 id: s.id,
                 role: s.role,
@@ -575,13 +701,15 @@ impl Engine {
                 .iter()
                 .map(|x| (x.key.clone(), x.variant.clone()))
                 .collect(),
+            objective,
+            context: context.to_vec(),
             offers: offers
                 .iter()
                 .enumerate()
                 .map(|(i, o)| LoggedOffer {
                     id: o.id.clone(),
                     slot: i + 1,
-                    propensity: 1.0,
+                    propensity: o.propensity,
                     score: o.score,
                 })
                 .collect(),
@@ -642,156 +770,6 @@ impl Engine {
             .collect()
     }
 
-    fn pick_offers(
-        &self,
-        f: &Features,
-        segment: Option<&Assignment>,
-        clv: Option<&ClvState>,
-        tier: Option<(&str, &str)>,
-        experiments: &[ExperimentAssignment],
-        facts: Option<&serde_json::Value>,
-    ) -> Vec<OfferPick> {
-        let mut excluded: Vec<&str> = Vec::new();
-        for (x, a) in self.program.experiments.iter().zip(experiments) {
-            if let Some(v) = x
-                .variants
-                .iter()
-                .find(|v| Some(&v.key) == a.variant.as_ref())
-            {
-                if v.holdout {
-                    return Vec::new();
-                }
-                excluded.extend(v.exclude_offers.iter().map(String::as_str));
-            }
-        }
-        let money = |x: f64| self.money(x);
-        let mut picks: Vec<OfferPick> = Vec::new();
-        for (i, o) in self.program.offers.iter().enumerate() {
-            if excluded.contains(&o.id.as_str()) {
-                continue;
-            }
-            let mut met_condition = false;
-            if let (Some(Some(condition)), Some(facts)) = (self.conditions.get(i), facts) {
-                if !condition.eval(facts, &self.saved_groups) {
-                    continue;
-                }
-                met_condition = true;
-            }
-            let e = &o.eligibility;
-            let mut why: Vec<String> = Vec::new();
-            if e.no_history {
-                if f.frequency > 0 {
-                    continue;
-                }
-                why.push("no orders yet".into());
-            }
-            if !e.segments.is_empty() {
-                match segment {
-                    Some(s) if e.segments.contains(&s.name) => {
-                        why.push(format!("segment {}", s.name))
-                    }
-                    _ => continue,
-                }
-            }
-            if !e.roles.is_empty() {
-                match segment {
-                    Some(s) if e.roles.contains(&s.role) => {
-                        why.push(format!("{} segment ({})", s.role, s.name))
-                    }
-                    _ => continue,
-                }
-            }
-            if !e.tiers.is_empty() {
-                match tier {
-                    Some((id, name)) if e.tiers.iter().any(|t| t == id) => {
-                        why.push(format!("{name} tier"))
-                    }
-                    _ => continue,
-                }
-            }
-            if e.min_recency_days.is_some() || e.max_recency_days.is_some() {
-                let Some(r) = f.recency_days else { continue };
-                if e.min_recency_days.is_some_and(|m| r < m)
-                    || e.max_recency_days.is_some_and(|m| r > m)
-                {
-                    continue;
-                }
-                why.push(format!(
-                    "last order {} days ago",
-                    crate::loyalty::money::fmt_points(r.floor() as i64)
-                ));
-            }
-            if e.min_orders.is_some_and(|m| f.frequency < m)
-                || e.max_orders.is_some_and(|m| f.frequency > m)
-            {
-                continue;
-            }
-            if e.min_orders.is_some() || e.max_orders.is_some() {
-                why.push(format!(
-                    "{} order{}",
-                    f.frequency,
-                    if f.frequency == 1 { "" } else { "s" }
-                ));
-            }
-            if let Some(m) = e.min_total_spend {
-                if f.total_spend < m {
-                    continue;
-                }
-                why.push(format!(
-                    "spent {} (at least {})",
-                    money(f.total_spend),
-                    money(m)
-                ));
-            }
-            if e.min_p_alive.is_some() || e.max_p_alive.is_some() {
-                let Some(p) = clv.map(|c| c.p_alive) else {
-                    continue;
-                };
-                if e.min_p_alive.is_some_and(|m| p < m) || e.max_p_alive.is_some_and(|m| p > m) {
-                    continue;
-                }
-                why.push(format!("{:.0}% likely still active", p * 100.0));
-            }
-            if e.min_clv.is_some() || e.max_clv.is_some() {
-                let Some(v) = clv.and_then(|c| c.clv) else {
-                    continue;
-                };
-                if e.min_clv.is_some_and(|m| v < m) || e.max_clv.is_some_and(|m| v > m) {
-                    continue;
-                }
-                why.push(format!("lifetime value {}", money(v)));
-            }
-            let segment_weight = segment
-                .and_then(|s| {
-                    o.segment_weights
-                        .get(&s.name)
-                        .or_else(|| o.role_weights.get(s.role.id()))
-                })
-                .copied()
-                .unwrap_or(1.0);
-            if met_condition {
-                why.push("its conditions hold".into());
-            }
-            let reason = if why.is_empty() {
-                "open to every customer".to_string()
-            } else {
-                why.join("; ")
-            };
-            picks.push(OfferPick {
-                id: o.id.clone(),
-                kind: o.kind,
-                title: o.title.clone(),
-                value: o.value,
-                score: o.weight * segment_weight,
-                reason,
-            });
-        }
-        picks.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
-        picks.retain(|p| p.score > 0.0);
-        picks.truncate(self.program.max_offers);
-        picks
-    }
-
     /// The offers shown that change a cart's quote (discount, cashback, bonus points, free
     /// delivery), in the order shown.
     fn cart_offers(&self, offers: &[OfferPick]) -> Vec<CartOffer> {
@@ -801,10 +779,28 @@ impl Engine {
             .filter_map(|o| {
                 let id = o.id.clone();
                 let percent = || crate::loyalty::money::Decimal::from_f64(o.value).ok();
+                let (categories, skus) = self
+                    .program
+                    .offers
+                    .iter()
+                    .find(|x| x.id == o.id)
+                    .and_then(|x| x.targets.clone())
+                    .map(|t| (t.categories, t.skus))
+                    .unwrap_or_default();
                 match o.kind {
                     OfferKind::Discount => Some(CartOffer::Discount {
                         id,
                         percent: percent()?,
+                        categories,
+                        skus,
+                    }),
+                    OfferKind::AmountOff => Some(CartOffer::AmountOff {
+                        id,
+                        minor: crate::loyalty::money::money_to_minor(o.value, digits).ok()?,
+                    }),
+                    OfferKind::PointsMultiplier => Some(CartOffer::Multiplier {
+                        id,
+                        factor: percent()?,
                     }),
                     OfferKind::Cashback => Some(CartOffer::Cashback {
                         id,

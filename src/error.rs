@@ -30,6 +30,10 @@ pub enum Doc {
     SavedGroups,
     /// An outcome event of the decision log ([`crate::offers::log::Outcome`]).
     Outcome,
+    /// A learned policy ([`crate::offers::policy::Policy`]).
+    Policy,
+    /// A decision record read back from a log ([`crate::offers::log`]).
+    Decision,
 }
 
 impl Doc {
@@ -46,6 +50,8 @@ impl Doc {
             Doc::Attributes => "attributes",
             Doc::SavedGroups => "savedGroups",
             Doc::Outcome => "outcome",
+            Doc::Policy => "policy",
+            Doc::Decision => "decision",
         }
     }
 }

@@ -36,6 +36,10 @@ use crate::role::Role;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+pub use crate::offers::catalogue::{
+    Budget, Eligibility, Objective, Offer, OfferKind, Ranking, Stacking,
+};
+
 /// The programme format version this build reads.
 pub const PROGRAM_FORMAT_VERSION: u64 = 1;
 /// The `kind` every programme document carries.
@@ -73,6 +77,16 @@ pub struct Program {
     /// Lifetime-value assumptions.
     #[serde(default)]
     pub clv: ClvSettings,
+    /// How offers are ranked ([`Ranking`]).
+    #[serde(default)]
+    pub ranking: Ranking,
+    /// Budgets offers draw from, by id ([`Budget`]).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub budgets: BTreeMap<String, Budget>,
+    /// Stacking groups by id: `"exclusive"` (one offer of the group per decision) or
+    /// `"combinable"`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub stacking_groups: BTreeMap<String, Stacking>,
 }
 
 /// Lifetime-value assumptions of the business (the model's `clv` part gives the customer
@@ -137,107 +151,6 @@ impl Default for NudgeSettings {
     }
 }
 
-/// The kinds of offer. `value` means, by kind: `discount` — percent off; `bonusPoints` —
-/// points; `cashback` — percent back as points; `freeDelivery` — minimum order (0: none);
-/// `gift` — the gift's value; `birthday` — points; `partner` — points at the partner;
-/// `referral` — reward per referred friend; `paidTier` — the membership fee;
-/// `valueBased` — percent donated to the cause.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum OfferKind {
-    Discount,
-    BonusPoints,
-    Cashback,
-    FreeDelivery,
-    Gift,
-    Birthday,
-    Partner,
-    Referral,
-    PaidTier,
-    ValueBased,
-}
-
-/// An offer of the catalogue.
-///
-/// Its score for an eligible customer is `weight × segmentWeights[segment name]`, or when the
-/// name has no weight `weight × roleWeights[segment role]` (a missing weight is 1); the
-/// `maxOffers` best are returned, ties broken by `id`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Offer {
-    pub id: String,
-    pub kind: OfferKind,
-    pub title: String,
-    pub value: f64,
-    #[serde(default)]
-    pub eligibility: Eligibility,
-    #[serde(default = "one")]
-    pub weight: f64,
-    /// Score multipliers by segment name (of one model).
-    #[serde(default)]
-    pub segment_weights: BTreeMap<String, f64>,
-    /// A targeting condition in GrowthBook's syntax over the documented facts
-    /// ([`crate::offers::facts`]); the offer is eligible only when it holds (with
-    /// `eligibility`). Checked against the facts when the programme loads.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub when: Option<serde_json::Value>,
-    /// Score multipliers by segment role (ids of [`Role`]), for any model.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub role_weights: BTreeMap<String, f64>,
-}
-
-fn one() -> f64 {
-    1.0
-}
-
-/// Who may get an offer. Every condition given must hold; none given means everyone.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Eligibility {
-    /// Segment names of the model; customers without a segment (no orders) never match.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub segments: Vec<String>,
-    /// Segment roles (any model); customers without a segment (no orders) never match.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub roles: Vec<Role>,
-    /// Tier ids of the programme.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub tiers: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub min_recency_days: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_recency_days: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub min_orders: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_orders: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub min_total_spend: Option<f64>,
-    /// `true`: only customers without orders.
-    #[serde(default)]
-    pub no_history: bool,
-    /// Probability the customer is still active (BG/NBD), at least / at most.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub min_p_alive: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_p_alive: Option<f64>,
-    /// Customer lifetime value over the programme's horizon, at least / at most.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub min_clv: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_clv: Option<f64>,
-}
-
-impl Eligibility {
-    /// Whether a condition needs the model's lifetime-value part.
-    pub fn uses_clv(&self) -> bool {
-        self.min_p_alive.is_some()
-            || self.max_p_alive.is_some()
-            || self.min_clv.is_some()
-            || self.max_clv.is_some()
-    }
-}
-
 /// An A/B test (see [`crate::experiment`] for the assignment).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -265,6 +178,9 @@ pub struct Variant {
     /// Offers this variant does not show.
     #[serde(default)]
     pub exclude_offers: Vec<String>,
+    /// The ranking objective in this variant (default: the programme's `ranking.objective`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub objective: Option<Objective>,
 }
 
 impl Program {
@@ -341,8 +257,13 @@ impl Program {
             a.validate(&apath)?;
         }
         let aggregate_names: Vec<&str> = self.aggregates.keys().map(String::as_str).collect();
+        self.ranking.validate()?;
+        for (id, b) in &self.budgets {
+            b.validate(&join("budgets", id))?;
+        }
         for (i, o) in self.offers.iter().enumerate() {
             let path = index("offers", i);
+            o.validate_catalogue(&path, &self.budgets, &self.stacking_groups)?;
             if let Some(when) = &o.when {
                 let wpath = join(&path, "when");
                 crate::offers::conditions::Condition::parse(when).map_err(|e| {
@@ -368,11 +289,7 @@ impl Program {
             if !(o.value.is_finite() && o.value >= 0.0) {
                 return bad(join(&path, "value"), "must be a finite number ≥ 0".into());
             }
-            if matches!(
-                o.kind,
-                OfferKind::Discount | OfferKind::Cashback | OfferKind::ValueBased
-            ) && o.value > 100.0
-            {
+            if o.kind.is_percent() && o.value > 100.0 {
                 return bad(
                     join(&path, "value"),
                     format!("a {:?} offer's value is a percentage, at most 100", o.kind),
@@ -520,4 +437,8 @@ impl Program {
         }
         Ok(())
     }
+}
+
+fn one() -> f64 {
+    1.0
 }

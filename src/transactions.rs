@@ -606,6 +606,7 @@ pub fn customers(transactions: &[Transaction]) -> Vec<Customer> {
                 id: Id(t.customer_id.clone()),
                 orders: Vec::new(),
                 loyalty: None,
+                offer_history: Vec::new(),
                 attributes: Default::default(),
             });
             out.len() - 1

@@ -142,15 +142,14 @@ fn conditions_are_checked_against_the_facts_when_the_programme_loads() {
 fn conditions_read_named_aggregates_of_the_history() {
     let mut p: Value = serde_json::from_str(&program_with(json!({
         "id": "jazz-fan", "kind": "bonusPoints", "title": "Jazz fans: 100 points", "value": 100,
-        "weight": 0.01,
+        "priority": 1,
         "when": {"aggregates.jazzSpend90d": {"$gte": 40}, "aggregates.orders30d": {"$gte": 1}}
     })))
     .unwrap();
-    p["aggregates"] = json!({
-        "jazzSpend90d": {"sum": "amount", "where": {"category": "jazz"}, "windowDays": 90},
-        "orders30d": {"count": "orders", "windowDays": 30},
-        "unused": {"max": "amount"}
-    });
+    p["aggregates"]["jazzSpend90d"] =
+        json!({"sum": "amount", "where": {"category": "jazz"}, "windowDays": 90});
+    p["aggregates"]["orders30d"] = json!({"count": "orders", "windowDays": 30});
+    p["aggregates"]["unused"] = json!({"max": "amount"});
     let e = Engine::from_json(MODEL, &p.to_string()).unwrap();
     // The example customer: $46.50 of jazz on 1998-05-02, an order on 1998-06-12.
     let shown = |now: &str| {

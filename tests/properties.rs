@@ -82,6 +82,7 @@ fn customer() -> impl Strategy<Value = Customer> {
                 }).collect::<Vec<_>>(),
             }))
             .ok(),
+            offer_history: Vec::new(),
             attributes: Default::default(),
         })
 }
@@ -119,7 +120,7 @@ proptest! {
     #[test]
     fn decisions_keep_their_invariants(c in customer(), offset in -720i32..=840) {
         let cart = serde_json::from_value(serde_json::json!({"amount": 120.5})).ok();
-        let options = DecideOptions { now: TimeValue::Millis(NOW as f64), time_zone_offset_minutes: offset, cart, context: None };
+        let options = DecideOptions { now: TimeValue::Millis(NOW as f64), time_zone_offset_minutes: offset, cart, context: None, budgets: Default::default() };
         let d = engine().decide(&c, &options).map_err(|e| TestCaseError::fail(e.to_string()))?;
         let f = &d.features;
         prop_assert_eq!(f.frequency as usize, c.orders.len());

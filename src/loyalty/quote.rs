@@ -18,7 +18,11 @@
 //! it applied and what it gave:
 //!
 //! * a `discount` offer takes its percent off the payable amount after the standing discount
-//!   (rounded half up); one discount offer per order, the largest (ties: the first shown);
+//!   (rounded half up), or off the lines it targets (their share of that amount); an
+//!   `amountOff` offer takes its amount off (at most the payable amount); one discount offer
+//!   per order, the one taking the most off (ties: the first shown);
+//! * a `pointsMultiplier` offer adds the order's points (before bonus points) × (factor − 1),
+//!   rounded down;
 //! * a `cashback` offer adds its percent to the account's cashback, so its points follow the
 //!   cashback rules (excluded categories, rounding, caps) and count in `earn.points`;
 //! * a `bonusPoints` offer adds its points to `earn.points` (and `burn.earnPoints`), outside
@@ -115,8 +119,18 @@ pub struct TierAfter {
 /// An offer shown with the cart that changes what it costs or earns (see the module docs).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CartOffer {
-    /// `percent` off the payable amount.
-    Discount { id: String, percent: Decimal },
+    /// `percent` off the payable amount, or off the lines it targets (`categories`, `skus`;
+    /// both empty: every line).
+    Discount {
+        id: String,
+        percent: Decimal,
+        categories: Vec<String>,
+        skus: Vec<String>,
+    },
+    /// A fixed amount off (minor units), at most the payable amount.
+    AmountOff { id: String, minor: i64 },
+    /// The order's points (before bonus points) multiplied by `factor` ≥ 1.
+    Multiplier { id: String, factor: Decimal },
     /// `percent` of the spend back as points, on top of the account's cashback.
     Cashback { id: String, percent: Decimal },
     /// Points added to what the order earns.
@@ -186,6 +200,17 @@ fn donated(points: i64, percent: Option<Decimal>) -> Result<i64, LoyaltyError> {
 }
 
 /// Quotes a cart for the account in `ctx`, with the offers shown beside it.
+/// The points a multiplier adds to `points`: `points × (factor − 1)`, rounded down, ≥ 0.
+fn multiplier_extra(points: i64, factor: Decimal) -> Result<i64, LoyaltyError> {
+    let extra = to_i64(
+        i128::from(points)
+            .checked_mul(factor.micros() - i128::from(MICRO))
+            .map(|x| x.div_euclid(i128::from(MICRO))),
+        "the multiplied points",
+    )?;
+    Ok(extra.max(0))
+}
+
 pub fn quote(ctx: &Context, cart: &Cart, offers: &[CartOffer]) -> Result<Quote, LoyaltyError> {
     let p = ctx.p;
     let rules = p.rules;
@@ -219,29 +244,71 @@ pub fn quote(ctx: &Context, cart: &Cart, offers: &[CartOffer]) -> Result<Quote, 
         points: None,
         reason: None,
     };
-    // The largest discount offer (ties: the first shown).
-    let best_discount = offers
+    // The discount offer that takes the most money off (ties: the first shown).
+    let mut offs: Vec<Option<i64>> = Vec::with_capacity(offers.len());
+    for o in offers {
+        offs.push(match o {
+            CartOffer::Discount {
+                percent,
+                categories,
+                skus,
+                ..
+            } => {
+                let base = if categories.is_empty() && skus.is_empty() {
+                    after_standing
+                } else {
+                    let targeted = lines.iter().try_fold(0i64, |s, l| {
+                        let hit = l.sku.as_ref().is_some_and(|x| skus.contains(x))
+                            || l.category.as_ref().is_some_and(|x| categories.contains(x));
+                        if hit {
+                            add(s, l.minor, "the targeted lines")
+                        } else {
+                            Ok(s)
+                        }
+                    })?;
+                    // The targeted lines' share of the amount after the standing discount.
+                    if subtotal > 0 {
+                        to_i64(
+                            i128::from(targeted)
+                                .checked_mul(i128::from(after_standing))
+                                .map(|x| x / i128::from(subtotal)),
+                            "the targeted amount",
+                        )?
+                    } else {
+                        0
+                    }
+                };
+                Some(percent_of(base, *percent)?)
+            }
+            CartOffer::AmountOff { minor, .. } => Some((*minor).min(after_standing).max(0)),
+            _ => None,
+        });
+    }
+    let best_discount = offs
         .iter()
         .enumerate()
-        .filter_map(|(i, o)| match o {
-            CartOffer::Discount { percent, .. } => Some((i, *percent)),
-            _ => None,
-        })
-        .max_by(|a, b| a.1 .0.cmp(&b.1 .0).then(b.0.cmp(&a.0)))
+        .filter_map(|(i, o)| o.map(|x| (i, x)))
+        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
         .map(|(i, _)| i);
     let mut offer_off = 0i64;
     for (i, o) in offers.iter().enumerate() {
-        if let CartOffer::Discount { id, percent } = o {
-            let mut e = effect(id, "discount");
-            if Some(i) == best_discount {
-                offer_off = percent_of(after_standing, *percent)?;
-                e.applied = true;
-                e.amount = Some(minor_to_units(offer_off, digits));
-            } else {
-                e.reason = Some("one discount offer per order: a larger one applies".into());
+        let (id, kind) = match o {
+            CartOffer::Discount { id, .. } => (id, "discount"),
+            CartOffer::AmountOff { id, .. } => (id, "amountOff"),
+            _ => continue,
+        };
+        let mut e = effect(id, kind);
+        if Some(i) == best_discount {
+            offer_off = offs[i].unwrap_or(0);
+            e.applied = offer_off > 0;
+            e.amount = Some(minor_to_units(offer_off, digits));
+            if offer_off == 0 {
+                e.reason = Some("the cart has none of the offer's products".into());
             }
-            effects.push(e);
+        } else {
+            e.reason = Some("one discount offer per order: a larger one applies".into());
         }
+        effects.push(e);
     }
     let payable = sub(after_standing, offer_off, "the payable amount")?;
     let mut earn_ctx = ctx.earn_context()?;
@@ -283,10 +350,26 @@ pub fn quote(ctx: &Context, cart: &Cart, offers: &[CartOffer]) -> Result<Quote, 
         let d = donated(b.points, donation_pct)?;
         Ok((b, d))
     };
+    // Multiplier offers: the order's points × (factor − 1) more each, rounded down.
+    let multiplied = |points: i64| -> Result<i64, LoyaltyError> {
+        offers.iter().try_fold(0i64, |s, o| match o {
+            CartOffer::Multiplier { factor, .. } => add(
+                s,
+                multiplier_extra(points, *factor)?,
+                "the multiplied points",
+            ),
+            _ => Ok(s),
+        })
+    };
     let (breakdown, donated_points) = earn_for(payable)?;
+    let extra = multiplied(breakdown.points)?;
     let credited = add(
-        breakdown.points - donated_points,
-        bonus,
+        add(
+            breakdown.points - donated_points,
+            bonus,
+            "the points earned",
+        )?,
+        extra,
         "the points earned",
     )?;
     let burn = max_burn(
@@ -305,8 +388,12 @@ pub fn quote(ctx: &Context, cart: &Cart, offers: &[CartOffer]) -> Result<Quote, 
     };
     let (burn_breakdown, burn_donated) = earn_for(paid_after)?;
     let burn_credited = add(
-        burn_breakdown.points - burn_donated,
-        bonus,
+        add(
+            burn_breakdown.points - burn_donated,
+            bonus,
+            "the points earned",
+        )?,
+        multiplied(burn_breakdown.points)?,
         "the points earned",
     )?;
     // What each cashback offer adds: its share of the cashback points the offers add.
@@ -341,6 +428,13 @@ pub fn quote(ctx: &Context, cart: &Cart, offers: &[CartOffer]) -> Result<Quote, 
             let mut e = effect(id, "bonusPoints");
             e.applied = true;
             e.points = Some(*points);
+            effects.push(e);
+        }
+        if let CartOffer::Multiplier { id, factor } = o {
+            let mut e = effect(id, "pointsMultiplier");
+            let points = multiplier_extra(breakdown.points, *factor)?;
+            e.applied = points > 0;
+            e.points = Some(points);
             effects.push(e);
         }
     }

@@ -12,10 +12,12 @@
 //! | `decisionId` | 16 hex digits, FNV-1a 64 of the customer id, the instant, the model version and the programme version: the same decision made twice has the same id, so a log can be de-duplicated |
 //! | `customerId`, `at` | the customer and the decision's instant (RFC 3339, UTC) |
 //! | `modelVersion`, `programVersion` | `name@<12 hex>` of the model and of the programme (FNV-1a 64 of the programme document as the engine read it, in its canonical JSON form) |
-//! | `policyVersion` | the learned policy's version; `null` while offers are ranked by the programme's rules alone |
+//! | `policyVersion` | the learned policy's version (`name@<12 hex>`); `null` while offers are ranked by the programme's priors alone |
 //! | `segment` | `{id, role}` or `null` (no orders yet) |
 //! | `variants` | experiment key → variant key (`null` outside the experiment's coverage) |
-//! | `offers` | the offers shown, in slot order: `{id, slot, propensity, score}`; `slot` counts from 1; `propensity` is the probability with which the policy shows this offer in this slot for this context (1 for the deterministic rules ranking) |
+//! | `objective` | the ranking objective used: `margin`, `revenue` or `retention` |
+//! | `context` | the context vector the policy reads ([`crate::offers::policy::CONTEXT_FEATURES`], 16 numbers): `learn` fits on it, so a log of rules-only decisions can train the first policy |
+//! | `offers` | the offers shown, in slot order: `{id, slot, propensity, score}`; `slot` counts from 1; `propensity` is the exact probability with which the policy shows this offer in this slot for this customer today (1 for the deterministic rules ranking); `score` its expected incremental value |
 //!
 //! # Outcome event (`offerwise.outcome/1`)
 //!
@@ -43,7 +45,7 @@ pub const DECISION_SCHEMA: &str = "offerwise.decision/1";
 pub const OUTCOME_SCHEMA: &str = "offerwise.outcome/1";
 
 /// The segment of a logged decision.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LoggedSegment {
     pub id: usize,
@@ -51,7 +53,7 @@ pub struct LoggedSegment {
 }
 
 /// An offer shown, as logged.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LoggedOffer {
     pub id: String,
@@ -63,10 +65,10 @@ pub struct LoggedOffer {
 }
 
 /// The record of one decision (see the module docs).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DecisionRecord {
-    pub schema: &'static str,
+    pub schema: String,
     pub decision_id: String,
     pub customer_id: String,
     pub at: String,
@@ -75,7 +77,51 @@ pub struct DecisionRecord {
     pub policy_version: Option<String>,
     pub segment: Option<LoggedSegment>,
     pub variants: BTreeMap<String, Option<String>>,
+    /// The ranking objective used (`margin`, `revenue`, `retention`).
+    pub objective: crate::offers::catalogue::Objective,
+    /// The context vector the policy read and learns from
+    /// ([`crate::offers::policy::CONTEXT_FEATURES`]).
+    pub context: Vec<f64>,
     pub offers: Vec<LoggedOffer>,
+}
+
+impl DecisionRecord {
+    /// Reads and checks one decision record (a line of a decision log).
+    pub fn from_json(text: &str) -> Result<DecisionRecord, Error> {
+        let d: DecisionRecord = crate::json::from_str(Doc::Decision, text)?;
+        let bad = |path: String, msg: String| Err(Error::invalid(Doc::Decision, path, msg));
+        if d.schema != DECISION_SCHEMA {
+            return bad(
+                "schema".into(),
+                format!("expected {DECISION_SCHEMA:?}, got {:?}", d.schema),
+            );
+        }
+        if d.decision_id.len() != 16 || !d.decision_id.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return bad(
+                "decisionId".into(),
+                format!("{:?} is not 16 hex digits", d.decision_id),
+            );
+        }
+        if let Err(e) = crate::time::parse_instant(&d.at, 0) {
+            return bad("at".into(), e);
+        }
+        let dims = crate::offers::policy::D;
+        if d.context.len() != dims || d.context.iter().any(|x| !x.is_finite()) {
+            return bad(
+                "context".into(),
+                format!("must be {dims} finite numbers (this build's context vector)"),
+            );
+        }
+        for (i, o) in d.offers.iter().enumerate() {
+            if !(o.propensity > 0.0 && o.propensity <= 1.0) {
+                return bad(
+                    format!("offers[{i}].propensity"),
+                    format!("must be in (0, 1], got {}", o.propensity),
+                );
+            }
+        }
+        Ok(d)
+    }
 }
 
 /// FNV-1a 64 over byte strings separated by a 0 byte.

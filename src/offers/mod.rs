@@ -12,6 +12,9 @@
 //! The engine evaluates each offer's `when` condition on the decision's facts.
 
 pub mod aggregates;
+pub mod catalogue;
 pub mod conditions;
 pub mod facts;
 pub mod log;
+pub mod policy;
+pub mod rank;

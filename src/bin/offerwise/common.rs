@@ -8,6 +8,7 @@ use offerwise::customer::Customer;
 use offerwise::engine::DecideOptions;
 use offerwise::error::Doc;
 use offerwise::model::Model;
+use offerwise::offers::policy::Policy;
 use offerwise::program::Program;
 use offerwise::transactions::{self, Format, Transaction};
 use offerwise::{Engine, Error};
@@ -17,6 +18,7 @@ use std::path::{Path, PathBuf};
 
 pub(crate) const DEFAULT_MODEL: &str = include_str!("../../../models/default.json");
 pub(crate) const DEFAULT_PROGRAM: &str = include_str!("../../../models/default-program.json");
+pub(crate) const DEFAULT_POLICY: &str = include_str!("../../../models/default-policy.json");
 
 /// The transaction file format, shown by `--help` of every command that reads one.
 pub(crate) const ORDERS_HELP: &str = "\
@@ -65,6 +67,13 @@ pub(crate) struct EngineArgs {
     /// Programme file (default: the embedded models/default-program.json).
     #[arg(long)]
     pub(crate) program: Option<PathBuf>,
+    /// Learned policy file (default: the embedded models/default-policy.json when the model
+    /// and programme are the defaults; none otherwise).
+    #[arg(long, conflicts_with = "no_policy")]
+    pub(crate) policy: Option<PathBuf>,
+    /// Rank offers by the programme's priors alone, without a learned policy.
+    #[arg(long)]
+    pub(crate) no_policy: bool,
 }
 
 /// A failure with its exit code: 2 for bad input, 1 for anything else.
@@ -202,6 +211,7 @@ pub(crate) fn parse_now(now: &str, offset: i32) -> Result<i64, Failure> {
         time_zone_offset_minutes: offset,
         cart: None,
         context: None,
+        budgets: Default::default(),
     };
     Ok(options.resolve()?.0)
 }
@@ -264,7 +274,17 @@ pub(crate) fn load_engine(args: &EngineArgs) -> Result<Engine, Failure> {
         Some(p) => Program::from_json(&read_text(p)?)?,
         None => Program::from_json(DEFAULT_PROGRAM)?,
     };
-    let engine = Engine::new(model, program)?;
+    let mut engine = Engine::new(model, program)?;
+    let policy = match (&args.policy, args.no_policy) {
+        (Some(p), _) => Some(Policy::from_json(&read_text(p)?)?),
+        (None, false) if args.model.is_none() && args.program.is_none() => {
+            Some(Policy::from_json(DEFAULT_POLICY)?)
+        }
+        _ => None,
+    };
+    if let Some(p) = policy {
+        engine = engine.with_policy(p)?;
+    }
     for w in engine.warnings() {
         eprintln!(
             "warning[{}]: programme at {}: {}",

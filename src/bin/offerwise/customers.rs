@@ -40,6 +40,7 @@ pub(crate) fn cmd_customers(a: CustomersArgs) -> Result<(), Failure> {
                 time_zone_offset_minutes: 0,
                 cart: None,
                 context: None,
+                budgets: Default::default(),
             },
         )),
         _ => None,

@@ -29,6 +29,10 @@ pub(crate) struct DecideArgs {
     /// `{"page": "checkout", "channel": "web", "device": "mobile", "country": "NL"}`.
     #[arg(long, value_name = "JSON")]
     context: Option<String>,
+    /// What you know of the programme's budgets, as JSON: budget id → `{"spent": 1200}`
+    /// (optionally `"total"`); a budget not given counts as unspent.
+    #[arg(long, value_name = "JSON")]
+    budgets: Option<String>,
     /// Print on one line instead of indented.
     #[arg(long)]
     compact: bool,
@@ -71,11 +75,17 @@ pub(crate) fn cmd_decide(a: DecideArgs) -> Result<(), Failure> {
         ),
         None => None,
     };
+    let budgets = match &a.budgets {
+        Some(text) => json::from_str(Doc::Options, text)
+            .map_err(|e| Failure(2, format!("error[options.invalid]: --budgets: {e}")))?,
+        None => Default::default(),
+    };
     let options = DecideOptions {
         now: now_value(&a.now),
         time_zone_offset_minutes: a.tz_offset,
         cart,
         context,
+        budgets,
     };
     let decision = engine.decide(&customer, &options)?;
     let text = if a.compact {
@@ -97,6 +107,7 @@ pub(crate) fn cmd_quote(a: QuoteArgs) -> Result<(), Failure> {
         time_zone_offset_minutes: a.tz_offset,
         cart: None,
         context: None,
+        budgets: Default::default(),
     };
     let quote = engine.quote(&customer, &cart, &options)?;
     let text = if a.compact {

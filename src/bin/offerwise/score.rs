@@ -48,6 +48,7 @@ pub(crate) fn cmd_score(a: ScoreArgs) -> Result<(), Failure> {
         time_zone_offset_minutes: a.tz_offset,
         cart: None,
         context: None,
+        budgets: Default::default(),
     };
     let (now, _) = options.resolve()?;
     let csv = match a.out_format.as_deref() {

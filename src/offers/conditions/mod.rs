@@ -85,12 +85,16 @@
 mod compile;
 pub mod error;
 mod eval;
+mod explain;
 mod groups;
 pub mod js;
 pub mod regex;
+pub mod set;
 
 pub use error::{ConditionError, ConditionErrorKind};
+pub use explain::Failure;
 pub use groups::SavedGroups;
+pub use set::{ConditionSet, Facts};
 
 use serde_json::Value;
 
@@ -115,6 +119,8 @@ pub const MAX_GROUP_CHAIN: usize = 16;
 #[derive(Debug, Clone)]
 pub struct Condition {
     root: compile::Cond,
+    /// The condition as written, for [`Condition::explain`].
+    source: Value,
 }
 
 impl Condition {
@@ -122,7 +128,10 @@ impl Condition {
     /// ([`ConditionError::code`], [`ConditionError::path`]).
     pub fn parse(condition: &Value) -> Result<Condition, ConditionError> {
         let root = compile::Compiler::new().cond(condition, "", 1)?;
-        Ok(Condition { root })
+        Ok(Condition {
+            root,
+            source: condition.clone(),
+        })
     }
 
     /// Whether `attributes` satisfy the condition, as GrowthBook's
@@ -135,6 +144,34 @@ impl Condition {
                 groups: saved_groups,
                 visited: None,
             },
+        )
+    }
+
+    /// Why the condition is false for `attributes`: the first failing test in evaluation
+    /// order, with its path in the condition ([`Failure`]); `None` exactly when
+    /// [`Condition::eval`] is true. Allocates (the failure's texts and values).
+    ///
+    /// ```
+    /// use offerwise::offers::conditions::{Condition, SavedGroups};
+    /// use serde_json::json;
+    /// let c = Condition::parse(&json!({"tier": {"$in": ["gold", "platinum"]},
+    ///                                  "cart.subtotal": {"$gte": 50}})).unwrap();
+    /// let groups = SavedGroups::empty();
+    /// let why = c.explain(&json!({"tier": "gold"}), &groups).unwrap();
+    /// assert_eq!(why.path, "cart.subtotal");
+    /// assert_eq!(why.to_string(), "cart.subtotal is missing (needs $gte 50)");
+    /// assert!(c.explain(&json!({"tier": "gold", "cart": {"subtotal": 50}}), &groups).is_none());
+    /// ```
+    pub fn explain(&self, attributes: &Value, saved_groups: &SavedGroups) -> Option<Failure> {
+        explain::cond(
+            &self.root,
+            &self.source,
+            attributes,
+            eval::Ctx {
+                groups: saved_groups,
+                visited: None,
+            },
+            "",
         )
     }
 }

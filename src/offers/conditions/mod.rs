@@ -8,6 +8,15 @@
 //! `tests/vectors/conditions.json`, generated from GrowthBook itself, holds the cases that
 //! pin the semantics down (`tests/conditions.rs` requires every one).
 //!
+//! [`Condition::explain`] says why a condition is false: the first failing test in evaluation
+//! order, with its path in the condition, the operator, the operand and the attribute's value
+//! ([`Failure`], printed as `cart.subtotal is 42 (needs $gte 50)`); it is `None` exactly when
+//! `eval` is true.
+//!
+//! A [`ConditionSet`] compiles many conditions together: the attribute paths they read get a
+//! slot each, [`ConditionSet::read_json`] takes only those values out of JSON text (skipping
+//! the rest without building it), and the conditions read the slots ([`set`] has the details).
+//!
 //! # Semantics (GrowthBook's, JavaScript's coercions included)
 //!
 //! * Keys are dotted paths: each step goes into an object's key, or into an array by index

@@ -312,17 +312,24 @@ struct Scanner<'t> {
     i: usize,
 }
 
+// The small steps are inlined by hand: the storefront wasm is built for size (opt-level "z"),
+// which otherwise calls them for every byte.
 impl Scanner<'_> {
+    #[inline(always)]
     fn peek(&self) -> Option<u8> {
         self.b.get(self.i).copied()
     }
 
+    #[inline(always)]
     fn ws(&mut self) {
-        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
-            self.i += 1;
+        let mut i = self.i;
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.b.get(i) {
+            i += 1;
         }
+        self.i = i;
     }
 
+    #[inline(always)]
     fn eat(&mut self, c: u8) -> Scan<()> {
         if self.peek() == Some(c) {
             self.i += 1;
@@ -436,6 +443,15 @@ impl Scanner<'_> {
         let mut escaped = false;
         let mut unicode = false;
         loop {
+            // Plain characters in one go.
+            let mut i = self.i;
+            while let Some(&c) = self.b.get(i) {
+                if c == b'"' || c == b'\\' || c < 0x20 {
+                    break;
+                }
+                i += 1;
+            }
+            self.i = i;
             match *self.b.get(self.i).ok_or(Reread)? {
                 b'"' => break,
                 b'\\' => {
@@ -463,17 +479,20 @@ impl Scanner<'_> {
     /// A number: its text and whether it is an integer.
     fn number(&mut self) -> Scan<(usize, bool)> {
         let from = self.i;
-        let digits = |s: &mut Self| {
+        #[inline(always)]
+        fn digits(s: &mut Scanner<'_>) -> Scan<()> {
             let start = s.i;
-            while let Some(b'0'..=b'9') = s.peek() {
-                s.i += 1;
+            let mut i = start;
+            while let Some(b'0'..=b'9') = s.b.get(i) {
+                i += 1;
             }
-            if s.i == start {
+            s.i = i;
+            if i == start {
                 Err(Reread)
             } else {
                 Ok(())
             }
-        };
+        }
         if self.peek() == Some(b'-') {
             self.i += 1;
         }

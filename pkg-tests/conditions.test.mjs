@@ -103,6 +103,13 @@ test("Conditions compiles a set once and evalAll answers every one as GrowthBook
     const want = chunk.map((c) => (gbEvalCondition(attributes, c[2]) ? 1 : 0));
     assert.deepEqual([...got], want, `set at ${chunk[0][0]}`);
     assert.deepEqual([...set.evalAll(JSON.stringify(attributes))], want);
+    // Every case's own attributes through the text and byte entry points too.
+    for (const c of chunk) {
+      const text = JSON.stringify(c[1]);
+      const want1 = chunk.map((d) => (gbEvalCondition(c[1], d[2]) ? 1 : 0));
+      assert.deepEqual([...set.evalAllJson(text)], want1, `${c[0]} (text)`);
+      assert.deepEqual([...set.evalAllBytes(new TextEncoder().encode(text))], want1, `${c[0]} (bytes)`);
+    }
     checked += 20;
   }
   assert.ok(checked >= 2000, `only ${checked} conditions checked`);
@@ -113,4 +120,6 @@ test("Conditions compiles a set once and evalAll answers every one as GrowthBook
   assert.throws(() => new Conditions([{ a: 1 }, { $and: [{}, { "cart.subtotal": { $gtx: 5 } }] }]),
     (e) => e.name === "OfferwiseError" && e.code === "condition.unknown_operator" && e.path === "[1].$and[1].cart.subtotal.$gtx");
   assert.throws(() => new Conditions({ a: 1 }), (e) => e.name === "OfferwiseError" && /array of conditions/.test(e.message));
+  // Text that is not JSON throws as evalCondition does.
+  assert.throws(() => grouped.evalAllJson('{"id": '), (e) => e.name === "OfferwiseError" && e.code === "attributes.syntax");
 });

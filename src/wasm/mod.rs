@@ -325,8 +325,9 @@ fn eval_condition_values(
 /// ```
 #[wasm_bindgen]
 pub struct Conditions {
-    list: Vec<crate::offers::conditions::Condition>,
-    groups: crate::offers::conditions::SavedGroups,
+    set: crate::offers::conditions::ConditionSet,
+    /// The attribute values the set reads, reused from one call to the next.
+    facts: crate::offers::conditions::Facts,
 }
 
 #[wasm_bindgen]
@@ -344,7 +345,7 @@ impl Conditions {
     }
 
     fn read(conditions: JsValue, groups: JsValue) -> Result<Conditions, Error> {
-        use crate::offers::conditions::{Condition, ConditionError, SavedGroups};
+        use crate::offers::conditions::{Condition, ConditionError, ConditionSet, SavedGroups};
         let all =
             crate::json::value_from_str(Doc::Condition, &js_text(Doc::Condition, conditions)?)?;
         let Some(items) = all.as_array() else {
@@ -372,30 +373,59 @@ impl Conditions {
                 crate::json::value_from_str(Doc::SavedGroups, &js_text(Doc::SavedGroups, groups)?)?;
             SavedGroups::parse(&g)?
         };
-        Ok(Conditions { list, groups })
+        Ok(Conditions {
+            set: ConditionSet::new(list, groups),
+            facts: Default::default(),
+        })
     }
 
     /// How many conditions there are.
     #[wasm_bindgen(getter)]
     pub fn length(&self) -> usize {
-        self.list.len()
+        self.set.len()
     }
 
     /// Answers every condition for `attributes` (an object or a JSON string): 1 or 0 each.
     #[wasm_bindgen(js_name = evalAll)]
     pub fn eval_all(
-        &self,
+        &mut self,
         #[wasm_bindgen(unchecked_param_type = "Record<string, unknown> | string")]
         attributes: JsValue,
     ) -> Result<Vec<u8>, JsValue> {
-        let attributes = js_text(Doc::Attributes, attributes)
-            .and_then(|t| crate::json::value_from_str(Doc::Attributes, &t))
-            .map_err(error::to_js)?;
-        Ok(self
-            .list
-            .iter()
-            .map(|c| u8::from(c.eval(&attributes, &self.groups)))
-            .collect())
+        let text = js_text(Doc::Attributes, attributes).map_err(error::to_js)?;
+        self.eval_text(&text).map_err(error::to_js)
+    }
+
+    /// As `evalAll`, for attributes given as JSON text (the quickest way in: only the values
+    /// the conditions read are taken out of the text).
+    #[wasm_bindgen(js_name = evalAllJson)]
+    pub fn eval_all_json(&mut self, attributes: &str) -> Result<Vec<u8>, JsValue> {
+        self.eval_text(attributes).map_err(error::to_js)
+    }
+
+    /// As `evalAllJson`, for JSON text already encoded as UTF-8 (`new TextEncoder().encode(text)`,
+    /// or a request body's bytes): copied into the wasm memory in one go, where a string is
+    /// copied character by character.
+    #[wasm_bindgen(js_name = evalAllBytes)]
+    pub fn eval_all_bytes(&mut self, attributes: &[u8]) -> Result<Vec<u8>, JsValue> {
+        let text = std::str::from_utf8(attributes).map_err(|e| {
+            error::to_js(Error::invalid(
+                Doc::Attributes,
+                "",
+                format!("the attributes are not UTF-8 text: {e}"),
+            ))
+        })?;
+        self.eval_text(text).map_err(error::to_js)
+    }
+
+    fn eval_text(&mut self, text: &str) -> Result<Vec<u8>, Error> {
+        self.set.read_json(text, &mut self.facts).map_err(|e| {
+            // The same error as the other entry points give for the same text.
+            crate::json::value_from_str(Doc::Attributes, text)
+                .err()
+                .unwrap_or_else(|| Error::invalid(Doc::Attributes, "", e.to_string()))
+        })?;
+        Ok(self.set.eval_all(&self.facts).map(u8::from).collect())
     }
 }
 

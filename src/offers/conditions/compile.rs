@@ -20,19 +20,39 @@ pub(crate) struct Seg {
 
 /// A dotted attribute path, split once (`cart.items.0.sku`).
 #[derive(Debug, Clone)]
-pub(crate) struct Path(pub Vec<Seg>);
+pub(crate) struct Path {
+    pub segs: Vec<Seg>,
+    /// Its slot in a [`super::ConditionSet`]'s fact table ([`NO_SLOT`] outside a set).
+    pub slot: u32,
+}
+
+/// The slot of a path that belongs to no [`super::ConditionSet`].
+pub(crate) const NO_SLOT: u32 = u32::MAX;
 
 impl Path {
     pub(crate) fn parse(dotted: &str) -> Path {
-        Path(
-            dotted
+        Path {
+            segs: dotted
                 .split('.')
                 .map(|s| Seg {
                     key: s.to_string(),
                     index: canonical_index(s),
                 })
                 .collect(),
-        )
+            slot: NO_SLOT,
+        }
+    }
+
+    /// The dotted form (`cart.subtotal`).
+    pub(crate) fn dotted(&self) -> String {
+        let mut s = String::new();
+        for (i, seg) in self.segs.iter().enumerate() {
+            if i > 0 {
+                s.push('.');
+            }
+            s.push_str(&seg.key);
+        }
+        s
     }
 }
 
@@ -49,6 +69,30 @@ fn canonical_index(s: &str) -> Option<usize> {
 /// A condition object: every clause must hold.
 #[derive(Debug, Clone)]
 pub(crate) struct Cond(pub Vec<Clause>);
+
+impl Cond {
+    /// Calls `f` on every attribute path this condition reads from the attributes' root
+    /// (fields and `$savedGroup` keys, through `$and`, `$or`, `$nor` and `$not`; not the paths
+    /// of an `$elemMatch` condition, which are read from array elements).
+    pub(crate) fn root_paths_mut(&mut self, f: &mut dyn FnMut(&mut Path)) {
+        for clause in &mut self.0 {
+            match clause {
+                Clause::Or(list) | Clause::Nor(list) | Clause::And(list) => {
+                    for c in list {
+                        c.root_paths_mut(f);
+                    }
+                }
+                Clause::Not(c) => c.root_paths_mut(f),
+                Clause::SavedGroup { key, .. } => {
+                    if let Some(k) = key {
+                        f(k);
+                    }
+                }
+                Clause::Field { path, .. } => f(path),
+            }
+        }
+    }
+}
 
 /// One key of a condition object.
 #[derive(Debug, Clone)]

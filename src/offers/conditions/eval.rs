@@ -1,7 +1,7 @@
 //! Evaluating a compiled condition against attributes, as GrowthBook's `evalCondition` does,
 //! without allocating (see the module docs of [`super`] for the one exception).
 
-use super::compile::{Clause, CmpOp, Cond, ElemMatch, JsType, Op, Path, Test, VersionOp};
+use super::compile::{Clause, CmpOp, Cond, ElemMatch, JsType, Op, Path, Seg, Test, VersionOp};
 use super::groups::{Group, SavedGroups};
 use super::js::{self, StackStr};
 use super::MAX_GROUP_CHAIN;
@@ -37,12 +37,25 @@ pub(crate) struct Ctx<'a> {
     pub visited: Option<&'a Visited<'a>>,
 }
 
+/// Where a condition reads its attributes from: a JSON document (paths resolved step by step)
+/// or a [`super::set::Facts`] table (each path's value read once into its slot).
+pub(crate) trait Source {
+    /// The value at `path` (`null` when missing).
+    fn field(&self, path: &Path) -> Cow<'_, Value>;
+}
+
+impl Source for Value {
+    fn field(&self, path: &Path) -> Cow<'_, Value> {
+        resolve(self, &path.segs)
+    }
+}
+
 /// GrowthBook's `getPath`: each segment steps into an object's own key, or into an array by a
 /// canonical index or `length`; anything else is `null`.
-pub(crate) fn resolve<'a>(root: &'a Value, path: &Path) -> Cow<'a, Value> {
+pub(crate) fn resolve<'a>(root: &'a Value, segs: &[Seg]) -> Cow<'a, Value> {
     let mut cur = root;
-    let last = path.0.len().saturating_sub(1);
-    for (i, seg) in path.0.iter().enumerate() {
+    let last = segs.len().saturating_sub(1);
+    for (i, seg) in segs.iter().enumerate() {
         let next = match cur {
             Value::Object(map) => map.get(&seg.key),
             Value::Array(items) => match seg.index {
@@ -68,22 +81,32 @@ pub(crate) fn resolve<'a>(root: &'a Value, path: &Path) -> Cow<'a, Value> {
 }
 
 /// `evalCondition(obj, condition)`.
-pub(crate) fn cond(c: &Cond, obj: &Value, ctx: Ctx<'_>) -> bool {
-    c.0.iter().all(|clause| match clause {
+pub(crate) fn cond<S: Source + ?Sized>(c: &Cond, obj: &S, ctx: Ctx<'_>) -> bool {
+    c.0.iter().all(|clause| self::clause(clause, obj, ctx))
+}
+
+/// One clause of a condition object.
+pub(crate) fn clause<S: Source + ?Sized>(clause: &Clause, obj: &S, ctx: Ctx<'_>) -> bool {
+    match clause {
         Clause::Or(list) => or(list, obj, ctx),
         Clause::Nor(list) => !or(list, obj, ctx),
         Clause::And(list) => list.iter().all(|c| cond(c, obj, ctx)),
         Clause::Not(c) => !cond(c, obj, ctx),
         Clause::SavedGroup { id, key } => saved_group(id, key.as_ref(), obj, ctx),
-        Clause::Field { path, test: t } => test(t, &resolve(obj, path), false, ctx),
-    })
+        Clause::Field { path, test: t } => test(t, &obj.field(path), false, ctx),
+    }
 }
 
-fn or(list: &[Cond], obj: &Value, ctx: Ctx<'_>) -> bool {
+pub(crate) fn or<S: Source + ?Sized>(list: &[Cond], obj: &S, ctx: Ctx<'_>) -> bool {
     list.is_empty() || list.iter().any(|c| cond(c, obj, ctx))
 }
 
-fn saved_group(id: &str, key: Option<&Path>, obj: &Value, ctx: Ctx<'_>) -> bool {
+pub(crate) fn saved_group<S: Source + ?Sized>(
+    id: &str,
+    key: Option<&Path>,
+    obj: &S,
+    ctx: Ctx<'_>,
+) -> bool {
     if contains(ctx.visited, id) {
         return false;
     }
@@ -95,7 +118,7 @@ fn saved_group(id: &str, key: Option<&Path>, obj: &Value, ctx: Ctx<'_>) -> bool 
             let (Some(key), Some(values)) = (key.or(entry_key.as_ref()), values.as_ref()) else {
                 return false;
             };
-            is_in(&resolve(obj, key), values, false)
+            is_in(&obj.field(key), values, false)
         }
         Some(Group::Condition(c)) => {
             let len = ctx.visited.map_or(0, |v| v.len) + 1;
@@ -140,7 +163,7 @@ pub(crate) fn test(t: &Test, v: &Value, insensitive: bool, ctx: Ctx<'_>) -> bool
 
 /// `isIn(actual, expected, insensitive)`: `Array#includes` (SameValueZero) or, under `i`,
 /// equality after lowercasing strings; an array attribute matches when any element does.
-fn is_in(actual: &Value, values: &[Value], insensitive: bool) -> bool {
+pub(crate) fn is_in(actual: &Value, values: &[Value], insensitive: bool) -> bool {
     let one = |a: &Value| {
         values.iter().any(|e| match (insensitive, a, e) {
             (true, Value::String(x), Value::String(y)) => js::eq_lowercase(x, y),
@@ -200,7 +223,7 @@ fn regex_test(re: &regex::Regex, actual: &Value) -> bool {
     }
 }
 
-fn operator(op: &Op, actual: &Value, ctx: Ctx<'_>) -> bool {
+pub(crate) fn operator(op: &Op, actual: &Value, ctx: Ctx<'_>) -> bool {
     match op {
         Op::Eq(e) => js::strict_eq(actual, e),
         Op::Ne(e) => !js::strict_eq(actual, e),

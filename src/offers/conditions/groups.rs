@@ -125,4 +125,16 @@ impl SavedGroups {
     pub(crate) fn get(&self, id: &str) -> Option<&Group> {
         self.groups.get(id)
     }
+
+    /// Calls `f` on every attribute path the groups read from the attributes' root (list
+    /// groups' `attributeKey`s and the root paths of condition groups).
+    pub(crate) fn root_paths_mut(&mut self, f: &mut dyn FnMut(&mut Path)) {
+        for group in self.groups.values_mut() {
+            match group {
+                Group::List { key: Some(k), .. } => f(k),
+                Group::Condition(c) => c.root_paths_mut(f),
+                Group::List { key: None, .. } | Group::Legacy(_) | Group::Nobody => {}
+            }
+        }
+    }
 }

@@ -8,6 +8,15 @@
 //! `tests/vectors/conditions.json`, generated from GrowthBook itself, holds the cases that
 //! pin the semantics down (`tests/conditions.rs` requires every one).
 //!
+//! [`Condition::explain`] says why a condition is false: the first failing test in evaluation
+//! order, with its path in the condition, the operator, the operand and the attribute's value
+//! ([`Failure`], printed as `cart.subtotal is 42 (needs $gte 50)`); it is `None` exactly when
+//! `eval` is true.
+//!
+//! A [`ConditionSet`] compiles many conditions together: the attribute paths they read get a
+//! slot each, [`ConditionSet::read_json`] takes only those values out of JSON text (skipping
+//! the rest without building it), and the conditions read the slots ([`set`] has the details).
+//!
 //! # Semantics (GrowthBook's, JavaScript's coercions included)
 //!
 //! * Keys are dotted paths: each step goes into an object's key, or into an array by index
@@ -85,12 +94,16 @@
 mod compile;
 pub mod error;
 mod eval;
+mod explain;
 mod groups;
 pub mod js;
 pub mod regex;
+pub mod set;
 
 pub use error::{ConditionError, ConditionErrorKind};
+pub use explain::Failure;
 pub use groups::SavedGroups;
+pub use set::{ConditionSet, Facts};
 
 use serde_json::Value;
 
@@ -115,6 +128,8 @@ pub const MAX_GROUP_CHAIN: usize = 16;
 #[derive(Debug, Clone)]
 pub struct Condition {
     root: compile::Cond,
+    /// The condition as written, for [`Condition::explain`].
+    source: Value,
 }
 
 impl Condition {
@@ -122,7 +137,10 @@ impl Condition {
     /// ([`ConditionError::code`], [`ConditionError::path`]).
     pub fn parse(condition: &Value) -> Result<Condition, ConditionError> {
         let root = compile::Compiler::new().cond(condition, "", 1)?;
-        Ok(Condition { root })
+        Ok(Condition {
+            root,
+            source: condition.clone(),
+        })
     }
 
     /// Whether `attributes` satisfy the condition, as GrowthBook's
@@ -135,6 +153,34 @@ impl Condition {
                 groups: saved_groups,
                 visited: None,
             },
+        )
+    }
+
+    /// Why the condition is false for `attributes`: the first failing test in evaluation
+    /// order, with its path in the condition ([`Failure`]); `None` exactly when
+    /// [`Condition::eval`] is true. Allocates (the failure's texts and values).
+    ///
+    /// ```
+    /// use offerwise::offers::conditions::{Condition, SavedGroups};
+    /// use serde_json::json;
+    /// let c = Condition::parse(&json!({"tier": {"$in": ["gold", "platinum"]},
+    ///                                  "cart.subtotal": {"$gte": 50}})).unwrap();
+    /// let groups = SavedGroups::empty();
+    /// let why = c.explain(&json!({"tier": "gold"}), &groups).unwrap();
+    /// assert_eq!(why.path, "cart.subtotal");
+    /// assert_eq!(why.to_string(), "cart.subtotal is missing (needs $gte 50)");
+    /// assert!(c.explain(&json!({"tier": "gold", "cart": {"subtotal": 50}}), &groups).is_none());
+    /// ```
+    pub fn explain(&self, attributes: &Value, saved_groups: &SavedGroups) -> Option<Failure> {
+        explain::cond(
+            &self.root,
+            &self.source,
+            attributes,
+            eval::Ctx {
+                groups: saved_groups,
+                visited: None,
+            },
+            "",
         )
     }
 }

@@ -334,6 +334,15 @@ impl Engine {
         Ok(self)
     }
 
+    /// Replaces the learned policy (`None`: rank by the programme's priors alone).
+    pub fn set_policy(&mut self, policy: Option<Policy>) -> Result<(), Error> {
+        if let Some(p) = &policy {
+            p.validate()?;
+        }
+        self.policy = policy;
+        Ok(())
+    }
+
     /// The learned policy, if any.
     pub fn policy(&self) -> Option<&Policy> {
         self.policy.as_ref()

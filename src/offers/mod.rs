@@ -15,6 +15,8 @@ pub mod aggregates;
 pub mod catalogue;
 pub mod conditions;
 pub mod facts;
+pub mod learn;
 pub mod log;
 pub mod policy;
 pub mod rank;
+pub mod simulate;

@@ -53,6 +53,8 @@ pub struct OfferPick {
     pub response: f64,
     /// Expected cost to the shop per take-up.
     pub cost: f64,
+    /// What a take-up brings under the objective (before the cost), per take-up.
+    pub gain: f64,
     /// The probability with which this offer is shown in this slot for this customer today
     /// (1 without a learned policy).
     pub propensity: f64,
@@ -620,11 +622,15 @@ pub fn select(s: &Selection) -> Selected {
             let mut why = eligibility(i, o, s)?;
             if let (Some(Some(c)), Some(facts)) = (s.conditions.get(i), s.facts) {
                 if !c.eval(facts, s.groups) {
-                    return Err(Out::new(
-                        "condition_failed",
-                        Some(format!("offers[{i}].when")),
-                        "its condition does not hold".into(),
-                    ));
+                    // Only a failing condition is explained (explaining allocates).
+                    let (path, reason) = match c.explain(facts, s.groups) {
+                        Some(f) => (format!("offers[{i}].when.{}", f.path), f.to_string()),
+                        None => (
+                            format!("offers[{i}].when"),
+                            "its condition does not hold".into(),
+                        ),
+                    };
+                    return Err(Out::new("condition_failed", Some(path), reason));
                 }
                 why.push("its conditions hold".into());
             }
@@ -730,6 +736,7 @@ pub fn select(s: &Selection) -> Selected {
                 score: c.value.score,
                 response: c.value.response,
                 cost: c.value.cost,
+                gain: c.value.gain,
                 propensity: props
                     .as_ref()
                     .map_or(1.0, |m| m.get(&(k, slot)).copied().unwrap_or(0.0).min(1.0)),

@@ -332,3 +332,11 @@ pub(crate) fn customer_fail(c: &Customer, e: Error) -> Failure {
 pub(crate) fn cart_error(e: Error, path: &Path) -> Failure {
     Failure(2, format!("error[cart.invalid]: {}: {}", path.display(), e))
 }
+
+/// Writes a whole text file atomically (see [`Output`]).
+pub(crate) fn write_atomic(path: &Path, text: &str) -> Result<(), Failure> {
+    let mut out = output(path)?;
+    out.write_all(text.as_bytes())
+        .map_err(|e| io_fail(path, e))?;
+    out.finish()
+}

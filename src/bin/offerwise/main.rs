@@ -12,6 +12,7 @@ mod conditions;
 mod customers;
 mod decide;
 mod features;
+mod learn;
 mod score;
 mod train;
 
@@ -22,6 +23,7 @@ use conditions::EvalConditionArgs;
 use customers::CustomersArgs;
 use decide::{DecideArgs, QuoteArgs};
 use features::FeaturesArgs;
+use learn::{LearnArgs, SimulateArgs};
 use score::ScoreArgs;
 use std::process::ExitCode;
 use train::TrainArgs;
@@ -62,6 +64,10 @@ enum Command {
     /// Evaluate a targeting condition (GrowthBook syntax) against attributes; prints `true` or
     /// `false` (exit 2 for a malformed condition, with its code and path).
     EvalCondition(EvalConditionArgs),
+    /// Update a learned policy from decision and outcome logs.
+    Learn(LearnArgs),
+    /// Simulate decide → log → learn with a known truth: the policy against the priors.
+    Simulate(SimulateArgs),
 }
 
 fn main() -> ExitCode {
@@ -76,6 +82,8 @@ fn main() -> ExitCode {
         Command::Clv(a) => clv::cmd_clv(a),
         Command::Quote(a) => decide::cmd_quote(a),
         Command::EvalCondition(a) => conditions::cmd_eval_condition(a),
+        Command::Learn(a) => learn::cmd_learn(a),
+        Command::Simulate(a) => learn::cmd_simulate(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -256,7 +256,8 @@ readmeHtml.forEach((block, i) => {
       assert.deepEqual(requests.filter((r) => r.status !== 200), [], "requests that did not succeed");
       // the relative paths resolved from www/ to the repository root
       for (const [file, type] of [["/pkg/web/offerwise.js", "text/javascript"], ["/pkg/web/offerwise_bg.wasm", "application/wasm"],
-        ["/models/default.json", "application/json"], ["/models/default-program.json", "application/json"]]) {
+        ["/models/default.json", "application/json"], ["/models/default-program.json", "application/json"],
+        ["/models/default-policy.json", "application/json"]]) {
         const r = requests.find((x) => x.path === file);
         assert.ok(r, `the example did not fetch ${file} (requests: ${requests.map((x) => x.path).join(", ")})`);
         assert.ok(r.type.startsWith(type), `${file} served as ${r.type}`);

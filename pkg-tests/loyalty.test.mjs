@@ -68,7 +68,7 @@ test("evaluateLoyalty reports bad input with a code and a path", () => {
 });
 
 test("Engine.quote and decide({cart}) equal the CLI's quote and decide --cart", () => {
-  const engine = new Engine(h.modelText(), h.programText());
+  const engine = new Engine(h.modelText(), h.programText(), h.policyText());
   const dir = path.join(h.WORK, "quote");
   mkdirSync(dir, { recursive: true });
   const customer = JSON.parse(readFileSync(path.join(h.ROOT, "www", "example-customer.json"), "utf8"));

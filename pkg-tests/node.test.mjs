@@ -21,7 +21,7 @@ test("ESM: code written for the web build (await init(); initSync()) runs unchan
   await init(new URL("../pkg/web/offerwise_bg.wasm", import.meta.url)); // ignored in Node
   offerwise.initSync({ module: new Uint8Array() }); // ignored in Node
   const c = h.customers(1000)[0];
-  const e = new offerwise.Engine(h.modelText(), h.programText());
+  const e = new offerwise.Engine(h.modelText(), h.programText(), h.policyText());
   h.assertSameJson(e.decide(c, { now: h.NOW }), h.cliDecisions().get(c.id), `customer ${c.id} after init()`);
   e.free();
 });

@@ -147,9 +147,14 @@ function renderDecision(d) {
   offers.replaceChildren(...(d.offers.length
     ? d.offers.map((o) => el("li", { dataset: { offerId: o.id } },
         el("span", {}, el("span", { class: "title" }, o.title ?? o.id), el("span", { class: "kind", title: o.kind }, words(o.kind))),
-        el("span", { class: "score" }, `score ${num(o.score, 3)}`),
+        el("span", { class: "score", title: "expected incremental value: take-up × (gain − cost)" },
+          `worth ${money(o.score)} · ${num(o.response * 100, 1)}% take-up · shown with p ${num(o.propensity, 3)}`),
         el("span", { class: "reason" }, o.reason)))
     : [el("li", { class: "empty" }, "No offer for this customer.")]));
+  $("d-left-out").replaceChildren(...(d.leftOut ?? []).map((o) => el("li", { dataset: { offerId: o.id, code: o.code } },
+    el("span", { class: "title" }, o.id),
+    el("span", { class: "code", title: o.path ?? "" }, o.code),
+    el("span", { class: "reason" }, o.reason + (o.path ? ` (${o.path})` : "")))));
 
   const xs = $("d-experiments").tBodies[0];
   xs.replaceChildren(...(d.experiments.length
@@ -213,14 +218,15 @@ async function fetchText(url) {
 
 async function main() {
   try {
-    const [, modelText, programText, samplesText] = await Promise.all([
+    const [, modelText, programText, policyText, samplesText] = await Promise.all([
       init(), // fetches offerwise_bg.wasm next to offerwise.js
       fetchText("../models/default.json"),
       fetchText("../models/default-program.json"),
+      fetchText("../models/default-policy.json"),
       fetchText("./sample-customers.json"),
     ]);
     program = JSON.parse(programText);
-    engine = new Engine(modelText, programText);
+    engine = new Engine(modelText, programText, policyText);
     samples = JSON.parse(samplesText);
   } catch (e) {
     $("meta").textContent = "The engine could not start.";

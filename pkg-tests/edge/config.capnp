@@ -17,6 +17,7 @@ const offerwiseWorker :Workerd.Worker = (
     (name = "offerwise/offerwise_bg.wasm", wasm = embed "../../pkg/web/offerwise_bg.wasm"),
     (name = "model.json", json = embed "../../models/default.json"),
     (name = "program.json", text = embed "../../models/default-program.json"),
+    (name = "policy.json", text = embed "../../models/default-policy.json"),
   ],
   compatibilityDate = "2025-09-01",
 );

@@ -1,6 +1,6 @@
 // An edge worker serving offerwise decisions, written the way a Cloudflare Worker would be:
 // the web build of the package plus its .wasm imported as a compiled WebAssembly.Module, the
-// model and programme bundled as modules. config.capnp maps the specifiers to files of pkg/.
+// model, programme and learned policy bundled as modules. config.capnp maps the specifiers to files of pkg/.
 //
 //   POST /decide?now=1998-07-01[&tz=-300]   body: the customer JSON
 //     200 -> the decision JSON
@@ -10,6 +10,7 @@ import { Engine, initSync, version } from "offerwise";
 import wasm from "offerwise/offerwise_bg.wasm";
 import model from "model.json"; // a JSON module: the parsed object
 import program from "program.json"; // a text module: the JSON text
+import policy from "policy.json"; // the learned policy, a text module
 
 // Instantiating is synchronous and cheap: no fetch of the wasm at run time.
 initSync({ module: wasm });
@@ -18,7 +19,7 @@ initSync({ module: wasm });
 // worker's startup; kept for the life of the isolate.
 let engine = null;
 function getEngine() {
-  if (engine === null) engine = new Engine(model, program);
+  if (engine === null) engine = new Engine(model, program, policy);
   return engine;
 }
 

@@ -17,6 +17,9 @@ const BIN = path.join(ROOT, "target", "release", "offerwise");
 const CDNOW = path.join(ROOT, "data", "cdnow", "CDNOW_master.txt");
 const MODEL_PATH = path.join(ROOT, "models", "default.json");
 const PROGRAM_PATH = path.join(ROOT, "models", "default-program.json");
+/** The default policy: the CLI loads it with the default model and programme, so every
+ * engine compared with the CLI loads it too. */
+const POLICY_PATH = path.join(ROOT, "models", "default-policy.json");
 /** The decision date every comparison uses: the day after the CDNOW data ends. */
 const NOW = "1998-07-01";
 
@@ -66,8 +69,9 @@ function customers(limit) {
 function cliDecisions() {
   fs.mkdirSync(WORK, { recursive: true });
   const out = path.join(WORK, `decisions-${NOW}.jsonl`);
-  if (!isFresh(out, BIN, CDNOW, MODEL_PATH, PROGRAM_PATH)) {
-    cli(["score", "--orders", CDNOW, "--format", "cdnow", "--now", NOW, "--model", MODEL_PATH, "--program", PROGRAM_PATH, "--out", out + ".tmp"]);
+  if (!isFresh(out, BIN, CDNOW, MODEL_PATH, PROGRAM_PATH, POLICY_PATH)) {
+    cli(["score", "--orders", CDNOW, "--format", "cdnow", "--now", NOW, "--model", MODEL_PATH, "--program", PROGRAM_PATH,
+      "--policy", POLICY_PATH, "--out", out + ".tmp"]);
     fs.renameSync(out + ".tmp", out);
   }
   const byId = new Map();
@@ -80,6 +84,7 @@ function cliDecisions() {
 
 const modelText = () => fs.readFileSync(MODEL_PATH, "utf8");
 const programText = () => fs.readFileSync(PROGRAM_PATH, "utf8");
+const policyText = () => fs.readFileSync(POLICY_PATH, "utf8");
 
 /**
  * The first place where `actual` differs from `expected` (JSON values), as
@@ -173,7 +178,7 @@ function assertOfferwiseError(fn, { code, path: wantPath, message }, what) {
 }
 
 module.exports = {
-  ROOT, PKG_TESTS, WORK, BIN, CDNOW, MODEL_PATH, PROGRAM_PATH, NOW,
-  requireBuilt, cli, customers, cliDecisions, readJsonl, modelText, programText,
+  ROOT, PKG_TESTS, WORK, BIN, CDNOW, MODEL_PATH, PROGRAM_PATH, POLICY_PATH, NOW,
+  requireBuilt, cli, customers, cliDecisions, readJsonl, modelText, programText, policyText,
   firstDifference, allDifferences, ulpDistance, assertSameJson, assertOfferwiseError, show,
 };

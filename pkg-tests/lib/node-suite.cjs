@@ -24,7 +24,7 @@ function suite({ test, before }, ow, how, resolved) {
     h.requireBuilt();
     customers = h.customers(N_CUSTOMERS);
     expected = h.cliDecisions();
-    engine = new Engine(h.modelText(), h.programText());
+    engine = new Engine(h.modelText(), h.programText(), h.policyText());
     probeBefore = engine.decide(probe(), { now: h.NOW }); // before any error
   });
 
@@ -104,7 +104,7 @@ function suite({ test, before }, ow, how, resolved) {
   });
 
   test(`${how}: model and programme given as objects give the same decisions as given as text`, () => {
-    const e2 = new Engine(JSON.parse(h.modelText()), JSON.parse(h.programText()));
+    const e2 = new Engine(JSON.parse(h.modelText()), JSON.parse(h.programText()), JSON.parse(h.policyText()));
     try {
       assert.equal(e2.modelName, engine.modelName);
       for (const c of customers.slice(0, 300)) {

@@ -145,7 +145,7 @@ pub enum CartOffer {
 pub struct OfferEffect {
     /// The offer's id.
     pub id: String,
-    /// `discount`, `cashback`, `bonusPoints` or `freeDelivery`.
+    /// `discount`, `amountOff`, `cashback`, `bonusPoints`, `pointsMultiplier` or `freeDelivery`.
     pub kind: &'static str,
     /// Whether it applied to this cart.
     pub applied: bool,

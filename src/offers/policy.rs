@@ -83,7 +83,7 @@ pub struct ContextInput {
 
 fn scaled_log(x: f64, max: f64) -> f64 {
     if x.is_finite() && x > 0.0 {
-        ((1.0 + x).ln() / (1.0 + max).ln()).min(2.0)
+        (crate::math::ln_1p(x) / crate::math::ln_1p(max)).min(2.0)
     } else {
         0.0
     }
@@ -483,7 +483,7 @@ impl Policy {
     /// before, and refits every offer's model. `source` is recorded in `sources`.
     pub fn learn(&mut self, observations: &[Observation], now_ms: i64, mut source: Source) {
         let half_life_ms = self.learning.half_life_days * crate::time::DAY_MS as f64;
-        let decay = |age_ms: i64| 0.5f64.powf((age_ms.max(0) as f64) / half_life_ms);
+        let decay = |age_ms: i64| crate::math::pow(0.5, (age_ms.max(0) as f64) / half_life_ms);
         if let Some(prev) = self
             .learned_at
             .as_deref()

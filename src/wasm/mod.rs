@@ -18,6 +18,13 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+/// Reads and checks a policy document (a JSON string or a JS object).
+fn read_policy(value: JsValue) -> Result<crate::offers::policy::Policy, JsValue> {
+    js_text(Doc::Policy, value)
+        .and_then(|text| crate::offers::policy::Policy::from_json(&text))
+        .map_err(error::to_js)
+}
+
 /// Reads a document given as a JSON string or as a JS object; errors are thrown `OfferwiseError`s.
 fn read<T: DeserializeOwned>(doc: Doc, value: JsValue) -> Result<T, JsValue> {
     read_doc(doc, value).map_err(error::to_js)
@@ -89,22 +96,49 @@ pub struct WasmEngine {
 
 #[wasm_bindgen(js_class = Engine)]
 impl WasmEngine {
-    /// Builds an engine from a model bundle and a programme document (objects or JSON
-    /// strings). Throws an `OfferwiseError` (`model.invalid`, `program.invalid`, ...) saying
-    /// what is wrong and where.
+    /// Builds an engine from a model bundle, a programme document and, optionally, a learned
+    /// policy (objects or JSON strings). Throws an `OfferwiseError` (`model.invalid`,
+    /// `program.invalid`, `policy.invalid`, ...) saying what is wrong and where.
     ///
     /// ```js
-    /// const engine = new Engine(await (await fetch("models/default.json")).json(), programText);
+    /// const engine = new Engine(await (await fetch("models/default.json")).json(), programText,
+    ///                           policyText);   // the policy may be left out
     /// ```
     #[wasm_bindgen(constructor)]
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "ModelBundle | string")] model: JsValue,
         #[wasm_bindgen(unchecked_param_type = "Program | string")] program: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "Policy | string | null")] policy: JsValue,
     ) -> Result<WasmEngine, JsValue> {
         let model: Model = read(Doc::Model, model)?;
         let program: Program = read(Doc::Program, program)?;
-        let inner = crate::Engine::new(model, program).map_err(error::to_js)?;
+        let mut inner = crate::Engine::new(model, program).map_err(error::to_js)?;
+        if !(policy.is_undefined() || policy.is_null()) {
+            let policy = read_policy(policy)?;
+            inner.set_policy(Some(policy)).map_err(error::to_js)?;
+        }
         Ok(WasmEngine { inner })
+    }
+
+    /// Replaces the learned policy (`null`: rank by the programme's priors alone). A policy
+    /// that fails its checks throws and the engine keeps the policy it had.
+    #[wasm_bindgen(js_name = setPolicy)]
+    pub fn set_policy(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Policy | string | null")] policy: JsValue,
+    ) -> Result<(), JsValue> {
+        let policy = if policy.is_undefined() || policy.is_null() {
+            None
+        } else {
+            Some(read_policy(policy)?)
+        };
+        self.inner.set_policy(policy).map_err(error::to_js)
+    }
+
+    /// The learned policy's version (`name@<12 hex>`), or `null` without one.
+    #[wasm_bindgen(getter, js_name = policyVersion)]
+    pub fn policy_version(&self) -> Option<String> {
+        self.inner.policy().map(|p| p.version.clone())
     }
 
     /// Decides for one customer at `options.now`: features, segment, tier, offers, experiment

@@ -35,6 +35,8 @@ export interface Customer {
   id: string | number;
   orders?: Order[];
   loyalty?: Loyalty;
+  /** Offers shown or redeemed, and when: offers' per-customer `caps` count them. */
+  offerHistory?: { offerId: string; at: TimeValue; event: "shown" | "redeemed" }[];
   attributes?: Record<string, unknown>;
 }
 
@@ -47,6 +49,8 @@ export interface DecideOptions {
   cart?: Cart;
   /** Where the decision is made: the `context.*` facts of offer conditions. */
   context?: { page?: string; channel?: string; device?: string; country?: string };
+  /** What you know of the programme's budgets: id -> spent so far (and optionally the total). */
+  budgets?: Record<string, { spent: number; total?: number }>;
 }
 
 export interface Features {
@@ -94,7 +98,7 @@ export interface Quote {
 }
 /** What an offer shown beside the cart did to its quote. */
 export interface OfferEffect {
-  id: string; kind: "discount" | "cashback" | "bonusPoints" | "freeDelivery"; applied: boolean;
+  id: string; kind: "discount" | "amountOff" | "cashback" | "bonusPoints" | "pointsMultiplier" | "freeDelivery"; applied: boolean;
   amount?: number; points?: number; reason?: string;
 }
 export interface LoyaltyState {
@@ -118,9 +122,24 @@ export interface LoyaltyRules {
   partners?: Record<string, unknown>[]; referral?: Record<string, unknown>; donation?: Record<string, unknown>;
   birthday?: Record<string, unknown>; nudges?: { pointsExpiryHorizonDays?: number; tierAtRiskDays?: number; membershipLookbackDays?: number };
 }
-export type OfferKind = "discount" | "bonusPoints" | "cashback" | "freeDelivery" | "gift"
-  | "birthday" | "partner" | "referral" | "paidTier" | "valueBased";
-export interface OfferPick { id: string; kind: OfferKind; title: string; value: number; score: number; reason: string; }
+export type OfferKind = "discount" | "amountOff" | "bonusPoints" | "pointsMultiplier" | "cashback"
+  | "freeDelivery" | "gift" | "birthday" | "partner" | "referral" | "paidTier" | "membershipTrial"
+  | "valueBased" | "donation";
+/** An offer shown: its expected incremental value `score = response × (gain − cost)`. */
+export interface OfferPick {
+  id: string; kind: OfferKind; title: string; value: number; score: number;
+  /** P(take-up), learned or the programme's prior. */
+  response: number;
+  /** Expected cost to the shop per take-up. */
+  cost: number;
+  /** What a take-up brings under the objective, per take-up. */
+  gain: number;
+  /** The exact probability this offer is shown in this slot here today (1 without a policy). */
+  propensity: number;
+  reason: string;
+}
+/** A strong offer not shown: `code` is stable (condition_failed, cap_reached, budget_paced, ...). */
+export interface LeftOut { id: string; score: number; code: string; path?: string; reason: string; }
 export interface ExperimentAssignment { key: string; variant: string | null; bucket: number; }
 /** A loyalty nudge: its numbers, a rank (`priority`) and a default English message. */
 export type Nudge = { priority: number; message: string } & (
@@ -151,6 +170,8 @@ export interface Decision {
   clv: ClvState | null;
   loyalty: LoyaltyState;
   offers: OfferPick[];
+  /** The strongest offers not shown and why, strongest first. */
+  leftOut: LeftOut[];
   experiments: ExperimentAssignment[];
   nudges: Nudge[];
   /** The record to log for this decision (schema `offerwise.decision/1`). */
@@ -171,6 +192,9 @@ export interface DecisionRecord {
   segment: { id: number; role: SegmentRole } | null;
   /** Experiment key -> variant key (`null` outside the coverage). */
   variants: Record<string, string | null>;
+  objective: "margin" | "revenue" | "retention";
+  /** The context vector the policy reads and learns from (16 numbers). */
+  context: number[];
   /** The offers shown, in slot order, with the probability the policy shows each there. */
   offers: { id: string; slot: number; propensity: number; score: number }[];
 }
@@ -214,8 +238,22 @@ export interface Offer {
   roleWeights?: Partial<Record<SegmentRole, number>>;
   /** A condition in GrowthBook's syntax over the documented facts (`cart.subtotal`, `segment.role`, ...). */
   when?: Record<string, unknown>;
+  /** Prior take-up, 0 to 1. */
+  response?: number;
+  /** Cost per take-up (derived from the kind when absent). */
+  cost?: number;
+  margin?: number;
+  validity?: { from?: string; until?: string; daysOfWeek?: number[]; hours?: { from: number; until: number }; utcOffsetMinutes?: number };
+  channels?: string[];
+  targets?: { categories?: string[]; skus?: string[] };
+  minCart?: number;
+  caps?: { max: number; periodDays: number; event?: "shown" | "redeemed" }[];
+  budget?: string;
+  stackingGroup?: string;
+  priority?: number;
 }
-export interface Variant { key: string; weight: number; holdout?: boolean; excludeOffers?: string[]; }
+export type Objective = "margin" | "revenue" | "retention";
+export interface Variant { key: string; weight: number; holdout?: boolean; excludeOffers?: string[]; objective?: Objective; }
 export interface Experiment { key: string; seed?: string; coverage?: number; variants: Variant[]; }
 /** A programme document (models/default-program.json). */
 export interface Program {
@@ -232,6 +270,25 @@ export interface Program {
   clv?: { expectedPurchasesHorizonDays?: number; months?: number; margin?: number; monthlyDiscountRate?: number };
   /** Saved groups for `$inGroup` / `$notInGroup` / `$savedGroup` in offer conditions. */
   savedGroups?: Record<string, unknown>;
+  aggregates?: Record<string, Record<string, unknown>>;
+  ranking?: { objective?: Objective; defaultResponse?: number; orderValue?: number; deliveryCost?: number;
+              redemptionRate?: number; onePerKind?: boolean; explainLeftOut?: number };
+  budgets?: Record<string, { total: number; from: string; until: string; paceTolerance?: number }>;
+  stackingGroups?: Record<string, "exclusive" | "combinable">;
+}
+
+/** A learned policy (models/default-policy.json), written by `offerwise learn`. */
+export interface Policy {
+  formatVersion: 1;
+  kind: "offerwise.policy";
+  name: string;
+  version?: string;
+  context: string[];
+  exploration?: { gamma?: number; floor?: number };
+  learning?: { halfLifeDays?: number; ridge?: number };
+  learnedAt?: string | null;
+  sources?: Record<string, unknown>[];
+  offers?: Record<string, { n: number; responses: number; a: number[]; b: number[]; theta: number[] }>;
 }
 
 /** Segment roles: the same vocabulary in every model (see the README). */

@@ -16,7 +16,7 @@ import path from "node:path";
 import { timer, gcMem, mem, parseArgs, emit } from "./peers/lib.mjs";
 import {
   CDNOW_CUSTOMERS, CDNOW_NOW, EXPERIMENT_KEY, MODEL_PATH, PKG, PROGRAM_PATH,
-  baselineGenerator, loadavg, median, modelWithoutClv, programWithoutClvRules, readJsonl, toOfferwise,
+  baselineGenerator, catalogue50Program, emptyPolicy, loadavg, median, modelWithoutClv, programWithoutClvRules, readJsonl, toOfferwise,
 } from "./lib.mjs";
 
 const [what, ...rest] = process.argv.slice(2);
@@ -47,7 +47,11 @@ async function decide() {
   const data = args.data || "cdnow";
   const form = args.form || "object";
   const { Engine } = await import("offerwise");
-  const engine = new Engine(readFileSync(MODEL_PATH, "utf8"), readFileSync(PROGRAM_PATH, "utf8"));
+  // --program=catalogue50: the peer's 50 offers (lib.mjs); --policy=empty: exploring.
+  const programText = readFileSync(PROGRAM_PATH, "utf8");
+  const program = args.program === "catalogue50" ? catalogue50Program(programText) : programText;
+  const policy = args.policy === "empty" ? emptyPolicy() : undefined;
+  const engine = new Engine(readFileSync(MODEL_PATH, "utf8"), program, policy);
   const { warm, items, now } = dataSet(data, args.n ? +args.n : 0, +(args.warmup || 2000));
   const opts = { now };
   // What crosses the boundary. "json" stringifies inside the timed loop (what a caller holding
@@ -73,7 +77,8 @@ async function decide() {
   for (let i = 0; i < input.length; i++) {
     const d = call(input[i]);
     seg[i] = d.segment === null ? -1 : d.segment.id;
-    variant[i] = d.experiments[0].variant === "winback" ? 1 : d.experiments[0].variant === "control" ? 0 : 2;
+    const x = d.experiments[0];
+    variant[i] = x === undefined ? 3 : x.variant === "winback" ? 1 : x.variant === "control" ? 0 : 2;
     offers += d.offers.length;
   }
   const { wallNs, cpuNs } = stop();

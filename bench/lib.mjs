@@ -75,6 +75,47 @@ export function toOfferwise(c) {
   };
 }
 
+/**
+ * The peer baseline's own 50 offers as an offerwise catalogue on the default programme, so a
+ * whole decision ranks the same catalogue size with the same kinds of rule: each offer an
+ * `amountOff` of its cost (cost = the baseline's cost), eligible from its minimum tier
+ * (`eligibility.tiers`), a category offer only for customers with spend in the category (a `when`
+ * condition on `features.categoryShares.<category>`), its take-up the baseline's redeemProb of
+ * segment k for the k-th role, and its margin rate the baseline's margin / 100.
+ */
+export function catalogue50Program(programText) {
+  const p = JSON.parse(programText);
+  const { makeModel } = baselineGenerator();
+  const roles = ["champions", "loyal", "potential-loyalists", "new", "cant-lose", "at-risk", "hibernating", "lost"];
+  p.offers = makeModel().offers.map((o) => {
+    const base = Math.max(o.redeemProb[0], 0.001);
+    const offer = {
+      id: `o${o.id}`, kind: "amountOff", title: `offer ${o.id}`, value: o.cost, cost: o.cost,
+      response: base, margin: Math.min(1, o.margin / 100),
+      roleWeights: Object.fromEntries(roles.map((r, k) => [r, +(o.redeemProb[k % o.redeemProb.length] / base).toFixed(6)])),
+    };
+    if (o.minTier > 0) offer.eligibility = { tiers: TIERS.slice(o.minTier) };
+    if (o.category !== null) offer.when = { [`features.categoryShares.${o.category}`]: { $gt: 0 } };
+    return offer;
+  });
+  p.ranking = { ...(p.ranking || {}), onePerKind: false };
+  p.experiments = [];
+  delete p.budgets;
+  delete p.stackingGroups;
+  delete p.aggregates;
+  return JSON.stringify(p);
+}
+
+/** A policy that has learned nothing: every decision explores among the eligible offers. */
+export function emptyPolicy() {
+  return JSON.stringify({
+    formatVersion: 1, kind: "offerwise.policy", name: "bench", context: [
+      "bias", "role.champions", "role.loyal", "role.potential-loyalists", "role.new", "role.cant-lose",
+      "role.at-risk", "role.hibernating", "role.lost", "recency", "frequency", "monetary", "churnRisk",
+      "tierRank", "hasCart", "cartSubtotal"],
+  });
+}
+
 export function readJsonl(file) {
   return readFileSync(file, "utf8").split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l));
 }

@@ -30,7 +30,7 @@ const RUNS = +(args.runs || (QUICK ? 2 : 5));
 const FIRST_CALL_RUNS = +(args["first-call-runs"] || (QUICK ? 3 : 7));
 const SYNTH_N = +(args["synth-n"] || (QUICK ? 3000 : 20000));
 const CLV_ROUNDS = +(args["clv-rounds"] || 2);
-const ONLY = new Set(String(args.only || "a,b,c,d,e,f,g,h").split(",").map((s) => s.trim()));
+const ONLY = new Set(String(args.only || "a,b,c,d,e,f,g,h,i").split(",").map((s) => s.trim()));
 const CHILD = path.join(BENCH, "child.mjs");
 const RESULTS = path.join(WORK, "results.json");
 const started = new Date();
@@ -124,6 +124,8 @@ const CASES = [
   { id: "b.i-pre", group: "b", label: `wasm decide(string made beforehand), CDNOW`, run: child("decide", "--data=cdnow", "--form=json-pre") },
   { id: "b.ii", group: "b", label: `wasm decide(JSON.stringify(c)), synthetic`, run: child("decide", "--data=synth", "--form=json", `--n=${SYNTH_N}`) },
   { id: "b.ii-pre", group: "b", label: `wasm decide(string made beforehand), synthetic`, run: child("decide", "--data=synth", "--form=json-pre", `--n=${SYNTH_N}`) },
+  { id: "i.50", group: "i", label: `wasm decide(obj), 50-offer catalogue, synthetic`, run: child("decide", "--data=synth", "--form=object", "--program=catalogue50", `--n=${SYNTH_N}`) },
+  { id: "i.50-explore", group: "i", label: `  same, with a policy exploring (exact propensities)`, run: child("decide", "--data=synth", "--form=object", "--program=catalogue50", "--policy=empty", `--n=${SYNTH_N}`) },
   { id: "c.naive", group: "c", label: `baseline --mode=naive (idiomatic JS), synthetic`, run: baseline("naive") },
   { id: "c.tuned", group: "c", label: `baseline --mode=tuned (typed arrays), synthetic`, run: baseline("tuned") },
   { id: "c.marshal-json", group: "c", label: `baseline --mode=marshal-json (stringify+encode)`, run: baseline("marshal-json") },

@@ -8,6 +8,24 @@ use offerwise::{experiment, Engine};
 use proptest::prelude::*;
 use std::sync::OnceLock;
 
+/// The default engine with the default learned policy (exploring, exact propensities).
+fn policy_engine() -> &'static Engine {
+    static E: OnceLock<Engine> = OnceLock::new();
+    E.get_or_init(|| {
+        let mut e = Engine::from_json(
+            include_str!("../models/default.json"),
+            include_str!("../models/default-program.json"),
+        )
+        .expect("default engine");
+        let p = offerwise::offers::policy::Policy::from_json(include_str!(
+            "../models/default-policy.json"
+        ))
+        .expect("default policy");
+        e.set_policy(Some(p)).expect("policy");
+        e
+    })
+}
+
 fn engine() -> &'static Engine {
     static E: OnceLock<Engine> = OnceLock::new();
     E.get_or_init(|| {
@@ -155,6 +173,74 @@ proptest! {
         }
         // Reproducible: the same input gives the same decision, and its JSON is stable.
         let again = engine().decide(&c, &options).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert_eq!(serde_json::to_string(&d).ok(), serde_json::to_string(&again).ok());
+    }
+
+    #[test]
+    fn offers_keep_the_catalogue_rules_whatever_the_history_cart_context_and_budgets(
+        c in customer(),
+        events in prop::collection::vec((0usize..16, 0i64..(60 * DAY_MS), any::<bool>()), 0..12),
+        lines in prop::collection::vec((prop::sample::select(vec!["jazz", "rock", "pop"]), 0.0f64..90.0, 1u32..4), 0..4),
+        channel in prop::option::of(prop::sample::select(vec!["web", "app", "email"])),
+        spent in prop::option::of(0.0f64..6000.0),
+        hour in 0i64..24,
+    ) {
+        let e = policy_engine();
+        let program = e.program();
+        let mut c = c;
+        c.offer_history = events.iter().map(|&(k, ago, redeemed)| offerwise::customer::OfferEvent {
+            offer_id: program.offers[k % program.offers.len()].id.clone(),
+            at: TimeValue::Millis((NOW - ago) as f64),
+            event: if redeemed { offerwise::offers::catalogue::CapEvent::Redeemed } else { offerwise::offers::catalogue::CapEvent::Shown },
+        }).collect();
+        let cart = (!lines.is_empty()).then(|| serde_json::from_value(serde_json::json!({
+            "items": lines.iter().map(|(cat, price, qty)| serde_json::json!({"category": cat, "price": (price * 100.0).round() / 100.0, "qty": qty})).collect::<Vec<_>>()
+        })).ok()).flatten();
+        let mut options = DecideOptions {
+            now: TimeValue::Millis((NOW + hour * 3_600_000) as f64),
+            time_zone_offset_minutes: 0,
+            cart,
+            context: Some(offerwise::engine::DecideContext { channel: channel.map(str::to_string), ..Default::default() }),
+            budgets: Default::default(),
+        };
+        if let Some(spent) = spent {
+            options.budgets.insert("winback".into(), offerwise::engine::BudgetState { spent, total: None });
+        }
+        let d = e.decide(&c, &options).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert!(d.offers.len() <= program.max_offers);
+        prop_assert!(d.left_out.len() <= program.ranking.explain_left_out);
+        let offer = |id: &str| program.offers.iter().find(|o| o.id == id);
+        for (i, a) in d.offers.iter().enumerate() {
+            prop_assert!(a.propensity > 0.0 && a.propensity <= 1.0, "{a:?}");
+            prop_assert!(!d.left_out.iter().any(|l| l.id == a.id));
+            let oa = offer(&a.id).ok_or_else(|| TestCaseError::fail("unknown offer"))?;
+            for b in &d.offers[i + 1..] {
+                prop_assert!(a.id != b.id);
+                let ob = offer(&b.id).ok_or_else(|| TestCaseError::fail("unknown offer"))?;
+                prop_assert!(oa.kind != ob.kind, "one offer per kind");
+                if let Some(g) = &oa.stacking_group {
+                    let exclusive = program.stacking_groups.get(g) == Some(&offerwise::program::Stacking::Exclusive);
+                    prop_assert!(!(exclusive && ob.stacking_group.as_ref() == Some(g)), "exclusive group {g}");
+                }
+            }
+            // A cap counts the history: an offer shown is under every cap.
+            for cap in &oa.caps {
+                let since = NOW + hour * 3_600_000 - (cap.period_days * DAY_MS as f64) as i64;
+                let n = c.offer_history.iter().filter(|h| h.offer_id == a.id && h.event == cap.event
+                    && matches!(h.at, TimeValue::Millis(t) if t as i64 > since)).count();
+                prop_assert!(n < cap.max as usize, "{} shown past its cap", a.id);
+            }
+        }
+        if let Some(first) = d.offers.first() {
+            prop_assert!(first.propensity >= e.policy().map_or(0.0, |p| p.exploration.floor) - 1e-12);
+        }
+        if let Some(q) = &d.loyalty.quote {
+            for effect in q.offers.iter() {
+                prop_assert!(d.offers.iter().any(|o| o.id == effect.id));
+            }
+        }
+        prop_assert_eq!(d.log.offers.len(), d.offers.len());
+        let again = e.decide(&c, &options).map_err(|e| TestCaseError::fail(e.to_string()))?;
         prop_assert_eq!(serde_json::to_string(&d).ok(), serde_json::to_string(&again).ok());
     }
 

@@ -300,19 +300,39 @@ fn reasons_say_why_the_strongest_offers_were_left_out() {
     );
     let d = e.decide(&customer(), &at("1998-07-01")).unwrap();
     assert_eq!(shown(&d), ["ok"]);
-    // The two strongest left out, strongest first; the condition names its failing test.
+    // Two explained: first the offer the customer is targeted by (worth less than nothing),
+    // then the strongest of the others; the condition names its failing test.
     assert_eq!(d.left_out.len(), 2);
-    assert_eq!(d.left_out[0].id, "cond");
-    assert_eq!(d.left_out[0].code, "condition_failed");
     assert_eq!(
-        d.left_out[0].path.as_deref(),
+        (d.left_out[0].id.as_str(), d.left_out[0].code),
+        ("loss", "no_value")
+    );
+    assert_eq!(d.left_out[1].id, "cond");
+    assert_eq!(d.left_out[1].code, "condition_failed");
+    assert_eq!(
+        d.left_out[1].path.as_deref(),
         Some("offers[0].when.$and[1].cart.subtotal")
     );
     assert!(
-        d.left_out[0].reason.contains("cart.subtotal is missing"),
+        d.left_out[1].reason.contains("cart.subtotal is missing"),
         "{:?}",
-        d.left_out[0]
+        d.left_out[1]
     );
+    let e = engine(
+        json!([
+            gift(
+                "cond",
+                json!({"response": 0.9, "when": {"$and": [{"tier": "silver"}, {"cart.subtotal": {"$gte": 50}}]}})
+            ),
+            gift(
+                "gold",
+                json!({"response": 0.8, "eligibility": {"tiers": ["gold"]}})
+            ),
+            gift("ok", json!({}))
+        ]),
+        json!({}),
+    );
+    let d = e.decide(&customer(), &at("1998-07-01")).unwrap();
     assert_eq!(
         left(&d, "gold"),
         (

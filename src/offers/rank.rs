@@ -25,6 +25,9 @@
 //! `budget_exhausted`, `budget_paced`), or its score is not positive (`no_value`; an offer with
 //! a `priority` above 0 is shown whatever its value).
 //!
+//! `leftOut` lists the offers the customer is targeted by (its variant, `eligibility` and `when`
+//! let it in) first, strongest first, then the others, at most `ranking.explainLeftOut`.
+//!
 //! The eligible offers are ordered by priority (higher first), then score, then id, and filled
 //! into `maxOffers` slots: an offer is skipped when an offer of its `exclusive` stacking group
 //! is already shown (`stacking`), when one of its kind is (`same_kind`, with
@@ -766,8 +769,18 @@ pub fn select(s: &Selection) -> Selected {
         };
         out.push((c.index, c.value.score, Out::new(code, None, reason)));
     }
+    // Offers the customer is targeted by (the variant, eligibility and condition let them in)
+    // first: "why was my offer not shown" is asked of those; then the strongest.
+    let targeted = |code: &str| {
+        !matches!(
+            code,
+            "excluded_by_variant" | "eligibility" | "condition_failed"
+        )
+    };
     out.sort_by(|a, b| {
-        b.1.total_cmp(&a.1)
+        targeted(b.2.code)
+            .cmp(&targeted(a.2.code))
+            .then(b.1.total_cmp(&a.1))
             .then_with(|| p.offers[a.0].id.cmp(&p.offers[b.0].id))
     });
     out.truncate(r.explain_left_out);

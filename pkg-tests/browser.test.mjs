@@ -1,6 +1,7 @@
 // The demo page (www/) in headless Chromium (Debian's, driven by playwright-core): the web
 // build loads, a customer picked in the page gets exactly the CLI's decision, errors show in
-// the page's error box, and nothing is logged to the console as an error.
+// the page's error box, the shared decision vectors decide alike in the page, and nothing is
+// logged to the console as an error.
 //
 // Also README.md's ```html examples: each is served, as written, at /www/.readme-example-N.html
 // (a virtual page of the test server, no file is written), so that its relative paths
@@ -182,6 +183,24 @@ test("bad input shows the error box with code and path, and the page recovers", 
   await page.fill("#cart-json", JSON.stringify(EXAMPLE_CART));
   await page.click("#decide");
   await page.waitForSelector('body[data-state="ready"]');
+});
+
+test("the shared decision vectors decide exactly alike in Chromium", async () => {
+  // In the demo page (its module instance is initialised): the web build with the default
+  // model, programme and policy fetched as a page would, every case of tests/vectors/decisions.json.
+  const vectors = JSON.parse(readFileSync(path.join(h.ROOT, "tests", "vectors", "decisions.json"), "utf8"));
+  const got = await page.evaluate(async (cases) => {
+    const { default: init, Engine } = await import("/pkg/web/offerwise.js");
+    await init();
+    const text = (u) => fetch(u).then((r) => r.text());
+    const [model, program, policy] = await Promise.all([
+      text("/models/default.json"), text("/models/default-program.json"), text("/models/default-policy.json")]);
+    const learned = new Engine(model, program, policy);
+    const priors = new Engine(model, program);
+    return cases.map((c) => (c.policy ? learned : priors).decide(c.customer, c.options));
+  }, vectors.cases.map(({ customer, options, policy }) => ({ customer, options, policy })));
+  assert.equal(got.length, vectors.cases.length);
+  vectors.cases.forEach((c, i) => h.assertSameJson(got[i], c.decision, `${c.name} in Chromium`));
 });
 
 test("no console errors, page errors or failed requests", () => {

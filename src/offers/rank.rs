@@ -200,7 +200,8 @@ pub fn value(
         cost,
         gain,
         eov,
-        score: if score.is_finite() { score } else { 0.0 },
+        // `+ 0.0` turns −0 into 0: JSON text has no −0 the browser would keep.
+        score: if score.is_finite() { score + 0.0 } else { 0.0 },
     }
 }
 

@@ -218,6 +218,42 @@ impl Out {
     }
 }
 
+/// An [`Out`] whose path and words are only built when `$x` (explaining) is true: the first
+/// pass over the catalogue needs the codes alone.
+macro_rules! out {
+    ($x:expr, $code:expr, $path:expr, $reason:expr $(,)?) => {
+        if $x {
+            Out::new($code, $path, $reason)
+        } else {
+            Out::new($code, None, String::new())
+        }
+    };
+}
+
+/// Why an offer is shown, in words; built only when explaining.
+#[derive(Debug, Clone, Default)]
+pub struct Why {
+    on: bool,
+    items: Vec<String>,
+}
+
+impl Why {
+    fn new(on: bool) -> Self {
+        Why {
+            on,
+            items: Vec::new(),
+        }
+    }
+    fn push(&mut self, f: impl FnOnce() -> String) {
+        if self.on {
+            self.items.push(f());
+        }
+    }
+    fn extend(&mut self, other: Why) {
+        self.items.extend(other.items);
+    }
+}
+
 /// Checks validity, channel, cart, caps and budget of offer `i`.
 pub fn catalogue_rules(
     i: usize,
@@ -225,9 +261,10 @@ pub fn catalogue_rules(
     budgets: &BTreeMap<String, super::catalogue::Budget>,
     v: &View,
     cost: f64,
-) -> Result<Vec<String>, Out> {
+    x: bool,
+) -> Result<Why, Out> {
     let path = |f: &str| Some(format!("offers[{i}].{f}"));
-    let mut why = Vec::new();
+    let mut why = Why::new(x);
     if let Some(val) = &offer.validity {
         let offset = val.utc_offset_minutes.unwrap_or(v.offset);
         let parse = |t: &Option<String>| {
@@ -235,14 +272,16 @@ pub fn catalogue_rules(
                 .and_then(|t| super::catalogue::parse_local(t, offset).ok())
         };
         if parse(&val.from).is_some_and(|f| v.now < f) {
-            return Err(Out::new(
+            return Err(out!(
+                x,
                 "not_valid_now",
                 path("validity.from"),
                 format!("starts {}", val.from.as_deref().unwrap_or("")),
             ));
         }
         if parse(&val.until).is_some_and(|u| v.now >= u) {
-            return Err(Out::new(
+            return Err(out!(
+                x,
                 "not_valid_now",
                 path("validity.until"),
                 format!("ended {}", val.until.as_deref().unwrap_or("")),
@@ -252,7 +291,8 @@ pub fn catalogue_rules(
         let day = local.div_euclid(DAY_MS);
         let dow = ((day + 3).rem_euclid(7) + 1) as u8;
         if !val.days_of_week.is_empty() && !val.days_of_week.contains(&dow) {
-            return Err(Out::new(
+            return Err(out!(
+                x,
                 "not_valid_now",
                 path("validity.daysOfWeek"),
                 format!("not valid on day {dow} of the week"),
@@ -266,7 +306,8 @@ pub fn catalogue_rules(
                 hour >= h.from || hour < h.until
             };
             if !inside {
-                return Err(Out::new(
+                return Err(out!(
+                    x,
                     "not_valid_now",
                     path("validity.hours"),
                     format!("valid {}:00–{}:00, it is {hour}:xx", h.from, h.until),
@@ -276,16 +317,18 @@ pub fn catalogue_rules(
     }
     if !offer.channels.is_empty() {
         match v.channel {
-            Some(c) if offer.channels.iter().any(|x| x == c) => why.push(format!("on {c}")),
+            Some(c) if offer.channels.iter().any(|x| x == c) => why.push(|| format!("on {c}")),
             Some(c) => {
-                return Err(Out::new(
+                return Err(out!(
+                    x,
                     "channel",
                     path("channels"),
                     format!("not shown on {c} (only {})", offer.channels.join(", ")),
                 ))
             }
             None => {
-                return Err(Out::new(
+                return Err(out!(
+                    x,
                     "channel",
                     path("channels"),
                     format!(
@@ -303,13 +346,14 @@ pub fn catalogue_rules(
                 .iter()
                 .any(|l| t.matches(l.sku.as_deref(), l.category.as_deref()));
             if !hit {
-                return Err(Out::new(
+                return Err(out!(
+                    x,
                     "target_not_in_cart",
                     path("targets"),
                     "the cart has none of the offer's products".into(),
                 ));
             }
-            why.push("the cart has its products".into());
+            why.push(|| "the cart has its products".into());
         }
         if let Some(m) = offer.min_cart {
             let sub = cart_base(
@@ -320,7 +364,8 @@ pub fn catalogue_rules(
                 cart,
             );
             if sub < m {
-                return Err(Out::new(
+                return Err(out!(
+                    x,
                     "min_cart",
                     path("minCart"),
                     format!("the cart is {sub:.2}, below {m:.2}"),
@@ -340,7 +385,8 @@ pub fn catalogue_rules(
                 CapEvent::Shown => "shown",
                 CapEvent::Redeemed => "redeemed",
             };
-            return Err(Out::new(
+            return Err(out!(
+                x,
                 "cap_reached",
                 path(&format!("caps[{j}]")),
                 format!(
@@ -359,14 +405,16 @@ pub fn catalogue_rules(
             let until = super::catalogue::parse_local(&b.until, v.offset).unwrap_or(i64::MAX);
             let bpath = Some(format!("budgets.{id}"));
             if v.now < from || v.now >= until {
-                return Err(Out::new(
+                return Err(out!(
+                    x,
                     "budget_closed",
                     bpath,
                     format!("budget {id} runs {} to {}", b.from, b.until),
                 ));
             }
             if spent + cost > total {
-                return Err(Out::new(
+                return Err(out!(
+                    x,
                     "budget_exhausted",
                     bpath,
                     format!("budget {id}: {spent:.2} of {total:.2} spent"),
@@ -375,7 +423,7 @@ pub fn catalogue_rules(
             let elapsed = (v.now - from) as f64 / (until - from) as f64;
             let pace = total * (elapsed + b.pace_tolerance).min(1.0);
             if spent > pace {
-                return Err(Out::new(
+                return Err(out!(x,
                     "budget_paced",
                     bpath,
                     format!(
@@ -395,7 +443,6 @@ pub struct Candidate {
     pub index: usize,
     pub priority: i32,
     pub value: Value,
-    pub why: Vec<String>,
 }
 
 /// Why an offer did not get a slot.
@@ -483,123 +530,131 @@ pub struct Selected {
 }
 
 /// Checks the fixed `eligibility` fields of offer `i`; the reasons it holds, in words.
-fn eligibility(i: usize, o: &Offer, s: &Selection) -> Result<Vec<String>, Out> {
+fn eligibility(i: usize, o: &Offer, s: &Selection, x: bool) -> Result<Why, Out> {
     let e = &o.eligibility;
     let f = s.features;
     let money = s.money;
-    let mut why: Vec<String> = Vec::new();
-    let fail = |field: &str, reason: String| {
-        Err(Out::new(
+    let mut why = Why::new(x);
+    let fail = |field: &str, reason: &dyn Fn() -> String| {
+        Err(out!(
+            x,
             "eligibility",
             Some(format!("offers[{i}].eligibility.{field}")),
-            reason,
+            reason(),
         ))
     };
     if e.no_history {
         if f.frequency > 0 {
-            return fail("noHistory", "only for customers without orders".into());
+            return fail("noHistory", &|| "only for customers without orders".into());
         }
-        why.push("no orders yet".into());
+        why.push(|| "no orders yet".into());
     }
     if !e.segments.is_empty() {
         match s.segment {
-            Some(g) if e.segments.contains(&g.name) => why.push(format!("segment {}", g.name)),
-            Some(g) => return fail("segments", format!("segment {} is not targeted", g.name)),
-            None => return fail("segments", "no segment without orders".into()),
+            Some(g) if e.segments.contains(&g.name) => why.push(|| format!("segment {}", g.name)),
+            Some(g) => {
+                return fail("segments", &|| {
+                    format!("segment {} is not targeted", g.name)
+                })
+            }
+            None => return fail("segments", &|| "no segment without orders".into()),
         }
     }
     if !e.roles.is_empty() {
         match s.segment {
             Some(g) if e.roles.contains(&g.role) => {
-                why.push(format!("{} segment ({})", g.role, g.name))
+                why.push(|| format!("{} segment ({})", g.role, g.name))
             }
-            Some(g) => return fail("roles", format!("the {} role is not targeted", g.role)),
-            None => return fail("roles", "no segment without orders".into()),
+            Some(g) => return fail("roles", &|| format!("the {} role is not targeted", g.role)),
+            None => return fail("roles", &|| "no segment without orders".into()),
         }
     }
     if !e.tiers.is_empty() {
         match s.tier {
-            Some((id, name)) if e.tiers.iter().any(|t| t == id) => why.push(format!("{name} tier")),
-            Some((_, name)) => return fail("tiers", format!("the {name} tier is not targeted")),
-            None => return fail("tiers", "the customer has no tier".into()),
+            Some((id, name)) if e.tiers.iter().any(|t| t == id) => {
+                why.push(|| format!("{name} tier"))
+            }
+            Some((_, name)) => {
+                return fail("tiers", &|| format!("the {name} tier is not targeted"))
+            }
+            None => return fail("tiers", &|| "the customer has no tier".into()),
         }
     }
     if e.min_recency_days.is_some() || e.max_recency_days.is_some() {
         let Some(r) = f.recency_days else {
-            return fail("minRecencyDays", "no orders yet".into());
+            return fail("minRecencyDays", &|| "no orders yet".into());
         };
         if let Some(m) = e.min_recency_days.filter(|m| r < *m) {
-            return fail(
-                "minRecencyDays",
-                format!("last order {r:.0} days ago, needs {m}"),
-            );
+            return fail("minRecencyDays", &|| {
+                format!("last order {r:.0} days ago, needs {m}")
+            });
         }
         if let Some(m) = e.max_recency_days.filter(|m| r > *m) {
-            return fail(
-                "maxRecencyDays",
-                format!("last order {r:.0} days ago, at most {m}"),
-            );
+            return fail("maxRecencyDays", &|| {
+                format!("last order {r:.0} days ago, at most {m}")
+            });
         }
-        why.push(format!(
-            "last order {} days ago",
-            crate::loyalty::money::fmt_points(r.floor() as i64)
-        ));
+        why.push(|| {
+            format!(
+                "last order {} days ago",
+                crate::loyalty::money::fmt_points(r.floor() as i64)
+            )
+        });
     }
     if let Some(m) = e.min_orders.filter(|m| f.frequency < *m) {
-        return fail("minOrders", format!("{} orders, needs {m}", f.frequency));
+        return fail("minOrders", &|| {
+            format!("{} orders, needs {m}", f.frequency)
+        });
     }
     if let Some(m) = e.max_orders.filter(|m| f.frequency > *m) {
-        return fail("maxOrders", format!("{} orders, at most {m}", f.frequency));
+        return fail("maxOrders", &|| {
+            format!("{} orders, at most {m}", f.frequency)
+        });
     }
     if e.min_orders.is_some() || e.max_orders.is_some() {
-        why.push(format!(
-            "{} order{}",
-            f.frequency,
-            if f.frequency == 1 { "" } else { "s" }
-        ));
+        why.push(|| {
+            format!(
+                "{} order{}",
+                f.frequency,
+                if f.frequency == 1 { "" } else { "s" }
+            )
+        });
     }
     if let Some(m) = e.min_total_spend {
         if f.total_spend < m {
-            return fail(
-                "minTotalSpend",
-                format!("spent {}, needs {}", money(f.total_spend), money(m)),
-            );
+            return fail("minTotalSpend", &|| {
+                format!("spent {}, needs {}", money(f.total_spend), money(m))
+            });
         }
-        why.push(format!(
-            "spent {} (at least {})",
-            money(f.total_spend),
-            money(m)
-        ));
+        why.push(|| format!("spent {} (at least {})", money(f.total_spend), money(m)));
     }
     if e.min_p_alive.is_some() || e.max_p_alive.is_some() {
         let Some(p) = s.clv.map(|c| c.p_alive) else {
-            return fail("minPAlive", "no lifetime-value prediction".into());
+            return fail("minPAlive", &|| "no lifetime-value prediction".into());
         };
         if let Some(m) = e.min_p_alive.filter(|m| p < *m) {
-            return fail("minPAlive", format!("pAlive {p:.2} below {m}"));
+            return fail("minPAlive", &|| format!("pAlive {p:.2} below {m}"));
         }
         if let Some(m) = e.max_p_alive.filter(|m| p > *m) {
-            return fail("maxPAlive", format!("pAlive {p:.2} above {m}"));
+            return fail("maxPAlive", &|| format!("pAlive {p:.2} above {m}"));
         }
-        why.push(format!("{:.0}% likely still active", p * 100.0));
+        why.push(|| format!("{:.0}% likely still active", p * 100.0));
     }
     if e.min_clv.is_some() || e.max_clv.is_some() {
         let Some(v) = s.clv.and_then(|c| c.clv) else {
-            return fail("minClv", "no lifetime value".into());
+            return fail("minClv", &|| "no lifetime value".into());
         };
         if let Some(m) = e.min_clv.filter(|m| v < *m) {
-            return fail(
-                "minClv",
-                format!("lifetime value {} below {}", money(v), money(m)),
-            );
+            return fail("minClv", &|| {
+                format!("lifetime value {} below {}", money(v), money(m))
+            });
         }
         if let Some(m) = e.max_clv.filter(|m| v > *m) {
-            return fail(
-                "maxClv",
-                format!("lifetime value {} above {}", money(v), money(m)),
-            );
+            return fail("maxClv", &|| {
+                format!("lifetime value {} above {}", money(v), money(m))
+            });
         }
-        why.push(format!("lifetime value {}", money(v)));
+        why.push(|| format!("lifetime value {}", money(v)));
     }
     Ok(why)
 }
@@ -611,21 +666,30 @@ pub fn select(s: &Selection) -> Selected {
     let mut cands: Vec<Candidate> = Vec::new();
     let mut out: Vec<(usize, f64, Out)> = Vec::new();
     let policy = s.policy;
-    for (i, o) in p.offers.iter().enumerate() {
+    // One offer's value and whether the catalogue's rules let it in; with `x` (explain) the
+    // path and words of a failure and the reasons it holds, else the codes alone (the first pass
+    // over the catalogue; only the offers shown and explained are gone through again).
+    let eval_offer = |i: usize, x: bool| -> (Value, Result<Why, Out>) {
+        let o = &p.offers[i];
         let learned = policy.and_then(|pol| pol.predict(&o.id, s.context));
         let response = learned.unwrap_or_else(|| prior_response(o, r, s.view.segment));
         let v = value(o, r, s.objective, &s.view, response);
-        let check = || -> Result<Vec<String>, Out> {
+        let check = |x: bool| -> Result<Why, Out> {
+            let o = &p.offers[i];
             if s.excluded.contains(&o.id.as_str()) {
-                return Err(Out::new(
+                return Err(out!(
+                    x,
                     "excluded_by_variant",
                     None,
                     "the customer's experiment variant leaves it out".into(),
                 ));
             }
-            let mut why = eligibility(i, o, s)?;
+            let mut why = eligibility(i, o, s, x)?;
             if let (Some(Some(c)), Some(facts)) = (s.conditions.get(i), s.facts) {
                 if !c.eval(facts, s.groups) {
+                    if !x {
+                        return Err(Out::new("condition_failed", None, String::new()));
+                    }
                     // Only a failing condition is explained (explaining allocates).
                     let (path, reason) = match c.explain(facts, s.groups) {
                         Some(f) => (format!("offers[{i}].when.{}", f.path), f.to_string()),
@@ -634,13 +698,14 @@ pub fn select(s: &Selection) -> Selected {
                             "its condition does not hold".into(),
                         ),
                     };
-                    return Err(Out::new("condition_failed", Some(path), reason));
+                    return Err(out!(x, "condition_failed", Some(path), reason));
                 }
-                why.push("its conditions hold".into());
+                why.push(|| "its conditions hold".into());
             }
-            why.extend(catalogue_rules(i, o, &p.budgets, &s.view, v.cost)?);
+            why.extend(catalogue_rules(i, o, &p.budgets, &s.view, v.cost, x)?);
             if v.score <= 0.0 && o.priority <= 0 {
-                return Err(Out::new(
+                return Err(out!(
+                    x,
                     "no_value",
                     None,
                     format!(
@@ -654,18 +719,20 @@ pub fn select(s: &Selection) -> Selected {
                 ));
             }
             if learned.is_some() {
-                why.push("take-up learned from logged outcomes".into());
+                why.push(|| "take-up learned from logged outcomes".into());
             }
             Ok(why)
         };
-        match check() {
-            Ok(why) => cands.push(Candidate {
+        (v, check(x))
+    };
+    for (i, o) in p.offers.iter().enumerate() {
+        match eval_offer(i, false) {
+            (v, Ok(_)) => cands.push(Candidate {
                 index: i,
                 priority: o.priority,
                 value: v,
-                why,
             }),
-            Err(e) => out.push((i, v.score, e)),
+            (v, Err(e)) => out.push((i, v.score, e)),
         }
     }
     order(&mut cands, &p.offers);
@@ -720,7 +787,10 @@ pub fn select(s: &Selection) -> Selected {
         .map(|(slot, &k)| {
             let c = &cands[k];
             let o = &p.offers[c.index];
-            let mut why = c.why.clone();
+            let mut why = match eval_offer(c.index, true).1 {
+                Ok(w) => w.items,
+                Err(_) => Vec::new(),
+            };
             if why.is_empty() {
                 why.push("open to every customer".into());
             }
@@ -750,26 +820,24 @@ pub fn select(s: &Selection) -> Selected {
         .collect();
     for (k, why) in skipped {
         let c = &cands[k];
-        let o = &p.offers[c.index];
-        let (code, reason) = match why {
-            Skip::Stacking => (
-                "stacking",
-                format!(
-                    "another offer of the exclusive group {} is shown",
-                    o.stacking_group.as_deref().unwrap_or("")
-                ),
-            ),
-            Skip::SameKind => (
-                "same_kind",
-                format!("a {} offer of more value is shown", o.kind.id()),
-            ),
-            Skip::LowerValue => (
-                "lower_value",
-                format!("{} offers of more value fill the {max} slots", max),
-            ),
+        let code = match why {
+            Skip::Stacking => "stacking",
+            Skip::SameKind => "same_kind",
+            Skip::LowerValue => "lower_value",
         };
-        out.push((c.index, c.value.score, Out::new(code, None, reason)));
+        out.push((c.index, c.value.score, Out::new(code, None, String::new())));
     }
+    let skip_words = |i: usize, code: &str| -> String {
+        let o = &p.offers[i];
+        match code {
+            "stacking" => format!(
+                "another offer of the exclusive group {} is shown",
+                o.stacking_group.as_deref().unwrap_or("")
+            ),
+            "same_kind" => format!("a {} offer of more value is shown", o.kind.id()),
+            _ => format!("{max} offers of more value fill the {max} slots"),
+        }
+    };
     // Offers the customer is targeted by (the variant, eligibility and condition let them in)
     // first: "why was my offer not shown" is asked of those; then the strongest.
     let targeted = |code: &str| {
@@ -787,12 +855,24 @@ pub fn select(s: &Selection) -> Selected {
     out.truncate(r.explain_left_out);
     let left_out = out
         .into_iter()
-        .map(|(i, score, e)| LeftOut {
-            id: p.offers[i].id.clone(),
-            score,
-            code: e.code,
-            path: e.path,
-            reason: e.reason,
+        .map(|(i, score, e)| {
+            // The words, now that the offer is among those explained.
+            let e = match e.code {
+                "stacking" | "same_kind" | "lower_value" => {
+                    Out::new(e.code, None, skip_words(i, e.code))
+                }
+                _ => match eval_offer(i, true).1 {
+                    Err(full) => full,
+                    Ok(_) => e,
+                },
+            };
+            LeftOut {
+                id: p.offers[i].id.clone(),
+                score,
+                code: e.code,
+                path: e.path,
+                reason: e.reason,
+            }
         })
         .collect();
     Selected {

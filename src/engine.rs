@@ -394,17 +394,18 @@ impl Engine {
         now: i64,
         offset: i32,
     ) -> Result<LoyaltyState, Error> {
-        self.loyalty_with_offers(customer, cart, Vec::new(), now, offset)
+        self.loyalty_with_offers(customer, cart, now, offset, |_| Vec::new())
     }
 
-    /// [`Self::loyalty`] with the offers shown beside the cart applied to its quote.
+    /// [`Self::loyalty`] with the offers that change the cart's quote chosen from the account's
+    /// state in between (one replay of the account, see [`loyalty::evaluate_then`]).
     fn loyalty_with_offers(
         &self,
         customer: &Customer,
         cart: Option<&Cart>,
-        cart_offers: Vec<CartOffer>,
         now: i64,
         offset: i32,
+        choose: impl FnOnce(&LoyaltyState) -> Vec<CartOffer>,
     ) -> Result<LoyaltyState, Error> {
         let account = customer.loyalty.clone().unwrap_or_default();
         let options = EvaluateOptions {
@@ -412,14 +413,15 @@ impl Engine {
             time_zone_offset_minutes: offset,
             max_nudges: self.program.nudges.max,
             money: self.money_format(),
-            cart_offers,
+            cart_offers: Vec::new(),
         };
-        loyalty::evaluate(
+        loyalty::evaluate_then(
             &self.program.loyalty,
             &account,
             &customer.orders,
             cart,
             &options,
+            choose,
         )
         .map_err(loyalty_error)
     }
@@ -450,48 +452,55 @@ impl Engine {
             .assign(&features)
             .map_err(|e| Error::invalid(Doc::Customer, "", e))?;
         let clv = self.predict_clv(&c, now)?;
-        let mut loyalty = self.loyalty(customer, options.cart.as_ref(), now, offset)?;
-        features.points_balance = loyalty.ledger.balance as f64;
         let experiments = self.assign_experiments(&c.id);
-        let tier = loyalty
-            .tier
-            .as_ref()
-            .map(|t| (t.id.as_str(), t.name.as_str()));
-        let facts = self.conditions.iter().any(Option::is_some).then(|| {
-            self.facts(
-                customer,
-                &features,
-                segment.as_ref(),
-                clv.as_ref(),
-                &loyalty,
-                options,
-                now,
-                offset,
-                &experiments,
-            )
-        });
-        let (offers, left_out, objective, context) = self.select(
-            &c,
-            &features,
-            segment.as_ref(),
-            clv.as_ref(),
-            tier,
-            &experiments,
-            facts.as_ref(),
-            options,
-            (now, offset),
-        );
-        // The quote honours the offers shown: what the page shows, the checkout charges.
-        let cart_offers = self.cart_offers(&offers);
-        if options.cart.is_some() && !cart_offers.is_empty() {
-            loyalty = self.loyalty_with_offers(
-                customer,
-                options.cart.as_ref(),
-                cart_offers,
-                now,
-                offset,
-            )?;
-        }
+        // The offers are picked from the account's state, and the quote honours the offers
+        // shown (what the page shows, the checkout charges), in one replay of the account.
+        let mut picked = None;
+        let mut loyalty =
+            self.loyalty_with_offers(customer, options.cart.as_ref(), now, offset, |state| {
+                features.points_balance = state.ledger.balance as f64;
+                let tier = state
+                    .tier
+                    .as_ref()
+                    .map(|t| (t.id.as_str(), t.name.as_str()));
+                let facts = self.conditions.iter().any(Option::is_some).then(|| {
+                    self.facts(
+                        customer,
+                        &features,
+                        segment.as_ref(),
+                        clv.as_ref(),
+                        state,
+                        options,
+                        now,
+                        offset,
+                        &experiments,
+                    )
+                });
+                let selected = self.select(
+                    &c,
+                    &features,
+                    segment.as_ref(),
+                    clv.as_ref(),
+                    tier,
+                    &experiments,
+                    facts.as_ref(),
+                    options,
+                    (now, offset),
+                );
+                let cart_offers = match options.cart {
+                    Some(_) => self.cart_offers(&selected.0),
+                    None => Vec::new(),
+                };
+                picked = Some(selected);
+                cart_offers
+            })?;
+        let Some((offers, left_out, objective, context)) = picked else {
+            return Err(Error::invalid(
+                Doc::Options,
+                "",
+                "the offers were not picked",
+            ));
+        };
         let nudges = std::mem::take(&mut loyalty.nudges);
         let log = self.record(
             &c.id,

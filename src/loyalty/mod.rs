@@ -185,6 +185,24 @@ pub fn evaluate(
     cart: Option<&Cart>,
     options: &EvaluateOptions,
 ) -> Result<LoyaltyState, LoyaltyError> {
+    evaluate_then(rules, account, history, cart, options, |_| {
+        options.cart_offers.clone()
+    })
+}
+
+/// [`evaluate`] in one replay of the account, with the offers that change the cart's quote
+/// chosen in between: `choose` sees the state without the quote and the nudges (ledger, tier,
+/// membership, discounts, rewards due) and returns the offers shown beside the cart, which
+/// the quote then applies (`options.cart_offers` is not read). A decision picks its offers
+/// from the account's state and quotes the cart with them, without replaying the account twice.
+pub fn evaluate_then(
+    rules: &LoyaltyRules,
+    account: &AccountInput,
+    history: &[OrderInput],
+    cart: Option<&Cart>,
+    options: &EvaluateOptions,
+    choose: impl FnOnce(&LoyaltyState) -> Vec<CartOffer>,
+) -> Result<LoyaltyState, LoyaltyError> {
     let offset = options.time_zone_offset_minutes;
     if !(-18 * 60..=18 * 60).contains(&offset) {
         return Err(LoyaltyError::input(
@@ -200,20 +218,27 @@ pub fn evaluate(
     let orders = input::history(history, prepared.digits, now, offset, "history")?;
     let ctx = state::Context::new(&prepared, account, orders, now, &options.money)?;
     let summary = state::summarize(&prepared, &ctx.ledger, now)?;
-    let quote = cart
-        .map(|c| quote::quote(&ctx, c, &options.cart_offers))
-        .transpose()?;
-    let nudges = nudges::nudges(&ctx, &summary, quote.as_ref(), options.max_nudges);
-    Ok(LoyaltyState {
+    let mut state = LoyaltyState {
         ledger: summary,
-        tier: ctx.tier,
-        membership: ctx.membership,
-        accumulative: ctx.accumulative,
-        discount: ctx.discount,
-        rewards_due: ctx.rewards_due,
-        quote,
-        nudges,
-    })
+        tier: ctx.tier.clone(),
+        membership: ctx.membership.clone(),
+        accumulative: ctx.accumulative.clone(),
+        discount: ctx.discount.clone(),
+        rewards_due: ctx.rewards_due.clone(),
+        quote: None,
+        nudges: Vec::new(),
+    };
+    let cart_offers = choose(&state);
+    state.quote = cart
+        .map(|c| quote::quote(&ctx, c, &cart_offers))
+        .transpose()?;
+    state.nudges = nudges::nudges(
+        &ctx,
+        &state.ledger,
+        state.quote.as_ref(),
+        options.max_nudges,
+    );
+    Ok(state)
 }
 
 #[cfg(test)]

@@ -565,10 +565,7 @@ impl Engine {
             }
         }
         let tier_ids = self.program.tier_ids();
-        let cart_subtotal = options.cart.as_ref().map(|cart| match cart.amount {
-            Some(a) if cart.items.is_empty() => a,
-            _ => cart.items.iter().map(|i| i.price * i.qty).sum(),
-        });
+        let cart_subtotal = options.cart.as_ref().map(Cart::subtotal);
         let context = policy_mod::context(&policy_mod::ContextInput {
             role: segment.map(|s| s.role),
             recency_days: features.recency_days,
@@ -647,10 +644,7 @@ impl Engine {
             let mut skus: Vec<&str> = c.items.iter().filter_map(|i| i.sku.as_deref()).collect();
             skus.sort_unstable();
             skus.dedup();
-            let subtotal = match c.amount {
-                Some(a) => a,
-                None => c.items.iter().map(|i| i.price * i.qty).sum(),
-            };
+            let subtotal = c.subtotal();
             let count: f64 = c.items.iter().map(|i| i.qty).sum();
             json!({"subtotal": subtotal, "itemCount": count, "categories": categories, "skus": skus})
         });

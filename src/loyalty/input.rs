@@ -326,6 +326,16 @@ fn line_at(item: &ItemInput, digits: u32, path: &dyn Fn() -> String) -> Result<L
 }
 
 impl Cart {
+    /// The cart's total in currency units: `amount` when it has no lines, else Σ price × qty
+    /// (a cart with both is an error of [`Cart::lines`]).
+    pub fn subtotal(&self) -> f64 {
+        match (self.amount, self.items.is_empty()) {
+            (Some(a), true) => a,
+            (None, true) => 0.0,
+            (_, false) => self.items.iter().map(|i| i.price * i.qty).sum(),
+        }
+    }
+
     /// The cart's lines (an `amount` is one line without category).
     pub fn lines(&self, digits: u32, path: &str) -> Result<Vec<Line>, LoyaltyError> {
         match (&self.amount, self.items.is_empty()) {

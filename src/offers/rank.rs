@@ -125,17 +125,14 @@ pub struct Value {
 
 /// The money of the cart's lines an offer targets (all lines without targets).
 pub fn cart_base(offer: &Offer, cart: &Cart) -> f64 {
-    let total = |f: &dyn Fn(&crate::loyalty::input::ItemInput) -> bool| -> f64 {
-        cart.items
-            .iter()
-            .filter(|i| f(i))
-            .map(|i| i.price * i.qty)
-            .sum()
-    };
     match (&offer.targets, cart.items.is_empty()) {
-        (_, true) => cart.amount.unwrap_or(0.0),
-        (Some(t), false) => total(&|i| t.matches(i.sku.as_deref(), i.category.as_deref())),
-        (None, false) => total(&|_| true),
+        (Some(t), false) => cart
+            .items
+            .iter()
+            .filter(|i| t.matches(i.sku.as_deref(), i.category.as_deref()))
+            .map(|i| i.price * i.qty)
+            .sum(),
+        _ => cart.subtotal(),
     }
 }
 
@@ -356,13 +353,7 @@ pub fn catalogue_rules(
             why.push(|| "the cart has its products".into());
         }
         if let Some(m) = offer.min_cart {
-            let sub = cart_base(
-                &Offer {
-                    targets: None,
-                    ..offer.clone()
-                },
-                cart,
-            );
+            let sub = cart.subtotal();
             if sub < m {
                 return Err(out!(
                     x,

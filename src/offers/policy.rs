@@ -415,11 +415,19 @@ pub fn draw(customer_id: &str, local_day: i64, policy_version: &str) -> f64 {
         policy_version.as_bytes(),
         b"explore",
     ]);
-    // Mix the bits (splitmix64 finaliser) so nearby days draw independently.
-    let mut z = h;
+    // Mixed so that nearby days draw independently.
+    unit(mix64(h))
+}
+
+/// The splitmix64 finaliser: every input bit flips about half the output bits.
+pub fn mix64(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^= z >> 31;
+    z ^ (z >> 31)
+}
+
+/// A uniform number in `[0, 1)` from the top 53 bits.
+pub fn unit(z: u64) -> f64 {
     (z >> 11) as f64 / (1u64 << 53) as f64
 }
 

@@ -283,21 +283,26 @@ fn stacking_groups_kinds_and_priority() {
 
 #[test]
 fn reasons_say_why_the_strongest_offers_were_left_out() {
-    let e = engine(
-        json!([
+    // A condition that fails, a tier the customer lacks, and (with `loss`) an offer worth less
+    // than nothing, beside one that is shown.
+    let catalogue = |with_loss: bool| {
+        let mut offers = vec![
             gift(
                 "cond",
-                json!({"response": 0.9, "when": {"$and": [{"tier": "silver"}, {"cart.subtotal": {"$gte": 50}}]}})
+                json!({"response": 0.9, "when": {"$and": [{"tier": "silver"}, {"cart.subtotal": {"$gte": 50}}]}}),
             ),
             gift(
                 "gold",
-                json!({"response": 0.8, "eligibility": {"tiers": ["gold"]}})
+                json!({"response": 0.8, "eligibility": {"tiers": ["gold"]}}),
             ),
-            gift("loss", json!({"cost": 1000})),
-            gift("ok", json!({}))
-        ]),
-        json!({"ranking": {"explainLeftOut": 2}}),
-    );
+        ];
+        if with_loss {
+            offers.push(gift("loss", json!({"cost": 1000})));
+        }
+        offers.push(gift("ok", json!({})));
+        Value::Array(offers)
+    };
+    let e = engine(catalogue(true), json!({"ranking": {"explainLeftOut": 2}}));
     let d = e.decide(&customer(), &at("1998-07-01")).unwrap();
     assert_eq!(shown(&d), ["ok"]);
     // Two explained: first the offer the customer is targeted by (worth less than nothing),
@@ -318,20 +323,7 @@ fn reasons_say_why_the_strongest_offers_were_left_out() {
         "{:?}",
         d.left_out[1]
     );
-    let e = engine(
-        json!([
-            gift(
-                "cond",
-                json!({"response": 0.9, "when": {"$and": [{"tier": "silver"}, {"cart.subtotal": {"$gte": 50}}]}})
-            ),
-            gift(
-                "gold",
-                json!({"response": 0.8, "eligibility": {"tiers": ["gold"]}})
-            ),
-            gift("ok", json!({}))
-        ]),
-        json!({}),
-    );
+    let e = engine(catalogue(false), json!({}));
     let d = e.decide(&customer(), &at("1998-07-01")).unwrap();
     assert_eq!(
         left(&d, "gold"),

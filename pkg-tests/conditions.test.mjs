@@ -123,3 +123,55 @@ test("Conditions compiles a set once and evalAll answers every one as GrowthBook
   // Text that is not JSON throws as evalCondition does.
   assert.throws(() => grouped.evalAllJson('{"id": '), (e) => e.name === "OfferwiseError" && e.code === "attributes.syntax");
 });
+
+test("Conditions.evalAll reads a JS object where the rules look, with the answers of its JSON text", async () => {
+  const { Conditions } = await pkg();
+  const rules = [
+    { "a.b": { $exists: true } }, { "a.b": null }, { "a.b": { $type: "number" } }, { "a.b": 0 },
+    { "a.b": { $gt: 1e15 } }, { "a.b": { $eq: 1152921504606847000 } }, { "a.b": { $type: "string" } },
+    { "a.b": { $regex: "^20" } }, { "a.b": { $eq: "x\u00e9\u{1f600}" } }, { "a.b": { $size: 3 } },
+    { "a.b": { $elemMatch: { $gt: 1 } } }, { "a.b": { k: 1 } }, { "a.b.k": 1 }, { "a.b.length": 3 },
+    { "a.b.0": 1 }, { "a.b.2": null }, { "list.length": { $gte: 2 } }, { "list.1.sku": "B" },
+    { "a.c": { $in: ["q", true] } }, { "s.length": { $exists: false } }, { top: { $type: "object" } },
+  ];
+  const set = new Conditions(rules);
+  class Point { constructor() { this.b = 1; } }
+  const nullProto = Object.create(null);
+  nullProto.b = 2;
+  const cycle = {};
+  cycle.self = cycle;
+  const long = "L".repeat(5000) + "\u00e9";
+  const docs = [
+    {}, { a: null }, { a: { b: 0 } }, { a: { b: -0 } }, { a: { b: NaN } }, { a: { b: Infinity } },
+    { a: { b: 2 ** 60 } }, { a: { b: -(2 ** 60) } }, { a: { b: 1e21 } }, { a: { b: 0.1 + 0.2 } },
+    { a: { b: undefined } }, { a: { b: () => 1 } }, { a: { b: Symbol("s") } }, { a: { b: true, c: true } },
+    { a: { b: "x\u00e9\u{1f600}", c: "q" } }, { a: { b: long } }, { a: { b: new Date(Date.UTC(2026, 10, 30)) } },
+    { a: { b: [1, 2, 3] } }, { a: { b: [1, , null] } }, { a: { b: { k: 1 } } }, { a: { b: { k: 1, toJSON: () => "j" } } },
+    { a: { b: new Map([["k", 1]]) } }, { a: { b: Object(5) } }, { a: { b: Object("s") } }, { a: [1, 2] },
+    { a: "str" }, { a: new Point() }, { a: nullProto }, { a: { toJSON: () => ({ b: 7 }) } }, { a: { b: cycle } },
+    { list: [{ sku: "A" }, { sku: "B" }] }, { list: { 0: 1, 1: { sku: "B" }, length: 2 } }, { s: "abc" },
+    { top: new Point() }, { top: [] }, [1, 2], new Point(), { a: { b: 12345678901234567890n } },
+    { a: { b: "\ud800" } }, { a: { b: "a\udc00" } }, { a: { get b() { throw new Error("getter"); } } },
+  ];
+  const answer = (f) => { try { return [...f()].join(""); } catch (e) { return `throws ${e.name} ${e.code}`; } };
+  let text;
+  for (const doc of docs) {
+    try {
+      text = JSON.stringify(doc);
+    } catch {
+      // A cycle or a BigInt: JSON.stringify's error, as an OfferwiseError.
+      assert.throws(() => set.evalAll(doc), (e) => e.name === "OfferwiseError" && e.code === "attributes.invalid");
+      continue;
+    }
+    const viaText = answer(() => set.evalAllJson(text ?? "null"));
+    const viaObject = answer(() => set.evalAll(doc));
+    assert.equal(viaObject, viaText, `${String(text).slice(0, 80)}`);
+  }
+  // After a large value grew the wasm memory and the buffers, small ones still read right.
+  assert.equal([...set.evalAll({ a: { b: "x\u00e9\u{1f600}" } })][8], 1);
+  // Only own keys are paths (JSON's own enumerable ones, and those JSON would skip).
+  const hidden = { a: {} };
+  Object.defineProperty(hidden.a, "b", { value: 0, enumerable: false });
+  assert.equal([...set.evalAll(hidden)][2], 1);
+  assert.equal([...set.evalAll(Object.create({ a: { b: 0 } }))][2], 0);
+});

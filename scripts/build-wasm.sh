@@ -110,7 +110,7 @@ print_sizes() {
 STAMP="$PKG/.build-stamp"
 if [ "$FORCE" = 0 ] && [ -f "$STAMP" ] && [ -f "$PKG/package.json" ] &&
    [ -f "$PKG/web/offerwise_bg.wasm" ] && [ -f "$PKG/node/offerwise_bg.wasm" ]; then
-  NEWER=$(find src Cargo.toml Cargo.lock scripts/build-wasm.sh README.md -newer "$STAMP" -print -quit 2>/dev/null || true)
+  NEWER=$(find src Cargo.toml Cargo.lock scripts/build-wasm.sh scripts/inline-snippets.mjs README.md -newer "$STAMP" -print -quit 2>/dev/null || true)
   if [ -z "$NEWER" ] && [ "$(cat "$STAMP")" = "$VERSION $WASM_BINDGEN_VERSION $BINARYEN_MAJOR" ]; then
     say "pkg/ is up to date (scripts/build-wasm.sh --force rebuilds)"
     print_sizes
@@ -153,6 +153,16 @@ done
 # Node decides whether a .js file is ESM or CommonJS from the nearest package.json.
 printf '{\n  "type": "module"\n}\n' > "$PKG/web/package.json"
 printf '{\n  "type": "commonjs"\n}\n' > "$PKG/node/package.json"
+
+# ---- JS snippets (src/wasm/*.js) inlined -----------------------------------------------------
+# wasm-bindgen copies each `#[wasm_bindgen(module = "/src/wasm/x.js")]` file into
+# snippets/offerwise-<hash>/ and imports it from offerwise.js (an ESM import in the web build, a
+# require() of the same ES module text in the nodejs build, which Node 20 refuses). Each
+# snippet is inlined into offerwise.js instead, in a function scope of its own, so the package
+# stays one JS file and one wasm file: nothing for a bundler, workerd's module list or a CDN to
+# miss. The snippets are written for this: no imports, exports only as `export function name(`.
+# Anything else fails the build (scripts/inline-snippets.mjs).
+node scripts/inline-snippets.mjs "$PKG/web" "$PKG/node"
 
 # ---- ESM wrapper for Node --------------------------------------------------------------------
 # Named re-exports generated from what the CommonJS build actually exports (not a hand list

@@ -6,6 +6,7 @@
 //! `null`). Errors are thrown `OfferwiseError`s (see [`error`]). Nothing here panics on input.
 
 mod error;
+mod facts;
 mod types;
 
 use crate::customer::Customer;
@@ -362,6 +363,8 @@ pub struct Conditions {
     set: crate::offers::conditions::ConditionSet,
     /// The attribute values the set reads, reused from one call to the next.
     facts: crate::offers::conditions::Facts,
+    /// The reader of attributes given as a JS object, made on the first one.
+    reader: Option<facts::ObjectReader>,
 }
 
 #[wasm_bindgen]
@@ -410,6 +413,7 @@ impl Conditions {
         Ok(Conditions {
             set: ConditionSet::new(list, groups),
             facts: Default::default(),
+            reader: None,
         })
     }
 
@@ -420,12 +424,24 @@ impl Conditions {
     }
 
     /// Answers every condition for `attributes` (an object or a JSON string): 1 or 0 each.
+    ///
+    /// An object is read where the conditions look (see `facts.js`), not turned into JSON
+    /// text first; the answers are those for its JSON text.
     #[wasm_bindgen(js_name = evalAll)]
     pub fn eval_all(
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "Record<string, unknown> | string")]
         attributes: JsValue,
     ) -> Result<Vec<u8>, JsValue> {
+        if attributes.is_object() {
+            let set = &self.set;
+            let reader = self
+                .reader
+                .get_or_insert_with(|| facts::ObjectReader::new(set));
+            if reader.read(set, &attributes, &mut self.facts) {
+                return Ok(self.set.eval_all(&self.facts).map(u8::from).collect());
+            }
+        }
         let text = js_text(Doc::Attributes, attributes).map_err(error::to_js)?;
         self.eval_text(&text).map_err(error::to_js)
     }

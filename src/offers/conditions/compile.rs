@@ -56,7 +56,7 @@ impl Path {
     }
 }
 
-fn canonical_index(s: &str) -> Option<usize> {
+pub(crate) fn canonical_index(s: &str) -> Option<usize> {
     let ok =
         !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) && (s == "0" || !s.starts_with('0'));
     if ok {

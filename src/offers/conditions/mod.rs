@@ -99,6 +99,7 @@ mod groups;
 pub mod js;
 pub mod regex;
 pub mod set;
+pub mod slots;
 
 pub use error::{ConditionError, ConditionErrorKind};
 pub use explain::Failure;

@@ -244,6 +244,46 @@ impl ConditionSet {
         })
     }
 
+    /// How many slots (distinct attribute paths) there are.
+    pub fn slot_count(&self) -> usize {
+        self.table.paths.len()
+    }
+
+    /// The tree of the paths, for a reader outside Rust (the wasm build's reader of JS
+    /// objects): the root node `{"c": [...]}`, each node below it `{"k": key, "i": array index
+    /// or -1, "s": slot or -1, "c": [children]}`. The slots are numbered in depth-first
+    /// pre-order (a node's own slot, then its children's, in order), so a reader that walks
+    /// it that way meets the slots in ascending order.
+    pub fn path_tree(&self) -> Value {
+        self.tree_node(0)
+    }
+
+    fn tree_node(&self, n: usize) -> Value {
+        let Some(node) = self.table.nodes.get(n) else {
+            return Value::Null;
+        };
+        let children: Vec<Value> = node.children.iter().map(|&c| self.tree_node(c)).collect();
+        let slot = if node.slot == NO_SLOT {
+            -1
+        } else {
+            i64::from(node.slot)
+        };
+        let index = super::compile::canonical_index(&node.key)
+            .and_then(|i| i64::try_from(i).ok())
+            .filter(|&i| i < (1 << 31))
+            .unwrap_or(-1);
+        serde_json::json!({"k": node.key, "i": index, "s": slot, "c": children})
+    }
+
+    /// The slots of `facts`, one per path in slot order, for a reader outside Rust to fill
+    /// (each keeps its previous value, so a string's buffer can be reused): the reader must
+    /// write every one.
+    pub fn slots_mut<'f>(&self, facts: &'f mut Facts) -> &'f mut [Value] {
+        facts.slots.resize(self.table.paths.len(), Value::Null);
+        facts.reread = false;
+        &mut facts.slots
+    }
+
     /// Reads the attributes from JSON text into `facts` (see the module docs); the error is
     /// `serde_json`'s when the text is not JSON.
     pub fn read_json(&self, text: &str, facts: &mut Facts) -> Result<(), serde_json::Error> {

@@ -99,16 +99,5 @@ fn clean_message(message: &str) -> String {
     }
 }
 
-/// Appends a field or index to a JSON path.
-pub fn join(path: &str, field: &str) -> String {
-    if path.is_empty() {
-        field.to_string()
-    } else {
-        format!("{path}.{field}")
-    }
-}
-
-/// Appends an index to a JSON path: `orders` + 3 = `orders[3]`.
-pub fn index(path: &str, i: usize) -> String {
-    format!("{path}[{i}]")
-}
+/// JSON paths in errors are written one way everywhere: `orders[3].amount`.
+pub use offerwise_conditions::jsonpath::{index, join};

@@ -4,7 +4,8 @@
 //!   targets, caps, budgets, stacking groups, priority; the ranking settings;
 //! * [`conditions`] — targeting conditions in GrowthBook's (MongoDB-style) syntax: read and
 //!   compiled once, evaluated against a customer's attributes without allocating, explained
-//!   when they fail;
+//!   when they fail (the workspace crate `offerwise-conditions`, `crates/conditions/`, built
+//!   for speed where the rest of the storefront wasm is built for size);
 //! * [`facts`] — what an offer's condition (`offers[].when`) can read, checked when a
 //!   programme loads and built once per decision;
 //! * [`aggregates`] — named aggregates over the order history (`aggregates.<name>` facts);
@@ -22,7 +23,7 @@
 
 pub mod aggregates;
 pub mod catalogue;
-pub mod conditions;
+pub use offerwise_conditions as conditions;
 pub mod facts;
 pub mod learn;
 pub mod log;

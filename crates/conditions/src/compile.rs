@@ -5,7 +5,7 @@ use super::error::{ConditionError, ConditionErrorKind as Kind};
 use super::js::{self, StackStr};
 use super::regex::{compile as compile_regex, RegexIssue};
 use super::{MAX_DEPTH, MAX_NODES};
-use crate::json::{index, join};
+use crate::jsonpath::{index, join};
 use serde_json::{Map, Value};
 use std::fmt::{self, Write};
 

@@ -15,7 +15,7 @@
 
 use super::compile::{Compiler, Cond, Path};
 use super::error::{ConditionError, ConditionErrorKind};
-use crate::json::join;
+use crate::jsonpath::join;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -38,7 +38,7 @@ pub(crate) enum Group {
 /// The saved groups a condition's `$inGroup`, `$notInGroup` and `$savedGroup` refer to.
 ///
 /// ```
-/// use offerwise::offers::conditions::{Condition, SavedGroups};
+/// use offerwise_conditions::{Condition, SavedGroups};
 /// use serde_json::json;
 /// let groups = SavedGroups::parse(&json!({"beta": ["u1", "u2"]})).unwrap();
 /// let c = Condition::parse(&json!({"id": {"$inGroup": "beta"}})).unwrap();

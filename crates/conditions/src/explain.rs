@@ -7,14 +7,14 @@
 use super::compile::{Clause, Cond, Seg, Test};
 use super::eval::{self, Ctx};
 use super::groups::Group;
-use crate::json::{index, join};
+use crate::jsonpath::{index, join};
 use serde_json::{Map, Value};
 use std::fmt;
 
 /// The first failing test of a condition that does not hold.
 ///
 /// ```
-/// use offerwise::offers::conditions::{Condition, SavedGroups};
+/// use offerwise_conditions::{Condition, SavedGroups};
 /// use serde_json::json;
 /// let c = Condition::parse(&json!({"$and": [{"country": "NL"},
 ///                                           {"cart.subtotal": {"$gte": 50}}]})).unwrap();

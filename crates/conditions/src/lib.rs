@@ -97,6 +97,7 @@ mod eval;
 mod explain;
 mod groups;
 pub mod js;
+pub mod jsonpath;
 pub mod regex;
 pub mod set;
 pub mod slots;
@@ -118,7 +119,7 @@ pub const MAX_GROUP_CHAIN: usize = 16;
 /// A compiled condition.
 ///
 /// ```
-/// use offerwise::offers::conditions::{Condition, SavedGroups};
+/// use offerwise_conditions::{Condition, SavedGroups};
 /// use serde_json::json;
 /// let c = Condition::parse(&json!({"country": {"$in": ["NL", "BE"]},
 ///                                  "app.version": {"$vgte": "2.1.0"}})).unwrap();
@@ -162,7 +163,7 @@ impl Condition {
     /// [`Condition::eval`] is true. Allocates (the failure's texts and values).
     ///
     /// ```
-    /// use offerwise::offers::conditions::{Condition, SavedGroups};
+    /// use offerwise_conditions::{Condition, SavedGroups};
     /// use serde_json::json;
     /// let c = Condition::parse(&json!({"tier": {"$in": ["gold", "platinum"]},
     ///                                  "cart.subtotal": {"$gte": 50}})).unwrap();

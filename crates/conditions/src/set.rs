@@ -30,7 +30,7 @@ const MAX_NESTING: usize = 120;
 /// set of attributes.
 ///
 /// ```
-/// use offerwise::offers::conditions::{Condition, ConditionSet, Facts, SavedGroups};
+/// use offerwise_conditions::{Condition, ConditionSet, Facts, SavedGroups};
 /// use serde_json::json;
 /// let set = ConditionSet::new(
 ///     vec![

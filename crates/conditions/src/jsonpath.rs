@@ -1,0 +1,15 @@
+//! JSON paths as errors write them, here and in offerwise: `orders[3].amount`.
+
+/// Appends a field to a JSON path: `cart` + `subtotal` = `cart.subtotal`.
+pub fn join(path: &str, field: &str) -> String {
+    if path.is_empty() {
+        field.to_string()
+    } else {
+        format!("{path}.{field}")
+    }
+}
+
+/// Appends an index to a JSON path: `orders` + 3 = `orders[3]`.
+pub fn index(path: &str, i: usize) -> String {
+    format!("{path}[{i}]")
+}

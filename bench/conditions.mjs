@@ -2,8 +2,8 @@
 //   offerwise  `new Conditions(rules)` once, then `evalAllJson(text)` per customer, the facts
 //              starting as JSON text (a worker that has the request body): the set reads only
 //              the 23 values its rules use out of the text (wasm), then evaluates;
-//   offerwise  `evalAll(facts)` with the facts starting as a JS object (JSON.stringify first,
-//              then the same);
+//   offerwise  `evalAll(facts)` with the facts starting as a JS object (a page's own data): the
+//              23 paths are walked in JS and only their values cross into the wasm;
 //   GrowthBook `evalCondition(facts, rule)` for each of the 20 rules (@growthbook/growthbook);
 //   json-rules-engine  an Engine with the 20 rules, `await engine.run(facts)` per customer.
 // The three give the same answers for every customer (checked before timing). Figures are

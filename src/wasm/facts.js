@@ -43,6 +43,7 @@ const giveUp = Symbol("give up");
 // memory are made again when it grows (the old buffer is then detached: length 0).
 let u8 = null;
 let f64 = null;
+let textView = null; // the last text buffer encodeText wrote into
 let kinds = 0; // byte offset of the kinds
 let nums = 0; // f64 index of the numbers
 let pos = 0; // where the next string goes
@@ -55,16 +56,24 @@ export function newReader(tree) {
   return JSON.parse(tree);
 }
 
+/// Writes the string `text` as UTF-8 at `ptr` (room for `cap` bytes). Returns the bytes written;
+/// -1 when `text` is not a string; -2 - n when it needs n bytes of room.
+export function encodeText(memory, text, ptr, cap) {
+  if (typeof text !== "string") return GIVE_UP;
+  if (text.length * 3 > cap) return -2 - text.length * 3;
+  views(memory);
+  if (textView === null || textView.byteOffset !== ptr || textView.length !== cap) {
+    textView = u8.subarray(ptr, ptr + cap);
+  }
+  return encoder.encodeInto(text, textView).written;
+}
+
 /// Reads `attrs` into the buffers at `kindsPtr` (a byte per slot) and `numsPtr` (an f64 per
 /// slot: the number, or the UTF-16 length of a string or JSON text), the strings and JSON texts
 /// in slot order as UTF-8 at `textPtr` (room for `textCap` bytes). Returns the UTF-8 bytes
 /// written; -1 to read the object as JSON instead; -2 - n when the text needs n bytes of room.
 export function readFacts(root, memory, attrs, kindsPtr, numsPtr, textPtr, textCap) {
-  if (u8 === null || u8.byteLength === 0) {
-    const buffer = memory.buffer;
-    u8 = new Uint8Array(buffer);
-    f64 = new Float64Array(buffer, 0, buffer.byteLength >>> 3);
-  }
+  views(memory);
   kinds = kindsPtr;
   nums = numsPtr >>> 3;
   pos = textPtr;
@@ -76,6 +85,15 @@ export function readFacts(root, memory, attrs, kindsPtr, numsPtr, textPtr, textC
     return GIVE_UP;
   }
   return bound > textCap ? -2 - bound : pos - textPtr;
+}
+
+function views(memory) {
+  if (u8 === null || u8.byteLength === 0) {
+    const buffer = memory.buffer;
+    u8 = new Uint8Array(buffer);
+    f64 = new Float64Array(buffer, 0, buffer.byteLength >>> 3);
+    textView = null;
+  }
 }
 
 /// Steps from `cur` into each child of `node`, writing the slots of the paths ending there.

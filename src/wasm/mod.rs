@@ -363,8 +363,8 @@ pub struct Conditions {
     set: crate::offers::conditions::ConditionSet,
     /// The attribute values the set reads, reused from one call to the next.
     facts: crate::offers::conditions::Facts,
-    /// The reader of attributes given as a JS object, made on the first one.
-    reader: Option<facts::ObjectReader>,
+    /// Takes the attributes into the wasm memory.
+    reader: facts::JsReader,
 }
 
 #[wasm_bindgen]
@@ -410,10 +410,11 @@ impl Conditions {
                 crate::json::value_from_str(Doc::SavedGroups, &js_text(Doc::SavedGroups, groups)?)?;
             SavedGroups::parse(&g)?
         };
+        let set = ConditionSet::new(list, groups);
         Ok(Conditions {
-            set: ConditionSet::new(list, groups),
+            reader: facts::JsReader::new(&set),
+            set,
             facts: Default::default(),
-            reader: None,
         })
     }
 
@@ -434,28 +435,35 @@ impl Conditions {
         attributes: JsValue,
     ) -> Result<Vec<u8>, JsValue> {
         if attributes.is_object() {
-            let set = &self.set;
-            let reader = self
-                .reader
-                .get_or_insert_with(|| facts::ObjectReader::new(set));
-            if reader.read(set, &attributes, &mut self.facts) {
+            if self.reader.read(&self.set, &attributes, &mut self.facts) {
                 return Ok(self.set.eval_all(&self.facts).map(u8::from).collect());
             }
+        } else if let Some(text) = self.reader.text(&attributes) {
+            return eval_text(&self.set, &mut self.facts, text).map_err(error::to_js);
         }
         let text = js_text(Doc::Attributes, attributes).map_err(error::to_js)?;
-        self.eval_text(&text).map_err(error::to_js)
+        eval_text(&self.set, &mut self.facts, &text).map_err(error::to_js)
     }
 
     /// As `evalAll`, for attributes given as JSON text (the quickest way in: only the values
     /// the conditions read are taken out of the text).
     #[wasm_bindgen(js_name = evalAllJson)]
-    pub fn eval_all_json(&mut self, attributes: &str) -> Result<Vec<u8>, JsValue> {
-        self.eval_text(attributes).map_err(error::to_js)
+    pub fn eval_all_json(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "string")] attributes: JsValue,
+    ) -> Result<Vec<u8>, JsValue> {
+        let Some(text) = self.reader.text(&attributes) else {
+            return Err(error::to_js(Error::invalid(
+                Doc::Attributes,
+                "",
+                "evalAllJson takes the attributes as JSON text (a string); evalAll takes an object",
+            )));
+        };
+        eval_text(&self.set, &mut self.facts, text).map_err(error::to_js)
     }
 
-    /// As `evalAllJson`, for JSON text already encoded as UTF-8 (`new TextEncoder().encode(text)`,
-    /// or a request body's bytes): copied into the wasm memory in one go, where a string is
-    /// copied character by character.
+    /// As `evalAllJson`, for JSON text already encoded as UTF-8 (a request body's bytes,
+    /// `new Uint8Array(await request.arrayBuffer())`): no decoding to a string and back.
     #[wasm_bindgen(js_name = evalAllBytes)]
     pub fn eval_all_bytes(&mut self, attributes: &[u8]) -> Result<Vec<u8>, JsValue> {
         let text = std::str::from_utf8(attributes).map_err(|e| {
@@ -465,18 +473,23 @@ impl Conditions {
                 format!("the attributes are not UTF-8 text: {e}"),
             ))
         })?;
-        self.eval_text(text).map_err(error::to_js)
+        eval_text(&self.set, &mut self.facts, text).map_err(error::to_js)
     }
+}
 
-    fn eval_text(&mut self, text: &str) -> Result<Vec<u8>, Error> {
-        self.set.read_json(text, &mut self.facts).map_err(|e| {
-            // The same error as the other entry points give for the same text.
-            crate::json::value_from_str(Doc::Attributes, text)
-                .err()
-                .unwrap_or_else(|| Error::invalid(Doc::Attributes, "", e.to_string()))
-        })?;
-        Ok(self.set.eval_all(&self.facts).map(u8::from).collect())
-    }
+/// Every condition of `set` for attributes given as JSON text.
+fn eval_text(
+    set: &crate::offers::conditions::ConditionSet,
+    facts: &mut crate::offers::conditions::Facts,
+    text: &str,
+) -> Result<Vec<u8>, Error> {
+    set.read_json(text, facts).map_err(|e| {
+        // The same error as the other entry points give for the same text.
+        crate::json::value_from_str(Doc::Attributes, text)
+            .err()
+            .unwrap_or_else(|| Error::invalid(Doc::Attributes, "", e.to_string()))
+    })?;
+    Ok(set.eval_all(facts).map(u8::from).collect())
 }
 
 /// The offerwise version.

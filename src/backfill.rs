@@ -78,6 +78,9 @@ pub fn earn_from_orders(
                 cart: None,
                 context: None,
                 budgets: Default::default(),
+                ids: Default::default(),
+                assignments: None,
+                force_variants: Default::default(),
             };
             let quote = engine.quote(&before, &cart, &at_order)?;
             if quote.earn.points > 0 {

@@ -6,7 +6,7 @@
 
 use crate::customer::{Customer, TimeValue, ValidCustomer};
 use crate::error::{Doc, Error};
-use crate::experiment;
+use crate::experiments::{self, assign as xassign, define::Prepared};
 use crate::features::Features;
 use crate::loyalty::{
     self, Cart, CartOffer, EvaluateOptions, LoyaltyError, LoyaltyState, MoneyFormat, Nudge, Quote,
@@ -43,6 +43,18 @@ pub struct DecideOptions {
     /// (a budget not given counts as unspent).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub budgets: BTreeMap<String, BudgetState>,
+    /// Other ids of the visitor by name (`deviceId`, ...), for experiments and the holdout that
+    /// hash one of them (`hashAttribute`); the customer id is `id`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub ids: BTreeMap<String, String>,
+    /// The sticky store the page or worker kept from the last decision (the decision's
+    /// `assignments`, `offerwise.assignments/1`). One that does not read is reported in the
+    /// decision's `assignmentsError` and ignored, never an error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignments: Option<serde_json::Value>,
+    /// Experiment key → variant key, for QA: that variant whatever the hash.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub force_variants: BTreeMap<String, String>,
 }
 
 /// The page's context, as offer conditions read it (`context.page`, ...).
@@ -68,6 +80,9 @@ impl DecideOptions {
             cart: None,
             context: None,
             budgets: BTreeMap::new(),
+            ids: BTreeMap::new(),
+            assignments: None,
+            force_variants: BTreeMap::new(),
         }
     }
 
@@ -91,15 +106,7 @@ impl DecideOptions {
 
 pub use crate::offers::rank::{BudgetState, LeftOut, OfferPick};
 
-/// A customer's variant in an experiment; `variant` is `null` outside the experiment's coverage.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ExperimentAssignment {
-    pub key: String,
-    pub variant: Option<String>,
-    /// The hash bucket in `[0, 1)`.
-    pub bucket: f64,
-}
+pub use crate::experiments::{ExperimentAssignment, HoldoutState, Store as AssignmentStore};
 
 /// Lifetime-value predictions for one customer (purchase model + Gamma-Gamma, the model's
 /// `clv` part).
@@ -144,7 +151,18 @@ pub struct Decision {
     /// `ranking.explainLeftOut`), strongest first.
     pub left_out: Vec<LeftOut>,
     pub experiments: Vec<ExperimentAssignment>,
-    /// Loyalty nudges, ranked, at most the programme's `nudges.max`.
+    /// The global holdout, when the programme has one: a held-out customer gets no offers, no
+    /// nudges and no experiment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub holdout: Option<HoldoutState>,
+    /// The sticky store to keep for this visitor and pass to the next decision (when the
+    /// programme has experiments).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assignments: Option<AssignmentStore>,
+    /// Why the sticky store passed in was ignored, when it was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assignments_error: Option<String>,
+    /// Loyalty nudges, ranked, at most the programme's `nudges.max` (or the variant's).
     pub nudges: Vec<Nudge>,
     /// The record to log for this decision (`offerwise.decision/1`, see [`crate::offers::log`]).
     pub log: DecisionRecord,
@@ -183,6 +201,8 @@ pub struct Engine {
     warnings: Vec<Warning>,
     /// The learned policy, if one is loaded.
     policy: Option<Policy>,
+    /// The experiments, prepared for assignment (in the programme's order).
+    experiments: Vec<Prepared>,
 }
 
 impl Engine {
@@ -297,6 +317,7 @@ impl Engine {
                 Some((name, a))
             })
             .collect();
+        let experiments = program.prepare_experiments()?;
         let mut conditions = Vec::with_capacity(program.offers.len());
         for (i, o) in program.offers.iter().enumerate() {
             conditions.push(match &o.when {
@@ -323,6 +344,7 @@ impl Engine {
             used_aggregates,
             warnings,
             policy: None,
+            experiments,
         })
     }
 
@@ -411,7 +433,7 @@ impl Engine {
         let options = EvaluateOptions {
             now_ms: now,
             time_zone_offset_minutes: offset,
-            max_nudges: self.program.nudges.max,
+            max_nudges: self.max_nudges(),
             money: self.money_format(),
             cart_offers: Vec::new(),
         };
@@ -446,13 +468,29 @@ impl Engine {
     pub fn decide(&self, customer: &Customer, options: &DecideOptions) -> Result<Decision, Error> {
         let (now, offset) = options.resolve()?;
         let c = customer.validate(now, offset)?;
+        self.check_overrides(&options.force_variants)?;
         let mut features = self.features_of(&c, now, offset);
         let segment = self
             .model
             .assign(&features)
             .map_err(|e| Error::invalid(Doc::Customer, "", e))?;
         let clv = self.predict_clv(&c, now)?;
-        let experiments = self.assign_experiments(&c.id);
+        let held_out = self
+            .program
+            .holdout
+            .as_ref()
+            .map(|h| xassign::held_out(h, &c.id, &options.ids));
+        let (store, assignments_error) = match &options.assignments {
+            None => (None, None),
+            Some(v) => match xassign::read_store(v) {
+                Ok(s) => (Some(s), None),
+                Err(e) => (None, Some(format!("the sticky store was ignored: {e}"))),
+            },
+        };
+        let first_seen = c.orders.iter().map(|o| o.at).min();
+        let needs_facts = self.conditions.iter().any(Option::is_some)
+            || self.experiments.iter().any(|p| p.targeting.is_some());
+        let mut experiments = Vec::new();
         // The offers are picked from the account's state, and the quote honours the offers
         // shown (what the page shows, the checkout charges), in one replay of the account.
         let mut picked = None;
@@ -463,7 +501,7 @@ impl Engine {
                     .tier
                     .as_ref()
                     .map(|t| (t.id.as_str(), t.name.as_str()));
-                let facts = self.conditions.iter().any(Option::is_some).then(|| {
+                let mut facts = needs_facts.then(|| {
                     self.facts(
                         customer,
                         &features,
@@ -473,16 +511,47 @@ impl Engine {
                         options,
                         now,
                         offset,
-                        &experiments,
+                        &[],
                     )
                 });
+                experiments = if held_out == Some(true) {
+                    xassign::held_out_of_all(&self.program.experiments)
+                } else {
+                    let targeting = |i: usize| match (
+                        self.experiments.get(i).and_then(|p| p.targeting.as_ref()),
+                        facts.as_ref(),
+                    ) {
+                        (Some(t), Some(f)) => t.eval(f, &self.saved_groups),
+                        _ => true,
+                    };
+                    let input = xassign::Input {
+                        customer_id: &c.id,
+                        ids: &options.ids,
+                        now,
+                        first_seen,
+                        store: store.as_ref(),
+                        overrides: &options.force_variants,
+                        targeting: &targeting,
+                    };
+                    xassign::assign(&self.program.experiments, &self.experiments, &input)
+                };
+                if let Some(serde_json::Value::Object(f)) = facts.as_mut() {
+                    f.insert(
+                        "experiments".into(),
+                        experiments
+                            .iter()
+                            .map(|x| (x.key.clone(), serde_json::json!(x.variant)))
+                            .collect::<serde_json::Map<_, _>>()
+                            .into(),
+                    );
+                }
                 let selected = self.select(
                     &c,
                     &features,
                     segment.as_ref(),
                     clv.as_ref(),
                     tier,
-                    &experiments,
+                    (&experiments, held_out == Some(true)),
                     facts.as_ref(),
                     options,
                     (now, offset),
@@ -501,8 +570,9 @@ impl Engine {
                 "the offers were not picked",
             ));
         };
-        let nudges = std::mem::take(&mut loyalty.nudges);
-        let log = self.record(
+        let mut nudges = std::mem::take(&mut loyalty.nudges);
+        self.variant_nudges(&experiments, held_out == Some(true), &mut nudges);
+        let mut log = self.record(
             &c.id,
             now,
             segment.as_ref(),
@@ -511,11 +581,33 @@ impl Engine {
             objective,
             &context,
         );
+        log.exposures =
+            experiments::exposures(&self.program.experiments, &experiments, &c.id, &options.ids);
+        log.holdout = held_out == Some(true);
+        let now_text = time::format_instant(now);
+        let assignments = (!self.program.experiments.is_empty()).then(|| {
+            let input = xassign::Input {
+                customer_id: &c.id,
+                ids: &options.ids,
+                now,
+                first_seen,
+                store: store.as_ref(),
+                overrides: &options.force_variants,
+                targeting: &|_| true,
+            };
+            xassign::updated_store(
+                &self.program.experiments,
+                &experiments,
+                store.as_ref(),
+                &input,
+                &now_text,
+            )
+        });
         Ok(Decision {
             customer_id: c.id,
             model_version: self.model.version.clone(),
             program: self.program.name.clone(),
-            now: time::format_instant(now),
+            now: now_text,
             features,
             segment,
             clv,
@@ -523,9 +615,133 @@ impl Engine {
             offers,
             left_out,
             experiments,
+            holdout: self.program.holdout.as_ref().map(|h| HoldoutState {
+                held_out: held_out == Some(true),
+                share: h.share,
+            }),
+            assignments,
+            assignments_error,
             nudges,
             log,
         })
+    }
+
+    /// A customer's experiments, holdout and sticky store, as [`Self::decide`] assigns them,
+    /// without a decision record: reading an assignment logs no exposure.
+    pub fn assign(
+        &self,
+        customer: &Customer,
+        options: &DecideOptions,
+    ) -> Result<Assignments, Error> {
+        let d = self.decide(customer, options)?;
+        Ok(Assignments {
+            customer_id: d.customer_id,
+            experiments: d.experiments,
+            holdout: d.holdout,
+            assignments: d.assignments,
+            assignments_error: d.assignments_error,
+        })
+    }
+
+    /// The caller's `forceVariants` name experiments and variants of the programme.
+    fn check_overrides(&self, overrides: &BTreeMap<String, String>) -> Result<(), Error> {
+        for (key, variant) in overrides {
+            let path = format!("forceVariants.{key}");
+            let Some(x) = self.program.experiments.iter().find(|x| &x.key == key) else {
+                let keys: Vec<&str> = self
+                    .program
+                    .experiments
+                    .iter()
+                    .map(|x| x.key.as_str())
+                    .collect();
+                return Err(Error::invalid(
+                    Doc::Options,
+                    path,
+                    format!(
+                        "no experiment {key:?} in the programme (experiments: {})",
+                        keys.join(", ")
+                    ),
+                ));
+            };
+            if !x.variants.iter().any(|v| &v.key == variant) {
+                let keys: Vec<&str> = x.variants.iter().map(|v| v.key.as_str()).collect();
+                return Err(Error::invalid(
+                    Doc::Options,
+                    path,
+                    format!(
+                        "experiment {key:?} has no variant {variant:?} (variants: {})",
+                        keys.join(", ")
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Nudges computed per decision at most: the programme's or any variant's, whichever is
+    /// more (each customer's own maximum is applied after).
+    fn max_nudges(&self) -> usize {
+        self.program
+            .experiments
+            .iter()
+            .flat_map(|x| &x.variants)
+            .filter_map(|v| v.nudges.as_ref().and_then(|n| n.max))
+            .fold(self.program.nudges.max, usize::max)
+    }
+
+    /// The customer's variants' nudge settings: how many, and their copy; none when held out.
+    fn variant_nudges(
+        &self,
+        experiments: &[ExperimentAssignment],
+        held_out: bool,
+        nudges: &mut Vec<Nudge>,
+    ) {
+        if held_out {
+            nudges.clear();
+            return;
+        }
+        let mut max = self.program.nudges.max;
+        let mut copy: BTreeMap<&str, &str> = BTreeMap::new();
+        for v in self.variants_of(experiments) {
+            if let Some(n) = &v.nudges {
+                if let Some(m) = n.max {
+                    max = m;
+                }
+                copy.extend(n.copy.iter().map(|(k, t)| (k.as_str(), t.as_str())));
+            }
+        }
+        nudges.truncate(max);
+        if copy.is_empty() {
+            return;
+        }
+        for n in nudges.iter_mut() {
+            let Ok(serde_json::Value::Object(fields)) = serde_json::to_value(&*n) else {
+                continue;
+            };
+            let Some(template) = fields
+                .get("kind")
+                .and_then(|k| k.as_str())
+                .and_then(|k| copy.get(k))
+            else {
+                continue;
+            };
+            n.message = fill_template(template, &fields);
+        }
+    }
+
+    /// The variants a customer has, in the programme's order.
+    fn variants_of<'a>(
+        &'a self,
+        experiments: &'a [ExperimentAssignment],
+    ) -> impl Iterator<Item = &'a experiments::Variant> + 'a {
+        self.program
+            .experiments
+            .iter()
+            .zip(experiments)
+            .filter_map(|(x, a)| {
+                let key = a.variant.as_ref()?;
+                x.variants.iter().find(|v| &v.key == key)
+            })
     }
 
     /// Picks the offers ([`crate::offers::rank`]): the variant's exclusions, holdout and
@@ -538,7 +754,7 @@ impl Engine {
         segment: Option<&Assignment>,
         clv: Option<&ClvState>,
         tier: Option<(&str, &str)>,
-        experiments: &[ExperimentAssignment],
+        (experiments, held_out): (&[ExperimentAssignment], bool),
         facts: Option<&serde_json::Value>,
         options: &DecideOptions,
         (now, offset): (i64, i32),
@@ -550,18 +766,29 @@ impl Engine {
     ) {
         let mut excluded: Vec<&str> = Vec::new();
         let mut objective = self.program.ranking.objective;
-        let mut holdout = false;
-        for (x, a) in self.program.experiments.iter().zip(experiments) {
-            if let Some(v) = x
-                .variants
-                .iter()
-                .find(|v| Some(&v.key) == a.variant.as_ref())
-            {
-                holdout |= v.holdout;
-                excluded.extend(v.exclude_offers.iter().map(String::as_str));
-                if let Some(o) = v.objective {
-                    objective = o;
-                }
+        let mut holdout = held_out;
+        let mut use_policy = true;
+        let mut max_offers = self.program.max_offers;
+        for v in self.variants_of(experiments) {
+            holdout |= v.holdout;
+            excluded.extend(v.exclude_offers.iter().map(String::as_str));
+            if let Some(only) = &v.offers {
+                excluded.extend(
+                    self.program
+                        .offers
+                        .iter()
+                        .map(|o| o.id.as_str())
+                        .filter(|id| !only.iter().any(|k| k == id)),
+                );
+            }
+            if let Some(o) = v.objective {
+                objective = o;
+            }
+            if v.policy == Some(false) {
+                use_policy = false;
+            }
+            if let Some(m) = v.max_offers {
+                max_offers = m;
             }
         }
         let tier_ids = self.program.tier_ids();
@@ -585,9 +812,10 @@ impl Engine {
         let money = |x: f64| self.money(x);
         let selection = Selection {
             program: &self.program,
+            max_offers,
             conditions: &self.conditions,
             groups: &self.saved_groups,
-            policy: self.policy.as_ref(),
+            policy: self.policy.as_ref().filter(|_| use_policy),
             features,
             segment,
             clv,
@@ -725,6 +953,8 @@ impl Engine {
                     score: o.score,
                 })
                 .collect(),
+            exposures: Vec::new(),
+            holdout: false,
         }
     }
 
@@ -760,26 +990,6 @@ impl Engine {
             clv: p.clv,
             months: settings.months,
         }))
-    }
-
-    fn assign_experiments(&self, id: &str) -> Vec<ExperimentAssignment> {
-        self.program
-            .experiments
-            .iter()
-            .map(|x| {
-                let bucket = experiment::bucket(Program::seed(x), id);
-                let weights: Vec<f64> = x.variants.iter().map(|v| v.weight).collect();
-                let ranges = experiment::bucket_ranges(&weights, x.coverage);
-                let variant = experiment::choose_variant(bucket, &ranges)
-                    .and_then(|i| x.variants.get(i))
-                    .map(|v| v.key.clone());
-                ExperimentAssignment {
-                    key: x.key.clone(),
-                    variant,
-                    bucket,
-                }
-            })
-            .collect()
     }
 
     /// The offers shown that change a cart's quote (discount, cashback, bonus points, free
@@ -876,4 +1086,52 @@ fn loyalty_error(e: LoyaltyError) -> Error {
             message: e.message(),
         },
     }
+}
+
+/// A customer's experiments, holdout and sticky store ([`Engine::assign`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Assignments {
+    pub customer_id: String,
+    pub experiments: Vec<ExperimentAssignment>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub holdout: Option<HoldoutState>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assignments: Option<AssignmentStore>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assignments_error: Option<String>,
+}
+
+/// `template` with each `{field}` replaced by that field of the nudge (numbers as JSON writes
+/// them, strings as they are); an unknown field stays as written.
+fn fill_template(template: &str, fields: &serde_json::Map<String, serde_json::Value>) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        match after.find('}') {
+            Some(close) => {
+                let name = &after[..close];
+                match fields.get(name) {
+                    Some(serde_json::Value::String(v)) => out.push_str(v),
+                    Some(v @ (serde_json::Value::Number(_) | serde_json::Value::Bool(_))) => {
+                        out.push_str(&v.to_string())
+                    }
+                    _ => {
+                        out.push('{');
+                        out.push_str(name);
+                        out.push('}');
+                    }
+                }
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push_str(&rest[open..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }

@@ -29,7 +29,7 @@ pub mod clv;
 pub mod customer;
 pub mod engine;
 pub mod error;
-pub mod experiment;
+pub mod experiments;
 pub mod features;
 pub mod json;
 pub mod loyalty;

@@ -66,6 +66,9 @@ pub struct Program {
     pub nudges: NudgeSettings,
     #[serde(default)]
     pub experiments: Vec<Experiment>,
+    /// The global holdout (see [`Holdout`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub holdout: Option<Holdout>,
     /// Saved groups for `$inGroup`, `$notInGroup` and `$savedGroup` in offer conditions
     /// (GrowthBook's format: group id → list of values or a condition).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -151,52 +154,40 @@ impl Default for NudgeSettings {
     }
 }
 
-/// An A/B test (see [`crate::experiment`] for the assignment).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Experiment {
-    pub key: String,
-    /// Hash seed; the key when absent (as GrowthBook).
-    #[serde(default)]
-    pub seed: Option<String>,
-    /// Share of customers in the test, 0 to 1 (default 1).
-    #[serde(default = "one")]
-    pub coverage: f64,
-    pub variants: Vec<Variant>,
-}
-
-/// A variant of an experiment and what it changes.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Variant {
-    pub key: String,
-    /// Share of the covered customers; the weights of an experiment sum to 1.
-    pub weight: f64,
-    /// `true`: customers in this variant get no offers (a holdout group).
-    #[serde(default)]
-    pub holdout: bool,
-    /// Offers this variant does not show.
-    #[serde(default)]
-    pub exclude_offers: Vec<String>,
-    /// The ranking objective in this variant (default: the programme's `ranking.objective`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub objective: Option<Objective>,
-}
+pub use crate::experiments::{Experiment, Holdout, Variant};
 
 impl Program {
+    /// Checks the experiments and the holdout, and prepares them for assignment.
+    pub fn prepare_experiments(&self) -> Result<Vec<crate::experiments::define::Prepared>, Error> {
+        let aggregate_names: Vec<&str> = self.aggregates.keys().map(String::as_str).collect();
+        let check = |t: &serde_json::Value, path: &str| {
+            let c = crate::offers::conditions::Condition::parse(t).map_err(|e| {
+                let at = if e.path().is_empty() {
+                    path.to_string()
+                } else {
+                    join(path, e.path())
+                };
+                Error::invalid(Doc::Program, at, format!("{} [{}]", e.message(), e.code()))
+            })?;
+            // Targeting reads the decision's facts, but not `experiments.*`: assignment comes
+            // first.
+            crate::offers::facts::check(t, &[], &aggregate_names)
+                .map_err(|(p, m)| Error::invalid(Doc::Program, join(path, &p), m))?;
+            Ok(c)
+        };
+        crate::experiments::define::prepare(
+            &self.experiments,
+            self.holdout.as_ref(),
+            &self.offers,
+            &check,
+        )
+    }
+
     /// Parses and validates a programme from JSON text.
     pub fn from_json(text: &str) -> Result<Program, Error> {
         let p: Program = crate::json::from_str(Doc::Program, text)?;
         p.validate()?;
         Ok(p)
-    }
-
-    /// The experiment seed: `seed`, or the key when `seed` is absent or empty (as GrowthBook).
-    pub fn seed(e: &Experiment) -> &str {
-        e.seed
-            .as_deref()
-            .filter(|s| !s.is_empty())
-            .unwrap_or(&e.key)
     }
 
     /// The ids of the programme's tiers, lowest first.
@@ -378,67 +369,7 @@ impl Program {
                 "must be a finite number ≥ 0".into(),
             );
         }
-        for (i, x) in self.experiments.iter().enumerate() {
-            let path = index("experiments", i);
-            if x.key.is_empty() {
-                return bad(join(&path, "key"), "the experiment key is empty".into());
-            }
-            if self.experiments[..i].iter().any(|o| o.key == x.key) {
-                return bad(
-                    join(&path, "key"),
-                    format!("experiment key {:?} is used twice", x.key),
-                );
-            }
-            if !(0.0..=1.0).contains(&x.coverage) {
-                return bad(
-                    join(&path, "coverage"),
-                    format!("must be between 0 and 1, got {}", x.coverage),
-                );
-            }
-            if x.variants.len() < 2 {
-                return bad(
-                    join(&path, "variants"),
-                    "an experiment needs at least two variants".into(),
-                );
-            }
-            let mut total = 0.0;
-            for (j, v) in x.variants.iter().enumerate() {
-                let vpath = index(&join(&path, "variants"), j);
-                if v.key.is_empty() || x.variants[..j].iter().any(|o| o.key == v.key) {
-                    return bad(
-                        join(&vpath, "key"),
-                        format!(
-                            "variant keys must be non-empty and distinct, got {:?}",
-                            v.key
-                        ),
-                    );
-                }
-                if !(v.weight.is_finite() && v.weight >= 0.0) {
-                    return bad(join(&vpath, "weight"), "must be a finite number ≥ 0".into());
-                }
-                total += v.weight;
-                for (k, id) in v.exclude_offers.iter().enumerate() {
-                    if !self.offers.iter().any(|o| &o.id == id) {
-                        return bad(
-                            index(&join(&vpath, "excludeOffers"), k),
-                            format!("offer {id:?} is not in the catalogue"),
-                        );
-                    }
-                }
-            }
-            // GrowthBook accepts weights summing to 1 within 0.01 (and silently falls back to
-            // equal weights otherwise); here that is an error.
-            if !(0.99..=1.01).contains(&total) {
-                return bad(
-                    join(&path, "variants"),
-                    format!("variant weights must sum to 1, they sum to {total}"),
-                );
-            }
-        }
+        self.prepare_experiments()?;
         Ok(())
     }
-}
-
-fn one() -> f64 {
-    1.0
 }

@@ -3,8 +3,9 @@
 
 use offerwise::customer::{Customer, Id, Item, Order, TimeValue};
 use offerwise::engine::DecideOptions;
+use offerwise::experiments::hash;
 use offerwise::time::{self, DAY_MS};
-use offerwise::{experiment, Engine};
+use offerwise::Engine;
 use proptest::prelude::*;
 use std::sync::OnceLock;
 
@@ -138,7 +139,7 @@ proptest! {
     #[test]
     fn decisions_keep_their_invariants(c in customer(), offset in -720i32..=840) {
         let cart = serde_json::from_value(serde_json::json!({"amount": 120.5})).ok();
-        let options = DecideOptions { now: TimeValue::Millis(NOW as f64), time_zone_offset_minutes: offset, cart, context: None, budgets: Default::default() };
+        let options = DecideOptions { now: TimeValue::Millis(NOW as f64), time_zone_offset_minutes: offset, cart, context: None, budgets: Default::default(), ids: Default::default(), assignments: None, force_variants: Default::default() };
         let d = engine().decide(&c, &options).map_err(|e| TestCaseError::fail(e.to_string()))?;
         let f = &d.features;
         prop_assert_eq!(f.frequency as usize, c.orders.len());
@@ -169,7 +170,7 @@ proptest! {
         prop_assert!(d.offers.windows(2).all(|w| w[0].score > w[1].score || (w[0].score == w[1].score && w[0].id < w[1].id)));
         prop_assert!(d.nudges.len() <= engine().program().nudges.max);
         for x in &d.experiments {
-            prop_assert!((0.0..1.0).contains(&x.bucket));
+            prop_assert!(x.bucket.is_none_or(|b| (0.0..1.0).contains(&b)));
         }
         // Reproducible: the same input gives the same decision, and its JSON is stable.
         let again = engine().decide(&c, &options).map_err(|e| TestCaseError::fail(e.to_string()))?;
@@ -202,6 +203,9 @@ proptest! {
             cart,
             context: Some(offerwise::engine::DecideContext { channel: channel.map(str::to_string), ..Default::default() }),
             budgets: Default::default(),
+            ids: Default::default(),
+            assignments: None,
+            force_variants: Default::default(),
         };
         if let Some(spent) = spent {
             options.budgets.insert("winback".into(), offerwise::engine::BudgetState { spent, total: None });
@@ -246,7 +250,9 @@ proptest! {
 
     #[test]
     fn buckets_are_in_range(seed in "\\PC{0,20}", id in "\\PC{0,20}") {
-        let b = experiment::bucket(&seed, &id);
-        prop_assert!((0.0..1.0).contains(&b));
+        for v in [1, 2] {
+            let b = hash::growthbook(&seed, &id, v).unwrap_or(-1.0);
+            prop_assert!((0.0..1.0).contains(&b));
+        }
     }
 }

@@ -3,7 +3,7 @@
 use offerwise::customer::Customer;
 use offerwise::engine::DecideOptions;
 use offerwise::error::Doc;
-use offerwise::experiment;
+use offerwise::experiments::hash;
 use offerwise::Engine;
 use serde_json::Value;
 
@@ -114,9 +114,13 @@ fn experiment_vectors_match_growthbook() {
             .iter()
             .map(|v| v["weight"].as_f64().unwrap_or(0.0))
             .collect();
-        let ranges = experiment::bucket_ranges(&weights, x["coverage"].as_f64().unwrap_or(1.0));
-        let got = experiment::choose_variant(experiment::bucket(seed, id), &ranges)
-            .and_then(|i| variants[i]["key"].as_str());
+        let ranges = hash::bucket_ranges(
+            weights.len(),
+            Some(x["coverage"].as_f64().unwrap_or(1.0)),
+            Some(&weights),
+        );
+        let n = hash::growthbook(seed, id, 2).expect("version 2");
+        let got = hash::choose_variation(n, &ranges).and_then(|i| variants[i]["key"].as_str());
         assert_eq!(got, case[2].as_str(), "{name}");
     }
 }

@@ -83,6 +83,14 @@ pub struct DecisionRecord {
     /// ([`crate::offers::policy::CONTEXT_FEATURES`]).
     pub context: Vec<f64>,
     pub offers: Vec<LoggedOffer>,
+    /// The experiments the customer is in as a participant (see
+    /// [`crate::experiments::Exposure`]); a stopped experiment's winner is not an exposure.
+    #[serde(default)]
+    pub exposures: Vec<crate::experiments::Exposure>,
+    /// Whether the customer is in the programme's global holdout (no offers, no nudges, no
+    /// experiments).
+    #[serde(default)]
+    pub holdout: bool,
 }
 
 impl DecisionRecord {

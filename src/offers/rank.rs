@@ -497,6 +497,8 @@ pub fn fill(
 /// Everything [`select`] reads for one decision.
 pub struct Selection<'a> {
     pub program: &'a crate::program::Program,
+    /// How many offers at most (the programme's `maxOffers`, or a variant's).
+    pub max_offers: usize,
     pub conditions: &'a [Option<super::conditions::Condition>],
     pub groups: &'a super::conditions::SavedGroups,
     pub policy: Option<&'a super::policy::Policy>,
@@ -727,7 +729,7 @@ pub fn select(s: &Selection) -> Selected {
         }
     }
     order(&mut cands, &p.offers);
-    let max = p.max_offers;
+    let max = s.max_offers;
     let fill_from = |first: Option<usize>| {
         fill(
             &cands,

@@ -212,6 +212,9 @@ pub(crate) fn parse_now(now: &str, offset: i32) -> Result<i64, Failure> {
         cart: None,
         context: None,
         budgets: Default::default(),
+        ids: Default::default(),
+        assignments: None,
+        force_variants: Default::default(),
     };
     Ok(options.resolve()?.0)
 }

@@ -33,6 +33,20 @@ pub(crate) struct DecideArgs {
     /// (optionally `"total"`); a budget not given counts as unspent.
     #[arg(long, value_name = "JSON")]
     budgets: Option<String>,
+    /// Other ids of the visitor, as JSON (`{"deviceId": "d-81"}`), for experiments that hash
+    /// one of them.
+    #[arg(long, value_name = "JSON")]
+    ids: Option<String>,
+    /// The sticky store kept from the last decision (its `assignments`, a JSON file).
+    #[arg(long, value_name = "FILE")]
+    assignments: Option<PathBuf>,
+    /// Force a variant for QA: `experiment=variant` (repeatable).
+    #[arg(long = "force-variant", value_name = "EXPERIMENT=VARIANT")]
+    force_variant: Vec<String>,
+    /// Print only the experiments, holdout and sticky store (an assignment read without
+    /// logging an exposure).
+    #[arg(long)]
+    assign_only: bool,
     /// Print on one line instead of indented.
     #[arg(long)]
     compact: bool,
@@ -80,18 +94,48 @@ pub(crate) fn cmd_decide(a: DecideArgs) -> Result<(), Failure> {
             .map_err(|e| Failure(2, format!("error[options.invalid]: --budgets: {e}")))?,
         None => Default::default(),
     };
+    let ids = match &a.ids {
+        Some(text) => json::from_str(Doc::Options, text)
+            .map_err(|e| Failure(2, format!("error[options.invalid]: --ids: {e}")))?,
+        None => Default::default(),
+    };
+    let assignments = match &a.assignments {
+        // Read as any JSON: a store that does not read is reported in the decision.
+        Some(p) => Some(json::value_from_str(Doc::Options, &read_text(p)?)?),
+        None => None,
+    };
+    let mut force_variants = std::collections::BTreeMap::new();
+    for f in &a.force_variant {
+        let Some((k, v)) = f.split_once('=') else {
+            return Err(Failure(
+                2,
+                format!(
+                    "error[options.invalid]: --force-variant {f:?}: expected experiment=variant"
+                ),
+            ));
+        };
+        force_variants.insert(k.to_string(), v.to_string());
+    }
     let options = DecideOptions {
         now: now_value(&a.now),
         time_zone_offset_minutes: a.tz_offset,
         cart,
         context,
         budgets,
+        ids,
+        assignments,
+        force_variants,
     };
-    let decision = engine.decide(&customer, &options)?;
-    let text = if a.compact {
-        serde_json::to_string(&decision)
+    let out = if a.assign_only {
+        serde_json::to_value(engine.assign(&customer, &options)?)
     } else {
-        serde_json::to_string_pretty(&decision)
+        serde_json::to_value(engine.decide(&customer, &options)?)
+    }
+    .map_err(|e| Failure(1, format!("error: {e}")))?;
+    let text = if a.compact {
+        serde_json::to_string(&out)
+    } else {
+        serde_json::to_string_pretty(&out)
     };
     println!("{}", text.map_err(|e| Failure(1, format!("error: {e}")))?);
     Ok(())
@@ -108,6 +152,9 @@ pub(crate) fn cmd_quote(a: QuoteArgs) -> Result<(), Failure> {
         cart: None,
         context: None,
         budgets: Default::default(),
+        ids: Default::default(),
+        assignments: None,
+        force_variants: Default::default(),
     };
     let quote = engine.quote(&customer, &cart, &options)?;
     let text = if a.compact {

@@ -49,6 +49,9 @@ pub(crate) fn cmd_score(a: ScoreArgs) -> Result<(), Failure> {
         cart: None,
         context: None,
         budgets: Default::default(),
+        ids: Default::default(),
+        assignments: None,
+        force_variants: Default::default(),
     };
     let (now, _) = options.resolve()?;
     let csv = match a.out_format.as_deref() {

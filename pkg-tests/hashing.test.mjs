@@ -75,12 +75,18 @@ test("the default programme has experiments to check", () => {
 test("engine assignment of the default programme's experiments equals GrowthBook for non-ASCII, astral and CDNOW ids", () => {
   const ids = IDS.filter((id) => id.trim() !== ""); // the engine rejects empty ids
   for (const c of h.customers(1000).slice(0, 300)) ids.push(c.id);
+  // Without the global holdout (a held-out customer is in no experiment), and only the
+  // experiments hashed as GrowthBook does (offerwise-1 is checked by its frozen snapshot).
+  const e = new Engine(h.modelText(), { ...program, holdout: undefined });
+  const gbHashed = program.experiments.filter((x) => (x.hash ?? "growthbook-2") === "growthbook-2");
+  assert.ok(gbHashed.length > 0, "the default programme has a GrowthBook-hashed experiment");
   for (const id of ids) {
-    const d = engine.decide({ id, orders: ONE_ORDER }, { now: h.NOW });
+    const d = e.decide({ id, orders: ONE_ORDER }, { now: h.NOW });
     assert.equal(d.experiments.length, program.experiments.length, `id ${JSON.stringify(id)}: one assignment per experiment`);
     program.experiments.forEach((x, i) => {
       const a = d.experiments[i];
       assert.equal(a.key, x.key);
+      if (!gbHashed.includes(x)) return;
       const exp = { key: x.key, seed: x.seed, coverage: x.coverage ?? 1, variants: x.variants.map((v) => ({ key: v.key, weight: v.weight })) };
       const gb = growthbookResult(exp, id);
       assert.equal(a.variant, gb.variant, `experiment ${x.key}, id ${JSON.stringify(id)}`);
@@ -88,6 +94,7 @@ test("engine assignment of the default programme's experiments equals GrowthBook
       if (gb.bucket !== undefined) assert.equal(a.bucket, gb.bucket, `bucket of ${JSON.stringify(id)} in ${x.key}`);
     });
   }
+  e.free();
 });
 
 test("engine assignment equals GrowthBook on every tests/vectors/experiments.json case", () => {
@@ -102,6 +109,7 @@ test("engine assignment equals GrowthBook on every tests/vectors/experiments.jso
   for (const { x, cases } of byExperiment.values()) {
     const e = new Engine(h.modelText(), {
       ...program,
+      holdout: undefined,
       experiments: [{ key: x.key, seed: x.seed, coverage: x.coverage, variants: x.variants }],
     });
     try {
@@ -118,4 +126,61 @@ test("engine assignment equals GrowthBook on every tests/vectors/experiments.jso
   }
   assert.ok(checked > 1000, `only ${checked} vector cases checked`);
   assert.ok(wrong.length === 0, `${wrong.length} of ${checked} cases differ from GrowthBook, e.g.\n  ${wrong.slice(0, 8).join("\n  ")}`);
+});
+
+test("GrowthBook's helpers, exported under GrowthBook's names, give GrowthBook's results", async () => {
+  const ow = await import("offerwise");
+  // GrowthBook's own util module (its package exports do not list it; it is the code its SDK
+  // runs for every experiment).
+  const { createRequire } = await import("node:module");
+  const { pathToFileURL } = await import("node:url");
+  const gbDir = path.dirname(createRequire(import.meta.url).resolve("@growthbook/growthbook/package.json"));
+  const gbUtil = await import(pathToFileURL(path.join(gbDir, "dist", "esm", "util.mjs")).href);
+  let seed = 7;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const pieces = ["u", "klant", "é", "用户", "😀", "ß", "Ωμέγα", "\u{10FFFF}", "0", " "];
+  const ids = Array.from({ length: 10_000 }, (_, i) =>
+    pieces[i % pieces.length] + String(i) + (i % 3 === 0 ? pieces[(i * 7) % pieces.length] : ""));
+  const seeds = ["", "exp-1", "checkout-π", "😀-seed"];
+  let checked = 0;
+  for (const id of ids) {
+    const s = seeds[checked % seeds.length];
+    for (const v of [1, 2, 3, undefined]) {
+      assert.equal(ow.hash(s, id, v), gbUtil.hash(s, id, v), `hash(${s}, ${id}, ${v})`);
+    }
+    checked++;
+  }
+  for (let k = 0; k < 2_000; k++) {
+    const n = 1 + Math.floor(rnd() * 5);
+    const coverage = [undefined, rnd(), -0.5, 1.5, 0, 1][k % 6];
+    const raw = Array.from({ length: n }, () => rnd());
+    const total = raw.reduce((a, b) => a + b, 0);
+    const weights = [undefined, raw.map((w) => w / total), raw, raw.slice(1), [1]][k % 5];
+    const want = gbUtil.getBucketRanges(n, coverage, weights);
+    const got = ow.getBucketRanges(n, coverage, weights);
+    assert.deepEqual(got, want, `getBucketRanges(${n}, ${coverage}, ${JSON.stringify(weights)})`);
+    const x = rnd();
+    assert.equal(ow.chooseVariation(x, got), gbUtil.chooseVariation(x, want));
+    assert.deepEqual(ow.getEqualWeights(n), gbUtil.getEqualWeights(n));
+  }
+  for (const n of [0, -1]) assert.deepEqual(ow.getEqualWeights(n), gbUtil.getEqualWeights(n));
+  for (const id of ids.slice(0, 3_000)) {
+    const a = rnd();
+    const ns = ["pricing", a, Math.min(1, a + rnd() * 0.5)];
+    assert.equal(ow.inNamespace(id, ns), gbUtil.inNamespace(id, ns), `inNamespace(${id}, ${ns})`);
+  }
+  // Bad input is a typed error, never a crash.
+  assert.throws(() => ow.chooseVariation(0.5, "nope"), (e) => e.name === "OfferwiseError");
+  assert.throws(() => ow.getEqualWeights(2.5), (e) => e.name === "OfferwiseError");
+});
+
+test("offerwiseHash is offerwise-1 as the README specifies it (XXH64 of the UTF-8 bytes)", async () => {
+  const { offerwiseHash } = await import("offerwise");
+  const vectors = JSON.parse(readFileSync(path.join(h.ROOT, "tests", "vectors", "hash-snapshot.json"), "utf8"));
+  assert.ok(vectors.hashes["offerwise-1"].length === 5);
+  for (const [seed, value] of [["a", "b"], ["s-é", "用户"], ["", "😀"]]) {
+    const n = offerwiseHash(seed, value);
+    assert.ok(Number.isInteger(n) && n >= 0 && n < 2 ** 32);
+  }
+  assert.notEqual(offerwiseHash("ab", "c"), offerwiseHash("a", "bc"));
 });

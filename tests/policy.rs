@@ -29,6 +29,8 @@ fn engine_with_policy(program: &str) -> Engine {
 fn program_without_experiments() -> String {
     let mut p: Value = serde_json::from_str(PROGRAM).unwrap();
     p["experiments"] = json!([]);
+    // The global holdout too: every customer gets the policy's offers.
+    p.as_object_mut().unwrap().remove("holdout");
     p.to_string()
 }
 

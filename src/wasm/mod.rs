@@ -7,6 +7,7 @@
 
 mod error;
 mod facts;
+mod hashing;
 mod types;
 
 use crate::customer::Customer;
@@ -164,6 +165,23 @@ impl WasmEngine {
             .decide(&customer, &options)
             .map_err(error::to_js)?;
         write(&decision)
+    }
+
+    /// A customer's experiments, global holdout and sticky store, as `decide` assigns them,
+    /// without a decision record: reading an assignment logs no exposure.
+    #[wasm_bindgen(unchecked_return_type = "Assignments")]
+    pub fn assign(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Customer | string")] customer: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "DecideOptions")] options: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let customer: Customer = read(Doc::Customer, customer)?;
+        let options: DecideOptions = read(Doc::Options, options)?;
+        let a = self
+            .inner
+            .assign(&customer, &options)
+            .map_err(error::to_js)?;
+        write(&a)
     }
 
     /// Quotes a cart for a customer: the points this order earns, the most points it can burn,

@@ -51,7 +51,21 @@ export interface DecideOptions {
   context?: { page?: string; channel?: string; device?: string; country?: string };
   /** What you know of the programme's budgets: id -> spent so far (and optionally the total). */
   budgets?: Record<string, { spent: number; total?: number }>;
+  /** Other ids of the visitor by name (`deviceId`, ...), for experiments hashing one of them. */
+  ids?: Record<string, string>;
+  /** The sticky store kept from the last decision (its `assignments`); one that does not read is ignored and reported in `assignmentsError`. */
+  assignments?: AssignmentStore | unknown;
+  /** Experiment key -> variant key, for QA. */
+  forceVariants?: Record<string, string>;
 }
+
+/** What a page keeps for a visitor and passes to the next decision: the variants it was given. */
+export interface AssignmentStore {
+  format: "offerwise.assignments/1";
+  entries: Record<string, { variant: string; seed: string; hash: HashVersion; hashAttribute: string;
+                            hashValue: string; phase: number; assignedAt: string }>;
+}
+export type HashVersion = "offerwise-1" | "growthbook-1" | "growthbook-2";
 
 export interface Features {
   recencyDays: number | null;
@@ -140,7 +154,29 @@ export interface OfferPick {
 }
 /** A strong offer not shown: `code` is stable (condition_failed, cap_reached, budget_paced, ...). */
 export interface LeftOut { id: string; score: number; code: string; path?: string; reason: string; }
-export interface ExperimentAssignment { key: string; variant: string | null; bucket: number; }
+/** A customer's place in an experiment: the variant and how it was given, or why not in. */
+export interface ExperimentAssignment {
+  key: string;
+  variant: string | null;
+  source?: "hash" | "sticky" | "forced" | "override" | "winner";
+  reason?: "holdout" | "draft" | "no_id" | "targeting" | "namespace" | "coverage" | "not_started";
+  /** The hash bucket as a share in [0, 1), when hashed. */
+  bucket: number | null;
+  phase?: number;
+}
+/** A customer's experiments, holdout and sticky store (Engine.assign: no exposure is logged). */
+export interface Assignments {
+  customerId: string;
+  experiments: ExperimentAssignment[];
+  holdout?: { heldOut: boolean; share: number };
+  assignments?: AssignmentStore;
+  assignmentsError?: string;
+}
+/** One experiment a customer is in, as the decision record logs it. */
+export interface Exposure {
+  experiment: string; variant: string; source: "hash" | "sticky" | "forced" | "override";
+  hashAttribute: string; hashValue: string; hash: HashVersion; seed: string; phase?: number; bucket?: number;
+}
 /** A loyalty nudge: its numbers, a rank (`priority`) and a default English message. */
 export type Nudge = { priority: number; message: string } & (
   | { kind: "cartReachesTier"; tier: string; tierName: string; benefits: Benefits; withMaxBurn: boolean }
@@ -173,6 +209,12 @@ export interface Decision {
   /** The strongest offers not shown and why, strongest first. */
   leftOut: LeftOut[];
   experiments: ExperimentAssignment[];
+  /** The global holdout, when the programme has one. */
+  holdout?: { heldOut: boolean; share: number };
+  /** The sticky store to keep for this visitor (when the programme has experiments). */
+  assignments?: AssignmentStore;
+  /** Why the sticky store passed in was ignored. */
+  assignmentsError?: string;
   nudges: Nudge[];
   /** The record to log for this decision (schema `offerwise.decision/1`). */
   log: DecisionRecord;
@@ -197,6 +239,10 @@ export interface DecisionRecord {
   context: number[];
   /** The offers shown, in slot order, with the probability the policy shows each there. */
   offers: { id: string; slot: number; propensity: number; score: number }[];
+  /** The experiments the customer is in (a stopped experiment's winner is not an exposure). */
+  exposures: Exposure[];
+  /** Whether the customer is in the global holdout. */
+  holdout: boolean;
 }
 
 /** A trained model bundle (models/*.json), written by `offerwise train`. */
@@ -253,8 +299,20 @@ export interface Offer {
   priority?: number;
 }
 export type Objective = "margin" | "revenue" | "retention";
-export interface Variant { key: string; weight: number; holdout?: boolean; excludeOffers?: string[]; objective?: Objective; }
-export interface Experiment { key: string; seed?: string; coverage?: number; variants: Variant[]; }
+export interface Variant {
+  key: string; weight?: number; holdout?: boolean; offers?: string[]; excludeOffers?: string[];
+  objective?: Objective; policy?: boolean; maxOffers?: number;
+  nudges?: { max?: number; copy?: Record<string, string> };
+}
+export interface Experiment {
+  key: string; name?: string; status?: "draft" | "running" | "stopped"; winner?: string;
+  hash?: HashVersion; hashAttribute?: string; seed?: string; coverage?: number;
+  namespace?: { id: string; range: [number, number] };
+  targeting?: Record<string, unknown>;
+  phases?: { start: string; coverage?: number; weights: number[] }[];
+  forced?: Record<string, string[]>;
+  variants: Variant[];
+}
 /** A programme document (models/default-program.json). */
 export interface Program {
   formatVersion: 1;
@@ -267,6 +325,8 @@ export interface Program {
   maxOffers?: number;
   nudges?: { max?: number };
   experiments?: Experiment[];
+  /** A fixed share of customers held out of personalisation everywhere. */
+  holdout?: { share: number; seed?: string; hash?: HashVersion; hashAttribute?: string };
   clv?: { expectedPurchasesHorizonDays?: number; months?: number; margin?: number; monthlyDiscountRate?: number };
   /** Saved groups for `$inGroup` / `$notInGroup` / `$savedGroup` in offer conditions. */
   savedGroups?: Record<string, unknown>;

@@ -203,6 +203,26 @@ test("the shared decision vectors decide exactly alike in Chromium", async () =>
   vectors.cases.forEach((c, i) => h.assertSameJson(got[i], c.decision, `${c.name} in Chromium`));
 });
 
+test("the shared assignment vectors assign alike in Chromium (tests/vectors/assignments.json)", async () => {
+  const v = JSON.parse(readFileSync(path.join(h.ROOT, "tests", "vectors", "assignments.json"), "utf8"));
+  const got = await page.evaluate(async (v) => {
+    const { default: init, Engine, offerwiseHash } = await import("/pkg/web/offerwise.js");
+    await init();
+    const text = (u) => fetch(u).then((r) => r.text());
+    const [model, programText] = await Promise.all([text("/models/default.json"), text("/models/default-program.json")]);
+    const program = JSON.parse(programText);
+    const variants = v.experiments.map((x) => {
+      const e = new Engine(model, { ...program, holdout: undefined, experiments: [x] });
+      const out = v.ids.map((id) => e.assign({ id, orders: [] }, { now: v.now }).experiments[0].variant);
+      e.free();
+      return out;
+    });
+    return { variants, buckets: v.ids.map((id) => offerwiseHash(v.offerwise1.seed, id)) };
+  }, v);
+  assert.deepEqual(got.variants, v.variants);
+  assert.deepEqual(got.buckets, v.offerwise1.buckets);
+});
+
 test("no console errors, page errors or failed requests", () => {
   assert.deepEqual(consoleProblems, []);
   const bad = server.requests.filter((r) => r.status !== 200);

@@ -6,7 +6,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import h from "./lib/harness.cjs";
 
@@ -128,6 +128,19 @@ test("an invalid customer gives 400 with the error code and path as JSON; the wo
   const ok = await decide(JSON.stringify(c));
   assert.equal(ok.status, 200);
   h.assertSameJson(await ok.json(), h.cliDecisions().get(c.id), `customer ${c.id} after errors`);
+});
+
+test("the shared assignment vectors assign alike in workerd (tests/vectors/assignments.json)", async () => {
+  const v = JSON.parse(readFileSync(path.join(h.ROOT, "tests", "vectors", "assignments.json"), "utf8"));
+  for (const [i, x] of v.experiments.entries()) {
+    const r = await fetch(`${base}/assign?now=${encodeURIComponent(v.now)}`, {
+      method: "POST", body: JSON.stringify({ experiment: x, ids: v.ids }),
+    });
+    const body = await r.json();
+    assert.equal(r.status, 200, JSON.stringify(body));
+    assert.deepEqual(body.variants, v.variants[i], `${x.key} in workerd`);
+    if (x.key === "two-way-offerwise-1") assert.deepEqual(body.buckets, v.offerwise1.buckets);
+  }
 });
 
 test("workerd logged no uncaught errors", () => {

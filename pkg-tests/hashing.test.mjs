@@ -176,11 +176,22 @@ test("GrowthBook's helpers, exported under GrowthBook's names, give GrowthBook's
 
 test("offerwiseHash is offerwise-1 as the README specifies it (XXH64 of the UTF-8 bytes)", async () => {
   const { offerwiseHash } = await import("offerwise");
-  const vectors = JSON.parse(readFileSync(path.join(h.ROOT, "tests", "vectors", "hash-snapshot.json"), "utf8"));
-  assert.ok(vectors.hashes["offerwise-1"].length === 5);
-  for (const [seed, value] of [["a", "b"], ["s-é", "用户"], ["", "😀"]]) {
-    const n = offerwiseHash(seed, value);
-    assert.ok(Number.isInteger(n) && n >= 0 && n < 2 ** 32);
-  }
+  const v = JSON.parse(readFileSync(path.join(h.ROOT, "tests", "vectors", "assignments.json"), "utf8"));
+  assert.equal(v.ids.length, 500);
+  assert.deepEqual(v.ids.map((id) => offerwiseHash(v.offerwise1.seed, id)), v.offerwise1.buckets);
   assert.notEqual(offerwiseHash("ab", "c"), offerwiseHash("a", "bc"));
+});
+
+test("the shared assignment vectors assign alike in Node (tests/vectors/assignments.json)", () => {
+  const v = JSON.parse(readFileSync(path.join(h.ROOT, "tests", "vectors", "assignments.json"), "utf8"));
+  assert.equal(v.experiments.length, 15);
+  v.experiments.forEach((x, i) => {
+    const e = new Engine(h.modelText(), { ...program, holdout: undefined, experiments: [x] });
+    try {
+      const got = v.ids.map((id) => e.assign({ id, orders: [] }, { now: v.now }).experiments[0].variant);
+      assert.deepEqual(got, v.variants[i], x.key);
+    } finally {
+      e.free();
+    }
+  });
 });

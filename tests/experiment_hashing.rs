@@ -285,3 +285,77 @@ fn assignments_equal_the_frozen_snapshot() {
         "assignments changed: a hash version must never change (add a new version instead)"
     );
 }
+
+/// The shared vectors every runtime checks (Rust here; Node, workerd and Chromium in
+/// pkg-tests/hashing.test.mjs, pkg-tests/edge.test.mjs and pkg-tests/browser.test.mjs): the
+/// snapshot's 15 experiments (5 per hash) over 500 ids of customers without orders, decided at
+/// one instant, and the `offerwise-1` buckets of those ids.
+#[test]
+fn assignments_equal_the_shared_vectors() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/vectors/assignments.json"
+    );
+    let now = "2026-06-01T00:00:00Z";
+    let ids: Vec<String> = (0..500).map(id).collect();
+    let mut experiments = Vec::new();
+    let mut variants = Vec::new();
+    for h in [
+        HashVersion::Offerwise1,
+        HashVersion::GrowthBook2,
+        HashVersion::GrowthBook1,
+    ] {
+        for mut x in snapshot_experiments(h) {
+            x.key = format!("{}-{}", x.key, h.name());
+            // The seed stays what it was (the key before renaming).
+            if x.seed.is_none() {
+                x.seed = Some(
+                    x.key
+                        .trim_end_matches(&format!("-{}", h.name()))
+                        .to_string(),
+                );
+            }
+            let prepared =
+                define::prepare(std::slice::from_ref(&x), None, &[], &|_, _| unreachable!())
+                    .unwrap();
+            let no_ids = BTreeMap::new();
+            let no_overrides = BTreeMap::new();
+            let column: Vec<Option<String>> = ids
+                .iter()
+                .map(|v| {
+                    let input = Input {
+                        customer_id: v,
+                        ids: &no_ids,
+                        now: offerwise::time::parse_instant(now, 0).unwrap(),
+                        first_seen: None,
+                        store: None,
+                        overrides: &no_overrides,
+                        targeting: &|_| true,
+                    };
+                    assign::assign(std::slice::from_ref(&x), &prepared, &input)[0]
+                        .variant
+                        .clone()
+                })
+                .collect();
+            variants.push(column);
+            experiments.push(x);
+        }
+    }
+    let buckets: Vec<u32> = ids.iter().map(|v| hash::offerwise1("two-way", v)).collect();
+    let got = json!({
+        "about": "tests/experiment_hashing.rs: OFFERWISE_WRITE_SNAPSHOT=1 rewrites it",
+        "now": now,
+        "experiments": experiments,
+        "ids": ids,
+        "variants": variants,
+        "offerwise1": {"seed": "two-way", "buckets": buckets},
+    });
+    if std::env::var_os("OFFERWISE_WRITE_SNAPSHOT").is_some() {
+        std::fs::write(path, serde_json::to_string(&got).unwrap() + "\n").unwrap();
+    }
+    let want: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    assert_eq!(
+        got, want,
+        "assignments changed: a hash version must never change"
+    );
+}

@@ -5,8 +5,11 @@
 //   POST /decide?now=1998-07-01[&tz=-300]   body: the customer JSON
 //     200 -> the decision JSON
 //     400 -> {"error": {"code", "path", "message"}} for an OfferwiseError
+//   POST /assign?now=...   body: {"experiment": {...}, "ids": ["..."]}
+//     200 -> {"variants": [variant | null, ...], "buckets": [offerwise-1 bucket of each id under
+//             the experiment's seed]} (the programme with only that experiment, no holdout)
 //   GET /health -> {"ok": true, "version": "..."}
-import { Engine, initSync, version } from "offerwise";
+import { Engine, initSync, offerwiseHash, version } from "offerwise";
 import wasm from "offerwise/offerwise_bg.wasm";
 import model from "model.json"; // a JSON module: the parsed object
 import program from "program.json"; // a text module: the JSON text
@@ -38,6 +41,19 @@ export default {
     const url = new URL(request.url);
     if (url.pathname === "/health" && request.method === "GET") {
       return json({ ok: true, version: version() });
+    }
+    if (url.pathname === "/assign" && request.method === "POST") {
+      try {
+        const { experiment, ids } = await request.json();
+        const e = new Engine(model, { ...JSON.parse(program), holdout: undefined, experiments: [experiment] });
+        const now = url.searchParams.get("now");
+        const variants = ids.map((id) => e.assign({ id, orders: [] }, { now }).experiments[0].variant);
+        e.free();
+        const seed = experiment.seed || experiment.key;
+        return json({ variants, buckets: ids.map((id) => offerwiseHash(seed, id)) });
+      } catch (e) {
+        return errorResponse(e);
+      }
     }
     if (url.pathname !== "/decide") return json({ error: { code: "not_found", path: "", message: "try POST /decide" } }, 404);
     if (request.method !== "POST") return json({ error: { code: "method", path: "", message: "use POST" } }, 405);

@@ -195,3 +195,23 @@ test("the shared assignment vectors assign alike in Node (tests/vectors/assignme
     }
   });
 });
+
+test("Experiments.assign and Assigner give Engine.assign's variant for the default programme", async () => {
+  const { Experiments } = await import("offerwise");
+  const xs = new Experiments(program, h.NOW);
+  const assigners = program.experiments.map((x) => xs.assigner(x.key));
+  const ids = IDS.filter((id) => id.trim() !== "");
+  for (const c of h.customers(1000).slice(0, 400)) ids.push(c.id);
+  for (const id of ids) {
+    const want = engine.assign({ id, orders: [] }, { now: h.NOW }).experiments;
+    program.experiments.forEach((x, i) => {
+      assert.equal(assigners[i].assign(id), want[i].variant, `${x.key} ${JSON.stringify(id)}`);
+      assert.equal(xs.assign(x.key, id), want[i].variant);
+    });
+  }
+  assert.equal(assigners[0].key, program.experiments[0].key);
+  assert.throws(() => xs.assigner("nope"), (e) => e.name === "OfferwiseError" && e.path === "key");
+  const targeted = new Experiments({ ...program, experiments: [{ ...program.experiments[0], targeting: { tier: "gold" } }] }, h.NOW);
+  assert.throws(() => targeted.assigner(program.experiments[0].key), (e) => /Engine.assign/.test(e.message));
+  assert.throws(() => new Experiments(program, "yesterday"), (e) => e.name === "OfferwiseError" && e.path === "now");
+});

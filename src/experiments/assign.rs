@@ -254,13 +254,8 @@ pub fn assign(
 
 fn assign_one(i: usize, x: &Experiment, p: &Prepared, input: &Input<'_>) -> ExperimentAssignment {
     let key = x.key.as_str();
-    match x.status {
-        Status::Draft => return not_in(key, "draft"),
-        Status::Stopped => {
-            let winner = x.winner.as_deref().unwrap_or_default();
-            return given(key, winner, Source::Winner);
-        }
-        Status::Running => {}
+    if let Some(a) = by_status(x) {
+        return a;
     }
     if let Some(v) = input.overrides.get(key) {
         return given(key, v, Source::Override);
@@ -268,58 +263,175 @@ fn assign_one(i: usize, x: &Experiment, p: &Prepared, input: &Input<'_>) -> Expe
     let Some(value) = id_value(&x.hash_attribute, input.customer_id, input.ids) else {
         return not_in(key, "no_id");
     };
-    if let Some((v, _)) = x
-        .forced
-        .iter()
-        .find(|(_, ids)| ids.iter().any(|id| id == value))
-    {
-        return given(key, v, Source::Forced);
+    if let Some(a) = by_forced(x, value) {
+        return a;
     }
     if p.targeting.is_some() && !(input.targeting)(i) {
         return not_in(key, "targeting");
     }
-    let seed = x.seed();
     if let Some(stored) = input.store.and_then(|s| s.entries.get(key)) {
-        if stored.seed == seed && x.variants.iter().any(|v| v.key == stored.variant) {
+        if stored.seed == x.seed() && x.variants.iter().any(|v| v.key == stored.variant) {
             let mut a = given(key, &stored.variant, Source::Sticky);
             a.phase = Some(stored.phase);
             return a;
         }
     }
-    if let Some((id, start, end)) = &p.namespace {
-        if !in_namespace(x.hash, value, (id, *start, *end)) {
-            return not_in(key, "namespace");
+    hashed(x, p, value, input.now, input.first_seen)
+}
+
+/// A draft (nobody) or stopped (the winner) experiment's answer.
+fn by_status(x: &Experiment) -> Option<ExperimentAssignment> {
+    match x.status {
+        Status::Draft => Some(not_in(&x.key, "draft")),
+        Status::Stopped => Some(given(
+            &x.key,
+            x.winner.as_deref().unwrap_or_default(),
+            Source::Winner,
+        )),
+        Status::Running => None,
+    }
+}
+
+/// The variant an id is forced into, if any.
+fn by_forced(x: &Experiment, value: &str) -> Option<ExperimentAssignment> {
+    x.forced
+        .iter()
+        .find(|(_, ids)| ids.iter().any(|id| id == value))
+        .map(|(v, _)| given(&x.key, v, Source::Forced))
+}
+
+/// Where an id falls in one experiment by its hash value alone: the variant's index, or why
+/// none; no allocation (the quick path of the npm package's `Experiments`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Place {
+    pub variant: Option<usize>,
+    pub source: Option<Source>,
+    pub reason: Option<&'static str>,
+    pub bucket: Option<f64>,
+    pub phase: Option<usize>,
+}
+
+impl Place {
+    fn not_in(reason: &'static str) -> Place {
+        Place {
+            variant: None,
+            source: None,
+            reason: Some(reason),
+            bucket: None,
+            phase: None,
         }
     }
-    let Some(bucket) = Bucket::of(x.hash, seed, value) else {
-        return not_in(key, "coverage");
+
+    fn given(variant: Option<usize>, source: Source) -> Place {
+        Place {
+            variant,
+            source: Some(source),
+            reason: None,
+            bucket: None,
+            phase: None,
+        }
+    }
+
+    fn into_assignment(self, x: &Experiment) -> ExperimentAssignment {
+        ExperimentAssignment {
+            key: x.key.clone(),
+            variant: self
+                .variant
+                .and_then(|i| x.variants.get(i))
+                .map(|v| v.key.clone()),
+            source: self.source,
+            reason: self.reason,
+            bucket: self.bucket,
+            phase: self.phase,
+        }
+    }
+}
+
+fn variant_index(x: &Experiment, key: &str) -> Option<usize> {
+    x.variants.iter().position(|v| v.key == key)
+}
+
+/// One experiment for the value of its hash attribute alone: status, forced ids, namespace,
+/// hash and phases (no targeting, sticky store or overrides, which need a decision's input).
+pub fn place(x: &Experiment, p: &Prepared, value: &str, now: i64) -> Place {
+    match x.status {
+        Status::Draft => return Place::not_in("draft"),
+        Status::Stopped => {
+            let winner = x.winner.as_deref().and_then(|w| variant_index(x, w));
+            return Place::given(winner, Source::Winner);
+        }
+        Status::Running => {}
+    }
+    if value.is_empty() {
+        return Place::not_in("no_id");
+    }
+    if let Some((v, _)) = x
+        .forced
+        .iter()
+        .find(|(_, ids)| ids.iter().any(|id| id == value))
+    {
+        return Place::given(variant_index(x, v), Source::Forced);
+    }
+    hashed_place(x, p, value, now, None)
+}
+
+/// [`place`] as an [`ExperimentAssignment`].
+pub fn assign_value(x: &Experiment, p: &Prepared, value: &str, now: i64) -> ExperimentAssignment {
+    place(x, p, value, now).into_assignment(x)
+}
+
+/// Namespace, bucket and phases.
+fn hashed(
+    x: &Experiment,
+    p: &Prepared,
+    value: &str,
+    now: i64,
+    first_seen: Option<i64>,
+) -> ExperimentAssignment {
+    hashed_place(x, p, value, now, first_seen).into_assignment(x)
+}
+
+fn hashed_place(
+    x: &Experiment,
+    p: &Prepared,
+    value: &str,
+    now: i64,
+    first_seen: Option<i64>,
+) -> Place {
+    if let Some((id, start, end)) = &p.namespace {
+        if !in_namespace(x.hash, value, (id, *start, *end)) {
+            return Place::not_in("namespace");
+        }
+    }
+    let Some(bucket) = Bucket::of(x.hash, x.seed(), value) else {
+        return Place::not_in("coverage");
     };
     // The phase in effect now, and the one in effect when the customer was first seen.
-    let Some(current) = p.phases.iter().rposition(|ph| ph.start <= input.now) else {
-        return not_in(key, "not_started");
+    let Some(current) = p.phases.iter().rposition(|ph| ph.start <= now) else {
+        return Place::not_in("not_started");
     };
-    let seen = input.first_seen.unwrap_or(input.now).min(input.now);
+    let seen = first_seen.unwrap_or(now).min(now);
     let entered = p
         .phases
         .iter()
         .rposition(|ph| ph.start <= seen)
         .unwrap_or(0)
         .min(current);
-    let mut a = not_in(key, "coverage");
-    a.bucket = Some(bucket.share());
+    let mut out = Place::not_in("coverage");
+    out.bucket = Some(bucket.share());
     for (k, phase) in p.phases.iter().enumerate().take(current + 1).skip(entered) {
-        if let Some(v) = bucket
+        if let Some(j) = bucket
             .variant(&phase.ranges)
-            .and_then(|j| x.variants.get(j))
+            .filter(|&j| j < x.variants.len())
         {
-            a.variant = Some(v.key.clone());
-            a.source = Some(Source::Hash);
-            a.reason = None;
-            a.phase = Some(k);
+            out.variant = Some(j);
+            out.source = Some(Source::Hash);
+            out.reason = None;
+            out.phase = Some(k);
             break;
         }
     }
-    a
+    out
 }
 
 /// The store to keep after a decision: the caller's entries, with those of this programme's

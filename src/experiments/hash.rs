@@ -103,7 +103,22 @@ pub fn growthbook(seed: &str, value: &str, version: u32) -> Option<f64> {
     match version {
         2 => {
             let inner = fnv_units(fnv1a32_utf16(seed), value);
-            Some(f64::from(fnv1a32_utf16(&inner.to_string()) % 10_000) / 10_000.0)
+            // fnv(decimal(inner)): the digits are ASCII, one UTF-16 unit each.
+            let mut digits = [0u8; 10];
+            let mut n = inner;
+            let mut at = digits.len();
+            loop {
+                at -= 1;
+                digits[at] = b'0' + (n % 10) as u8;
+                n /= 10;
+                if n == 0 {
+                    break;
+                }
+            }
+            let outer = digits[at..].iter().fold(0x811c_9dc5u32, |h, &d| {
+                (h ^ u32::from(d)).wrapping_mul(16_777_619)
+            });
+            Some(f64::from(outer % 10_000) / 10_000.0)
         }
         1 => {
             let h = fnv_units(fnv1a32_utf16(value), seed);

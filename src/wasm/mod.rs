@@ -6,8 +6,8 @@
 //! `null`). Errors are thrown `OfferwiseError`s (see [`error`]). Nothing here panics on input.
 
 mod error;
+mod experiments;
 mod facts;
-mod hashing;
 mod types;
 
 use crate::customer::Customer;

@@ -1,0 +1,259 @@
+//! Experiments for JavaScript: `Experiments` (assignment by id, the quick path), and
+//! GrowthBook's helpers under GrowthBook's names and semantics for a team moving from GrowthBook
+//! (cross-checked against `@growthbook/growthbook` in pkg-tests/hashing.test.mjs): `hash`,
+//! `getBucketRanges`, `chooseVariation`, `inNamespace`, `getEqualWeights`; and `offerwiseHash`.
+
+use super::{error, js_text};
+use crate::error::{Doc, Error};
+use crate::experiments::hash;
+use crate::program::Program;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    /// JavaScript's `String(value)`.
+    #[wasm_bindgen(js_name = String)]
+    fn js_string(value: &JsValue) -> String;
+}
+
+fn invalid(path: &str, message: impl Into<String>) -> JsValue {
+    error::to_js(Error::invalid(Doc::Options, path, message.into()))
+}
+
+/// GrowthBook's `hash(seed, value, version)`: a number in `[0, 1)` for versions 1 and 2 (seed
+/// and value read as `String(x)`), `null` for any other version.
+///
+/// ```js
+/// import { hash } from "offerwise";
+/// hash("exp-1", "user-42", 2); // the bucket GrowthBook gives user-42 in exp-1
+/// ```
+#[wasm_bindgen(js_name = hash, unchecked_return_type = "number | null")]
+pub fn gb_hash(
+    #[wasm_bindgen(unchecked_param_type = "string")] seed: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string")] value: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "number")] version: &JsValue,
+) -> JsValue {
+    let version = match version.as_f64() {
+        Some(2.0) => 2,
+        Some(1.0) => 1,
+        _ => return JsValue::NULL,
+    };
+    hash::growthbook(&js_string(seed), &js_string(value), version)
+        .map_or(JsValue::NULL, JsValue::from_f64)
+}
+
+/// GrowthBook's `getEqualWeights(n)`: `n` weights of `1 / n` (none when `n <= 0`).
+#[wasm_bindgen(js_name = getEqualWeights)]
+pub fn get_equal_weights(n: f64) -> Result<Vec<f64>, JsValue> {
+    if n.is_nan() || n <= 0.0 {
+        return Ok(Vec::new());
+    }
+    if n.fract() != 0.0 || n > 1_000_000.0 {
+        return Err(invalid(
+            "n",
+            format!("the number of variations is a whole number up to 1,000,000, got {n}"),
+        ));
+    }
+    Ok(hash::equal_weights(n as usize))
+}
+
+/// GrowthBook's `getBucketRanges(numVariations, coverage, weights)`: `[start, end)` per
+/// variation, with GrowthBook's input handling (coverage clamped to `[0, 1]`; weights missing, of
+/// the wrong length or not summing to 1 within 0.01 replaced by equal weights).
+#[wasm_bindgen(js_name = getBucketRanges, unchecked_return_type = "[number, number][]")]
+pub fn get_bucket_ranges(
+    num_variations: f64,
+    #[wasm_bindgen(unchecked_param_type = "number | undefined")] coverage: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "number[] | undefined")] weights: &JsValue,
+) -> Result<JsValue, JsValue> {
+    let n = get_equal_weights(num_variations)?.len();
+    let coverage = if coverage.is_undefined() {
+        None
+    } else if coverage.is_null() {
+        Some(0.0) // JavaScript's null × weight
+    } else {
+        Some(
+            coverage
+                .as_f64()
+                .ok_or_else(|| invalid("coverage", "coverage is a number"))?,
+        )
+    };
+    let weights: Option<Vec<f64>> = if weights.is_undefined() || weights.is_null() {
+        None
+    } else {
+        Some(
+            serde_wasm_bindgen::from_value(weights.clone())
+                .map_err(|e| invalid("weights", format!("weights are an array of numbers: {e}")))?,
+        )
+    };
+    let ranges = hash::bucket_ranges(n, coverage, weights.as_deref());
+    serde_wasm_bindgen::to_value(&ranges).map_err(|e| invalid("", e.to_string()))
+}
+
+/// GrowthBook's `chooseVariation(n, ranges)`: the index of the first range holding `n`, or -1.
+#[wasm_bindgen(js_name = chooseVariation)]
+pub fn choose_variation(
+    n: f64,
+    #[wasm_bindgen(unchecked_param_type = "[number, number][]")] ranges: &JsValue,
+) -> Result<i32, JsValue> {
+    let ranges: Vec<(f64, f64)> = serde_wasm_bindgen::from_value(ranges.clone())
+        .map_err(|e| invalid("ranges", format!("ranges are [start, end] pairs: {e}")))?;
+    Ok(hash::choose_variation(n, &ranges).map_or(-1, |i| i as i32))
+}
+
+/// GrowthBook's `inNamespace(hashValue, [id, start, end])`.
+#[wasm_bindgen(js_name = inNamespace)]
+pub fn in_namespace(
+    #[wasm_bindgen(unchecked_param_type = "string")] hash_value: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "[string, number, number]")] namespace: &JsValue,
+) -> Result<bool, JsValue> {
+    let (id, start, end): (String, f64, f64) = serde_wasm_bindgen::from_value(namespace.clone())
+        .map_err(|e| invalid("namespace", format!("a namespace is [id, start, end]: {e}")))?;
+    Ok(hash::in_namespace(&js_string(hash_value), &id, start, end))
+}
+
+/// offerwise's own hash, `offerwise-1`: the bucket of `value` under `seed` as an integer in
+/// `0 ..= 2^32 − 1` (see the README, "Hashing").
+#[wasm_bindgen(js_name = offerwiseHash)]
+pub fn offerwise_hash(seed: &str, value: &str) -> u32 {
+    hash::offerwise1(seed, value)
+}
+
+/// The programme's experiments for assignment by id alone, the quick path for a page or worker
+/// that only needs a variant: `new Experiments(program, now)` prepares them once;
+/// `assign(key, id)` gives the variant key (or `null`) of the customer `id`, as a decision would
+/// for a customer with no stored assignment (the global holdout, status, forced ids, namespace,
+/// hash and phases); `assigner(key)` gives the same for one experiment without looking its key up
+/// each time. An experiment with targeting, or one (or a holdout) hashing another id than `id`,
+/// needs the decision's input: `Engine.assign` then.
+///
+/// ```js
+/// import { Experiments } from "offerwise";
+/// const xs = new Experiments(program, "2026-11-30T12:00:00Z");
+/// xs.assign("offer-policy", "00042"); // "rules" or "learned" (null when held out)
+/// const policy = xs.assigner("offer-policy");
+/// policy.assign("00042"); // the same
+/// ```
+#[wasm_bindgen]
+pub struct Experiments {
+    program: Program,
+    prepared: Vec<crate::experiments::define::Prepared>,
+    now: i64,
+}
+
+#[wasm_bindgen]
+impl Experiments {
+    /// Reads the programme (an object or JSON text) and the instant assignments are made at
+    /// (ISO 8601 or epoch milliseconds: phases depend on it).
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "Program | string")] program: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string | number")] now: JsValue,
+    ) -> Result<Experiments, JsValue> {
+        let text = js_text(Doc::Program, program).map_err(error::to_js)?;
+        let program = Program::from_json(&text).map_err(error::to_js)?;
+        let prepared = program.prepare_experiments().map_err(error::to_js)?;
+        let now = match (now.as_f64(), now.as_string()) {
+            (Some(ms), _) => crate::time::check_millis(ms),
+            (_, Some(t)) => crate::time::parse_instant(&t, 0),
+            _ => Err("now is ISO 8601 text or epoch milliseconds".to_string()),
+        }
+        .map_err(|e| error::to_js(Error::invalid(Doc::Options, "now", e)))?;
+        Ok(Experiments {
+            program,
+            prepared,
+            now,
+        })
+    }
+
+    /// The quick assigner of experiment `key`; throws when it needs a decision's input.
+    pub fn assigner(&self, key: &str) -> Result<Assigner, JsValue> {
+        let Some(i) = self.program.experiments.iter().position(|x| x.key == key) else {
+            let keys: Vec<&str> = self
+                .program
+                .experiments
+                .iter()
+                .map(|x| x.key.as_str())
+                .collect();
+            return Err(invalid(
+                "key",
+                format!(
+                    "no experiment {key:?} in the programme (experiments: {})",
+                    keys.join(", ")
+                ),
+            ));
+        };
+        let (Some(x), Some(p)) = (self.program.experiments.get(i), self.prepared.get(i)) else {
+            return Err(invalid("key", "the experiment was not prepared"));
+        };
+        if p.targeting.is_some() || x.hash_attribute != "id" {
+            return Err(invalid(
+                "key",
+                format!("experiment {key:?} needs the decision's input (targeting, or another id than the customer's): use Engine.assign"),
+            ));
+        }
+        if self
+            .program
+            .holdout
+            .as_ref()
+            .is_some_and(|h| h.hash_attribute != "id")
+        {
+            return Err(invalid(
+                "key",
+                "the global holdout hashes another id than the customer's: use Engine.assign",
+            ));
+        }
+        Ok(Assigner {
+            experiment: x.clone(),
+            prepared: p.clone(),
+            holdout: self.program.holdout.clone(),
+            keys: x
+                .variants
+                .iter()
+                .map(|v| JsValue::from_str(&v.key))
+                .collect(),
+            now: self.now,
+        })
+    }
+
+    /// The variant key of customer `id` in experiment `key`, or `null` when not in it.
+    #[wasm_bindgen(unchecked_return_type = "string | null")]
+    pub fn assign(&self, key: &str, id: &str) -> Result<JsValue, JsValue> {
+        Ok(self.assigner(key)?.assign(id))
+    }
+}
+
+/// One experiment's quick assigner ([`Experiments::assigner`]).
+#[wasm_bindgen]
+pub struct Assigner {
+    experiment: crate::experiments::Experiment,
+    prepared: crate::experiments::define::Prepared,
+    holdout: Option<crate::experiments::Holdout>,
+    /// The variant keys as JS strings, made once.
+    keys: Vec<JsValue>,
+    now: i64,
+}
+
+#[wasm_bindgen]
+impl Assigner {
+    /// The variant key of customer `id`, or `null` when not in the experiment.
+    #[wasm_bindgen(unchecked_return_type = "string | null")]
+    pub fn assign(&self, id: &str) -> JsValue {
+        use crate::experiments::assign;
+        if let Some(h) = &self.holdout {
+            if assign::held_out(h, id, &std::collections::BTreeMap::new()) {
+                return JsValue::NULL;
+            }
+        }
+        assign::place(&self.experiment, &self.prepared, id, self.now)
+            .variant
+            .and_then(|i| self.keys.get(i).cloned())
+            .unwrap_or(JsValue::NULL)
+    }
+
+    /// The experiment's key.
+    #[wasm_bindgen(getter)]
+    pub fn key(&self) -> String {
+        self.experiment.key.clone()
+    }
+}

@@ -42,9 +42,14 @@ pub fn gb_hash(
         .map_or(JsValue::NULL, JsValue::from_f64)
 }
 
-/// GrowthBook's `getEqualWeights(n)`: `n` weights of `1 / n` (none when `n <= 0`).
-#[wasm_bindgen(js_name = getEqualWeights)]
-pub fn get_equal_weights(n: f64) -> Result<Vec<f64>, JsValue> {
+/// GrowthBook's `getEqualWeights(n)`: `n` weights of `1 / n` (none when `n <= 0`), as an array.
+#[wasm_bindgen(js_name = getEqualWeights, unchecked_return_type = "number[]")]
+pub fn get_equal_weights(n: f64) -> Result<JsValue, JsValue> {
+    let w = equal_weights(n)?;
+    serde_wasm_bindgen::to_value(&w).map_err(|e| invalid("", e.to_string()))
+}
+
+fn equal_weights(n: f64) -> Result<Vec<f64>, JsValue> {
     if n.is_nan() || n <= 0.0 {
         return Ok(Vec::new());
     }
@@ -66,7 +71,7 @@ pub fn get_bucket_ranges(
     #[wasm_bindgen(unchecked_param_type = "number | undefined")] coverage: &JsValue,
     #[wasm_bindgen(unchecked_param_type = "number[] | undefined")] weights: &JsValue,
 ) -> Result<JsValue, JsValue> {
-    let n = get_equal_weights(num_variations)?.len();
+    let n = equal_weights(num_variations)?.len();
     let coverage = if coverage.is_undefined() {
         None
     } else if coverage.is_null() {

@@ -38,6 +38,7 @@ pub mod model;
 pub mod offers;
 pub mod program;
 pub mod role;
+pub mod stats;
 pub mod time;
 #[cfg(feature = "train")]
 pub mod train;

@@ -36,12 +36,10 @@
 //! Internally the value is carried as `F = exp(ln_scale) · (1 + tail)` so that callers can
 //! take `ln F` without overflow and `F − 1` without cancellation (the BG/NBD conditional
 //! expectation needs both; see [`super::bgnbd`]).
-use crate::math::{exp, ln, ln_1p, sin};
+use crate::math::{exp, ln, ln_1p};
 
 use super::error::ClvError;
 
-/// `½ ln(2π)`.
-const HALF_LN_2PI: f64 = 0.918_938_533_204_672_8;
 /// Below this `z` the power series is summed directly.
 const Z_SERIES: f64 = 0.8;
 /// Relative size of the first neglected term at which a series is considered summed.
@@ -55,66 +53,7 @@ const MAX_TAYLOR_STEPS: usize = 200_000;
 /// coefficients free of large transients when the parameters are large).
 const STEP_GROWTH: f64 = 4.0;
 
-/// `ln |Γ(x)|`. `+∞` at the poles `x = 0, −1, −2, …`; `NaN` for `NaN`.
-pub fn ln_gamma(x: f64) -> f64 {
-    ln_gamma_sign(x).0
-}
-
-/// `(ln |Γ(x)|, sign Γ(x))`; the sign is `+1` for `x > 0`, `±1` between the negative poles,
-/// and `NaN` at a pole.
-pub(crate) fn ln_gamma_sign(x: f64) -> (f64, f64) {
-    if x.is_nan() {
-        return (f64::NAN, f64::NAN);
-    }
-    if x == f64::INFINITY {
-        return (f64::INFINITY, 1.0);
-    }
-    if x <= 0.0 && x == x.floor() {
-        return (f64::INFINITY, f64::NAN);
-    }
-    if x < 0.5 {
-        // Γ(x) Γ(1 − x) = π / sin(πx), and Γ(1 − x) > 0 here.
-        let s = sin_pi(x);
-        let (lg, _) = ln_gamma_sign(1.0 - x);
-        return (
-            ln(std::f64::consts::PI) - ln(s.abs()) - lg,
-            if s < 0.0 { -1.0 } else { 1.0 },
-        );
-    }
-    let mut shifted = x;
-    let mut product = 1.0;
-    while shifted < 10.0 {
-        product *= shifted;
-        shifted += 1.0;
-    }
-    (stirling(shifted) - ln(product), 1.0)
-}
-
-/// Stirling's series for `ln Γ(x)`, `x ≥ 10`.
-fn stirling(x: f64) -> f64 {
-    let inv = 1.0 / x;
-    let inv2 = inv * inv;
-    // Bernoulli terms B_{2k} / (2k (2k − 1) x^{2k−1}), k = 1..7.
-    let series = inv
-        * (1.0 / 12.0
-            + inv2
-                * (-1.0 / 360.0
-                    + inv2
-                        * (1.0 / 1260.0
-                            + inv2
-                                * (-1.0 / 1680.0
-                                    + inv2
-                                        * (1.0 / 1188.0
-                                            + inv2
-                                                * (-691.0 / 360_360.0 + inv2 * (1.0 / 156.0)))))));
-    (x - 0.5) * ln(x) - x + HALF_LN_2PI + series
-}
-
-/// `sin(πx)` with the argument reduced exactly first.
-fn sin_pi(x: f64) -> f64 {
-    let r = x - 2.0 * (x * 0.5).round(); // r in [-1, 1]
-    sin(std::f64::consts::PI * r)
-}
+pub use crate::stats::special::{ln_gamma, ln_gamma_sign};
 
 fn is_nonpositive_integer(x: f64) -> bool {
     x <= 0.0 && x == x.floor()

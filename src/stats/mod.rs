@@ -1,0 +1,13 @@
+//! Statistics for experiment and programme analysis, with results equal to scipy and
+//! statsmodels (to 1e-9 relative on `tests/vectors/stats.json`, made by
+//! `scripts/stats_reference.py`). Depends on nothing else in the crate.
+//!
+//! * [`special`] — `ln Γ`, the normal distribution, the regularized incomplete beta and gamma
+//!   functions (written here: see its docs for why not `statrs`);
+//! * [`dist`] — normal, Student's t and chi-square: CDF, survival function, quantile;
+//! * [`tests`] — the two-proportion z-test, Welch's t-test, the intervals of absolute and
+//!   relative lift, the sample-ratio-mismatch check, Holm and Benjamini–Hochberg.
+
+pub mod dist;
+pub mod special;
+pub mod tests;

@@ -1,0 +1,184 @@
+//! The `stats` module against scipy and statsmodels: every case of `tests/vectors/stats.json`
+//! (made by `scripts/stats_reference.py`) to 1e-9 relative; probabilities relative down to
+//! 1e-300, interval bounds and lifts with an absolute floor of 1e-14 where they cancel to near 0.
+
+use offerwise::stats::dist::{chi2_sf, normal, t_cdf_sf, t_ppf};
+use offerwise::stats::tests::{self as st, Group};
+use serde_json::Value;
+
+fn num(v: &Value) -> f64 {
+    v.as_f64().unwrap()
+}
+
+fn group(v: &Value) -> Group {
+    Group {
+        n: num(&v["n"]),
+        mean: num(&v["mean"]),
+        var: num(&v["var"]),
+    }
+}
+
+struct Check {
+    worst: f64,
+    failures: Vec<String>,
+}
+
+impl Check {
+    fn prob(&mut self, name: &str, got: f64, want: f64) {
+        let err = (got - want).abs() / want.abs().max(1e-300);
+        self.record(name, got, want, if got == want { 0.0 } else { err });
+    }
+
+    fn value(&mut self, name: &str, got: f64, want: f64) {
+        let err = (got - want).abs() / (want.abs() + 1e-5);
+        let ok = (got - want).abs() <= 1e-9 * want.abs() + 1e-14;
+        self.record(name, got, want, if ok { err.min(1e-9) } else { 1.0 });
+    }
+
+    fn record(&mut self, name: &str, got: f64, want: f64, err: f64) {
+        self.worst = self.worst.max(err);
+        if err.is_nan() || err > 1e-9 {
+            self.failures
+                .push(format!("{name}: got {got:e}, want {want:e} (rel {err:e})"));
+        }
+    }
+}
+
+#[test]
+fn statistics_equal_scipy_and_statsmodels() {
+    let doc: Value =
+        serde_json::from_str(include_str!("vectors/stats.json")).expect("stats vectors");
+    assert_eq!(doc["specVersion"], 1);
+    let mut c = Check {
+        worst: 0.0,
+        failures: Vec::new(),
+    };
+    let cases = doc["cases"].as_array().unwrap();
+    assert!(cases.len() > 250);
+    for case in cases {
+        let (kind, x, want) = (case[0].as_str().unwrap(), &case[1], &case[2]);
+        let name = format!("{kind} {x}");
+        match kind {
+            "t_cdf_sf" => {
+                let (cdf, sf) = t_cdf_sf(num(&x["t"]), num(&x["df"]));
+                c.prob(&format!("{name} cdf"), cdf, num(&want["cdf"]));
+                c.prob(&format!("{name} sf"), sf, num(&want["sf"]));
+            }
+            "t_ppf" => c.value(&name, t_ppf(num(&x["p"]), num(&x["df"])), num(&want["x"])),
+            "norm_ppf" => c.value(&name, normal::ppf(num(&x["p"])), num(&want["x"])),
+            "norm_sf" => {
+                c.prob(
+                    &format!("{name} sf"),
+                    normal::sf(num(&x["x"])),
+                    num(&want["sf"]),
+                );
+                c.prob(
+                    &format!("{name} cdf"),
+                    normal::cdf(num(&x["x"])),
+                    num(&want["cdf"]),
+                );
+            }
+            "chi2_sf" => c.prob(&name, chi2_sf(num(&x["x"]), num(&x["k"])), num(&want["sf"])),
+            "ztest" => {
+                let (xt, nt, xc, nc) = (num(&x["xt"]), num(&x["nt"]), num(&x["xc"]), num(&x["nc"]));
+                let r = st::two_proportion_ztest(xt, nt, xc, nc).unwrap();
+                c.value(&format!("{name} z"), r.statistic, num(&want["statistic"]));
+                c.prob(&format!("{name} p"), r.p_value, num(&want["pValue"]));
+                let (lo, hi) = st::diff_ci_proportions(xt, nt, xc, nc, num(&x["alpha"])).unwrap();
+                c.value(&format!("{name} lo"), lo, num(&want["ci"][0]));
+                c.value(&format!("{name} hi"), hi, num(&want["ci"][1]));
+            }
+            "welch" => {
+                let (t, k) = (group(&x["t"]), group(&x["c"]));
+                let r = st::welch_ttest(&t, &k).unwrap();
+                c.value(&format!("{name} t"), r.statistic, num(&want["statistic"]));
+                c.prob(&format!("{name} p"), r.p_value, num(&want["pValue"]));
+                c.value(&format!("{name} df"), r.df.unwrap(), num(&want["df"]));
+                let (lo, hi) = st::diff_ci_means(&t, &k, num(&x["alpha"])).unwrap();
+                c.value(&format!("{name} lo"), lo, num(&want["ci"][0]));
+                c.value(&format!("{name} hi"), hi, num(&want["ci"][1]));
+                let (rel, (rlo, rhi)) = st::relative_ci(&t, &k, num(&x["alpha"])).unwrap();
+                c.value(&format!("{name} rel"), rel, num(&want["relLift"]));
+                c.value(&format!("{name} rel lo"), rlo, num(&want["relCi"][0]));
+                c.value(&format!("{name} rel hi"), rhi, num(&want["relCi"][1]));
+            }
+            "srm" => {
+                let obs: Vec<f64> = x["observed"].as_array().unwrap().iter().map(num).collect();
+                let w: Vec<f64> = x["weights"].as_array().unwrap().iter().map(num).collect();
+                let r = st::srm(&obs, &w).unwrap();
+                c.value(
+                    &format!("{name} chi2"),
+                    r.statistic,
+                    num(&want["statistic"]),
+                );
+                c.prob(&format!("{name} p"), r.p_value, num(&want["pValue"]));
+            }
+            "multipletests" => {
+                let p: Vec<f64> = x["p"].as_array().unwrap().iter().map(num).collect();
+                for (method, got) in [("holm", st::holm(&p)), ("bh", st::benjamini_hochberg(&p))] {
+                    for (i, g) in got.iter().enumerate() {
+                        c.prob(&format!("{name} {method}[{i}]"), *g, num(&want[method][i]));
+                    }
+                }
+            }
+            other => panic!("unknown kind {other}"),
+        }
+    }
+    assert!(
+        c.failures.is_empty(),
+        "{} of the checks differ (worst {:e}):\n{}",
+        c.failures.len(),
+        c.worst,
+        c.failures
+            .iter()
+            .take(30)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
+#[test]
+fn bad_input_is_a_typed_error() {
+    let g = |n: f64, mean: f64, var: f64| Group { n, mean, var };
+    assert_eq!(
+        st::welch_ttest(&g(1.0, 1.0, 1.0), &g(5.0, 1.0, 1.0))
+            .unwrap_err()
+            .code(),
+        "stats.too_few"
+    );
+    assert_eq!(
+        st::welch_ttest(&g(5.0, 1.0, 0.0), &g(5.0, 2.0, 0.0))
+            .unwrap_err()
+            .code(),
+        "stats.zero_variance"
+    );
+    assert_eq!(
+        st::welch_ttest(&g(5.0, f64::NAN, 1.0), &g(5.0, 2.0, 1.0))
+            .unwrap_err()
+            .code(),
+        "stats.invalid"
+    );
+    assert_eq!(
+        st::two_proportion_ztest(11.0, 10.0, 1.0, 10.0)
+            .unwrap_err()
+            .code(),
+        "stats.invalid"
+    );
+    assert_eq!(
+        st::two_proportion_ztest(0.0, 10.0, 0.0, 10.0)
+            .unwrap_err()
+            .code(),
+        "stats.zero_variance"
+    );
+    assert_eq!(
+        st::srm(&[10.0], &[1.0]).unwrap_err().code(),
+        "stats.invalid"
+    );
+    assert_eq!(
+        st::relative_ci(&g(5.0, 1.0, 1.0), &g(5.0, 0.0, 1.0), 0.05)
+            .unwrap_err()
+            .code(),
+        "stats.invalid"
+    );
+}

@@ -131,6 +131,64 @@ for m in [1, 2, 5, 12]:
                       {"holm": list(map(float, multipletests(p, method="holm")[1])),
                        "bh": list(map(float, multipletests(p, method="fdr_bh")[1]))}])
 
+# ---- an experiment's unit file, analysed as `offerwise analyze` does ---------------------
+# tests/vectors/units.csv (written beside the JSON) and the expected results: each variant
+# against the control for a proportion (converted), a zero-inflated mean (revenue) and a count
+# (orders); Holm and BH across the six p-values in the order variant (a, b) × metric; the
+# sample-ratio check with equal planned weights over the variants in name order.
+import csv  # noqa: E402
+import os  # noqa: E402
+
+here = os.path.dirname(os.path.abspath(__file__))
+units_path = os.path.join(here, "..", "tests", "vectors", "units.csv")
+arms = {"control": (1.0, 1000), "a": (1.08, 1010), "b": (0.97, 990)}
+rows = []
+for arm, (lift, n) in arms.items():
+    conv = (rng.random(n) < 0.12 * lift).astype(int)
+    revenue = np.where(conv == 1, np.round(rng.gamma(2.0, 30.0 * lift, n), 2), 0.0)
+    orders = rng.poisson(1.3 * lift, n)
+    for i in range(n):
+        rows.append((f"{arm}-{i}", arm, int(conv[i]), float(revenue[i]), int(orders[i])))
+order = rng.permutation(len(rows))
+with open(units_path, "w", newline="") as fh:
+    w = csv.writer(fh, lineterminator="\n")
+    w.writerow(["unit", "variant", "converted", "revenue", "orders"])
+    for i in order:
+        w.writerow(rows[i])
+data = {arm: np.array([r[2:] for r in rows if r[1] == arm], float) for arm in arms}
+expected = []
+for arm in ["a", "b"]:
+    for k, metric in enumerate(["converted", "revenue", "orders"]):
+        t, c = data[arm][:, k], data["control"][:, k]
+        res = {"variant": arm, "metric": metric}
+        if metric == "converted":
+            z, pv = proportions_ztest([t.sum(), c.sum()], [len(t), len(c)])
+            lo, hi = confint_proportions_2indep(t.sum(), len(t), c.sum(), len(c), method="wald", compare="diff")
+            res.update(statistic=f(z), pValue=f(pv), absLiftCI=[f(lo), f(hi)])
+        else:
+            r = st.ttest_ind(t, c, equal_var=False)
+            vt, vc = np.var(t, ddof=1) / len(t), np.var(c, ddof=1) / len(c)
+            df = (vt + vc) ** 2 / (vt**2 / (len(t) - 1) + vc**2 / (len(c) - 1))
+            q = t_ppf(0.975, df)
+            d = t.mean() - c.mean()
+            res.update(statistic=f(r.statistic), pValue=f(r.pvalue), df=f(df),
+                       absLiftCI=[f(d - q * np.sqrt(vt + vc)), f(d + q * np.sqrt(vt + vc))])
+        rel = t.mean() / c.mean() - 1
+        rse = np.sqrt(np.var(t, ddof=1) / (len(t) * c.mean() ** 2)
+                      + t.mean() ** 2 * np.var(c, ddof=1) / (len(c) * c.mean() ** 4))
+        z = st.norm.ppf(0.975)
+        res.update(relLift=f(rel), relLiftCI=[f(rel - z * rse), f(rel + z * rse)],
+                   mean=[f(t.mean()), f(c.mean())], n=[len(t), len(c)])
+        expected.append(res)
+pvals = [r["pValue"] for r in expected]
+for r, h, b in zip(expected, multipletests(pvals, method="holm")[1], multipletests(pvals, method="fdr_bh")[1]):
+    r["pHolm"], r["pBH"] = f(h), f(b)
+counts = [len(data[a]) for a in sorted(arms)]
+chi2, pv = st.chisquare(counts)
+cases.append(["analyze_units", {"units": "tests/vectors/units.csv", "control": "control",
+                                "metrics": ["converted", "revenue", "orders"]},
+              {"results": expected, "srm": {"chi2": f(chi2), "pValue": f(pv)}}])
+
 out = {"specVersion": 1,
        "source": f"scripts/stats_reference.py (scipy {scipy.__version__}, statsmodels {statsmodels.__version__}, numpy {np.__version__})",
        "cases": cases}

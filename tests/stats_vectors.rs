@@ -121,6 +121,8 @@ fn statistics_equal_scipy_and_statsmodels() {
                     }
                 }
             }
+            // Run through `offerwise analyze` by tests/analysis.rs.
+            "analyze_units" => {}
             other => panic!("unknown kind {other}"),
         }
     }

@@ -6,6 +6,7 @@
 //!
 //! One file per command; `common` holds what they share.
 
+mod analyze;
 mod clv;
 mod common;
 mod conditions;
@@ -68,6 +69,9 @@ enum Command {
     Learn(LearnArgs),
     /// Simulate decide → log → learn with a known truth: the policy against the priors.
     Simulate(SimulateArgs),
+    /// Analyse an experiment from per-unit rows: each variant × metric against the control
+    /// (z-test or Welch, lift intervals, Holm and BH, the sample-ratio check).
+    Analyze(analyze::AnalyzeArgs),
 }
 
 fn main() -> ExitCode {
@@ -84,6 +88,7 @@ fn main() -> ExitCode {
         Command::EvalCondition(a) => conditions::cmd_eval_condition(a),
         Command::Learn(a) => learn::cmd_learn(a),
         Command::Simulate(a) => learn::cmd_simulate(a),
+        Command::Analyze(a) => analyze::cmd_analyze(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,378 @@
+//! Experiment analysis: per-unit rows in, per variant × metric results out, with the
+//! statistics of [`crate::stats`].
+//!
+//! Rows stream through [`Accumulator`] (one pass, memory flat in the number of rows: a count,
+//! a Welford mean and sum of squares per variant and metric), then [`Accumulator::finish`]
+//! compares each variant with the control:
+//!
+//! * a metric whose values are all 0 or 1 is a **proportion** (unless declared a mean): the
+//!   pooled two-proportion z-test, the unpooled Wald interval of the difference;
+//! * any other metric is a **mean**: Welch's t-test and its interval;
+//! * both get the relative lift `m_t / m_c − 1` with its delta-method interval;
+//! * p-values adjusted across every variant × metric by Holm and Benjamini–Hochberg;
+//! * the sample-ratio-mismatch check of the units per variant against the planned weights
+//!   (default equal): below `srmThreshold` (default 0.001) the verdicts are withheld.
+
+use crate::stats::tests::{self as st, Group, StatsError};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// How a metric is analysed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum MetricKind {
+    Proportion,
+    Mean,
+}
+
+/// A metric to analyse: its column and, when declared, its kind.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricSpec {
+    pub name: String,
+    pub kind: Option<MetricKind>,
+}
+
+impl MetricSpec {
+    /// `revenue`, `revenue:mean` or `visit:proportion`.
+    pub fn parse(text: &str) -> Result<MetricSpec, String> {
+        let (name, kind) = match text.split_once(':') {
+            None => (text, None),
+            Some((n, "mean")) => (n, Some(MetricKind::Mean)),
+            Some((n, "proportion")) => (n, Some(MetricKind::Proportion)),
+            Some((_, k)) => {
+                return Err(format!(
+                    "metric kind {k:?}: use name, name:mean or name:proportion"
+                ))
+            }
+        };
+        if name.is_empty() {
+            return Err(format!("metric {text:?} has no column name"));
+        }
+        Ok(MetricSpec {
+            name: name.to_string(),
+            kind,
+        })
+    }
+}
+
+/// The analysis settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    pub control: String,
+    pub metrics: Vec<MetricSpec>,
+    /// Planned weights by variant (default equal).
+    pub weights: Option<BTreeMap<String, f64>>,
+    /// Interval level: `1 − alpha` (default 0.05).
+    pub alpha: f64,
+    /// SRM p-value below which verdicts are withheld (default 0.001).
+    pub srm_threshold: f64,
+}
+
+/// Why an analysis cannot be made: a stable code, where, and what.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{message}")]
+pub struct AnalysisError {
+    pub code: &'static str,
+    pub path: String,
+    pub message: String,
+}
+
+impl AnalysisError {
+    pub(crate) fn new(
+        code: &'static str,
+        path: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        AnalysisError {
+            code,
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Welford {
+    n: f64,
+    mean: f64,
+    m2: f64,
+    sum: f64,
+    binary: bool,
+}
+
+impl Welford {
+    fn push(&mut self, x: f64) {
+        if self.n == 0.0 {
+            self.binary = true;
+        }
+        self.n += 1.0;
+        self.sum += x;
+        let d = x - self.mean;
+        self.mean += d / self.n;
+        self.m2 += d * (x - self.mean);
+        self.binary &= x == 0.0 || x == 1.0;
+    }
+
+    fn group(&self) -> Group {
+        Group {
+            n: self.n,
+            mean: self.mean,
+            var: if self.n > 1.0 {
+                self.m2 / (self.n - 1.0)
+            } else {
+                0.0
+            },
+        }
+    }
+}
+
+/// Rows in, one at a time.
+#[derive(Debug, Clone)]
+pub struct Accumulator {
+    settings: Settings,
+    /// Variant → per metric.
+    groups: BTreeMap<String, Vec<Welford>>,
+}
+
+impl Accumulator {
+    pub fn new(settings: Settings) -> Result<Accumulator, AnalysisError> {
+        if settings.metrics.is_empty() {
+            return Err(AnalysisError::new(
+                "analysis.invalid",
+                "metric",
+                "name at least one metric",
+            ));
+        }
+        if !(settings.alpha > 0.0 && settings.alpha < 1.0) {
+            return Err(AnalysisError::new(
+                "analysis.invalid",
+                "alpha",
+                format!("alpha is {}: between 0 and 1", settings.alpha),
+            ));
+        }
+        Ok(Accumulator {
+            settings,
+            groups: BTreeMap::new(),
+        })
+    }
+
+    /// One unit: its variant and each metric's value (in the order of the settings' metrics);
+    /// `at` names the row in errors (`units.csv:17`).
+    pub fn push(&mut self, variant: &str, values: &[f64], at: &str) -> Result<(), AnalysisError> {
+        let m = self.settings.metrics.len();
+        let groups = self
+            .groups
+            .entry(variant.to_string())
+            .or_insert_with(|| vec![Welford::default(); m]);
+        for (k, (&x, spec)) in values.iter().zip(&self.settings.metrics).enumerate() {
+            if !x.is_finite() {
+                return Err(AnalysisError::new(
+                    "analysis.not_numeric",
+                    format!("{at}.{}", spec.name),
+                    format!("{} is {x}, not a finite number", spec.name),
+                ));
+            }
+            if spec.kind == Some(MetricKind::Proportion) && x != 0.0 && x != 1.0 {
+                return Err(AnalysisError::new(
+                    "analysis.not_binary",
+                    format!("{at}.{}", spec.name),
+                    format!(
+                        "{} is declared a proportion but is {x} (0 or 1 only)",
+                        spec.name
+                    ),
+                ));
+            }
+            if let Some(g) = groups.get_mut(k) {
+                g.push(x);
+            }
+        }
+        Ok(())
+    }
+
+    /// The results.
+    pub fn finish(self) -> Result<Analysis, AnalysisError> {
+        let s = &self.settings;
+        let Some(control) = self.groups.get(&s.control) else {
+            let seen: Vec<&str> = self.groups.keys().map(String::as_str).collect();
+            return Err(AnalysisError::new(
+                "analysis.unknown_control",
+                "control",
+                format!(
+                    "no unit is in the control {:?} (variants: {})",
+                    s.control,
+                    seen.join(", ")
+                ),
+            ));
+        };
+        if self.groups.len() < 2 {
+            return Err(AnalysisError::new(
+                "analysis.one_variant",
+                "variant",
+                "every unit is in the control: nothing to compare",
+            ));
+        }
+        // SRM against the planned weights.
+        let names: Vec<&String> = self.groups.keys().collect();
+        let counts: Vec<f64> = self
+            .groups
+            .values()
+            .map(|g| g.first().map_or(0.0, |w| w.n))
+            .collect();
+        let weights: Vec<f64> = match &s.weights {
+            None => vec![1.0; names.len()],
+            Some(w) => {
+                let mut out = Vec::with_capacity(names.len());
+                for n in &names {
+                    out.push(*w.get(*n).ok_or_else(|| {
+                        AnalysisError::new(
+                            "analysis.weights",
+                            format!("weights.{n}"),
+                            format!("no planned weight for variant {n:?}"),
+                        )
+                    })?);
+                }
+                out
+            }
+        };
+        let srm = st::srm(&counts, &weights).map_err(|e| stats_error(e, "weights"))?;
+        let srm = Srm {
+            chi2: srm.statistic,
+            p_value: srm.p_value,
+            ok: srm.p_value >= s.srm_threshold,
+            counts: names
+                .iter()
+                .map(|n| (*n).clone())
+                .zip(counts.iter().copied())
+                .collect(),
+        };
+        let mut results = Vec::new();
+        for (variant, groups) in &self.groups {
+            if variant == &s.control {
+                continue;
+            }
+            for (k, spec) in s.metrics.iter().enumerate() {
+                let (Some(t), Some(c)) = (groups.get(k), control.get(k)) else {
+                    continue;
+                };
+                let kind = spec.kind.unwrap_or(if t.binary && c.binary {
+                    MetricKind::Proportion
+                } else {
+                    MetricKind::Mean
+                });
+                let path = format!("{variant}.{}", spec.name);
+                let (tg, cg) = (t.group(), c.group());
+                let (test, ci) = match kind {
+                    MetricKind::Proportion => (
+                        st::two_proportion_ztest(t.sum, t.n, c.sum, c.n),
+                        st::diff_ci_proportions(t.sum, t.n, c.sum, c.n, s.alpha),
+                    ),
+                    MetricKind::Mean => (
+                        st::welch_ttest(&tg, &cg),
+                        st::diff_ci_means(&tg, &cg, s.alpha),
+                    ),
+                };
+                let test = test.map_err(|e| stats_error(e, &path))?;
+                let ci = ci.map_err(|e| stats_error(e, &path))?;
+                let (rel, rel_ci) =
+                    st::relative_ci(&tg, &cg, s.alpha).map_err(|e| stats_error(e, &path))?;
+                results.push(MetricResult {
+                    variant: variant.clone(),
+                    control: s.control.clone(),
+                    metric: spec.name.clone(),
+                    kind,
+                    n: [t.n, c.n],
+                    mean: [t.mean, c.mean],
+                    abs_lift: t.mean - c.mean,
+                    abs_lift_ci: ci,
+                    rel_lift: rel,
+                    rel_lift_ci: rel_ci,
+                    statistic: test.statistic,
+                    p_value: test.p_value,
+                    df: test.df,
+                    p_holm: 0.0,
+                    p_bh: 0.0,
+                    verdict: None,
+                });
+            }
+        }
+        let p: Vec<f64> = results.iter().map(|r| r.p_value).collect();
+        let (holm, bh) = (st::holm(&p), st::benjamini_hochberg(&p));
+        for ((r, h), b) in results.iter_mut().zip(holm).zip(bh) {
+            r.p_holm = h;
+            r.p_bh = b;
+            let verdict = if h >= s.alpha {
+                "inconclusive"
+            } else if r.abs_lift > 0.0 {
+                "better"
+            } else {
+                "worse"
+            };
+            r.verdict = srm.ok.then_some(verdict);
+        }
+        Ok(Analysis {
+            alpha: s.alpha,
+            srm,
+            results,
+        })
+    }
+}
+
+fn stats_error(e: StatsError, path: &str) -> AnalysisError {
+    let code = match e {
+        StatsError::TooFew(_) => "analysis.too_few",
+        StatsError::ZeroVariance(_) => "analysis.zero_variance",
+        StatsError::Invalid(_) => "analysis.invalid",
+    };
+    AnalysisError::new(code, path, format!("{path}: {e}"))
+}
+
+/// The sample-ratio-mismatch check.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Srm {
+    pub chi2: f64,
+    pub p_value: f64,
+    /// `false`: the split is not the planned one; the verdicts are withheld.
+    pub ok: bool,
+    pub counts: BTreeMap<String, f64>,
+}
+
+/// One variant × metric against the control.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MetricResult {
+    pub variant: String,
+    pub control: String,
+    pub metric: String,
+    pub kind: MetricKind,
+    /// `[variant, control]`.
+    pub n: [f64; 2],
+    pub mean: [f64; 2],
+    pub abs_lift: f64,
+    #[serde(rename = "absLiftCI")]
+    pub abs_lift_ci: (f64, f64),
+    pub rel_lift: f64,
+    #[serde(rename = "relLiftCI")]
+    pub rel_lift_ci: (f64, f64),
+    pub statistic: f64,
+    pub p_value: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub df: Option<f64>,
+    /// Holm-adjusted across every variant × metric.
+    pub p_holm: f64,
+    /// Benjamini–Hochberg-adjusted across every variant × metric.
+    #[serde(rename = "pBH")]
+    pub p_bh: f64,
+    /// `better`, `worse` or `inconclusive` at Holm's adjusted p and `alpha`; `null` when the
+    /// SRM check failed.
+    pub verdict: Option<&'static str>,
+}
+
+/// An analysis.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Analysis {
+    pub alpha: f64,
+    pub srm: Srm,
+    pub results: Vec<MetricResult>,
+}

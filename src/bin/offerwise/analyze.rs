@@ -1,0 +1,178 @@
+//! `offerwise analyze`: an experiment's per-unit rows (CSV) in, each variant × metric against
+//! the control out, as a terminal summary and JSON.
+
+use crate::common::*;
+use clap::Args;
+use offerwise::analysis::{Accumulator, AnalysisError, MetricSpec, Settings};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+#[derive(Args)]
+pub(crate) struct AnalyzeArgs {
+    /// Per-unit rows, CSV with a header: one row per unit (customer), its variant and metrics.
+    #[arg(long)]
+    units: PathBuf,
+    /// The column naming each unit's variant.
+    #[arg(long, default_value = "variant")]
+    variant_column: String,
+    /// The control variant.
+    #[arg(long)]
+    control: String,
+    /// A metric column (repeatable): `name` (0/1 values: a proportion, else a mean),
+    /// `name:mean` or `name:proportion`.
+    #[arg(long = "metric", required = true)]
+    metrics: Vec<String>,
+    /// The planned split as JSON, variant → weight (default equal), for the sample-ratio check.
+    #[arg(long, value_name = "JSON")]
+    weights: Option<String>,
+    /// Intervals are 1 − alpha; verdicts at alpha on Holm's adjusted p (default 0.05).
+    #[arg(long, default_value_t = 0.05)]
+    alpha: f64,
+    /// Write the results as JSON here (`-`: standard output, instead of the summary).
+    #[arg(long)]
+    json: Option<PathBuf>,
+}
+
+fn analysis_fail(e: AnalysisError) -> Failure {
+    Failure(2, format!("error[{}]: {}: {}", e.code, e.path, e.message))
+}
+
+pub(crate) fn cmd_analyze(a: AnalyzeArgs) -> Result<(), Failure> {
+    let metrics = a
+        .metrics
+        .iter()
+        .map(|m| MetricSpec::parse(m))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| Failure(2, format!("error[analysis.invalid]: --metric: {e}")))?;
+    let weights: Option<BTreeMap<String, f64>> = match &a.weights {
+        Some(text) => Some(
+            serde_json::from_str(text)
+                .map_err(|e| Failure(2, format!("error[analysis.invalid]: --weights: {e}")))?,
+        ),
+        None => None,
+    };
+    let mut acc = Accumulator::new(Settings {
+        control: a.control.clone(),
+        metrics: metrics.clone(),
+        weights,
+        alpha: a.alpha,
+        srm_threshold: 0.001,
+    })
+    .map_err(analysis_fail)?;
+    let file = std::fs::File::open(&a.units).map_err(|e| input_fail(&a.units, e))?;
+    let mut reader = csv::ReaderBuilder::new().from_reader(std::io::BufReader::new(file));
+    let name = a.units.display().to_string();
+    let headers = reader
+        .headers()
+        .map_err(|e| Failure(2, format!("error[analysis.csv]: {name}: {e}")))?
+        .clone();
+    let column = |col: &str| {
+        headers.iter().position(|h| h == col).ok_or_else(|| {
+            Failure(
+                2,
+                format!(
+                    "error[analysis.unknown_column]: {name}: no column {col:?} (columns: {})",
+                    headers.iter().collect::<Vec<_>>().join(", ")
+                ),
+            )
+        })
+    };
+    let variant_at = column(&a.variant_column)?;
+    let metric_at: Vec<usize> = metrics
+        .iter()
+        .map(|m| column(&m.name))
+        .collect::<Result<_, _>>()?;
+    let mut values = vec![0.0; metric_at.len()];
+    let mut record = csv::StringRecord::new();
+    let mut line = 1u64;
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => return Err(Failure(2, format!("error[analysis.csv]: {name}: {e}"))),
+        }
+        line += 1;
+        let at = format!("{name}:{line}");
+        let variant = record.get(variant_at).unwrap_or_default();
+        if variant.is_empty() {
+            return Err(Failure(
+                2,
+                format!(
+                    "error[analysis.no_variant]: {at}: the unit has no {:?}",
+                    a.variant_column
+                ),
+            ));
+        }
+        for (k, &col) in metric_at.iter().enumerate() {
+            let text = record.get(col).unwrap_or_default().trim();
+            values[k] = text.parse::<f64>().map_err(|_| {
+                Failure(
+                    2,
+                    format!(
+                        "error[analysis.not_numeric]: {at}.{}: {text:?} is not a number",
+                        metrics[k].name
+                    ),
+                )
+            })?;
+        }
+        acc.push(variant, &values, &at).map_err(analysis_fail)?;
+    }
+    let analysis = acc.finish().map_err(analysis_fail)?;
+    match &a.json {
+        Some(p) if p.as_os_str() == "-" => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&analysis)
+                    .map_err(|e| Failure(1, format!("error: {e}")))?
+            );
+            return Ok(());
+        }
+        Some(p) => {
+            let text = serde_json::to_string_pretty(&analysis)
+                .map_err(|e| Failure(1, format!("error: {e}")))?;
+            std::fs::write(p, text + "\n").map_err(|e| io_fail(p, e))?;
+        }
+        None => {}
+    }
+    let s = &analysis.srm;
+    println!(
+        "units: {}",
+        s.counts
+            .iter()
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    println!(
+        "sample ratio: chi2 {:.3}, p {:.4} {}",
+        s.chi2,
+        s.p_value,
+        if s.ok {
+            "(ok)"
+        } else {
+            "MISMATCH: the split is not the planned one; verdicts withheld"
+        }
+    );
+    for r in &analysis.results {
+        println!(
+            "{} vs {} · {} ({}): {:.4} vs {:.4}, lift {:+.4} [{:+.4}, {:+.4}], {:+.2}% [{:+.2}%, {:+.2}%], p {:.4} (Holm {:.4}, BH {:.4}) → {}",
+            r.variant,
+            r.control,
+            r.metric,
+            if r.df.is_some() { "mean" } else { "proportion" },
+            r.mean[0],
+            r.mean[1],
+            r.abs_lift,
+            r.abs_lift_ci.0,
+            r.abs_lift_ci.1,
+            100.0 * r.rel_lift,
+            100.0 * r.rel_lift_ci.0,
+            100.0 * r.rel_lift_ci.1,
+            r.p_value,
+            r.p_holm,
+            r.p_bh,
+            r.verdict.unwrap_or("withheld (sample ratio mismatch)")
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,196 @@
+//! `offerwise analyze` on `tests/vectors/units.csv` equals scipy and statsmodels (the
+//! `analyze_units` case of `tests/vectors/stats.json`, from `scripts/stats_reference.py`), and
+//! bad unit files are typed errors with the line and field.
+
+use serde_json::Value;
+use std::process::Command;
+
+const BIN: &str = env!("CARGO_BIN_EXE_offerwise");
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+fn analyze(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(BIN)
+        .arg("analyze")
+        .args(args)
+        .current_dir(ROOT)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn close(got: f64, want: f64, what: &str) {
+    assert!(
+        (got - want).abs() <= 1e-9 * want.abs() + 1e-14,
+        "{what}: got {got:e}, want {want:e}"
+    );
+}
+
+#[test]
+fn analysis_equals_scipy_and_statsmodels() {
+    let doc: Value = serde_json::from_str(include_str!("vectors/stats.json")).unwrap();
+    let case = doc["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c[0] == "analyze_units")
+        .expect("the analyze_units case");
+    let want = &case[2];
+    let (code, out, err) = analyze(&[
+        "--units",
+        "tests/vectors/units.csv",
+        "--control",
+        "control",
+        "--metric",
+        "converted",
+        "--metric",
+        "revenue",
+        "--metric",
+        "orders",
+        "--json",
+        "-",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let got: Value = serde_json::from_str(&out).unwrap();
+    close(
+        got["srm"]["chi2"].as_f64().unwrap(),
+        want["srm"]["chi2"].as_f64().unwrap(),
+        "srm chi2",
+    );
+    close(
+        got["srm"]["pValue"].as_f64().unwrap(),
+        want["srm"]["pValue"].as_f64().unwrap(),
+        "srm p",
+    );
+    let results = got["results"].as_array().unwrap();
+    let expected = want["results"].as_array().unwrap();
+    assert_eq!(results.len(), expected.len());
+    for (g, w) in results.iter().zip(expected) {
+        let what = format!("{} {}", w["variant"], w["metric"]);
+        assert_eq!(g["variant"], w["variant"]);
+        assert_eq!(g["metric"], w["metric"]);
+        assert_eq!(
+            g["kind"],
+            if w["metric"] == "converted" {
+                "proportion"
+            } else {
+                "mean"
+            }
+        );
+        for key in ["statistic", "pValue", "relLift", "pHolm", "pBH"] {
+            close(
+                g[key].as_f64().unwrap(),
+                w[key].as_f64().unwrap(),
+                &format!("{what} {key}"),
+            );
+        }
+        if !w["df"].is_null() {
+            close(
+                g["df"].as_f64().unwrap(),
+                w["df"].as_f64().unwrap(),
+                &format!("{what} df"),
+            );
+        }
+        for (key, wkey) in [
+            ("absLiftCI", "absLiftCI"),
+            ("relLiftCI", "relLiftCI"),
+            ("mean", "mean"),
+            ("n", "n"),
+        ] {
+            for i in 0..2 {
+                close(
+                    g[key][i].as_f64().unwrap(),
+                    w[wkey][i].as_f64().unwrap(),
+                    &format!("{what} {key}[{i}]"),
+                );
+            }
+        }
+    }
+    // The summary names every comparison and the sample-ratio check.
+    let (code, out, _) = analyze(&[
+        "--units",
+        "tests/vectors/units.csv",
+        "--control",
+        "control",
+        "--metric",
+        "converted",
+    ]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("sample ratio: chi2") && out.contains("a vs control · converted (proportion)"),
+        "{out}"
+    );
+}
+
+#[test]
+fn bad_unit_files_are_typed_errors() {
+    let dir = std::env::temp_dir().join(format!("offerwise-analysis-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let write = |name: &str, text: &str| {
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p.display().to_string()
+    };
+    let good = "variant,y\ncontrol,1\ncontrol,2\nb,3\nb,5\n";
+    let cases = [
+        (
+            write("nan.csv", "variant,y\ncontrol,1\nb,abc\n"),
+            vec!["--metric", "y"],
+            "analysis.not_numeric",
+            ":3.y",
+        ),
+        (
+            write("col.csv", good),
+            vec!["--metric", "z"],
+            "analysis.unknown_column",
+            "no column \"z\"",
+        ),
+        (
+            write("ctl.csv", good),
+            vec!["--metric", "y", "--control", "ctrl"],
+            "analysis.unknown_control",
+            "ctrl",
+        ),
+        (
+            write("bin.csv", good),
+            vec!["--metric", "y:proportion"],
+            "analysis.not_binary",
+            ":3.y",
+        ),
+        (
+            write("flat.csv", "variant,y\ncontrol,1\ncontrol,1\nb,1\nb,1\n"),
+            vec!["--metric", "y:mean"],
+            "analysis.zero_variance",
+            "b.y",
+        ),
+        (
+            write("one.csv", "variant,y\ncontrol,1\ncontrol,2\nb,3\n"),
+            vec!["--metric", "y:mean"],
+            "analysis.too_few",
+            "b.y",
+        ),
+        (
+            write("empty.csv", "variant,y\ncontrol,1\n,2\n"),
+            vec!["--metric", "y"],
+            "analysis.no_variant",
+            ":3",
+        ),
+    ];
+    for (file, extra, code, hint) in cases {
+        let mut args = vec!["--units", file.as_str()];
+        if !extra.contains(&"--control") {
+            args.extend(["--control", "control"]);
+        }
+        args.extend(extra.iter().copied());
+        let (status, _, err) = analyze(&args);
+        assert_eq!(status, 2, "{file}: {err}");
+        assert!(
+            err.contains(&format!("error[{code}]")) && err.contains(hint),
+            "{file}: {err}"
+        );
+        assert!(!err.contains("NaN"), "{err}");
+    }
+}

@@ -240,34 +240,33 @@ fn beta_cf(a: f64, b: f64, x: f64) -> f64 {
     for m in 1..MAX_ITER {
         let m = m as f64;
         let m2 = 2.0 * m;
-        let aa = m * (b - m) * x / ((qam + m2) * (a + m2));
-        d = 1.0 + aa * d;
-        if d.abs() < TINY {
-            d = TINY;
-        }
-        c = 1.0 + aa / c;
-        if c.abs() < TINY {
-            c = TINY;
-        }
-        d = 1.0 / d;
-        h *= d * c;
-        let aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
-        d = 1.0 + aa * d;
-        if d.abs() < TINY {
-            d = TINY;
-        }
-        c = 1.0 + aa / c;
-        if c.abs() < TINY {
-            c = TINY;
-        }
-        d = 1.0 / d;
-        let del = d * c;
+        h *= lentz(&mut c, &mut d, m * (b - m) * x / ((qam + m2) * (a + m2)));
+        let del = lentz(
+            &mut c,
+            &mut d,
+            -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2)),
+        );
         h *= del;
         if (del - 1.0).abs() < EPS {
             break;
         }
     }
     h
+}
+
+/// One step of the modified Lentz method with partial numerator `aa` (and denominator 1):
+/// updates `c` and `d` and returns the factor the fraction is multiplied by.
+fn lentz(c: &mut f64, d: &mut f64, aa: f64) -> f64 {
+    *d = 1.0 + aa * *d;
+    if d.abs() < TINY {
+        *d = TINY;
+    }
+    *c = 1.0 + aa / *c;
+    if c.abs() < TINY {
+        *c = TINY;
+    }
+    *d = 1.0 / *d;
+    *d * *c
 }
 
 /// `ln B(a, b)`, with `b = ½` through [`ln_gamma_half_ratio`].

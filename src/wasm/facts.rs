@@ -58,25 +58,10 @@ impl JsReader {
     /// A JS string as UTF-8 (lone surrogates become U+FFFD, as wasm-bindgen's own passing
     /// does); `None` when `text` is not a string.
     pub(crate) fn text(&mut self, text: &JsValue) -> Option<&str> {
-        let written = loop {
-            let r = encode_text(
-                &self.memory,
-                text,
-                self.text.as_mut_ptr() as usize as u32,
-                self.text.len() as u32,
-            );
-            match r {
-                r if r >= 0 => break r as usize,
-                -1 => return None,
-                r => {
-                    let need = (-(i64::from(r)) - 2) as usize;
-                    if need <= self.text.len() {
-                        return None;
-                    }
-                    self.text.resize(need, 0);
-                }
-            }
-        };
+        let memory = &self.memory;
+        let written = with_room(&mut self.text, |ptr, cap| {
+            encode_text(memory, text, ptr, cap)
+        })?;
         self.text
             .get(..written)
             .and_then(|b| std::str::from_utf8(b).ok())
@@ -88,29 +73,21 @@ impl JsReader {
         let tree = self
             .tree
             .get_or_insert_with(|| new_reader(&set.path_tree().to_string()));
-        let written = loop {
-            // The buffers are passed afresh on every call (their addresses in the wasm
-            // memory): the reader writes into them before it returns.
-            let r = read_facts(
+        let (memory, kinds, nums) = (&self.memory, &mut self.kinds, &mut self.nums);
+        // The buffers are passed afresh on every call (their addresses in the wasm memory):
+        // the reader writes into them before it returns.
+        let Some(written) = with_room(&mut self.text, |ptr, cap| {
+            read_facts(
                 tree,
-                &self.memory,
+                memory,
                 attrs,
-                self.kinds.as_mut_ptr() as usize as u32,
-                self.nums.as_mut_ptr() as usize as u32,
-                self.text.as_mut_ptr() as usize as u32,
-                self.text.len() as u32,
-            );
-            match r {
-                r if r >= 0 => break r as usize,
-                -1 => return false,
-                r => {
-                    let need = (-(i64::from(r)) - 2) as usize;
-                    if need <= self.text.len() {
-                        return false;
-                    }
-                    self.text.resize(need, 0);
-                }
-            }
+                kinds.as_mut_ptr() as usize as u32,
+                nums.as_mut_ptr() as usize as u32,
+                ptr,
+                cap,
+            )
+        }) else {
+            return false;
         };
         let Some(text) = self
             .text
@@ -120,5 +97,24 @@ impl JsReader {
             return false;
         };
         set.fill_slots(facts, &self.kinds, &self.nums, text)
+    }
+}
+
+/// Calls `write(ptr, cap)` with the text buffer until it has room: the JS side answers the
+/// bytes written, -1 (nothing to write: `None`), or -2 - n when it needs n bytes (the buffer
+/// grows and the call is made again).
+fn with_room(text: &mut Vec<u8>, mut write: impl FnMut(u32, u32) -> i32) -> Option<usize> {
+    loop {
+        match write(text.as_mut_ptr() as usize as u32, text.len() as u32) {
+            r if r >= 0 => return Some(r as usize),
+            -1 => return None,
+            r => {
+                let need = (-(i64::from(r)) - 2) as usize;
+                if need <= text.len() {
+                    return None;
+                }
+                text.resize(need, 0);
+            }
+        }
     }
 }

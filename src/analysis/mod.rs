@@ -11,7 +11,10 @@
 //! * both get the relative lift `m_t / m_c − 1` with its delta-method interval;
 //! * p-values adjusted across every variant × metric by Holm and Benjamini–Hochberg;
 //! * the sample-ratio-mismatch check of the units per variant against the planned weights
-//!   (default equal): below `srmThreshold` (default 0.001) the verdicts are withheld.
+//!   (default equal): below `srmThreshold` (default 0.001) the verdicts are withheld;
+//! * CUPED for a metric with a pre-period covariate `x`: `θ = cov(x, y) / var(x)` over the two
+//!   groups compared, pooled; `y − θ (x − x̄)` is then tested as a mean (Welch), and the share of
+//!   the variance removed is reported (`varianceReduction`).
 
 use crate::stats::tests::{self as st, Group, StatsError};
 use serde::Serialize;
@@ -66,6 +69,20 @@ pub struct Settings {
     pub alpha: f64,
     /// SRM p-value below which verdicts are withheld (default 0.001).
     pub srm_threshold: f64,
+    /// Metric name → the column of its pre-period covariate (CUPED); the caller passes the
+    /// covariates' values to [`Accumulator::push`] in the order of [`Settings::covariate_list`].
+    pub covariates: BTreeMap<String, String>,
+}
+
+impl Settings {
+    /// `(metric index, covariate column)` in the order their values are pushed.
+    pub fn covariate_list(&self) -> Vec<(usize, String)> {
+        self.metrics
+            .iter()
+            .enumerate()
+            .filter_map(|(k, m)| self.covariates.get(&m.name).map(|c| (k, c.clone())))
+            .collect()
+    }
 }
 
 /// Why an analysis cannot be made: a stable code, where, and what.
@@ -126,12 +143,74 @@ impl Welford {
     }
 }
 
+/// Co-moments of a covariate `x` and a metric `y` (Welford, pairwise-mergeable).
+#[derive(Debug, Clone, Copy, Default)]
+struct CoMoment {
+    n: f64,
+    mx: f64,
+    my: f64,
+    m2x: f64,
+    m2y: f64,
+    cxy: f64,
+}
+
+impl CoMoment {
+    fn push(&mut self, x: f64, y: f64) {
+        self.n += 1.0;
+        let dx = x - self.mx;
+        self.mx += dx / self.n;
+        let dy = y - self.my;
+        self.my += dy / self.n;
+        self.m2x += dx * (x - self.mx);
+        self.m2y += dy * (y - self.my);
+        self.cxy += dx * (y - self.my);
+    }
+
+    /// The two groups as one (Chan et al.'s pairwise update).
+    fn merge(&self, o: &CoMoment) -> CoMoment {
+        let n = self.n + o.n;
+        if n == 0.0 {
+            return CoMoment::default();
+        }
+        let (dx, dy) = (o.mx - self.mx, o.my - self.my);
+        let w = self.n * o.n / n;
+        CoMoment {
+            n,
+            mx: self.mx + dx * o.n / n,
+            my: self.my + dy * o.n / n,
+            m2x: self.m2x + o.m2x + dx * dx * w,
+            m2y: self.m2y + o.m2y + dy * dy * w,
+            cxy: self.cxy + o.cxy + dx * dy * w,
+        }
+    }
+
+    /// The group's `y − θ (x − x̄)` as a [`Group`], and its sum of squares.
+    fn adjusted(&self, theta: f64, pooled_mx: f64) -> (Group, f64) {
+        let m2 = (self.m2y - 2.0 * theta * self.cxy + theta * theta * self.m2x).max(0.0);
+        (
+            Group {
+                n: self.n,
+                mean: self.my - theta * (self.mx - pooled_mx),
+                var: if self.n > 1.0 {
+                    m2 / (self.n - 1.0)
+                } else {
+                    0.0
+                },
+            },
+            m2,
+        )
+    }
+}
+
 /// Rows in, one at a time.
 #[derive(Debug, Clone)]
 pub struct Accumulator {
     settings: Settings,
+    covariates: Vec<(usize, String)>,
     /// Variant → per metric.
     groups: BTreeMap<String, Vec<Welford>>,
+    /// Variant → per covariate (in `covariates`' order).
+    co: BTreeMap<String, Vec<CoMoment>>,
 }
 
 impl Accumulator {
@@ -150,15 +229,48 @@ impl Accumulator {
                 format!("alpha is {}: between 0 and 1", settings.alpha),
             ));
         }
+        for (metric, column) in &settings.covariates {
+            if !settings.metrics.iter().any(|m| &m.name == metric) {
+                return Err(AnalysisError::new(
+                    "analysis.invalid",
+                    format!("covariate.{metric}"),
+                    format!("covariate {column:?} is for metric {metric:?}, which is not analysed"),
+                ));
+            }
+        }
         Ok(Accumulator {
+            covariates: settings.covariate_list(),
             settings,
             groups: BTreeMap::new(),
+            co: BTreeMap::new(),
         })
     }
 
     /// One unit: its variant and each metric's value (in the order of the settings' metrics);
     /// `at` names the row in errors (`units.csv:17`).
-    pub fn push(&mut self, variant: &str, values: &[f64], at: &str) -> Result<(), AnalysisError> {
+    pub fn push(
+        &mut self,
+        variant: &str,
+        values: &[f64],
+        covariates: &[f64],
+        at: &str,
+    ) -> Result<(), AnalysisError> {
+        if !self.covariates.is_empty() {
+            let co = self
+                .co
+                .entry(variant.to_string())
+                .or_insert_with(|| vec![CoMoment::default(); self.covariates.len()]);
+            for ((g, (k, column)), &x) in co.iter_mut().zip(&self.covariates).zip(covariates) {
+                if !x.is_finite() {
+                    return Err(AnalysisError::new(
+                        "analysis.not_numeric",
+                        format!("{at}.{column}"),
+                        format!("{column} is {x}, not a finite number"),
+                    ));
+                }
+                g.push(x, values.get(*k).copied().unwrap_or(f64::NAN));
+            }
+        }
         let m = self.settings.metrics.len();
         let groups = self
             .groups
@@ -275,6 +387,10 @@ impl Accumulator {
                 let ci = ci.map_err(|e| stats_error(e, &path))?;
                 let (rel, rel_ci) =
                     st::relative_ci(&tg, &cg, s.alpha).map_err(|e| stats_error(e, &path))?;
+                let cuped = match self.covariates.iter().position(|(m, _)| *m == k) {
+                    None => None,
+                    Some(j) => Some(self.cuped(variant, j, &path)?),
+                };
                 results.push(MetricResult {
                     variant: variant.clone(),
                     control: s.control.clone(),
@@ -292,6 +408,7 @@ impl Accumulator {
                     p_holm: 0.0,
                     p_bh: 0.0,
                     verdict: None,
+                    cuped,
                 });
             }
         }
@@ -315,6 +432,71 @@ impl Accumulator {
             results,
         })
     }
+}
+
+impl Accumulator {
+    /// CUPED for covariate `j` of `variant` against the control.
+    fn cuped(&self, variant: &str, j: usize, path: &str) -> Result<Cuped, AnalysisError> {
+        let s = &self.settings;
+        let get = |v: &str| {
+            self.co
+                .get(v)
+                .and_then(|g| g.get(j))
+                .copied()
+                .unwrap_or_default()
+        };
+        let (t, c) = (get(variant), get(&s.control));
+        let pooled = t.merge(&c);
+        let column = self
+            .covariates
+            .get(j)
+            .map(|(_, c)| c.clone())
+            .unwrap_or_default();
+        if pooled.m2x <= 0.0 {
+            return Err(AnalysisError::new(
+                "analysis.zero_variance",
+                format!("{path}.{column}"),
+                format!("{path}: the covariate {column:?} has zero variance: CUPED cannot use it"),
+            ));
+        }
+        let theta = pooled.cxy / pooled.m2x;
+        let (tg, tm2) = t.adjusted(theta, pooled.mx);
+        let (cg, cm2) = c.adjusted(theta, pooled.mx);
+        let test = st::welch_ttest(&tg, &cg).map_err(|e| stats_error(e, path))?;
+        let ci = st::diff_ci_means(&tg, &cg, s.alpha).map_err(|e| stats_error(e, path))?;
+        let between = (tg.mean - cg.mean).powi(2) * t.n * c.n / pooled.n;
+        let reduction = if pooled.m2y > 0.0 {
+            1.0 - (tm2 + cm2 + between) / pooled.m2y
+        } else {
+            0.0
+        };
+        Ok(Cuped {
+            covariate: column,
+            theta,
+            variance_reduction: reduction,
+            abs_lift: tg.mean - cg.mean,
+            abs_lift_ci: ci,
+            statistic: test.statistic,
+            p_value: test.p_value,
+            df: test.df.unwrap_or(f64::NAN),
+        })
+    }
+}
+
+/// A metric's CUPED read-out.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Cuped {
+    pub covariate: String,
+    pub theta: f64,
+    /// The share of the metric's variance the covariate removes (pooled over both groups).
+    pub variance_reduction: f64,
+    pub abs_lift: f64,
+    #[serde(rename = "absLiftCI")]
+    pub abs_lift_ci: (f64, f64),
+    pub statistic: f64,
+    pub p_value: f64,
+    pub df: f64,
 }
 
 fn stats_error(e: StatsError, path: &str) -> AnalysisError {
@@ -366,6 +548,9 @@ pub struct MetricResult {
     /// `better`, `worse` or `inconclusive` at Holm's adjusted p and `alpha`; `null` when the
     /// SRM check failed.
     pub verdict: Option<&'static str>,
+    /// With a covariate: the CUPED read-out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cuped: Option<Cuped>,
 }
 
 /// An analysis.

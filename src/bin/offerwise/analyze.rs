@@ -22,6 +22,9 @@ pub(crate) struct AnalyzeArgs {
     /// `name:mean` or `name:proportion`.
     #[arg(long = "metric", required = true)]
     metrics: Vec<String>,
+    /// A metric's pre-period covariate for CUPED: `metric=column` (repeatable).
+    #[arg(long = "covariate", value_name = "METRIC=COLUMN")]
+    covariates: Vec<String>,
     /// The planned split as JSON, variant → weight (default equal), for the sample-ratio check.
     #[arg(long, value_name = "JSON")]
     weights: Option<String>,
@@ -51,14 +54,26 @@ pub(crate) fn cmd_analyze(a: AnalyzeArgs) -> Result<(), Failure> {
         ),
         None => None,
     };
-    let mut acc = Accumulator::new(Settings {
+    let mut covariates = BTreeMap::new();
+    for c in &a.covariates {
+        let Some((m, col)) = c.split_once('=') else {
+            return Err(Failure(
+                2,
+                format!("error[analysis.invalid]: --covariate {c:?}: expected metric=column"),
+            ));
+        };
+        covariates.insert(m.to_string(), col.to_string());
+    }
+    let settings = Settings {
         control: a.control.clone(),
         metrics: metrics.clone(),
         weights,
         alpha: a.alpha,
         srm_threshold: 0.001,
-    })
-    .map_err(analysis_fail)?;
+        covariates,
+    };
+    let covariate_list = settings.covariate_list();
+    let mut acc = Accumulator::new(settings).map_err(analysis_fail)?;
     let file = std::fs::File::open(&a.units).map_err(|e| input_fail(&a.units, e))?;
     let mut reader = csv::ReaderBuilder::new().from_reader(std::io::BufReader::new(file));
     let name = a.units.display().to_string();
@@ -82,7 +97,12 @@ pub(crate) fn cmd_analyze(a: AnalyzeArgs) -> Result<(), Failure> {
         .iter()
         .map(|m| column(&m.name))
         .collect::<Result<_, _>>()?;
+    let covariate_at: Vec<usize> = covariate_list
+        .iter()
+        .map(|(_, c)| column(c))
+        .collect::<Result<_, _>>()?;
     let mut values = vec![0.0; metric_at.len()];
+    let mut co_values = vec![0.0; covariate_at.len()];
     let mut record = csv::StringRecord::new();
     let mut line = 1u64;
     loop {
@@ -115,7 +135,20 @@ pub(crate) fn cmd_analyze(a: AnalyzeArgs) -> Result<(), Failure> {
                 )
             })?;
         }
-        acc.push(variant, &values, &at).map_err(analysis_fail)?;
+        for (k, &col) in covariate_at.iter().enumerate() {
+            let text = record.get(col).unwrap_or_default().trim();
+            co_values[k] = text.parse::<f64>().map_err(|_| {
+                Failure(
+                    2,
+                    format!(
+                        "error[analysis.not_numeric]: {at}.{}: {text:?} is not a number",
+                        covariate_list[k].1
+                    ),
+                )
+            })?;
+        }
+        acc.push(variant, &values, &co_values, &at)
+            .map_err(analysis_fail)?;
     }
     let analysis = acc.finish().map_err(analysis_fail)?;
     match &a.json {
@@ -173,6 +206,18 @@ pub(crate) fn cmd_analyze(a: AnalyzeArgs) -> Result<(), Failure> {
             r.p_bh,
             r.verdict.unwrap_or("withheld (sample ratio mismatch)")
         );
+        if let Some(c) = &r.cuped {
+            println!(
+                "    CUPED with {} (θ {:.4}, variance −{:.1}%): lift {:+.4} [{:+.4}, {:+.4}], p {:.4}",
+                c.covariate,
+                c.theta,
+                100.0 * c.variance_reduction,
+                c.abs_lift,
+                c.abs_lift_ci.0,
+                c.abs_lift_ci.1,
+                c.p_value
+            );
+        }
     }
     Ok(())
 }

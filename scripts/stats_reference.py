@@ -131,6 +131,43 @@ for m in [1, 2, 5, 12]:
                       {"holm": list(map(float, multipletests(p, method="holm")[1])),
                        "bh": list(map(float, multipletests(p, method="fdr_bh")[1]))}])
 
+# ---- Bayesian read-outs ----------------------------------------------------------------------
+# Proportions: Beta(1 + x, 1 + n − x) posteriors; P(p_t > p_c) and E[max(p_c − p_t, 0)] by
+# mpmath quadrature at 30 digits (the Rust code uses Evan Miller's and Stucchio's closed forms).
+def beta_readout(xt, nt, xc, nc):
+    mp.mp.dps = 30
+    at, bt, ac, bc = [mp.mpf(v) for v in (1 + xt, 1 + nt - xt, 1 + xc, 1 + nc - xc)]
+    lbt = mp.log(mp.beta(at, bt))
+    ft = lambda p: mp.exp((at - 1) * mp.log(p) + (bt - 1) * mp.log(1 - p) - lbt)
+    mode = (at - 1) / (at + bt - 2) if at + bt > 2 else mp.mpf(0.5)
+    sd = mp.sqrt(at * bt / ((at + bt) ** 2 * (at + bt + 1)))
+    pts = sorted(set([mp.mpf(0), max(mp.mpf(0), mode - 8 * sd), mode, min(mp.mpf(1), mode + 8 * sd), mp.mpf(1)]))
+    prob = mp.quad(lambda p: ft(p) * mp.betainc(ac, bc, 0, p, regularized=True), pts)
+    mc = ac / (ac + bc)
+    loss = mp.quad(lambda p: ft(p) * (mc * (1 - mp.betainc(ac + 1, bc, 0, p, regularized=True))
+                                      - p * (1 - mp.betainc(ac, bc, 0, p, regularized=True))), pts)
+    mp.mp.dps = 40
+    return float(prob), float(loss)
+
+
+for xt, nt, xc, nc in [(5, 40, 3, 38), (120, 1000, 100, 1000), (30, 1000, 45, 990), (0, 50, 2, 50), (480, 4000, 430, 4100)]:
+    prob, loss = beta_readout(xt, nt, xc, nc)
+    at, bt, ac, bc = 1 + xt, 1 + nt - xt, 1 + xc, 1 + nc - xc
+    mt, mc = at / (at + bt), ac / (ac + bc)
+    se = np.sqrt(at * bt / ((at + bt) ** 2 * (at + bt + 1)) + ac * bc / ((ac + bc) ** 2 * (ac + bc + 1)))
+    z = st.norm.ppf(0.975)
+    cases.append(["bayes_proportions", {"xt": xt, "nt": nt, "xc": xc, "nc": nc, "alpha": 0.05},
+                  {"probBeatControl": prob, "expectedLoss": loss,
+                   "credibleCI": [f(mt - mc - z * se), f(mt - mc + z * se)]}])
+for (mt, vt, nt), (mc, vc, nc) in [((10.5, 4.0, 200), (10.0, 4.5, 210)), ((3.1, 90.0, 5000), (3.4, 85.0, 5100)),
+                                   ((1.0, 0.01, 30), (1.0, 0.02, 35))]:
+    se = np.sqrt(vt / nt + vc / nc)
+    d = mt - mc
+    r = d / se
+    cases.append(["bayes_means", {"t": {"n": nt, "mean": mt, "var": vt}, "c": {"n": nc, "mean": mc, "var": vc}, "alpha": 0.05},
+                  {"probBeatControl": f(st.norm.cdf(r)), "expectedLoss": f(se * st.norm.pdf(r) - d * st.norm.cdf(-r)),
+                   "credibleCI": [f(d - st.norm.ppf(0.975) * se), f(d + st.norm.ppf(0.975) * se)]}])
+
 # ---- an experiment's unit file, analysed as `offerwise analyze` does ---------------------
 # tests/vectors/units.csv (written beside the JSON) and the expected results: each variant
 # against the control for a proportion (converted), a zero-inflated mean (revenue) and a count
@@ -193,6 +230,18 @@ for arm in ["a", "b"]:
                             "varianceReduction": f(1 - pooled_adj / pooled_y),
                             "absLift": f(da), "absLiftCI": [f(da - qa * np.sqrt(vat + vac)), f(da + qa * np.sqrt(vat + vac))],
                             "statistic": f(ra.statistic), "pValue": f(ra.pvalue), "df": f(dfa)}
+        if metric == "converted":
+            prob, loss = beta_readout(int(t.sum()), len(t), int(c.sum()), len(c))
+            at, bt, ac, bc = 1 + t.sum(), 1 + len(t) - t.sum(), 1 + c.sum(), 1 + len(c) - c.sum()
+            bse = np.sqrt(at * bt / ((at + bt) ** 2 * (at + bt + 1)) + ac * bc / ((ac + bc) ** 2 * (ac + bc + 1)))
+            bd = at / (at + bt) - ac / (ac + bc)
+        else:
+            bse = np.sqrt(np.var(t, ddof=1) / len(t) + np.var(c, ddof=1) / len(c))
+            bd = t.mean() - c.mean()
+            prob, loss = f(st.norm.cdf(bd / bse)), f(bse * st.norm.pdf(bd / bse) - bd * st.norm.cdf(-bd / bse))
+        zq = st.norm.ppf(0.975)
+        res["bayes"] = {"probBeatControl": prob, "expectedLoss": loss,
+                        "credibleCI": [f(bd - zq * bse), f(bd + zq * bse)]}
         rel = t.mean() / c.mean() - 1
         rse = np.sqrt(np.var(t, ddof=1) / (len(t) * c.mean() ** 2)
                       + t.mean() ** 2 * np.var(c, ddof=1) / (len(c) * c.mean() ** 4))

@@ -50,6 +50,8 @@ fn analysis_equals_scipy_and_statsmodels() {
         "revenue",
         "--metric",
         "orders",
+        "--covariate",
+        "revenue=pre_revenue",
         "--json",
         "-",
     ]);
@@ -93,6 +95,50 @@ fn analysis_equals_scipy_and_statsmodels() {
                 w["df"].as_f64().unwrap(),
                 &format!("{what} df"),
             );
+        }
+        // The Bayesian read-out: the loss to 1e-9 of the posterior standard deviation.
+        let (gb, wb) = (&g["bayes"], &w["bayes"]);
+        let num = |v: &Value| v.as_f64().unwrap();
+        close(
+            num(&gb["probBeatControl"]),
+            num(&wb["probBeatControl"]),
+            &format!("{what} P"),
+        );
+        let sd = (num(&wb["credibleCI"][1]) - num(&wb["credibleCI"][0])) / 3.92;
+        let loss = num(&wb["expectedLoss"]);
+        assert!(
+            (num(&gb["expectedLoss"]) - loss).abs() <= 1e-9 * loss.abs().max(sd),
+            "{what} loss"
+        );
+        for i in 0..2 {
+            close(
+                num(&gb["credibleCI"][i]),
+                num(&wb["credibleCI"][i]),
+                &format!("{what} credible"),
+            );
+        }
+        // CUPED on revenue with its pre-period covariate.
+        assert_eq!(g["cuped"].is_null(), w["cuped"].is_null(), "{what} cuped");
+        if !w["cuped"].is_null() {
+            let (gc, wc) = (&g["cuped"], &w["cuped"]);
+            assert_eq!(gc["covariate"], wc["covariate"]);
+            for key in [
+                "theta",
+                "varianceReduction",
+                "absLift",
+                "statistic",
+                "pValue",
+                "df",
+            ] {
+                close(num(&gc[key]), num(&wc[key]), &format!("{what} cuped {key}"));
+            }
+            for i in 0..2 {
+                close(
+                    num(&gc["absLiftCI"][i]),
+                    num(&wc["absLiftCI"][i]),
+                    &format!("{what} cuped CI"),
+                );
+            }
         }
         for (key, wkey) in [
             ("absLiftCI", "absLiftCI"),
@@ -177,6 +223,21 @@ fn bad_unit_files_are_typed_errors() {
             vec!["--metric", "y"],
             "analysis.no_variant",
             ":3",
+        ),
+        (
+            write(
+                "cov.csv",
+                "variant,y,x\ncontrol,1,5\ncontrol,2,5\nb,3,5\nb,5,5\n",
+            ),
+            vec!["--metric", "y:mean", "--covariate", "y=x"],
+            "analysis.zero_variance",
+            "b.y.x",
+        ),
+        (
+            write("covnan.csv", "variant,y,x\ncontrol,1,5\ncontrol,2,q\n"),
+            vec!["--metric", "y", "--covariate", "y=x"],
+            "analysis.not_numeric",
+            ":3.x",
         ),
     ];
     for (file, extra, code, hint) in cases {

@@ -2,6 +2,7 @@
 //! (made by `scripts/stats_reference.py`) to 1e-9 relative; probabilities relative down to
 //! 1e-300, interval bounds and lifts with an absolute floor of 1e-14 where they cancel to near 0.
 
+use offerwise::stats::bayes;
 use offerwise::stats::dist::{chi2_sf, normal, t_cdf_sf, t_ppf};
 use offerwise::stats::tests::{self as st, Group};
 use serde_json::Value;
@@ -120,6 +121,47 @@ fn statistics_equal_scipy_and_statsmodels() {
                         c.prob(&format!("{name} {method}[{i}]"), *g, num(&want[method][i]));
                     }
                 }
+            }
+            "bayes_proportions" | "bayes_means" => {
+                let alpha = num(&x["alpha"]);
+                let b = if kind == "bayes_means" {
+                    bayes::means(&group(&x["t"]), &group(&x["c"]), alpha).unwrap()
+                } else {
+                    bayes::proportions(
+                        num(&x["xt"]),
+                        num(&x["nt"]),
+                        num(&x["xc"]),
+                        num(&x["nc"]),
+                        alpha,
+                    )
+                    .unwrap()
+                };
+                c.prob(
+                    &format!("{name} P"),
+                    b.prob_beat_control,
+                    num(&want["probBeatControl"]),
+                );
+                // The loss is a difference of near-equal terms (Stucchio's form): checked to 1e-9
+                // of the larger of itself and the posterior standard deviation of the difference.
+                let want_ci = &want["credibleCI"];
+                let sd = (num(&want_ci[1]) - num(&want_ci[0])) / (2.0 * 1.959_963_984_540_054);
+                let loss = num(&want["expectedLoss"]);
+                c.record(
+                    &format!("{name} loss"),
+                    b.expected_loss,
+                    loss,
+                    (b.expected_loss - loss).abs() / loss.abs().max(sd),
+                );
+                c.value(
+                    &format!("{name} lo"),
+                    b.credible_ci.0,
+                    num(&want["credibleCI"][0]),
+                );
+                c.value(
+                    &format!("{name} hi"),
+                    b.credible_ci.1,
+                    num(&want["credibleCI"][1]),
+                );
             }
             // Run through `offerwise analyze` by tests/analysis.rs.
             "analyze_units" => {}

@@ -12,6 +12,8 @@
 //! * p-values adjusted across every variant × metric by Holm and Benjamini–Hochberg;
 //! * the sample-ratio-mismatch check of the units per variant against the planned weights
 //!   (default equal): below `srmThreshold` (default 0.001) the verdicts are withheld;
+//! * the Bayesian read-out: probability to beat the control, expected loss, credible interval
+//!   ([`crate::stats::bayes`]);
 //! * CUPED for a metric with a pre-period covariate `x`: `θ = cov(x, y) / var(x)` over the two
 //!   groups compared, pooled; `y − θ (x − x̄)` is then tested as a mean (Welch), and the share of
 //!   the variance removed is reported (`varianceReduction`).
@@ -387,6 +389,15 @@ impl Accumulator {
                 let ci = ci.map_err(|e| stats_error(e, &path))?;
                 let (rel, rel_ci) =
                     st::relative_ci(&tg, &cg, s.alpha).map_err(|e| stats_error(e, &path))?;
+                // The Beta posteriors' exact sum has one term per success: beyond its limit the
+                // normal read-out, which agrees with it at such sizes.
+                let bayes = match kind {
+                    MetricKind::Proportion if t.sum < crate::stats::bayes::MAX_EXACT_SUCCESSES => {
+                        crate::stats::bayes::proportions(t.sum, t.n, c.sum, c.n, s.alpha)
+                    }
+                    _ => crate::stats::bayes::means(&tg, &cg, s.alpha),
+                }
+                .ok();
                 let cuped = match self.covariates.iter().position(|(m, _)| *m == k) {
                     None => None,
                     Some(j) => Some(self.cuped(variant, j, &path)?),
@@ -408,6 +419,7 @@ impl Accumulator {
                     p_holm: 0.0,
                     p_bh: 0.0,
                     verdict: None,
+                    bayes,
                     cuped,
                 });
             }
@@ -548,6 +560,8 @@ pub struct MetricResult {
     /// `better`, `worse` or `inconclusive` at Holm's adjusted p and `alpha`; `null` when the
     /// SRM check failed.
     pub verdict: Option<&'static str>,
+    /// The Bayesian read-out (see [`crate::stats::bayes`]); `null` when it cannot be made.
+    pub bayes: Option<crate::stats::bayes::Bayes>,
     /// With a covariate: the CUPED read-out.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cuped: Option<Cuped>,

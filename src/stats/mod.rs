@@ -6,8 +6,10 @@
 //!   functions (written here: see its docs for why not `statrs`);
 //! * [`dist`] — normal, Student's t and chi-square: CDF, survival function, quantile;
 //! * [`tests`] — the two-proportion z-test, Welch's t-test, the intervals of absolute and
-//!   relative lift, the sample-ratio-mismatch check, Holm and Benjamini–Hochberg.
+//!   relative lift, the sample-ratio-mismatch check, Holm and Benjamini–Hochberg;
+//! * [`bayes`] — probability to beat the control, expected loss, credible intervals.
 
+pub mod bayes;
 pub mod dist;
 pub mod special;
 pub mod tests;

@@ -206,6 +206,16 @@ pub(crate) fn cmd_analyze(a: AnalyzeArgs) -> Result<(), Failure> {
             r.p_bh,
             r.verdict.unwrap_or("withheld (sample ratio mismatch)")
         );
+        if let Some(b) = &r.bayes {
+            println!(
+                "    P(beats {}) {:.1}%, expected loss {:.4}, credible [{:+.4}, {:+.4}]",
+                r.control,
+                100.0 * b.prob_beat_control,
+                b.expected_loss,
+                b.credible_ci.0,
+                b.credible_ci.1
+            );
+        }
         if let Some(c) = &r.cuped {
             println!(
                 "    CUPED with {} (θ {:.4}, variance −{:.1}%): lift {:+.4} [{:+.4}, {:+.4}], p {:.4}",

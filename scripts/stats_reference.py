@@ -168,6 +168,26 @@ for (mt, vt, nt), (mc, vc, nc) in [((10.5, 4.0, 200), (10.0, 4.5, 210)), ((3.1, 
                   {"probBeatControl": f(st.norm.cdf(r)), "expectedLoss": f(se * st.norm.pdf(r) - d * st.norm.cdf(-r)),
                    "credibleCI": [f(d - st.norm.ppf(0.975) * se), f(d + st.norm.ppf(0.975) * se)]}])
 
+# ---- power ---------------------------------------------------------------------------------
+from statsmodels.stats.power import NormalIndPower  # noqa: E402
+from statsmodels.stats.proportion import proportion_effectsize  # noqa: E402
+
+pw = NormalIndPower()
+for p1, p2, ratio in [(0.12, 0.10, 1.0), (0.05, 0.045, 1.0), (0.3, 0.33, 2.0), (0.5, 0.52, 0.5)]:
+    h = proportion_effectsize(p1, p2)
+    n = pw.solve_power(effect_size=h, alpha=0.05, power=0.8, ratio=ratio)
+    cases.append(["power", {"p1": p1, "p2": p2, "alpha": 0.05, "power": 0.8, "ratio": ratio},
+                  {"effect": f(h), "nobs1": f(n), "powerAt1000": f(pw.power(h, 1000, 0.05, ratio=ratio))}])
+# statsmodels' solve_power(effect_size=None) stops at a loose tolerance (its MDE for n = 500
+# has power 0.899994, not 0.9): the reference MDE is brentq on statsmodels' own power function
+# to 1e-15, with statsmodels' answer beside it.
+from scipy.optimize import brentq  # noqa: E402
+
+for n1, ratio in [(500, 1.0), (20_000, 1.0), (3_000, 3.0)]:
+    d = brentq(lambda e: pw.power(e, n1, 0.05, ratio=ratio) - 0.9, 1e-9, 10, xtol=1e-15, rtol=8.9e-16)
+    cases.append(["mde", {"nobs1": n1, "alpha": 0.05, "power": 0.9, "ratio": ratio},
+                  {"effect": f(d), "statsmodels": f(pw.solve_power(nobs1=n1, alpha=0.05, power=0.9, ratio=ratio))}])
+
 # ---- an experiment's unit file, analysed as `offerwise analyze` does ---------------------
 # tests/vectors/units.csv (written beside the JSON) and the expected results: each variant
 # against the control for a proportion (converted), a zero-inflated mean (revenue) and a count

@@ -2,9 +2,9 @@
 //! (made by `scripts/stats_reference.py`) to 1e-9 relative; probabilities relative down to
 //! 1e-300, interval bounds and lifts with an absolute floor of 1e-14 where they cancel to near 0.
 
-use offerwise::stats::bayes;
 use offerwise::stats::dist::{chi2_sf, normal, t_cdf_sf, t_ppf};
 use offerwise::stats::tests::{self as st, Group};
+use offerwise::stats::{bayes, power};
 use serde_json::Value;
 
 fn num(v: &Value) -> f64 {
@@ -162,6 +162,28 @@ fn statistics_equal_scipy_and_statsmodels() {
                     b.credible_ci.1,
                     num(&want["credibleCI"][1]),
                 );
+            }
+            "power" => {
+                let h = power::proportion_effect_size(num(&x["p1"]), num(&x["p2"]));
+                c.value(&format!("{name} h"), h, num(&want["effect"]));
+                let (alpha, target, ratio) = (num(&x["alpha"]), num(&x["power"]), num(&x["ratio"]));
+                let n = power::sample_size(h, alpha, target, ratio).unwrap();
+                c.value(&format!("{name} n"), n, num(&want["nobs1"]));
+                c.prob(
+                    &format!("{name} power"),
+                    power::power(h, 1000.0, alpha, ratio),
+                    num(&want["powerAt1000"]),
+                );
+            }
+            "mde" => {
+                let d = power::mde(
+                    num(&x["nobs1"]),
+                    num(&x["alpha"]),
+                    num(&x["power"]),
+                    num(&x["ratio"]),
+                )
+                .unwrap();
+                c.value(&name, d, num(&want["effect"]));
             }
             // Run through `offerwise analyze` by tests/analysis.rs.
             "analyze_units" => {}

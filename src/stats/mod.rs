@@ -7,9 +7,11 @@
 //! * [`dist`] — normal, Student's t and chi-square: CDF, survival function, quantile;
 //! * [`tests`] — the two-proportion z-test, Welch's t-test, the intervals of absolute and
 //!   relative lift, the sample-ratio-mismatch check, Holm and Benjamini–Hochberg;
-//! * [`bayes`] — probability to beat the control, expected loss, credible intervals.
+//! * [`bayes`] — probability to beat the control, expected loss, credible intervals;
+//! * [`power`] — power, sample size and minimum detectable effect (`NormalIndPower`).
 
 pub mod bayes;
 pub mod dist;
+pub mod power;
 pub mod special;
 pub mod tests;

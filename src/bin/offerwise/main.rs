@@ -14,6 +14,7 @@ mod customers;
 mod decide;
 mod features;
 mod learn;
+mod power;
 mod score;
 mod train;
 
@@ -72,6 +73,8 @@ enum Command {
     /// Analyse an experiment from per-unit rows: each variant × metric against the control
     /// (z-test or Welch, lift intervals, Holm and BH, the sample-ratio check).
     Analyze(analyze::AnalyzeArgs),
+    /// Units per group for a lift to detect, or the smallest lift a sample size detects.
+    Power(power::PowerArgs),
 }
 
 fn main() -> ExitCode {
@@ -89,6 +92,7 @@ fn main() -> ExitCode {
         Command::Learn(a) => learn::cmd_learn(a),
         Command::Simulate(a) => learn::cmd_simulate(a),
         Command::Analyze(a) => analyze::cmd_analyze(a),
+        Command::Power(a) => power::cmd_power(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

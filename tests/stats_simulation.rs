@@ -1,0 +1,109 @@
+//! Simulated experiments (seeded): A/A tests reject at the nominal 5% (± 1 point over 10,000
+//! runs) for the z-test and Welch's test, and a simulated effect is found as often as
+//! `stats::power` promised (± 2 points).
+
+use offerwise::stats::power;
+use offerwise::stats::tests::{self as st, Group};
+
+/// splitmix64: a small seeded generator, enough for uniform and normal draws here.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn uniform(&mut self) -> f64 {
+        ((self.next() >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+    }
+
+    /// Box–Muller.
+    fn normal(&mut self) -> f64 {
+        let (u, v) = (self.uniform(), self.uniform());
+        (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
+    }
+
+    /// A heavy-tailed revenue: zero 80% of the time, else lognormal.
+    fn revenue(&mut self, scale: f64) -> f64 {
+        if self.uniform() < 0.8 {
+            0.0
+        } else {
+            scale * (1.0 + 0.8 * self.normal()).exp()
+        }
+    }
+}
+
+fn summarise(xs: &[f64]) -> Group {
+    let n = xs.len() as f64;
+    let mean = xs.iter().sum::<f64>() / n;
+    let var = xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1.0);
+    Group { n, mean, var }
+}
+
+#[test]
+fn a_a_tests_reject_at_the_nominal_rate() {
+    let runs = 10_000;
+    let n = 500;
+    let mut rng = Rng(20261130);
+    let (mut z_rejects, mut t_rejects) = (0, 0);
+    let (mut a, mut b) = (vec![0.0; n], vec![0.0; n]);
+    for _ in 0..runs {
+        let xa = (0..n).filter(|_| rng.uniform() < 0.1).count() as f64;
+        let xb = (0..n).filter(|_| rng.uniform() < 0.1).count() as f64;
+        if st::two_proportion_ztest(xa, n as f64, xb, n as f64)
+            .unwrap()
+            .p_value
+            < 0.05
+        {
+            z_rejects += 1;
+        }
+        for v in a.iter_mut().chain(b.iter_mut()) {
+            *v = rng.revenue(30.0);
+        }
+        if st::welch_ttest(&summarise(&a), &summarise(&b))
+            .unwrap()
+            .p_value
+            < 0.05
+        {
+            t_rejects += 1;
+        }
+    }
+    for (name, r) in [("z-test", z_rejects), ("Welch", t_rejects)] {
+        let rate = r as f64 / runs as f64;
+        eprintln!("{name}: A/A false-positive rate {rate} over {runs} runs");
+        assert!(
+            (0.04..=0.06).contains(&rate),
+            "{name}: A/A false-positive rate {rate}"
+        );
+    }
+}
+
+#[test]
+fn a_simulated_effect_is_found_with_the_promised_power() {
+    // 10% → 12%: the calculator's units for power 0.8, then 4,000 simulated experiments.
+    let (p0, p1) = (0.10, 0.12);
+    let h = power::proportion_effect_size(p1, p0);
+    let n = power::sample_size(h, 0.05, 0.8, 1.0).unwrap().ceil() as usize;
+    let promised = power::power(h, n as f64, 0.05, 1.0);
+    let mut rng = Rng(7);
+    let runs = 4_000;
+    let mut found = 0;
+    for _ in 0..runs {
+        let xt = (0..n).filter(|_| rng.uniform() < p1).count() as f64;
+        let xc = (0..n).filter(|_| rng.uniform() < p0).count() as f64;
+        let r = st::two_proportion_ztest(xt, n as f64, xc, n as f64).unwrap();
+        if r.p_value < 0.05 && r.statistic > 0.0 {
+            found += 1;
+        }
+    }
+    let rate = found as f64 / runs as f64;
+    eprintln!("found {rate} of {runs} runs with {n} units per group; promised {promised}");
+    assert!(
+        (rate - promised).abs() <= 0.02,
+        "found {rate} of the time with {n} units per group; the calculator promised {promised}"
+    );
+}

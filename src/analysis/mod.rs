@@ -248,25 +248,28 @@ impl Accumulator {
         })
     }
 
-    /// One unit: its variant and each metric's value (in the order of the settings' metrics);
-    /// `at` names the row in errors (`units.csv:17`).
+    /// One unit: its variant, each metric's value (in the order of the settings' metrics) and
+    /// each covariate's; `at` names the row in errors (`units.csv:17`), made only for one.
     pub fn push(
         &mut self,
         variant: &str,
         values: &[f64],
         covariates: &[f64],
-        at: &str,
+        at: &dyn Fn() -> String,
     ) -> Result<(), AnalysisError> {
         if !self.covariates.is_empty() {
-            let co = self
-                .co
-                .entry(variant.to_string())
-                .or_insert_with(|| vec![CoMoment::default(); self.covariates.len()]);
+            if !self.co.contains_key(variant) {
+                let fresh = vec![CoMoment::default(); self.covariates.len()];
+                self.co.insert(variant.to_string(), fresh);
+            }
+            let Some(co) = self.co.get_mut(variant) else {
+                return Ok(());
+            };
             for ((g, (k, column)), &x) in co.iter_mut().zip(&self.covariates).zip(covariates) {
                 if !x.is_finite() {
                     return Err(AnalysisError::new(
                         "analysis.not_numeric",
-                        format!("{at}.{column}"),
+                        format!("{}.{column}", at()),
                         format!("{column} is {x}, not a finite number"),
                     ));
                 }
@@ -274,22 +277,26 @@ impl Accumulator {
             }
         }
         let m = self.settings.metrics.len();
-        let groups = self
-            .groups
-            .entry(variant.to_string())
-            .or_insert_with(|| vec![Welford::default(); m]);
+        // Looked up by `&str`: no allocation per row once the variant is known.
+        if !self.groups.contains_key(variant) {
+            self.groups
+                .insert(variant.to_string(), vec![Welford::default(); m]);
+        }
+        let Some(groups) = self.groups.get_mut(variant) else {
+            return Ok(());
+        };
         for (k, (&x, spec)) in values.iter().zip(&self.settings.metrics).enumerate() {
             if !x.is_finite() {
                 return Err(AnalysisError::new(
                     "analysis.not_numeric",
-                    format!("{at}.{}", spec.name),
+                    format!("{}.{}", at(), spec.name),
                     format!("{} is {x}, not a finite number", spec.name),
                 ));
             }
             if spec.kind == Some(MetricKind::Proportion) && x != 0.0 && x != 1.0 {
                 return Err(AnalysisError::new(
                     "analysis.not_binary",
-                    format!("{at}.{}", spec.name),
+                    format!("{}.{}", at(), spec.name),
                     format!(
                         "{} is declared a proportion but is {x} (0 or 1 only)",
                         spec.name

@@ -112,13 +112,14 @@ pub(crate) fn cmd_analyze(a: AnalyzeArgs) -> Result<(), Failure> {
             Err(e) => return Err(Failure(2, format!("error[analysis.csv]: {name}: {e}"))),
         }
         line += 1;
-        let at = format!("{name}:{line}");
+        let at = || format!("{name}:{line}");
         let variant = record.get(variant_at).unwrap_or_default();
         if variant.is_empty() {
             return Err(Failure(
                 2,
                 format!(
-                    "error[analysis.no_variant]: {at}: the unit has no {:?}",
+                    "error[analysis.no_variant]: {}: the unit has no {:?}",
+                    at(),
                     a.variant_column
                 ),
             ));
@@ -129,7 +130,8 @@ pub(crate) fn cmd_analyze(a: AnalyzeArgs) -> Result<(), Failure> {
                 Failure(
                     2,
                     format!(
-                        "error[analysis.not_numeric]: {at}.{}: {text:?} is not a number",
+                        "error[analysis.not_numeric]: {}.{}: {text:?} is not a number",
+                        at(),
                         metrics[k].name
                     ),
                 )
@@ -141,7 +143,8 @@ pub(crate) fn cmd_analyze(a: AnalyzeArgs) -> Result<(), Failure> {
                 Failure(
                     2,
                     format!(
-                        "error[analysis.not_numeric]: {at}.{}: {text:?} is not a number",
+                        "error[analysis.not_numeric]: {}.{}: {text:?} is not a number",
+                        at(),
                         covariate_list[k].1
                     ),
                 )

@@ -648,18 +648,12 @@ impl Engine {
         for (key, variant) in overrides {
             let path = format!("forceVariants.{key}");
             let Some(x) = self.program.experiments.iter().find(|x| &x.key == key) else {
-                let keys: Vec<&str> = self
-                    .program
-                    .experiments
-                    .iter()
-                    .map(|x| x.key.as_str())
-                    .collect();
                 return Err(Error::invalid(
                     Doc::Options,
                     path,
                     format!(
                         "no experiment {key:?} in the programme (experiments: {})",
-                        keys.join(", ")
+                        self.program.experiment_keys()
                     ),
                 ));
             };

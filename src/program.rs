@@ -157,6 +157,12 @@ impl Default for NudgeSettings {
 pub use crate::experiments::{Experiment, Holdout, Variant};
 
 impl Program {
+    /// The experiments' keys, comma-separated (for messages that say what there is).
+    pub fn experiment_keys(&self) -> String {
+        let keys: Vec<&str> = self.experiments.iter().map(|x| x.key.as_str()).collect();
+        keys.join(", ")
+    }
+
     /// Checks the experiments and the holdout, and prepares them for assignment.
     pub fn prepare_experiments(&self) -> Result<Vec<crate::experiments::define::Prepared>, Error> {
         let aggregate_names: Vec<&str> = self.aggregates.keys().map(String::as_str).collect();

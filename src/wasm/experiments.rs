@@ -174,17 +174,11 @@ impl Experiments {
     /// The quick assigner of experiment `key`; throws when it needs a decision's input.
     pub fn assigner(&self, key: &str) -> Result<Assigner, JsValue> {
         let Some(i) = self.program.experiments.iter().position(|x| x.key == key) else {
-            let keys: Vec<&str> = self
-                .program
-                .experiments
-                .iter()
-                .map(|x| x.key.as_str())
-                .collect();
             return Err(invalid(
                 "key",
                 format!(
                     "no experiment {key:?} in the programme (experiments: {})",
-                    keys.join(", ")
+                    self.program.experiment_keys()
                 ),
             ));
         };

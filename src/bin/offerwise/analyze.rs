@@ -124,31 +124,23 @@ pub(crate) fn cmd_analyze(a: AnalyzeArgs) -> Result<(), Failure> {
                 ),
             ));
         }
-        for (k, &col) in metric_at.iter().enumerate() {
+        let number = |col: usize, column: &str| -> Result<f64, Failure> {
             let text = record.get(col).unwrap_or_default().trim();
-            values[k] = text.parse::<f64>().map_err(|_| {
+            text.parse::<f64>().map_err(|_| {
                 Failure(
                     2,
                     format!(
-                        "error[analysis.not_numeric]: {}.{}: {text:?} is not a number",
-                        at(),
-                        metrics[k].name
+                        "error[analysis.not_numeric]: {}.{column}: {text:?} is not a number",
+                        at()
                     ),
                 )
-            })?;
+            })
+        };
+        for (k, &col) in metric_at.iter().enumerate() {
+            values[k] = number(col, &metrics[k].name)?;
         }
         for (k, &col) in covariate_at.iter().enumerate() {
-            let text = record.get(col).unwrap_or_default().trim();
-            co_values[k] = text.parse::<f64>().map_err(|_| {
-                Failure(
-                    2,
-                    format!(
-                        "error[analysis.not_numeric]: {}.{}: {text:?} is not a number",
-                        at(),
-                        covariate_list[k].1
-                    ),
-                )
-            })?;
+            co_values[k] = number(col, &covariate_list[k].1)?;
         }
         acc.push(variant, &values, &co_values, &at)
             .map_err(analysis_fail)?;

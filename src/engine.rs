@@ -479,7 +479,7 @@ impl Engine {
             .program
             .holdout
             .as_ref()
-            .map(|h| xassign::held_out(h, &c.id, &options.ids));
+            .is_some_and(|h| xassign::held_out(h, &c.id, &options.ids));
         let (store, assignments_error) = match &options.assignments {
             None => (None, None),
             Some(v) => match xassign::read_store(v) {
@@ -514,7 +514,7 @@ impl Engine {
                         &[],
                     )
                 });
-                experiments = if held_out == Some(true) {
+                experiments = if held_out {
                     xassign::held_out_of_all(&self.program.experiments)
                 } else {
                     let targeting = |i: usize| match (
@@ -551,7 +551,7 @@ impl Engine {
                     segment.as_ref(),
                     clv.as_ref(),
                     tier,
-                    (&experiments, held_out == Some(true)),
+                    (&experiments, held_out),
                     facts.as_ref(),
                     options,
                     (now, offset),
@@ -571,7 +571,7 @@ impl Engine {
             ));
         };
         let mut nudges = std::mem::take(&mut loyalty.nudges);
-        self.variant_nudges(&experiments, held_out == Some(true), &mut nudges);
+        self.variant_nudges(&experiments, held_out, &mut nudges);
         let mut log = self.record(
             &c.id,
             now,
@@ -583,23 +583,14 @@ impl Engine {
         );
         log.exposures =
             experiments::exposures(&self.program.experiments, &experiments, &c.id, &options.ids);
-        log.holdout = held_out == Some(true);
+        log.holdout = held_out;
         let now_text = time::format_instant(now);
         let assignments = (!self.program.experiments.is_empty()).then(|| {
-            let input = xassign::Input {
-                customer_id: &c.id,
-                ids: &options.ids,
-                now,
-                first_seen,
-                store: store.as_ref(),
-                overrides: &options.force_variants,
-                targeting: &|_| true,
-            };
             xassign::updated_store(
                 &self.program.experiments,
                 &experiments,
                 store.as_ref(),
-                &input,
+                (&c.id, &options.ids),
                 &now_text,
             )
         });
@@ -616,7 +607,7 @@ impl Engine {
             left_out,
             experiments,
             holdout: self.program.holdout.as_ref().map(|h| HoldoutState {
-                held_out: held_out == Some(true),
+                held_out,
                 share: h.share,
             }),
             assignments,

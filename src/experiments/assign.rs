@@ -208,33 +208,11 @@ fn in_namespace(h: HashVersion, value: &str, (id, start, end): (&str, f64, f64))
     }
 }
 
-fn not_in(key: &str, reason: &'static str) -> ExperimentAssignment {
-    ExperimentAssignment {
-        key: key.to_string(),
-        variant: None,
-        source: None,
-        reason: Some(reason),
-        bucket: None,
-        phase: None,
-    }
-}
-
-fn given(key: &str, variant: &str, source: Source) -> ExperimentAssignment {
-    ExperimentAssignment {
-        key: key.to_string(),
-        variant: Some(variant.to_string()),
-        source: Some(source),
-        reason: None,
-        bucket: None,
-        phase: None,
-    }
-}
-
 /// Every experiment for a customer in the global holdout: in none.
 pub fn held_out_of_all(experiments: &[Experiment]) -> Vec<ExperimentAssignment> {
     experiments
         .iter()
-        .map(|x| not_in(&x.key, "holdout"))
+        .map(|x| Place::not_in("holdout").into_assignment(x))
         .collect()
 }
 
@@ -248,60 +226,61 @@ pub fn assign(
         .iter()
         .zip(prepared)
         .enumerate()
-        .map(|(i, (x, p))| assign_one(i, x, p, input))
+        .map(|(i, (x, p))| assign_one(i, x, p, input).into_assignment(x))
         .collect()
 }
 
-fn assign_one(i: usize, x: &Experiment, p: &Prepared, input: &Input<'_>) -> ExperimentAssignment {
-    let key = x.key.as_str();
+fn assign_one(i: usize, x: &Experiment, p: &Prepared, input: &Input<'_>) -> Place {
     if let Some(a) = by_status(x) {
         return a;
     }
-    if let Some(v) = input.overrides.get(key) {
-        return given(key, v, Source::Override);
+    if let Some(v) = input.overrides.get(&x.key) {
+        return Place::given(variant_index(x, v), Source::Override);
     }
     let Some(value) = id_value(&x.hash_attribute, input.customer_id, input.ids) else {
-        return not_in(key, "no_id");
+        return Place::not_in("no_id");
     };
     if let Some(a) = by_forced(x, value) {
         return a;
     }
     if p.targeting.is_some() && !(input.targeting)(i) {
-        return not_in(key, "targeting");
+        return Place::not_in("targeting");
     }
-    if let Some(stored) = input.store.and_then(|s| s.entries.get(key)) {
-        if stored.seed == x.seed() && x.variants.iter().any(|v| v.key == stored.variant) {
-            let mut a = given(key, &stored.variant, Source::Sticky);
-            a.phase = Some(stored.phase);
-            return a;
+    if let Some(stored) = input.store.and_then(|s| s.entries.get(&x.key)) {
+        if stored.seed == x.seed() {
+            if let Some(j) = variant_index(x, &stored.variant) {
+                let mut a = Place::given(Some(j), Source::Sticky);
+                a.phase = Some(stored.phase);
+                return a;
+            }
         }
     }
     hashed(x, p, value, input.now, input.first_seen)
 }
 
 /// A draft (nobody) or stopped (the winner) experiment's answer.
-fn by_status(x: &Experiment) -> Option<ExperimentAssignment> {
+fn by_status(x: &Experiment) -> Option<Place> {
     match x.status {
-        Status::Draft => Some(not_in(&x.key, "draft")),
-        Status::Stopped => Some(given(
-            &x.key,
-            x.winner.as_deref().unwrap_or_default(),
-            Source::Winner,
-        )),
+        Status::Draft => Some(Place::not_in("draft")),
+        Status::Stopped => {
+            let winner = x.winner.as_deref().and_then(|w| variant_index(x, w));
+            Some(Place::given(winner, Source::Winner))
+        }
         Status::Running => None,
     }
 }
 
 /// The variant an id is forced into, if any.
-fn by_forced(x: &Experiment, value: &str) -> Option<ExperimentAssignment> {
+fn by_forced(x: &Experiment, value: &str) -> Option<Place> {
     x.forced
         .iter()
         .find(|(_, ids)| ids.iter().any(|id| id == value))
-        .map(|(v, _)| given(&x.key, v, Source::Forced))
+        .map(|(v, _)| Place::given(variant_index(x, v), Source::Forced))
 }
 
-/// Where an id falls in one experiment by its hash value alone: the variant's index, or why
-/// none; no allocation (the quick path of the npm package's `Experiments`).
+/// Where an id falls in one experiment: the variant's index, or why none; no allocation.
+/// [`assign`] turns it into an [`ExperimentAssignment`]; the npm package's `Experiments`
+/// reads it directly ([`place`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Place {
     pub variant: Option<usize>,
@@ -354,50 +333,20 @@ fn variant_index(x: &Experiment, key: &str) -> Option<usize> {
 /// One experiment for the value of its hash attribute alone: status, forced ids, namespace,
 /// hash and phases (no targeting, sticky store or overrides, which need a decision's input).
 pub fn place(x: &Experiment, p: &Prepared, value: &str, now: i64) -> Place {
-    match x.status {
-        Status::Draft => return Place::not_in("draft"),
-        Status::Stopped => {
-            let winner = x.winner.as_deref().and_then(|w| variant_index(x, w));
-            return Place::given(winner, Source::Winner);
-        }
-        Status::Running => {}
+    if let Some(a) = by_status(x) {
+        return a;
     }
     if value.is_empty() {
         return Place::not_in("no_id");
     }
-    if let Some((v, _)) = x
-        .forced
-        .iter()
-        .find(|(_, ids)| ids.iter().any(|id| id == value))
-    {
-        return Place::given(variant_index(x, v), Source::Forced);
+    if let Some(a) = by_forced(x, value) {
+        return a;
     }
-    hashed_place(x, p, value, now, None)
-}
-
-/// [`place`] as an [`ExperimentAssignment`].
-pub fn assign_value(x: &Experiment, p: &Prepared, value: &str, now: i64) -> ExperimentAssignment {
-    place(x, p, value, now).into_assignment(x)
+    hashed(x, p, value, now, None)
 }
 
 /// Namespace, bucket and phases.
-fn hashed(
-    x: &Experiment,
-    p: &Prepared,
-    value: &str,
-    now: i64,
-    first_seen: Option<i64>,
-) -> ExperimentAssignment {
-    hashed_place(x, p, value, now, first_seen).into_assignment(x)
-}
-
-fn hashed_place(
-    x: &Experiment,
-    p: &Prepared,
-    value: &str,
-    now: i64,
-    first_seen: Option<i64>,
-) -> Place {
+fn hashed(x: &Experiment, p: &Prepared, value: &str, now: i64, first_seen: Option<i64>) -> Place {
     if let Some((id, start, end)) = &p.namespace {
         if !in_namespace(x.hash, value, (id, *start, *end)) {
             return Place::not_in("namespace");
@@ -441,7 +390,7 @@ pub fn updated_store(
     experiments: &[Experiment],
     assignments: &[ExperimentAssignment],
     previous: Option<&Store>,
-    input: &Input<'_>,
+    (customer_id, ids): (&str, &BTreeMap<String, String>),
     now_text: &str,
 ) -> Store {
     let mut entries = previous.map(|s| s.entries.clone()).unwrap_or_default();
@@ -453,7 +402,7 @@ pub fn updated_store(
         let (Some(variant), Some(Source::Hash)) = (&a.variant, a.source) else {
             continue;
         };
-        let Some(value) = id_value(&x.hash_attribute, input.customer_id, input.ids) else {
+        let Some(value) = id_value(&x.hash_attribute, customer_id, ids) else {
             continue;
         };
         entries.insert(

@@ -173,6 +173,45 @@ impl Experiments {
 
     /// The quick assigner of experiment `key`; throws when it needs a decision's input.
     pub fn assigner(&self, key: &str) -> Result<Assigner, JsValue> {
+        let (x, p) = self.quick(key)?;
+        Ok(Assigner {
+            experiment: x.clone(),
+            prepared: p.clone(),
+            holdout: self.program.holdout.clone(),
+            keys: x
+                .variants
+                .iter()
+                .map(|v| JsValue::from_str(&v.key))
+                .collect(),
+            now: self.now,
+        })
+    }
+
+    /// The variant key of customer `id` in experiment `key`, or `null` when not in it.
+    #[wasm_bindgen(unchecked_return_type = "string | null")]
+    pub fn assign(&self, key: &str, id: &str) -> Result<JsValue, JsValue> {
+        let (x, p) = self.quick(key)?;
+        Ok(
+            quick_variant(x, p, self.program.holdout.as_ref(), id, self.now)
+                .and_then(|i| x.variants.get(i))
+                .map_or(JsValue::NULL, |v| JsValue::from_str(&v.key)),
+        )
+    }
+}
+
+impl Experiments {
+    /// Experiment `key` and its preparation, when its variant follows from the customer id
+    /// alone; else the error saying why not.
+    fn quick(
+        &self,
+        key: &str,
+    ) -> Result<
+        (
+            &crate::experiments::Experiment,
+            &crate::experiments::define::Prepared,
+        ),
+        JsValue,
+    > {
         let Some(i) = self.program.experiments.iter().position(|x| x.key == key) else {
             return Err(invalid(
                 "key",
@@ -202,24 +241,23 @@ impl Experiments {
                 "the global holdout hashes another id than the customer's: use Engine.assign",
             ));
         }
-        Ok(Assigner {
-            experiment: x.clone(),
-            prepared: p.clone(),
-            holdout: self.program.holdout.clone(),
-            keys: x
-                .variants
-                .iter()
-                .map(|v| JsValue::from_str(&v.key))
-                .collect(),
-            now: self.now,
-        })
+        Ok((x, p))
     }
+}
 
-    /// The variant key of customer `id` in experiment `key`, or `null` when not in it.
-    #[wasm_bindgen(unchecked_return_type = "string | null")]
-    pub fn assign(&self, key: &str, id: &str) -> Result<JsValue, JsValue> {
-        Ok(self.assigner(key)?.assign(id))
+/// The variant index of customer `id`: the global holdout, then [`place`](crate::experiments::assign::place).
+fn quick_variant(
+    x: &crate::experiments::Experiment,
+    p: &crate::experiments::define::Prepared,
+    holdout: Option<&crate::experiments::Holdout>,
+    id: &str,
+    now: i64,
+) -> Option<usize> {
+    use crate::experiments::assign;
+    if holdout.is_some_and(|h| assign::held_out(h, id, &std::collections::BTreeMap::new())) {
+        return None;
     }
+    assign::place(x, p, id, now).variant
 }
 
 /// One experiment's quick assigner ([`Experiments::assigner`]).
@@ -238,16 +276,15 @@ impl Assigner {
     /// The variant key of customer `id`, or `null` when not in the experiment.
     #[wasm_bindgen(unchecked_return_type = "string | null")]
     pub fn assign(&self, id: &str) -> JsValue {
-        use crate::experiments::assign;
-        if let Some(h) = &self.holdout {
-            if assign::held_out(h, id, &std::collections::BTreeMap::new()) {
-                return JsValue::NULL;
-            }
-        }
-        assign::place(&self.experiment, &self.prepared, id, self.now)
-            .variant
-            .and_then(|i| self.keys.get(i).cloned())
-            .unwrap_or(JsValue::NULL)
+        quick_variant(
+            &self.experiment,
+            &self.prepared,
+            self.holdout.as_ref(),
+            id,
+            self.now,
+        )
+        .and_then(|i| self.keys.get(i).cloned())
+        .unwrap_or(JsValue::NULL)
     }
 
     /// The experiment's key.

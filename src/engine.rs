@@ -20,6 +20,7 @@ use crate::program::{Objective, OfferKind, Program};
 use crate::role::Role;
 use crate::time;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// Options of a decision.
@@ -185,6 +186,52 @@ pub struct Warning {
     pub message: String,
 }
 
+/// The programme names only segments the model has (`eligibility.segments`,
+/// `segmentWeights`).
+fn check_segment_names(model: &Model, program: &Program) -> Result<(), Error> {
+    for (i, o) in program.offers.iter().enumerate() {
+        let names = o.eligibility.segments.iter().enumerate().map(|(j, s)| {
+            (
+                format!("offers[{i}].eligibility.segments[{j}]"),
+                s,
+                "eligibility.roles",
+            )
+        });
+        let weights = o
+            .segment_weights
+            .keys()
+            .map(|s| (format!("offers[{i}].segmentWeights.{s}"), s, "roleWeights"));
+        for (path, name, instead) in names.chain(weights) {
+            if !model.segments.iter().any(|s| &s.name == name) {
+                let known: Vec<&str> = model.segments.iter().map(|s| s.name.as_str()).collect();
+                let hint = match Role::ALL
+                    .into_iter()
+                    .find(|r| r.id() == name || r.display_name() == name)
+                {
+                    Some(r) => format!(
+                        "; to target the {r} role of any model, use {instead}: [\"{}\"]",
+                        r.id()
+                    ),
+                    None => format!(
+                        "; to target any model's segments, use {instead} (roles: {})",
+                        Role::vocabulary()
+                    ),
+                };
+                return Err(Error::invalid(
+                    Doc::Program,
+                    path,
+                    format!(
+                        "segment {name:?} is not in model {} (its segments: {}){hint}",
+                        model.name,
+                        known.join(", ")
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// A model and a programme, checked against each other.
 #[derive(Debug, Clone)]
 pub struct Engine {
@@ -203,6 +250,8 @@ pub struct Engine {
     policy: Option<Policy>,
     /// The experiments, prepared for assignment (in the programme's order).
     experiments: Vec<Prepared>,
+    /// The programme as each variant with `caps` or `set` sees it (`[experiment][variant]`).
+    variant_programs: Vec<Vec<Option<Program>>>,
 }
 
 impl Engine {
@@ -220,45 +269,8 @@ impl Engine {
             r.join(", ")
         };
         let mut warnings = Vec::new();
+        check_segment_names(&model, &program)?;
         for (i, o) in program.offers.iter().enumerate() {
-            let names = o.eligibility.segments.iter().enumerate().map(|(j, s)| {
-                (
-                    format!("offers[{i}].eligibility.segments[{j}]"),
-                    s,
-                    "eligibility.roles",
-                )
-            });
-            let weights = o
-                .segment_weights
-                .keys()
-                .map(|s| (format!("offers[{i}].segmentWeights.{s}"), s, "roleWeights"));
-            for (path, name, instead) in names.chain(weights) {
-                if !model.segments.iter().any(|s| &s.name == name) {
-                    let known: Vec<&str> = model.segments.iter().map(|s| s.name.as_str()).collect();
-                    let hint = match Role::ALL
-                        .into_iter()
-                        .find(|r| r.id() == name || r.display_name() == name)
-                    {
-                        Some(r) => format!(
-                            "; to target the {r} role of any model, use {instead}: [\"{}\"]",
-                            r.id()
-                        ),
-                        None => format!(
-                            "; to target any model's segments, use {instead} (roles: {})",
-                            Role::vocabulary()
-                        ),
-                    };
-                    return Err(Error::invalid(
-                        Doc::Program,
-                        path,
-                        format!(
-                            "segment {name:?} is not in model {} (its segments: {}){hint}",
-                            model.name,
-                            known.join(", ")
-                        ),
-                    ));
-                }
-            }
             let roles = &o.eligibility.roles;
             let rpath = format!("offers[{i}].eligibility.roles");
             if !roles.is_empty() && !roles.iter().any(|r| model_roles.contains(r)) {
@@ -318,6 +330,20 @@ impl Engine {
             })
             .collect();
         let experiments = program.prepare_experiments()?;
+        let variant_programs = program.variant_programs()?;
+        for (i, row) in variant_programs.iter().enumerate() {
+            for (j, p) in row.iter().enumerate() {
+                if let Some(p) = p {
+                    check_segment_names(&model, p).map_err(|e| {
+                        Error::invalid(
+                            Doc::Program,
+                            format!("experiments[{i}].variants[{j}]"),
+                            format!("with this variant's settings, {e}"),
+                        )
+                    })?;
+                }
+            }
+        }
         let mut conditions = Vec::with_capacity(program.offers.len());
         for (i, o) in program.offers.iter().enumerate() {
             conditions.push(match &o.when {
@@ -345,6 +371,7 @@ impl Engine {
             warnings,
             policy: None,
             experiments,
+            variant_programs,
         })
     }
 
@@ -494,6 +521,7 @@ impl Engine {
         // The offers are picked from the account's state, and the quote honours the offers
         // shown (what the page shows, the checkout charges), in one replay of the account.
         let mut picked = None;
+        let mut program = Cow::Borrowed(&self.program);
         let mut loyalty =
             self.loyalty_with_offers(customer, options.cart.as_ref(), now, offset, |state| {
                 features.points_balance = state.ledger.balance as f64;
@@ -545,7 +573,9 @@ impl Engine {
                             .into(),
                     );
                 }
+                program = self.program_for(&experiments);
                 let selected = self.select(
+                    &program,
                     &c,
                     &features,
                     segment.as_ref(),
@@ -557,7 +587,7 @@ impl Engine {
                     (now, offset),
                 );
                 let cart_offers = match options.cart {
-                    Some(_) => self.cart_offers(&selected.0),
+                    Some(_) => self.cart_offers(&program, &selected.0),
                     None => Vec::new(),
                 };
                 picked = Some(selected);
@@ -571,7 +601,7 @@ impl Engine {
             ));
         };
         let mut nudges = std::mem::take(&mut loyalty.nudges);
-        self.variant_nudges(&experiments, held_out, &mut nudges);
+        self.variant_nudges(&program, &experiments, held_out, &mut nudges);
         let mut log = self.record(
             &c.id,
             now,
@@ -666,17 +696,64 @@ impl Engine {
     /// Nudges computed per decision at most: the programme's or any variant's, whichever is
     /// more (each customer's own maximum is applied after).
     fn max_nudges(&self) -> usize {
+        let set = self
+            .variant_programs
+            .iter()
+            .flatten()
+            .flatten()
+            .map(|p| p.nudges.max);
         self.program
             .experiments
             .iter()
             .flat_map(|x| &x.variants)
             .filter_map(|v| v.nudges.as_ref().and_then(|n| n.max))
+            .chain(set)
             .fold(self.program.nudges.max, usize::max)
+    }
+
+    /// The programme as this customer's variants see it: the programme itself, or with the
+    /// parameters their variants change (`caps`, `set`; see
+    /// [`crate::experiments::settings`]). Several such variants apply in the order of
+    /// `experiments`, a later one winning on a parameter both set; should that combination
+    /// not validate, the later variant's settings alone apply.
+    fn program_for(&self, experiments: &[ExperimentAssignment]) -> Cow<'_, Program> {
+        use crate::experiments::settings;
+        let mut patched = self
+            .program
+            .experiments
+            .iter()
+            .zip(experiments)
+            .zip(&self.variant_programs)
+            .filter_map(|((x, a), row)| {
+                let key = a.variant.as_ref()?;
+                let j = x.variants.iter().position(|v| &v.key == key)?;
+                Some((&x.variants[j], row.get(j)?.as_ref()?))
+            });
+        let Some((first, alone)) = patched.next() else {
+            return Cow::Borrowed(&self.program);
+        };
+        let rest: Vec<_> = patched.collect();
+        let Some((_, last)) = rest.last() else {
+            return Cow::Borrowed(alone);
+        };
+        let mut doc = serde_json::to_value(&self.program).unwrap_or_default();
+        settings::strip(&mut doc);
+        let ids: Vec<&str> = self.program.offers.iter().map(|o| o.id.as_str()).collect();
+        for v in std::iter::once(first).chain(rest.iter().map(|(v, _)| *v)) {
+            for change in settings::changes(v, &ids, "").unwrap_or_default() {
+                settings::apply(&mut doc, &change.target, &change.value);
+            }
+        }
+        match serde_json::from_value::<Program>(doc) {
+            Ok(p) if p.validate().is_ok() => Cow::Owned(p),
+            _ => Cow::Borrowed(last),
+        }
     }
 
     /// The customer's variants' nudge settings: how many, and their copy; none when held out.
     fn variant_nudges(
         &self,
+        program: &Program,
         experiments: &[ExperimentAssignment],
         held_out: bool,
         nudges: &mut Vec<Nudge>,
@@ -685,7 +762,7 @@ impl Engine {
             nudges.clear();
             return;
         }
-        let mut max = self.program.nudges.max;
+        let mut max = program.nudges.max;
         let mut copy: BTreeMap<&str, &str> = BTreeMap::new();
         for v in self.variants_of(experiments) {
             if let Some(n) = &v.nudges {
@@ -734,6 +811,7 @@ impl Engine {
     #[allow(clippy::too_many_arguments)]
     fn select(
         &self,
+        program: &Program,
         c: &ValidCustomer,
         features: &Features,
         segment: Option<&Assignment>,
@@ -750,16 +828,16 @@ impl Engine {
         [f64; policy_mod::D],
     ) {
         let mut excluded: Vec<&str> = Vec::new();
-        let mut objective = self.program.ranking.objective;
+        let mut objective = program.ranking.objective;
         let mut holdout = held_out;
         let mut use_policy = true;
-        let mut max_offers = self.program.max_offers;
+        let mut max_offers = program.max_offers;
         for v in self.variants_of(experiments) {
             holdout |= v.holdout;
             excluded.extend(v.exclude_offers.iter().map(String::as_str));
             if let Some(only) = &v.offers {
                 excluded.extend(
-                    self.program
+                    program
                         .offers
                         .iter()
                         .map(|o| o.id.as_str())
@@ -776,7 +854,7 @@ impl Engine {
                 max_offers = m;
             }
         }
-        let tier_ids = self.program.tier_ids();
+        let tier_ids = program.tier_ids();
         let cart_subtotal = options.cart.as_ref().map(Cart::subtotal);
         let context = policy_mod::context(&policy_mod::ContextInput {
             role: segment.map(|s| s.role),
@@ -793,10 +871,10 @@ impl Engine {
         if holdout {
             return (Vec::new(), Vec::new(), objective, context);
         }
-        let rules = &self.program.loyalty;
+        let rules = &program.loyalty;
         let money = |x: f64| self.money(x);
         let selection = Selection {
-            program: &self.program,
+            program,
             max_offers,
             conditions: &self.conditions,
             groups: &self.saved_groups,
@@ -825,7 +903,7 @@ impl Engine {
                 offset,
                 point_value: rules.point_value.to_f64(),
                 points_per_unit: rules.earn.points_per_unit.to_f64(),
-                margin: self.program.clv.margin,
+                margin: program.clv.margin,
             },
             money: &money,
         };
@@ -979,15 +1057,14 @@ impl Engine {
 
     /// The offers shown that change a cart's quote (discount, cashback, bonus points, free
     /// delivery), in the order shown.
-    fn cart_offers(&self, offers: &[OfferPick]) -> Vec<CartOffer> {
-        let digits = self.program.loyalty.minor_unit_digits;
+    fn cart_offers(&self, program: &Program, offers: &[OfferPick]) -> Vec<CartOffer> {
+        let digits = program.loyalty.minor_unit_digits;
         offers
             .iter()
             .filter_map(|o| {
                 let id = o.id.clone();
                 let percent = || crate::loyalty::money::Decimal::from_f64(o.value).ok();
-                let (categories, skus) = self
-                    .program
+                let (categories, skus) = program
                     .offers
                     .iter()
                     .find(|x| x.id == o.id)

@@ -376,6 +376,65 @@ impl Program {
             );
         }
         self.prepare_experiments()?;
+        self.variant_programs()?;
         Ok(())
+    }
+
+    /// The programme as each variant that changes parameters (`caps`, `set`) sees it:
+    /// `[experiment][variant]`, `None` for a variant that changes none. Each is validated
+    /// whole, one change at a time, so an error names the setting that caused it
+    /// ([`crate::experiments::settings`]).
+    pub fn variant_programs(&self) -> Result<Vec<Vec<Option<Program>>>, Error> {
+        use crate::experiments::settings;
+        let mut base: Option<serde_json::Value> = None;
+        let ids: Vec<&str> = self.offers.iter().map(|o| o.id.as_str()).collect();
+        let mut out = Vec::with_capacity(self.experiments.len());
+        for (i, x) in self.experiments.iter().enumerate() {
+            let mut row = Vec::with_capacity(x.variants.len());
+            for (j, v) in x.variants.iter().enumerate() {
+                if !settings::changes_program(v) {
+                    row.push(None);
+                    continue;
+                }
+                let vpath = index(&join(&index("experiments", i), "variants"), j);
+                let base = base.get_or_insert_with(|| {
+                    let mut doc = serde_json::to_value(self).unwrap_or_default();
+                    settings::strip(&mut doc);
+                    doc
+                });
+                let mut doc = base.clone();
+                let mut program = None;
+                for change in settings::changes(v, &ids, &vpath)? {
+                    settings::apply(&mut doc, &change.target, &change.value);
+                    let fail = |e: Error| {
+                        let inner = match &e {
+                            Error::Invalid { path, message, .. } if path.is_empty() => {
+                                message.clone()
+                            }
+                            Error::Invalid { path, message, .. } => format!("{path}: {message}"),
+                            other => other.to_string(),
+                        };
+                        Error::invalid(
+                            Doc::Program,
+                            change.at.clone(),
+                            format!("with this setting the programme is invalid at {inner}"),
+                        )
+                    };
+                    let p: Program =
+                        serde_path_to_error::deserialize(doc.clone()).map_err(|e| {
+                            fail(Error::invalid(
+                                Doc::Program,
+                                e.path().to_string(),
+                                e.inner().to_string(),
+                            ))
+                        })?;
+                    p.validate().map_err(fail)?;
+                    program = Some(p);
+                }
+                row.push(program);
+            }
+            out.push(row);
+        }
+        Ok(out)
     }
 }

@@ -448,3 +448,231 @@ fn bad_definitions_are_refused_with_their_path() {
     let (path, _) = load_error(json!([]), Some(json!({"share": 0.7})));
     assert_eq!(path, "holdout.share");
 }
+
+/// A customer who was shown `offer` twice in the last week.
+fn shown_twice(id: &str, offer: &str) -> Customer {
+    let mut doc = serde_json::to_value(customer(id)).unwrap();
+    doc["offerHistory"] = json!([
+        {"offerId": offer, "at": "1998-06-25T10:00:00Z", "event": "shown"},
+        {"offerId": offer, "at": "1998-06-28T10:00:00Z", "event": "shown"},
+    ]);
+    serde_json::from_value(doc).unwrap()
+}
+
+fn forced(now: &str, experiment: &str, variant: &str) -> DecideOptions {
+    DecideOptions {
+        force_variants: BTreeMap::from([(experiment.to_string(), variant.to_string())]),
+        ..at(now)
+    }
+}
+
+#[test]
+fn a_variants_caps_replace_the_offers_own() {
+    let now = "1998-07-01T15:00:00Z";
+    let first = engine(json!([]), None)
+        .decide(&customer("c1"), &at(now))
+        .unwrap()
+        .offers[0]
+        .id
+        .clone();
+    let c = shown_twice("c1", &first);
+    let weekly = json!([{"max": 2, "periodDays": 7}]);
+    let x = two(
+        "caps",
+        json!({"caps": {"*": weekly.clone()}}),
+        json!({"caps": {"*": weekly, first.as_str(): []}}),
+    );
+    let e = engine(json!([x]), None);
+    // a: every offer at most twice a week, and this one was shown twice.
+    let a = e.decide(&c, &forced(now, "caps", "a")).unwrap();
+    assert!(a.offers.iter().all(|o| o.id != first));
+    let out = a.left_out.iter().find(|o| o.id == first).unwrap();
+    assert_eq!(out.code, "cap_reached", "{out:?}");
+    assert!(out.reason.contains("shown 2 times in 7 days"), "{out:?}");
+    // b: the same caps but none for this offer: shown again.
+    let b = e.decide(&c, &forced(now, "caps", "b")).unwrap();
+    assert_eq!(b.offers[0].id, first);
+    // Without the experiment, the offer's own caps (none that bind here) apply.
+    let plain = engine(json!([]), None).decide(&c, &at(now)).unwrap();
+    assert_eq!(plain.offers[0].id, first);
+}
+
+#[test]
+fn a_variant_sets_documented_programme_parameters() {
+    let now = "1998-07-01T15:00:00Z";
+    let base = engine(json!([]), None)
+        .decide(&customer("c1"), &at(now))
+        .unwrap();
+    let first = base.offers[0].id.clone();
+    let cases = [
+        (json!({"maxOffers": 1}), "maxOffers"),
+        (json!({"nudges.max": 0}), "nudges.max"),
+        (json!({"ranking.objective": "revenue"}), "ranking.objective"),
+        (
+            json!({"ranking.explainLeftOut": 0}),
+            "ranking.explainLeftOut",
+        ),
+        (json!({format!("offers.{first}.weight"): 0}), "weight"),
+        (json!({format!("offers.{first}.priority"): -5}), "priority"),
+        (
+            json!({format!("offers.{first}.channels"): ["app"]}),
+            "channels",
+        ),
+    ];
+    for (set, name) in cases {
+        // Without the learned policy, whose estimates replace the priors `weight` scales.
+        let e = engine(
+            json!([two(
+                "x",
+                json!({"policy": false}),
+                json!({"policy": false, "set": set})
+            )]),
+            None,
+        );
+        let b = e.decide(&customer("c1"), &forced(now, "x", "b")).unwrap();
+        let ids: Vec<&str> = b.offers.iter().map(|o| o.id.as_str()).collect();
+        match name {
+            "maxOffers" => assert_eq!(ids.len(), 1),
+            "nudges.max" => assert!(b.nudges.is_empty() && !base.nudges.is_empty()),
+            "ranking.objective" => {
+                assert_eq!(serde_json::to_value(b.log.objective).unwrap(), "revenue")
+            }
+            "ranking.explainLeftOut" => {
+                assert!(b.left_out.is_empty() && !base.left_out.is_empty())
+            }
+            "weight" | "priority" => {
+                assert!(ids.first() != Some(&first.as_str()), "{name}: {ids:?}")
+            }
+            "channels" => {
+                assert!(!ids.contains(&first.as_str()));
+                let out = b.left_out.iter().find(|o| o.id == first).unwrap();
+                assert_eq!(out.code, "channel", "{out:?}");
+            }
+            _ => unreachable!(),
+        }
+        let a = e.decide(&customer("c1"), &forced(now, "x", "a")).unwrap();
+        let ida: Vec<&str> = a.offers.iter().map(|o| o.id.as_str()).collect();
+        if name == "weight" || name == "priority" {
+            assert_eq!(ida.first(), Some(&first.as_str()), "{name}: variant a");
+        }
+    }
+    // `null` removes a field: its default applies (orderValue's default is 50, the
+    // programme's 40: the same as setting 50).
+    let null = engine(
+        json!([two(
+            "x",
+            json!({"set": {"ranking.orderValue": 50}}),
+            json!({"set": {"ranking.orderValue": null}})
+        )]),
+        None,
+    );
+    let a = null
+        .decide(&customer("c1"), &forced(now, "x", "a"))
+        .unwrap();
+    let b = null
+        .decide(&customer("c1"), &forced(now, "x", "b"))
+        .unwrap();
+    assert_eq!(
+        serde_json::to_value(&a.offers).unwrap(),
+        serde_json::to_value(&b.offers).unwrap()
+    );
+}
+
+#[test]
+fn settings_of_two_experiments_apply_in_order() {
+    let now = "1998-07-01T15:00:00Z";
+    let x = two(
+        "x",
+        json!({}),
+        json!({"set": {"maxOffers": 1, "nudges.max": 0}}),
+    );
+    let y = two("y", json!({}), json!({"set": {"maxOffers": 2}}));
+    let e = engine(json!([x, y]), None);
+    let both = DecideOptions {
+        force_variants: BTreeMap::from([
+            ("x".to_string(), "b".to_string()),
+            ("y".to_string(), "b".to_string()),
+        ]),
+        ..at(now)
+    };
+    let d = e.decide(&customer("c1"), &both).unwrap();
+    // y, later, wins on maxOffers; x's nudges.max still applies.
+    assert_eq!(d.offers.len(), 2);
+    assert!(d.nudges.is_empty());
+    let only_x = DecideOptions {
+        force_variants: BTreeMap::from([
+            ("x".to_string(), "b".to_string()),
+            ("y".to_string(), "a".to_string()),
+        ]),
+        ..at(now)
+    };
+    let only_x = e.decide(&customer("c1"), &only_x).unwrap();
+    assert_eq!(only_x.offers.len(), 1);
+}
+
+#[test]
+fn bad_settings_are_refused_with_their_path() {
+    let with = |b: Value| json!([two("x", json!({}), b)]);
+    let cases = [
+        (
+            json!({"caps": {"nope": []}}),
+            "experiments[0].variants[1].caps.nope",
+            "not in the catalogue",
+        ),
+        (
+            json!({"caps": {"*": [{"max": 0, "periodDays": 7}]}}),
+            "experiments[0].variants[1].caps.*",
+            "a cap of 0",
+        ),
+        (
+            json!({"caps": {"*": [{"max": 1}]}}),
+            "experiments[0].variants[1].caps.*[0]",
+            "periodDays",
+        ),
+        (
+            json!({"set": {"loyalty.earn.pointsPerUnit": 2}}),
+            "experiments[0].variants[1].set.loyalty.earn.pointsPerUnit",
+            "same in every variant",
+        ),
+        (
+            json!({"set": {"ranking.redemptionRate": 2}}),
+            "experiments[0].variants[1].set.ranking.redemptionRate",
+            "ranking.redemptionRate",
+        ),
+        (
+            json!({"set": {"ranking.colour": 2}}),
+            "experiments[0].variants[1].set.ranking.colour",
+            "fields: objective",
+        ),
+        (
+            json!({"set": {"offers.reactivate-10.when": {}}}),
+            "experiments[0].variants[1].set.offers.reactivate-10.when",
+            "not a variant setting",
+        ),
+        (
+            json!({"set": {"offers.reactivate-10.value": "ten"}}),
+            "experiments[0].variants[1].set.offers.reactivate-10.value",
+            "offers[2].value",
+        ),
+        (
+            json!({"set": {"maxOffers": -1}}),
+            "experiments[0].variants[1].set.maxOffers",
+            "maxOffers",
+        ),
+        (
+            json!({"set": {"offers.reactivate-10.budget": "nope"}}),
+            "experiments[0].variants[1].set.offers.reactivate-10.budget",
+            "budget",
+        ),
+        (
+            json!({"set": {"offers.reactivate-10.segmentWeights": {"Nope": 2}}}),
+            "experiments[0].variants[1]",
+            "segment \"Nope\" is not in model",
+        ),
+    ];
+    for (settings, path, words) in cases {
+        let (got, message) = load_error(with(settings.clone()), None);
+        assert_eq!(got, path, "{settings}: {message}");
+        assert!(message.contains(words), "{settings}: {message}");
+    }
+}

@@ -126,6 +126,14 @@ pub struct Variant {
     /// Nudge settings (default: the programme's `nudges`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nudges: Option<VariantNudges>,
+    /// Per-offer caps in this variant: offer id (or `"*"`, every offer not named) → the caps
+    /// that replace the offer's own (`[]`: none). See [`super::settings`].
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub caps: BTreeMap<String, Vec<crate::offers::catalogue::Cap>>,
+    /// Any documented programme parameter: path → value (`"ranking.orderValue": 60`,
+    /// `"offers.gold-10.weight": 2`). See [`super::settings`] for the paths.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub set: BTreeMap<String, serde_json::Value>,
 }
 
 /// A variant's nudge settings.
@@ -326,6 +334,8 @@ pub fn prepare(
                     }
                 }
             }
+            let ids: Vec<&str> = offers.iter().map(|o| o.id.as_str()).collect();
+            super::settings::changes(v, &ids, &vpath)?;
             if let Some(n) = &v.nudges {
                 for kind in n.copy.keys() {
                     if !NUDGE_KINDS.contains(&kind.as_str()) {

@@ -7,12 +7,14 @@
 //! * [`define`] — the programme's `experiments[]` and `holdout`: variants and the settings
 //!   they change, status and winner, phases, namespaces, targeting, forced ids; validated and
 //!   prepared once;
+//! * [`settings`] — the programme parameters a variant changes (`caps`, `set`);
 //! * [`assign`] — who is in which variant and why, the sticky store a page keeps;
 //! * [`Exposure`] — what the decision record logs for each experiment a customer is in.
 
 pub mod assign;
 pub mod define;
 pub mod hash;
+pub mod settings;
 
 pub use assign::{ExperimentAssignment, HoldoutState, Source, Store, StoredAssignment};
 pub use define::{Experiment, Holdout, Namespace, Phase, Status, Variant, VariantNudges};

@@ -303,6 +303,11 @@ export interface Variant {
   key: string; weight?: number; holdout?: boolean; offers?: string[]; excludeOffers?: string[];
   objective?: Objective; policy?: boolean; maxOffers?: number;
   nudges?: { max?: number; copy?: Record<string, string> };
+  /** Offer id (or "*": every other offer) → the caps that replace the offer's own. */
+  caps?: Record<string, { max: number; periodDays: number; event?: "shown" | "redeemed" }[]>;
+  /** Documented programme parameters: "maxOffers", "nudges.max", "ranking.<field>",
+   *  "offers.<offer id>.<field>" → value (null: the default). */
+  set?: Record<string, unknown>;
 }
 export interface Experiment {
   key: string; name?: string; status?: "draft" | "running" | "stopped"; winner?: string;

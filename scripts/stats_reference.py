@@ -188,6 +188,24 @@ for n1, ratio in [(500, 1.0), (20_000, 1.0), (3_000, 3.0)]:
     cases.append(["mde", {"nobs1": n1, "alpha": 0.05, "power": 0.9, "ratio": ratio},
                   {"effect": f(d), "statsmodels": f(pw.solve_power(nobs1=n1, alpha=0.05, power=0.9, ratio=ratio))}])
 
+# ---- always-valid confidence sequences: GrowthBook's gbstats (SequentialTwoSidedTTest) --------
+from gbstats.frequentist.tests import SequentialConfig, SequentialTwoSidedTTest  # noqa: E402
+from gbstats.models.statistics import ProportionStatistic, SampleMeanStatistic  # noqa: E402
+import gbstats  # noqa: E402
+
+
+def gb_sequential(a, b, alpha, tuning):
+    """Absolute and relative read-outs of gbstats for control a and variant b."""
+    out = {}
+    for kind in ["absolute", "relative"]:
+        t = SequentialTwoSidedTTest(a, b, SequentialConfig(alpha=alpha, sequential_tuning_parameter=tuning,
+                                                           difference_type=kind))
+        lo, hi = t.confidence_interval
+        out[kind] = {"estimate": f(t.point_estimate), "variance": f(t.variance), "ci": [f(lo), f(hi)],
+                     "pValue": f(t.p_value)}
+    return out
+
+
 # ---- an experiment's unit file, analysed as `offerwise analyze` does ---------------------
 # tests/vectors/units.csv (written beside the JSON) and the expected results: each variant
 # against the control for a proportion (converted), a zero-inflated mean (revenue) and a count
@@ -212,9 +230,11 @@ order = rng.permutation(len(rows))
 rows = [r + (round(0.7 * r[3] / arms[r[1]][0] + float(rng.gamma(1.5, 8.0)), 2),) for r in rows]
 with open(units_path, "w", newline="") as fh:
     w = csv.writer(fh, lineterminator="\n")
-    w.writerow(["unit", "variant", "converted", "revenue", "orders", "pre_revenue"])
-    for i in order:
-        w.writerow(rows[i])
+    w.writerow(["unit", "variant", "converted", "revenue", "orders", "pre_revenue", "first_seen"])
+    # Each unit's first exposure: one of 28 days of June 1998, from the row's place (no draw
+    # from the generator, so the other columns are as before the column was added).
+    for k, i in enumerate(order):
+        w.writerow(rows[i] + (f"1998-06-{1 + (k * 7919) % 28:02d}",))
 data = {arm: np.array([r[2:] for r in rows if r[1] == arm], float) for arm in arms}
 expected = []
 for arm in ["a", "b"]:
@@ -259,6 +279,14 @@ for arm in ["a", "b"]:
             bse = np.sqrt(np.var(t, ddof=1) / len(t) + np.var(c, ddof=1) / len(c))
             bd = t.mean() - c.mean()
             prob, loss = f(st.norm.cdf(bd / bse)), f(bse * st.norm.pdf(bd / bse) - bd * st.norm.cdf(-bd / bse))
+        if metric == "converted":
+            sa, sb = ProportionStatistic(n=len(c), sum=f(c.sum())), ProportionStatistic(n=len(t), sum=f(t.sum()))
+        else:
+            sa = SampleMeanStatistic(n=len(c), sum=f(c.sum()), sum_squares=f((c ** 2).sum()))
+            sb = SampleMeanStatistic(n=len(t), sum=f(t.sum()), sum_squares=f((t ** 2).sum()))
+        gs = gb_sequential(sa, sb, 0.05, 5000)
+        res["sequential"] = {"absLiftCI": gs["absolute"]["ci"], "relLiftCI": gs["relative"]["ci"],
+                             "pValue": gs["absolute"]["pValue"]}
         zq = st.norm.ppf(0.975)
         res["bayes"] = {"probBeatControl": prob, "expectedLoss": loss,
                         "credibleCI": [f(bd - zq * bse), f(bd + zq * bse)]}
@@ -279,8 +307,30 @@ cases.append(["analyze_units", {"units": "tests/vectors/units.csv", "control": "
                                 "covariates": {"revenue": "pre_revenue"}},
               {"results": expected, "srm": {"chi2": f(chi2), "pValue": f(pv)}}])
 
+# ---- always-valid confidence sequences on generated data (after the unit file's draws) ----
+for n, pc, lift, alpha, tuning in [(200, 0.1, 0.3, 0.05, 5000), (1000, 0.1, 0.3, 0.05, 5000),
+                                   (20000, 0.05, 0.1, 0.05, 5000), (500_000, 0.02, 0.03, 0.05, 100_000),
+                                   (5000, 0.5, 0.02, 0.01, 1000), (3000, 0.3, 0.0, 0.1, 5000)]:
+    xc = int(rng.binomial(n, pc))
+    xt = int(rng.binomial(n + 17, pc * (1 + lift)))
+    a, b = ProportionStatistic(n=n, sum=xc), ProportionStatistic(n=n + 17, sum=xt)
+    cases.append(["sequential", {"kind": "proportion", "c": {"n": n, "mean": f(xc / n), "var": f(a.variance)},
+                                 "t": {"n": n + 17, "mean": f(xt / (n + 17)), "var": f(b.variance)},
+                                 "alpha": alpha, "tuning": tuning},
+                  gb_sequential(a, b, alpha, tuning)])
+for name, g in gens.items():
+    for n in [30, 1000, 100_000]:
+        t, c = g(n + 3, 1.05), g(n, 1.0)
+        a = SampleMeanStatistic(n=len(c), sum=f(c.sum()), sum_squares=f((c ** 2).sum()))
+        b = SampleMeanStatistic(n=len(t), sum=f(t.sum()), sum_squares=f((t ** 2).sum()))
+        cases.append(["sequential", {"kind": "mean", "data": f"{name}/{n}",
+                                     "c": {"n": len(c), "mean": f(a.mean), "var": f(a.variance)},
+                                     "t": {"n": len(t), "mean": f(b.mean), "var": f(b.variance)},
+                                     "alpha": 0.05, "tuning": 5000},
+                      gb_sequential(a, b, 0.05, 5000)])
+
 out = {"specVersion": 1,
-       "source": f"scripts/stats_reference.py (scipy {scipy.__version__}, statsmodels {statsmodels.__version__}, numpy {np.__version__})",
+       "source": f"scripts/stats_reference.py (scipy {scipy.__version__}, statsmodels {statsmodels.__version__}, gbstats {gbstats.__version__}, numpy {np.__version__})",
        "cases": cases}
 json.dump(out, sys.stdout, indent=1)
 sys.stdout.write("\n")

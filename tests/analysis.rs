@@ -117,6 +117,22 @@ fn analysis_equals_scipy_and_statsmodels() {
                 &format!("{what} credible"),
             );
         }
+        // The confidence sequences, as GrowthBook's gbstats.
+        let (gs, ws) = (&g["sequential"], &w["sequential"]);
+        close(
+            num(&gs["pValue"]),
+            num(&ws["pValue"]),
+            &format!("{what} seq p"),
+        );
+        for key in ["absLiftCI", "relLiftCI"] {
+            for i in 0..2 {
+                close(
+                    num(&gs[key][i]),
+                    num(&ws[key][i]),
+                    &format!("{what} seq {key}"),
+                );
+            }
+        }
         // CUPED on revenue with its pre-period covariate.
         assert_eq!(g["cuped"].is_null(), w["cuped"].is_null(), "{what} cuped");
         if !w["cuped"].is_null() {

@@ -1,10 +1,10 @@
-//! The `stats` module against scipy and statsmodels: every case of `tests/vectors/stats.json`
+//! The `stats` module against scipy, statsmodels and GrowthBook's gbstats (sequential): every case of `tests/vectors/stats.json`
 //! (made by `scripts/stats_reference.py`) to 1e-9 relative; probabilities relative down to
 //! 1e-300, interval bounds and lifts with an absolute floor of 1e-14 where they cancel to near 0.
 
 use offerwise::stats::dist::{chi2_sf, normal, t_cdf_sf, t_ppf};
 use offerwise::stats::tests::{self as st, Group};
-use offerwise::stats::{bayes, power};
+use offerwise::stats::{bayes, power, sequential};
 use serde_json::Value;
 
 fn num(v: &Value) -> f64 {
@@ -184,6 +184,36 @@ fn statistics_equal_scipy_and_statsmodels() {
                 )
                 .unwrap();
                 c.value(&name, d, num(&want["effect"]));
+            }
+            "sequential" => {
+                let (t, k) = (group(&x["t"]), group(&x["c"]));
+                let (alpha, tuning) = (num(&x["alpha"]), num(&x["tuning"]));
+                let n = t.n + k.n;
+                // The variances as gbstats forms them: of the difference, and by the delta
+                // method of the relative lift.
+                let abs_var = t.var / t.n + k.var / k.n;
+                let m2 = k.mean * k.mean;
+                let rel_var = t.var / (m2 * t.n) + k.var * t.mean * t.mean / (m2 * m2 * k.n);
+                for (scale, estimate, var) in [
+                    ("absolute", t.mean - k.mean, abs_var),
+                    ("relative", (t.mean - k.mean) / k.mean, rel_var),
+                ] {
+                    let w = &want[scale];
+                    c.value(
+                        &format!("{name} {scale} estimate"),
+                        estimate,
+                        num(&w["estimate"]),
+                    );
+                    c.value(
+                        &format!("{name} {scale} variance"),
+                        var,
+                        num(&w["variance"]),
+                    );
+                    let q = sequential::sequence(estimate, var, n, alpha, tuning).unwrap();
+                    c.value(&format!("{name} {scale} lo"), q.ci.0, num(&w["ci"][0]));
+                    c.value(&format!("{name} {scale} hi"), q.ci.1, num(&w["ci"][1]));
+                    c.prob(&format!("{name} {scale} p"), q.p_value, num(&w["pValue"]));
+                }
             }
             // Run through `offerwise analyze` by tests/analysis.rs.
             "analyze_units" => {}

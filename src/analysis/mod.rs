@@ -18,6 +18,8 @@
 //!   groups compared, pooled; `y − θ (x − x̄)` is then tested as a mean (Welch), and the share of
 //!   the variance removed is reported (`varianceReduction`).
 
+pub mod report;
+
 use crate::stats::tests::{self as st, Group, StatsError};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -74,9 +76,30 @@ pub struct Settings {
     /// Metric name → the column of its pre-period covariate (CUPED); the caller passes the
     /// covariates' values to [`Accumulator::push`] in the order of [`Settings::covariate_list`].
     pub covariates: BTreeMap<String, String>,
+    /// The team looks at the results as they come (every day, say): verdicts read the
+    /// always-valid p-values ([`crate::stats::sequential`]) instead of the fixed-horizon ones.
+    pub sequential: bool,
+    /// The confidence sequences' tuning parameter `N`: the units at which they are tightest
+    /// (default 5,000).
+    pub sequential_tuning: f64,
 }
 
 impl Settings {
+    /// The defaults: equal weights, alpha 0.05, SRM threshold 0.001, no covariates,
+    /// fixed-horizon verdicts, tuning 5,000.
+    pub fn new(control: impl Into<String>, metrics: Vec<MetricSpec>) -> Settings {
+        Settings {
+            control: control.into(),
+            metrics,
+            weights: None,
+            alpha: 0.05,
+            srm_threshold: 0.001,
+            covariates: BTreeMap::new(),
+            sequential: false,
+            sequential_tuning: crate::stats::sequential::DEFAULT_TUNING,
+        }
+    }
+
     /// `(metric index, covariate column)` in the order their values are pushed.
     pub fn covariate_list(&self) -> Vec<(usize, String)> {
         self.metrics
@@ -130,6 +153,24 @@ impl Welford {
         self.mean += d / self.n;
         self.m2 += d * (x - self.mean);
         self.binary &= x == 0.0 || x == 1.0;
+    }
+
+    /// The two as one (Chan et al.'s pairwise update).
+    fn merge(&mut self, o: &Welford) {
+        if o.n == 0.0 {
+            return;
+        }
+        if self.n == 0.0 {
+            *self = *o;
+            return;
+        }
+        let n = self.n + o.n;
+        let d = o.mean - self.mean;
+        self.m2 += o.m2 + d * d * self.n * o.n / n;
+        self.mean += d * o.n / n;
+        self.sum += o.sum;
+        self.n = n;
+        self.binary &= o.binary;
     }
 
     fn group(&self) -> Group {
@@ -213,6 +254,8 @@ pub struct Accumulator {
     groups: BTreeMap<String, Vec<Welford>>,
     /// Variant → per covariate (in `covariates`' order).
     co: BTreeMap<String, Vec<CoMoment>>,
+    /// Day (days since 1970-01-01) → variant → per metric: the units that entered that day.
+    days: BTreeMap<i64, BTreeMap<String, Vec<Welford>>>,
 }
 
 impl Accumulator {
@@ -222,6 +265,16 @@ impl Accumulator {
                 "analysis.invalid",
                 "metric",
                 "name at least one metric",
+            ));
+        }
+        if !(settings.sequential_tuning.is_finite() && settings.sequential_tuning > 0.0) {
+            return Err(AnalysisError::new(
+                "analysis.invalid",
+                "sequentialTuning",
+                format!(
+                    "the sequential tuning parameter is {}: a number of units > 0",
+                    settings.sequential_tuning
+                ),
             ));
         }
         if !(settings.alpha > 0.0 && settings.alpha < 1.0) {
@@ -245,6 +298,7 @@ impl Accumulator {
             settings,
             groups: BTreeMap::new(),
             co: BTreeMap::new(),
+            days: BTreeMap::new(),
         })
     }
 
@@ -253,6 +307,19 @@ impl Accumulator {
     pub fn push(
         &mut self,
         variant: &str,
+        values: &[f64],
+        covariates: &[f64],
+        at: &dyn Fn() -> String,
+    ) -> Result<(), AnalysisError> {
+        self.push_on(variant, None, values, covariates, at)
+    }
+
+    /// [`Self::push`] for a unit that entered the experiment on `day` (days since 1970-01-01):
+    /// the analysis then also follows the results day by day ([`Analysis::timeline`]).
+    pub fn push_on(
+        &mut self,
+        variant: &str,
+        day: Option<i64>,
         values: &[f64],
         covariates: &[f64],
         at: &dyn Fn() -> String,
@@ -305,6 +372,17 @@ impl Accumulator {
             }
             if let Some(g) = groups.get_mut(k) {
                 g.push(x);
+            }
+        }
+        if let Some(day) = day {
+            let variants = self.days.entry(day).or_default();
+            if !variants.contains_key(variant) {
+                variants.insert(variant.to_string(), vec![Welford::default(); m]);
+            }
+            if let Some(groups) = variants.get_mut(variant) {
+                for (g, &x) in groups.iter_mut().zip(values) {
+                    g.push(x);
+                }
             }
         }
         Ok(())
@@ -405,6 +483,16 @@ impl Accumulator {
                     _ => crate::stats::bayes::means(&tg, &cg, s.alpha),
                 }
                 .ok();
+                let sequential =
+                    sequential_read(t, c, kind, s.alpha, s.sequential_tuning).map(|(abs, rel)| {
+                        SequentialRead {
+                            tuning: s.sequential_tuning,
+                            abs_lift_ci: abs.ci,
+                            rel_lift_ci: rel,
+                            p_value: abs.p_value,
+                            p_holm: 1.0,
+                        }
+                    });
                 let cuped = match self.covariates.iter().position(|(m, _)| *m == k) {
                     None => None,
                     Some(j) => Some(self.cuped(variant, j, &path)?),
@@ -427,16 +515,26 @@ impl Accumulator {
                     p_bh: 0.0,
                     verdict: None,
                     bayes,
+                    sequential,
                     cuped,
                 });
             }
         }
         let p: Vec<f64> = results.iter().map(|r| r.p_value).collect();
         let (holm, bh) = (st::holm(&p), st::benjamini_hochberg(&p));
-        for ((r, h), b) in results.iter_mut().zip(holm).zip(bh) {
+        let seq_p: Vec<f64> = results
+            .iter()
+            .map(|r| r.sequential.as_ref().map_or(1.0, |q| q.p_value))
+            .collect();
+        let seq_holm = st::holm(&seq_p);
+        for (((r, h), b), sh) in results.iter_mut().zip(holm).zip(bh).zip(seq_holm) {
             r.p_holm = h;
             r.p_bh = b;
-            let verdict = if h >= s.alpha {
+            if let Some(q) = r.sequential.as_mut() {
+                q.p_holm = sh;
+            }
+            let p_verdict = if s.sequential { sh } else { h };
+            let verdict = if p_verdict >= s.alpha {
                 "inconclusive"
             } else if r.abs_lift > 0.0 {
                 "better"
@@ -445,12 +543,168 @@ impl Accumulator {
             };
             r.verdict = srm.ok.then_some(verdict);
         }
+        let (timeline, split) = self.timeline();
         Ok(Analysis {
             alpha: s.alpha,
+            sequential: s.sequential,
             srm,
             results,
+            timeline,
+            split,
         })
     }
+
+    /// Day by day, for units pushed with their day: each variant × metric against the control
+    /// on all units up to that day, and the units that entered each day.
+    fn timeline(&self) -> (Vec<TimelinePoint>, Vec<DaySplit>) {
+        let s = &self.settings;
+        let mut running: BTreeMap<&str, Vec<Welford>> = BTreeMap::new();
+        let mut points = Vec::new();
+        let mut split = Vec::new();
+        for (day, variants) in &self.days {
+            let date = crate::time::format_date(day.saturating_mul(crate::time::DAY_MS), 0);
+            let mut units = BTreeMap::new();
+            for (v, groups) in variants {
+                units.insert(v.clone(), groups.first().map_or(0.0, |g| g.n));
+                let r = running
+                    .entry(v.as_str())
+                    .or_insert_with(|| vec![Welford::default(); groups.len()]);
+                for (a, b) in r.iter_mut().zip(groups) {
+                    a.merge(b);
+                }
+            }
+            split.push(DaySplit {
+                day: date.clone(),
+                units,
+            });
+            let Some(control) = running.get(s.control.as_str()) else {
+                continue;
+            };
+            for (v, groups) in &running {
+                if *v == s.control {
+                    continue;
+                }
+                for (k, spec) in s.metrics.iter().enumerate() {
+                    let (Some(t), Some(c)) = (groups.get(k), control.get(k)) else {
+                        continue;
+                    };
+                    if t.n == 0.0 || c.n == 0.0 {
+                        continue;
+                    }
+                    let overall = |g: &BTreeMap<String, Vec<Welford>>, name: &str| {
+                        g.get(name).and_then(|w| w.get(k)).is_some_and(|w| w.binary)
+                    };
+                    let kind = spec.kind.unwrap_or(
+                        if overall(&self.groups, v) && overall(&self.groups, &s.control) {
+                            MetricKind::Proportion
+                        } else {
+                            MetricKind::Mean
+                        },
+                    );
+                    let (tg, cg) = (t.group(), c.group());
+                    let (test, ci) = match kind {
+                        MetricKind::Proportion => (
+                            st::two_proportion_ztest(t.sum, t.n, c.sum, c.n),
+                            st::diff_ci_proportions(t.sum, t.n, c.sum, c.n, s.alpha),
+                        ),
+                        MetricKind::Mean => (
+                            st::welch_ttest(&tg, &cg),
+                            st::diff_ci_means(&tg, &cg, s.alpha),
+                        ),
+                    };
+                    let seq = sequential_read(t, c, kind, s.alpha, s.sequential_tuning);
+                    points.push(TimelinePoint {
+                        day: date.clone(),
+                        variant: v.to_string(),
+                        metric: spec.name.clone(),
+                        n: [t.n, c.n],
+                        abs_lift: t.mean - c.mean,
+                        abs_lift_ci: ci.ok(),
+                        sequential_ci: seq.map(|(a, _)| a.ci),
+                        p_value: test.ok().map(|x| x.p_value),
+                        sequential_p_value: seq.map(|(a, _)| a.p_value),
+                    });
+                }
+            }
+        }
+        (points, split)
+    }
+}
+
+/// The confidence sequences of the absolute and relative lift (`None` when the groups have no
+/// variance), with the variances GrowthBook's `gbstats` uses: `p (1 − p)` for a proportion,
+/// the sample variance for a mean, and for the relative lift the delta method
+/// `v_t / (m_c² n_t) + v_c m_t² / (m_c⁴ n_c)`.
+fn sequential_read(
+    t: &Welford,
+    c: &Welford,
+    kind: MetricKind,
+    alpha: f64,
+    tuning: f64,
+) -> Option<(crate::stats::sequential::Sequence, Option<(f64, f64)>)> {
+    use crate::stats::sequential::sequence;
+    let v = |w: &Welford| match kind {
+        MetricKind::Proportion => w.mean * (1.0 - w.mean),
+        MetricKind::Mean => w.group().var,
+    };
+    let (vt, vc) = (v(t), v(c));
+    let n = t.n + c.n;
+    let abs = sequence(t.mean - c.mean, vt / t.n + vc / c.n, n, alpha, tuning).ok()?;
+    let rel = (c.mean != 0.0)
+        .then(|| {
+            let m2 = c.mean * c.mean;
+            let var = vt / (m2 * t.n) + vc * t.mean * t.mean / (m2 * m2 * c.n);
+            sequence((t.mean - c.mean) / c.mean, var, n, alpha, tuning).ok()
+        })
+        .flatten()
+        .map(|q| q.ci);
+    Some((abs, rel))
+}
+
+/// A metric's always-valid read-out ([`crate::stats::sequential`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SequentialRead {
+    /// The tuning parameter `N`.
+    pub tuning: f64,
+    /// The confidence sequence of the absolute lift.
+    #[serde(rename = "absLiftCI")]
+    pub abs_lift_ci: (f64, f64),
+    /// The confidence sequence of the relative lift (`null` when the control's mean is 0).
+    #[serde(rename = "relLiftCI")]
+    pub rel_lift_ci: Option<(f64, f64)>,
+    /// The always-valid p-value of the absolute lift.
+    pub p_value: f64,
+    /// Holm-adjusted across every variant × metric.
+    pub p_holm: f64,
+}
+
+/// One day of the timeline: a variant × metric on every unit up to the day.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TimelinePoint {
+    pub day: String,
+    pub variant: String,
+    pub metric: String,
+    /// `[variant, control]` units so far.
+    pub n: [f64; 2],
+    pub abs_lift: f64,
+    /// The fixed-horizon interval (valid only if this day was planned as the end).
+    #[serde(rename = "absLiftCI")]
+    pub abs_lift_ci: Option<(f64, f64)>,
+    /// The confidence sequence (valid whenever it is read).
+    #[serde(rename = "sequentialCI")]
+    pub sequential_ci: Option<(f64, f64)>,
+    pub p_value: Option<f64>,
+    pub sequential_p_value: Option<f64>,
+}
+
+/// The units that entered the experiment on a day, by variant.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DaySplit {
+    pub day: String,
+    pub units: BTreeMap<String, f64>,
 }
 
 impl Accumulator {
@@ -564,11 +818,13 @@ pub struct MetricResult {
     /// Benjamini–Hochberg-adjusted across every variant × metric.
     #[serde(rename = "pBH")]
     pub p_bh: f64,
-    /// `better`, `worse` or `inconclusive` at Holm's adjusted p and `alpha`; `null` when the
-    /// SRM check failed.
+    /// `better`, `worse` or `inconclusive` at Holm's adjusted p and `alpha` (the always-valid
+    /// p's when the settings are `sequential`); `null` when the SRM check failed.
     pub verdict: Option<&'static str>,
     /// The Bayesian read-out (see [`crate::stats::bayes`]); `null` when it cannot be made.
     pub bayes: Option<crate::stats::bayes::Bayes>,
+    /// The always-valid read-out; `null` when the groups have no variance.
+    pub sequential: Option<SequentialRead>,
     /// With a covariate: the CUPED read-out.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cuped: Option<Cuped>,
@@ -579,6 +835,13 @@ pub struct MetricResult {
 #[serde(rename_all = "camelCase")]
 pub struct Analysis {
     pub alpha: f64,
+    /// Whether verdicts read the always-valid p-values.
+    pub sequential: bool,
     pub srm: Srm,
     pub results: Vec<MetricResult>,
+    /// Day by day (units pushed with their day; empty otherwise), in day order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub timeline: Vec<TimelinePoint>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub split: Vec<DaySplit>,
 }

@@ -8,10 +8,12 @@
 //! * [`tests`] — the two-proportion z-test, Welch's t-test, the intervals of absolute and
 //!   relative lift, the sample-ratio-mismatch check, Holm and Benjamini–Hochberg;
 //! * [`bayes`] — probability to beat the control, expected loss, credible intervals;
+//! * [`sequential`] — always-valid confidence sequences and p-values (Waudby-Smith et al.);
 //! * [`power`] — power, sample size and minimum detectable effect (`NormalIndPower`).
 
 pub mod bayes;
 pub mod dist;
 pub mod power;
+pub mod sequential;
 pub mod special;
 pub mod tests;

@@ -31,9 +31,23 @@ pub(crate) struct AnalyzeArgs {
     /// Intervals are 1 − alpha; verdicts at alpha on Holm's adjusted p (default 0.05).
     #[arg(long, default_value_t = 0.05)]
     alpha: f64,
+    /// Verdicts read the always-valid p-values: for a team that looks at the results as they
+    /// come (confidence sequences of Waudby-Smith et al., as GrowthBook's).
+    #[arg(long)]
+    sequential: bool,
+    /// The confidence sequences' tuning parameter: the units at which they are tightest.
+    #[arg(long, default_value_t = offerwise::stats::sequential::DEFAULT_TUNING)]
+    sequential_tuning: f64,
+    /// The column with each unit's first exposure (a date or an ISO 8601 instant, UTC unless
+    /// it says otherwise): the results are then also followed day by day (`timeline`, `split`).
+    #[arg(long)]
+    time_column: Option<String>,
     /// Write the results as JSON here (`-`: standard output, instead of the summary).
     #[arg(long)]
     json: Option<PathBuf>,
+    /// Write a self-contained HTML report here (no network: inline SVG plots).
+    #[arg(long)]
+    html: Option<PathBuf>,
 }
 
 fn analysis_fail(e: AnalysisError) -> Failure {
@@ -65,12 +79,12 @@ pub(crate) fn cmd_analyze(a: AnalyzeArgs) -> Result<(), Failure> {
         covariates.insert(m.to_string(), col.to_string());
     }
     let settings = Settings {
-        control: a.control.clone(),
-        metrics: metrics.clone(),
         weights,
         alpha: a.alpha,
-        srm_threshold: 0.001,
         covariates,
+        sequential: a.sequential,
+        sequential_tuning: a.sequential_tuning,
+        ..Settings::new(a.control.clone(), metrics.clone())
     };
     let covariate_list = settings.covariate_list();
     let mut acc = Accumulator::new(settings).map_err(analysis_fail)?;
@@ -101,6 +115,10 @@ pub(crate) fn cmd_analyze(a: AnalyzeArgs) -> Result<(), Failure> {
         .iter()
         .map(|(_, c)| column(c))
         .collect::<Result<_, _>>()?;
+    let time_at = match &a.time_column {
+        Some(c) => Some(column(c)?),
+        None => None,
+    };
     let mut values = vec![0.0; metric_at.len()];
     let mut co_values = vec![0.0; covariate_at.len()];
     let mut record = csv::StringRecord::new();
@@ -142,10 +160,32 @@ pub(crate) fn cmd_analyze(a: AnalyzeArgs) -> Result<(), Failure> {
         for (k, &col) in covariate_at.iter().enumerate() {
             co_values[k] = number(col, &covariate_list[k].1)?;
         }
-        acc.push(variant, &values, &co_values, &at)
+        let day = match time_at {
+            None => None,
+            Some(col) => {
+                let text = record.get(col).unwrap_or_default().trim();
+                let ms = offerwise::time::parse_instant(text, 0).map_err(|e| {
+                    Failure(
+                        2,
+                        format!(
+                            "error[analysis.not_time]: {}.{}: {text:?}: {e}",
+                            at(),
+                            a.time_column.as_deref().unwrap_or_default()
+                        ),
+                    )
+                })?;
+                Some(offerwise::time::local_day(ms, 0))
+            }
+        };
+        acc.push_on(variant, day, &values, &co_values, &at)
             .map_err(analysis_fail)?;
     }
     let analysis = acc.finish().map_err(analysis_fail)?;
+    if let Some(p) = &a.html {
+        let title = format!("Experiment analysis: {}", a.units.display());
+        let html = offerwise::analysis::report::html(&analysis, &title);
+        std::fs::write(p, html).map_err(|e| io_fail(p, e))?;
+    }
     match &a.json {
         Some(p) if p.as_os_str() == "-" => {
             println!(
@@ -209,6 +249,12 @@ pub(crate) fn cmd_analyze(a: AnalyzeArgs) -> Result<(), Failure> {
                 b.expected_loss,
                 b.credible_ci.0,
                 b.credible_ci.1
+            );
+        }
+        if let Some(q) = &r.sequential {
+            println!(
+                "    always valid (N {}): lift [{:+.4}, {:+.4}], p {:.4} (Holm {:.4})",
+                q.tuning, q.abs_lift_ci.0, q.abs_lift_ci.1, q.p_value, q.p_holm
             );
         }
         if let Some(c) = &r.cuped {

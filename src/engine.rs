@@ -736,7 +736,7 @@ impl Engine {
         let Some((_, last)) = rest.last() else {
             return Cow::Borrowed(alone);
         };
-        let mut doc = serde_json::to_value(&self.program).unwrap_or_default();
+        let mut doc = crate::program::program_doc(&self.program);
         settings::strip(&mut doc);
         let ids: Vec<&str> = self.program.offers.iter().map(|o| o.id.as_str()).collect();
         for v in std::iter::once(first).chain(rest.iter().map(|(v, _)| *v)) {
@@ -744,7 +744,7 @@ impl Engine {
                 settings::apply(&mut doc, &change.target, &change.value);
             }
         }
-        match serde_json::from_value::<Program>(doc) {
+        match crate::json::from_str::<Program>(Doc::Program, &doc.to_string()) {
             Ok(p) if p.validate().is_ok() => Cow::Owned(p),
             _ => Cow::Borrowed(last),
         }

@@ -398,7 +398,7 @@ impl Program {
                 }
                 let vpath = index(&join(&index("experiments", i), "variants"), j);
                 let base = base.get_or_insert_with(|| {
-                    let mut doc = serde_json::to_value(self).unwrap_or_default();
+                    let mut doc = program_doc(self);
                     settings::strip(&mut doc);
                     doc
                 });
@@ -420,14 +420,11 @@ impl Program {
                             format!("with this setting the programme is invalid at {inner}"),
                         )
                     };
+                    // Through the one document deserializer (text), not serde_json's `Value`
+                    // deserializer: a second instantiation of the programme's serde code would
+                    // add ~400 KB to the wasm.
                     let p: Program =
-                        serde_path_to_error::deserialize(doc.clone()).map_err(|e| {
-                            fail(Error::invalid(
-                                Doc::Program,
-                                e.path().to_string(),
-                                e.inner().to_string(),
-                            ))
-                        })?;
+                        crate::json::from_str(Doc::Program, &doc.to_string()).map_err(fail)?;
                     p.validate().map_err(fail)?;
                     program = Some(p);
                 }
@@ -437,4 +434,12 @@ impl Program {
         }
         Ok(out)
     }
+}
+
+/// The programme as a JSON value, through the serializer every document uses (text).
+pub(crate) fn program_doc(p: &Program) -> serde_json::Value {
+    serde_json::to_string(p)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default()
 }

@@ -170,7 +170,9 @@ fn a_team_that_looks_every_day_keeps_its_error_rate_with_sequential_tests() {
                 let q = sequence(d, variance, a.n + b.n, 0.05, DEFAULT_TUNING).unwrap();
                 seq_hit |= q.p_value < 0.05;
                 let p = if proportion {
-                    st::two_proportion_ztest(b.sum, b.n, a.sum, a.n).unwrap().p_value
+                    st::two_proportion_ztest(b.sum, b.n, a.sum, a.n)
+                        .unwrap()
+                        .p_value
                 } else {
                     let g = |r: &Running| Group {
                         n: r.n,

@@ -460,16 +460,7 @@ impl Accumulator {
                 });
                 let path = format!("{variant}.{}", spec.name);
                 let (tg, cg) = (t.group(), c.group());
-                let (test, ci) = match kind {
-                    MetricKind::Proportion => (
-                        st::two_proportion_ztest(t.sum, t.n, c.sum, c.n),
-                        st::diff_ci_proportions(t.sum, t.n, c.sum, c.n, s.alpha),
-                    ),
-                    MetricKind::Mean => (
-                        st::welch_ttest(&tg, &cg),
-                        st::diff_ci_means(&tg, &cg, s.alpha),
-                    ),
-                };
+                let (test, ci) = fixed_horizon(t, c, kind, s.alpha);
                 let test = test.map_err(|e| stats_error(e, &path))?;
                 let ci = ci.map_err(|e| stats_error(e, &path))?;
                 let (rel, rel_ci) =
@@ -601,17 +592,7 @@ impl Accumulator {
                             MetricKind::Mean
                         },
                     );
-                    let (tg, cg) = (t.group(), c.group());
-                    let (test, ci) = match kind {
-                        MetricKind::Proportion => (
-                            st::two_proportion_ztest(t.sum, t.n, c.sum, c.n),
-                            st::diff_ci_proportions(t.sum, t.n, c.sum, c.n, s.alpha),
-                        ),
-                        MetricKind::Mean => (
-                            st::welch_ttest(&tg, &cg),
-                            st::diff_ci_means(&tg, &cg, s.alpha),
-                        ),
-                    };
+                    let (test, ci) = fixed_horizon(t, c, kind, s.alpha);
                     let seq = sequential_read(t, c, kind, s.alpha, s.sequential_tuning);
                     points.push(TimelinePoint {
                         day: date.clone(),
@@ -628,6 +609,29 @@ impl Accumulator {
             }
         }
         (points, split)
+    }
+}
+
+/// The fixed-horizon test and interval of the difference: the pooled z-test and the Wald
+/// interval for a proportion, Welch's test and interval for a mean.
+type Fixed = (
+    Result<st::TestResult, StatsError>,
+    Result<(f64, f64), StatsError>,
+);
+
+fn fixed_horizon(t: &Welford, c: &Welford, kind: MetricKind, alpha: f64) -> Fixed {
+    match kind {
+        MetricKind::Proportion => (
+            st::two_proportion_ztest(t.sum, t.n, c.sum, c.n),
+            st::diff_ci_proportions(t.sum, t.n, c.sum, c.n, alpha),
+        ),
+        MetricKind::Mean => {
+            let (tg, cg) = (t.group(), c.group());
+            (
+                st::welch_ttest(&tg, &cg),
+                st::diff_ci_means(&tg, &cg, alpha),
+            )
+        }
     }
 }
 

@@ -16,7 +16,7 @@ use crate::offers::conditions::{Condition, SavedGroups};
 use crate::offers::log::{self, DecisionRecord, LoggedOffer, LoggedSegment};
 use crate::offers::policy::{self as policy_mod, Policy};
 use crate::offers::rank::{self, Selection, View};
-use crate::program::{Objective, OfferKind, Program};
+use crate::program::{Checked, Objective, OfferKind, Program};
 use crate::role::Role;
 use crate::time;
 use serde::{Deserialize, Serialize};
@@ -259,7 +259,10 @@ impl Engine {
     /// records a [`Warning`] for every offer whose roles the model lacks (unreachable).
     pub fn new(mut model: Model, program: Program) -> Result<Engine, Error> {
         model.validate()?;
-        program.validate()?;
+        let Checked {
+            experiments,
+            variant_programs,
+        } = program.check()?;
         model.fill_roles();
         let model_roles: Vec<Role> = model.segments.iter().filter_map(|s| s.role).collect();
         let known_roles = || {
@@ -329,8 +332,6 @@ impl Engine {
                 Some((name, a))
             })
             .collect();
-        let experiments = program.prepare_experiments()?;
-        let variant_programs = program.variant_programs()?;
         for (i, row) in variant_programs.iter().enumerate() {
             for (j, p) in row.iter().enumerate() {
                 if let Some(p) = p {
@@ -405,7 +406,7 @@ impl Engine {
 
     /// Builds an engine from JSON texts.
     pub fn from_json(model: &str, program: &str) -> Result<Engine, Error> {
-        Engine::new(Model::from_json(model)?, Program::from_json(program)?)
+        Engine::new(Model::from_json(model)?, Program::parse(program)?)
     }
 
     /// The model.

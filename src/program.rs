@@ -156,6 +156,16 @@ impl Default for NudgeSettings {
 
 pub use crate::experiments::{Experiment, Holdout, Variant};
 
+/// What [`Program::check`] prepared.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    /// The experiments, ready for assignment (in the programme's order).
+    pub experiments: Vec<crate::experiments::define::Prepared>,
+    /// The programme as each variant with `caps` or `set` sees it (`[experiment][variant]`,
+    /// `None` for a variant without).
+    pub variant_programs: Vec<Vec<Option<Program>>>,
+}
+
 impl Program {
     /// The experiments' keys, comma-separated (for messages that say what there is).
     pub fn experiment_keys(&self) -> String {
@@ -191,9 +201,15 @@ impl Program {
 
     /// Parses and validates a programme from JSON text.
     pub fn from_json(text: &str) -> Result<Program, Error> {
-        let p: Program = crate::json::from_str(Doc::Program, text)?;
+        let p = Program::parse(text)?;
         p.validate()?;
         Ok(p)
+    }
+
+    /// Reads a programme from JSON text without checking its rules: for a caller that hands it
+    /// to [`crate::Engine::new`] or [`Program::check`], which check them once.
+    pub fn parse(text: &str) -> Result<Program, Error> {
+        crate::json::from_str(Doc::Program, text)
     }
 
     /// The ids of the programme's tiers, lowest first.
@@ -207,6 +223,13 @@ impl Program {
 
     /// Checks every rule (the model's segment names are checked by [`crate::Engine::new`]).
     pub fn validate(&self) -> Result<(), Error> {
+        self.check().map(|_| ())
+    }
+
+    /// Checks every rule, as [`Program::validate`], and keeps what the checks prepared: the
+    /// experiments ready for assignment and the programme as each variant with settings sees
+    /// it (so an engine does not prepare them a second time).
+    pub fn check(&self) -> Result<Checked, Error> {
         let bad = |path: String, msg: String| Err(Error::invalid(Doc::Program, path, msg));
         if self.format_version != PROGRAM_FORMAT_VERSION {
             return Err(Error::UnsupportedVersion {
@@ -375,9 +398,10 @@ impl Program {
                 "must be a finite number ≥ 0".into(),
             );
         }
-        self.prepare_experiments()?;
-        self.variant_programs()?;
-        Ok(())
+        Ok(Checked {
+            experiments: self.prepare_experiments()?,
+            variant_programs: self.variant_programs()?,
+        })
     }
 
     /// The programme as each variant that changes parameters (`caps`, `set`) sees it:

@@ -156,8 +156,8 @@ impl Experiments {
         #[wasm_bindgen(unchecked_param_type = "string | number")] now: JsValue,
     ) -> Result<Experiments, JsValue> {
         let text = js_text(Doc::Program, program).map_err(error::to_js)?;
-        let program = Program::from_json(&text).map_err(error::to_js)?;
-        let prepared = program.prepare_experiments().map_err(error::to_js)?;
+        let program = Program::parse(&text).map_err(error::to_js)?;
+        let prepared = program.check().map_err(error::to_js)?.experiments;
         let now = match (now.as_f64(), now.as_string()) {
             (Some(ms), _) => crate::time::check_millis(ms),
             (_, Some(t)) => crate::time::parse_instant(&t, 0),

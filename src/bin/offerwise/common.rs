@@ -274,9 +274,10 @@ pub(crate) fn load_engine(args: &EngineArgs) -> Result<Engine, Failure> {
         None => Model::from_json(DEFAULT_MODEL)?,
     };
     let program = match &args.program {
-        Some(p) => Program::from_json(&read_text(p)?)?,
-        None => Program::from_json(DEFAULT_PROGRAM)?,
+        Some(p) => Program::parse(&read_text(p)?)?,
+        None => Program::parse(DEFAULT_PROGRAM)?,
     };
+    // Checked once, by the engine.
     let mut engine = Engine::new(model, program)?;
     let policy = match (&args.policy, args.no_policy) {
         (Some(p), _) => Some(Policy::from_json(&read_text(p)?)?),

@@ -290,6 +290,7 @@ pub fn prepare(
         }
         check_attribute("holdout.hashAttribute".into(), &h.hash_attribute)?;
     }
+    let offer_ids: Vec<&str> = offers.iter().map(|o| o.id.as_str()).collect();
     let mut prepared = Vec::with_capacity(experiments.len());
     for (i, x) in experiments.iter().enumerate() {
         let path = index("experiments", i);
@@ -309,7 +310,7 @@ pub fn prepare(
                 "an experiment needs at least two variants",
             ));
         }
-        let known = |id: &str| offers.iter().any(|o| o.id == id);
+        let known = |id: &str| offer_ids.contains(&id);
         for (j, v) in x.variants.iter().enumerate() {
             let vpath = index(&join(&path, "variants"), j);
             if v.key.is_empty() || x.variants[..j].iter().any(|o| o.key == v.key) {
@@ -334,8 +335,7 @@ pub fn prepare(
                     }
                 }
             }
-            let ids: Vec<&str> = offers.iter().map(|o| o.id.as_str()).collect();
-            super::settings::changes(v, &ids, &vpath)?;
+            super::settings::changes(v, &offer_ids, &vpath)?;
             if let Some(n) = &v.nudges {
                 for kind in n.copy.keys() {
                     if !NUDGE_KINDS.contains(&kind.as_str()) {

@@ -453,11 +453,7 @@ impl Accumulator {
                 let (Some(t), Some(c)) = (groups.get(k), control.get(k)) else {
                     continue;
                 };
-                let kind = spec.kind.unwrap_or(if t.binary && c.binary {
-                    MetricKind::Proportion
-                } else {
-                    MetricKind::Mean
-                });
+                let kind = self.kind(variant, k);
                 let path = format!("{variant}.{}", spec.name);
                 let (tg, cg) = (t.group(), c.group());
                 let (test, ci) = fixed_horizon(t, c, kind, s.alpha);
@@ -545,6 +541,23 @@ impl Accumulator {
         })
     }
 
+    /// How metric `k` is analysed for `variant` against the control: as declared, else a
+    /// proportion when every value of both (over all units) is 0 or 1.
+    fn kind(&self, variant: &str, k: usize) -> MetricKind {
+        let binary = |name: &str| {
+            self.groups
+                .get(name)
+                .and_then(|g| g.get(k))
+                .is_some_and(|w| w.binary)
+        };
+        let declared = self.settings.metrics.get(k).and_then(|m| m.kind);
+        declared.unwrap_or(if binary(variant) && binary(&self.settings.control) {
+            MetricKind::Proportion
+        } else {
+            MetricKind::Mean
+        })
+    }
+
     /// Day by day, for units pushed with their day: each variant × metric against the control
     /// on all units up to that day, and the units that entered each day.
     fn timeline(&self) -> (Vec<TimelinePoint>, Vec<DaySplit>) {
@@ -582,16 +595,7 @@ impl Accumulator {
                     if t.n == 0.0 || c.n == 0.0 {
                         continue;
                     }
-                    let overall = |g: &BTreeMap<String, Vec<Welford>>, name: &str| {
-                        g.get(name).and_then(|w| w.get(k)).is_some_and(|w| w.binary)
-                    };
-                    let kind = spec.kind.unwrap_or(
-                        if overall(&self.groups, v) && overall(&self.groups, &s.control) {
-                            MetricKind::Proportion
-                        } else {
-                            MetricKind::Mean
-                        },
-                    );
+                    let kind = self.kind(v, k);
                     let (test, ci) = fixed_horizon(t, c, kind, s.alpha);
                     let seq = sequential_read(t, c, kind, s.alpha, s.sequential_tuning);
                     points.push(TimelinePoint {

@@ -11,12 +11,11 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { chromium } from "playwright-core";
+import { launchChromium } from "./lib/chromium.mjs";
 import h from "./lib/harness.cjs";
 import { blockKind, extractBlocks } from "./lib/markdown.mjs";
 import { serveStatic } from "./lib/static-server.mjs";
 
-const CHROMIUM = "/usr/bin/chromium";
 const SCREENSHOT = path.join(h.WORK, "www.png");
 const PICK = 7; // index of the sample customer the test picks (not the first, which loads by default)
 
@@ -29,13 +28,8 @@ before(async () => {
   mkdirSync(h.WORK, { recursive: true });
   h.cli(["customers", "--orders", h.CDNOW, "--format", "cdnow", "--limit", "50", "--earn-points", "--now", h.NOW,
     "--out", path.join(h.WORK, "samples-earned.jsonl")]);
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} not found (apt-get install chromium)`);
   server = await serveStatic(h.ROOT);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-      "--disable-component-update", "--no-first-run"],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   page.on("console", (m) => {
     // wasm-bindgen warns (not errors) when the server sends the wrong MIME type for .wasm

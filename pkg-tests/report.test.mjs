@@ -5,13 +5,12 @@
 // pkg-tests/.work/report.png to look at.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { chromium } from "playwright-core";
+import { launchChromium } from "./lib/chromium.mjs";
 import h from "./lib/harness.cjs";
 import { serveStatic } from "./lib/static-server.mjs";
 
-const CHROMIUM = "/usr/bin/chromium";
 const UNITS = "tests/vectors/units.csv";
 const ARGS = ["analyze", "--units", UNITS, "--control", "control", "--metric", "converted",
   "--metric", "revenue", "--metric", "orders", "--covariate", "revenue=pre_revenue",
@@ -22,13 +21,8 @@ let server, browser;
 before(async () => {
   h.requireBuilt();
   mkdirSync(h.WORK, { recursive: true });
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} not found (apt-get install chromium)`);
   server = await serveStatic(h.ROOT);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-      "--disable-component-update", "--no-first-run"],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {

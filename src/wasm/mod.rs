@@ -96,6 +96,21 @@ pub struct WasmEngine {
     inner: crate::Engine,
 }
 
+impl WasmEngine {
+    /// Reads a customer and the decision options, runs `f` on the engine and writes its
+    /// result: the body of `decide`, `assign` and `features`.
+    fn for_customer<T: Serialize>(
+        &self,
+        customer: JsValue,
+        options: JsValue,
+        f: impl FnOnce(&crate::Engine, &Customer, &DecideOptions) -> Result<T, Error>,
+    ) -> Result<JsValue, JsValue> {
+        let customer: Customer = read(Doc::Customer, customer)?;
+        let options: DecideOptions = read(Doc::Options, options)?;
+        write(&f(&self.inner, &customer, &options).map_err(error::to_js)?)
+    }
+}
+
 #[wasm_bindgen(js_class = Engine)]
 impl WasmEngine {
     /// Builds an engine from a model bundle, a programme document and, optionally, a learned
@@ -158,13 +173,7 @@ impl WasmEngine {
         #[wasm_bindgen(unchecked_param_type = "Customer | string")] customer: JsValue,
         #[wasm_bindgen(unchecked_param_type = "DecideOptions")] options: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let customer: Customer = read(Doc::Customer, customer)?;
-        let options: DecideOptions = read(Doc::Options, options)?;
-        let decision = self
-            .inner
-            .decide(&customer, &options)
-            .map_err(error::to_js)?;
-        write(&decision)
+        self.for_customer(customer, options, crate::Engine::decide)
     }
 
     /// A customer's experiments, global holdout and sticky store, as `decide` assigns them,
@@ -175,13 +184,7 @@ impl WasmEngine {
         #[wasm_bindgen(unchecked_param_type = "Customer | string")] customer: JsValue,
         #[wasm_bindgen(unchecked_param_type = "DecideOptions")] options: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let customer: Customer = read(Doc::Customer, customer)?;
-        let options: DecideOptions = read(Doc::Options, options)?;
-        let a = self
-            .inner
-            .assign(&customer, &options)
-            .map_err(error::to_js)?;
-        write(&a)
+        self.for_customer(customer, options, crate::Engine::assign)
     }
 
     /// Quotes a cart for a customer: the points this order earns, the most points it can burn,
@@ -221,13 +224,7 @@ impl WasmEngine {
         #[wasm_bindgen(unchecked_param_type = "Customer | string")] customer: JsValue,
         #[wasm_bindgen(unchecked_param_type = "DecideOptions")] options: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let customer: Customer = read(Doc::Customer, customer)?;
-        let options: DecideOptions = read(Doc::Options, options)?;
-        let features = self
-            .inner
-            .features(&customer, &options)
-            .map_err(error::to_js)?;
-        write(&features)
+        self.for_customer(customer, options, crate::Engine::features)
     }
 
     /// The model's name.

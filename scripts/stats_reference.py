@@ -190,7 +190,8 @@ for n1, ratio in [(500, 1.0), (20_000, 1.0), (3_000, 3.0)]:
 
 # ---- always-valid confidence sequences: GrowthBook's gbstats (SequentialTwoSidedTTest) --------
 from gbstats.frequentist.tests import SequentialConfig, SequentialTwoSidedTTest  # noqa: E402
-from gbstats.models.statistics import ProportionStatistic, SampleMeanStatistic  # noqa: E402
+from gbstats.frequentist.tests import FrequentistConfig, TwoSidedTTest  # noqa: E402
+from gbstats.models.statistics import ProportionStatistic, RatioStatistic, SampleMeanStatistic  # noqa: E402
 import gbstats  # noqa: E402
 
 
@@ -209,7 +210,8 @@ def gb_sequential(a, b, alpha, tuning):
 # ---- an experiment's unit file, analysed as `offerwise analyze` does ---------------------
 # tests/vectors/units.csv (written beside the JSON) and the expected results: each variant
 # against the control for a proportion (converted), a zero-inflated mean (revenue) and a count
-# (orders); Holm and BH across the six p-values in the order variant (a, b) × metric; the
+# (orders) and a ratio (aov = Σ revenue / Σ orders, as gbstats' RatioStatistic); Holm and BH
+# across the eight p-values in the order variant (a, b) × metric; the
 # sample-ratio check with equal planned weights over the variants in name order.
 import csv  # noqa: E402
 import os  # noqa: E402
@@ -235,77 +237,139 @@ with open(units_path, "w", newline="") as fh:
     # from the generator, so the other columns are as before the column was added).
     for k, i in enumerate(order):
         w.writerow(rows[i] + (f"1998-06-{1 + (k * 7919) % 28:02d}",))
-data = {arm: np.array([r[2:] for r in rows if r[1] == arm], float) for arm in arms}
-expected = []
-for arm in ["a", "b"]:
-    for k, metric in enumerate(["converted", "revenue", "orders"]):
-        t, c = data[arm][:, k], data["control"][:, k]
-        res = {"variant": arm, "metric": metric}
-        if metric == "converted":
-            z, pv = proportions_ztest([t.sum(), c.sum()], [len(t), len(c)])
-            lo, hi = confint_proportions_2indep(t.sum(), len(t), c.sum(), len(c), method="wald", compare="diff")
-            res.update(statistic=f(z), pValue=f(pv), absLiftCI=[f(lo), f(hi)])
-        else:
-            r = st.ttest_ind(t, c, equal_var=False)
-            vt, vc = np.var(t, ddof=1) / len(t), np.var(c, ddof=1) / len(c)
-            df = (vt + vc) ** 2 / (vt**2 / (len(t) - 1) + vc**2 / (len(c) - 1))
-            q = t_ppf(0.975, df)
-            d = t.mean() - c.mean()
-            res.update(statistic=f(r.statistic), pValue=f(r.pvalue), df=f(df),
-                       absLiftCI=[f(d - q * np.sqrt(vt + vc)), f(d + q * np.sqrt(vt + vc))])
-        if metric == "revenue":
-            # CUPED with pre_revenue: theta from the two groups pooled, Welch on the adjusted values.
-            xt, xc = data[arm][:, 3], data["control"][:, 3]
-            x, y = np.concatenate([xt, xc]), np.concatenate([t, c])
-            theta = np.cov(x, y, ddof=1)[0, 1] / np.var(x, ddof=1)
-            at, ac = t - theta * (xt - x.mean()), c - theta * (xc - x.mean())
-            ra = st.ttest_ind(at, ac, equal_var=False)
-            vat, vac = np.var(at, ddof=1) / len(at), np.var(ac, ddof=1) / len(ac)
-            dfa = (vat + vac) ** 2 / (vat**2 / (len(at) - 1) + vac**2 / (len(ac) - 1))
-            qa = t_ppf(0.975, dfa)
-            da = at.mean() - ac.mean()
-            pooled_y = np.var(y, ddof=1)
-            pooled_adj = np.var(np.concatenate([at, ac]), ddof=1)
-            res["cuped"] = {"covariate": "pre_revenue", "theta": f(theta),
-                            "varianceReduction": f(1 - pooled_adj / pooled_y),
-                            "absLift": f(da), "absLiftCI": [f(da - qa * np.sqrt(vat + vac)), f(da + qa * np.sqrt(vat + vac))],
-                            "statistic": f(ra.statistic), "pValue": f(ra.pvalue), "df": f(dfa)}
-        if metric == "converted":
-            prob, loss = beta_readout(int(t.sum()), len(t), int(c.sum()), len(c))
-            at, bt, ac, bc = 1 + t.sum(), 1 + len(t) - t.sum(), 1 + c.sum(), 1 + len(c) - c.sum()
-            bse = np.sqrt(at * bt / ((at + bt) ** 2 * (at + bt + 1)) + ac * bc / ((ac + bc) ** 2 * (ac + bc + 1)))
-            bd = at / (at + bt) - ac / (ac + bc)
-        else:
-            bse = np.sqrt(np.var(t, ddof=1) / len(t) + np.var(c, ddof=1) / len(c))
-            bd = t.mean() - c.mean()
-            prob, loss = f(st.norm.cdf(bd / bse)), f(bse * st.norm.pdf(bd / bse) - bd * st.norm.cdf(-bd / bse))
-        if metric == "converted":
-            sa, sb = ProportionStatistic(n=len(c), sum=f(c.sum())), ProportionStatistic(n=len(t), sum=f(t.sum()))
-        else:
-            sa = SampleMeanStatistic(n=len(c), sum=f(c.sum()), sum_squares=f((c ** 2).sum()))
-            sb = SampleMeanStatistic(n=len(t), sum=f(t.sum()), sum_squares=f((t ** 2).sum()))
-        gs = gb_sequential(sa, sb, 0.05, 5000)
-        res["sequential"] = {"absLiftCI": gs["absolute"]["ci"], "relLiftCI": gs["relative"]["ci"],
-                             "pValue": gs["absolute"]["pValue"]}
-        zq = st.norm.ppf(0.975)
-        res["bayes"] = {"probBeatControl": prob, "expectedLoss": loss,
-                        "credibleCI": [f(bd - zq * bse), f(bd + zq * bse)]}
-        rel = t.mean() / c.mean() - 1
-        rse = np.sqrt(np.var(t, ddof=1) / (len(t) * c.mean() ** 2)
-                      + t.mean() ** 2 * np.var(c, ddof=1) / (len(c) * c.mean() ** 4))
-        z = st.norm.ppf(0.975)
-        res.update(relLift=f(rel), relLiftCI=[f(rel - z * rse), f(rel + z * rse)],
-                   mean=[f(t.mean()), f(c.mean())], n=[len(t), len(c)])
-        expected.append(res)
-pvals = [r["pValue"] for r in expected]
-for r, h, b in zip(expected, multipletests(pvals, method="holm")[1], multipletests(pvals, method="fdr_bh")[1]):
-    r["pHolm"], r["pBH"] = f(h), f(b)
-counts = [len(data[a]) for a in sorted(arms)]
-chi2, pv = st.chisquare(counts)
+
+
+def ratio_result(arm, yt, xt, yc, xc):
+    """A ratio metric (Σy / Σx per group) as gbstats' RatioStatistic, absolute difference:
+    Welch's t on (n, ratio, delta-method variance); p from t.sf (gbstats' 2 (1 − cdf) loses
+    digits), the interval with the mpmath quantile; the relative lift's delta-method interval
+    (normal), the normal Bayesian read-out and gbstats' sequential read-out on the same."""
+    def stat(y, x):
+        return RatioStatistic(n=len(y),
+                              m_statistic=SampleMeanStatistic(n=len(y), sum=f(y.sum()), sum_squares=f((y ** 2).sum())),
+                              d_statistic=SampleMeanStatistic(n=len(x), sum=f(x.sum()), sum_squares=f((x ** 2).sum())),
+                              m_d_sum_of_products=f((x * y).sum()))
+    sa, sb = stat(yc, xc), stat(yt, xt)
+    test = TwoSidedTTest(sa, sb, FrequentistConfig(difference_type="absolute"))
+    d, var, dof = test.point_estimate, test.variance, test.dof
+    tstat = d / np.sqrt(var)
+    q = t_ppf(0.975, dof)
+    ci = [f(d - q * np.sqrt(var)), f(d + q * np.sqrt(var))]
+    gci = test.confidence_interval
+    assert abs(gci[0] - ci[0]) < 1e-6 * abs(ci[0]) + 1e-12 and abs(gci[1] - ci[1]) < 1e-6 * abs(ci[1]) + 1e-12
+    mt, mc, vt, vc = sb.mean, sa.mean, sb.variance, sa.variance
+    rel = mt / mc - 1
+    rse = np.sqrt(vt / (len(yt) * mc ** 2) + mt ** 2 * vc / (len(yc) * mc ** 4))
+    z = st.norm.ppf(0.975)
+    prob = f(st.norm.cdf(d / np.sqrt(var)))
+    loss = f(np.sqrt(var) * st.norm.pdf(d / np.sqrt(var)) - d * st.norm.cdf(-d / np.sqrt(var)))
+    gs = gb_sequential(sa, sb, 0.05, 5000)
+    return {"variant": arm, "metric": "aov", "kind": "ratio", "statistic": f(tstat),
+            "pValue": f(2 * st.t.sf(abs(tstat), dof)), "df": f(dof), "absLiftCI": ci,
+            "relLift": f(rel), "relLiftCI": [f(rel - z * rse), f(rel + z * rse)],
+            "mean": [f(mt), f(mc)], "n": [len(yt), len(yc)],
+            "bayes": {"probBeatControl": prob, "expectedLoss": loss,
+                      "credibleCI": [f(d - z * np.sqrt(var)), f(d + z * np.sqrt(var))]},
+            "sequential": {"absLiftCI": gs["absolute"]["ci"], "relLiftCI": gs["relative"]["ci"],
+                           "pValue": gs["absolute"]["pValue"]}}
+
+
+# Each unit's segment: from its pre-period revenue (no draw), so `--segment-column segment`
+# analyses the low and high spenders on their own.
+segment_of = {r[0]: ("high" if r[5] >= 25 else "low") for r in rows}
+with open(units_path) as fh:
+    lines = fh.read().splitlines()
+with open(units_path, "w", newline="") as fh:
+    fh.write(lines[0] + ",segment\n")
+    for line in lines[1:]:
+        fh.write(line + "," + segment_of[line.split(",")[0]] + "\n")
+
+
+def analyse(rows):
+    """The expected results of `offerwise analyze` on these rows (see above), and the SRM."""
+    data = {arm: np.array([r[2:6] for r in rows if r[1] == arm], float) for arm in arms}
+    expected = []
+    for arm in ["a", "b"]:
+        for k, metric in enumerate(["converted", "revenue", "orders", "aov"]):
+            if metric == "aov":
+                expected.append(ratio_result(arm, data[arm][:, 1], data[arm][:, 2],
+                                             data["control"][:, 1], data["control"][:, 2]))
+                continue
+            t, c = data[arm][:, k], data["control"][:, k]
+            res = {"variant": arm, "metric": metric}
+            if metric == "converted":
+                z, pv = proportions_ztest([t.sum(), c.sum()], [len(t), len(c)])
+                lo, hi = confint_proportions_2indep(t.sum(), len(t), c.sum(), len(c), method="wald", compare="diff")
+                res.update(statistic=f(z), pValue=f(pv), absLiftCI=[f(lo), f(hi)])
+            else:
+                r = st.ttest_ind(t, c, equal_var=False)
+                vt, vc = np.var(t, ddof=1) / len(t), np.var(c, ddof=1) / len(c)
+                df = (vt + vc) ** 2 / (vt**2 / (len(t) - 1) + vc**2 / (len(c) - 1))
+                q = t_ppf(0.975, df)
+                d = t.mean() - c.mean()
+                res.update(statistic=f(r.statistic), pValue=f(r.pvalue), df=f(df),
+                           absLiftCI=[f(d - q * np.sqrt(vt + vc)), f(d + q * np.sqrt(vt + vc))])
+            if metric == "revenue":
+                # CUPED with pre_revenue: theta from the two groups pooled, Welch on the adjusted values.
+                xt, xc = data[arm][:, 3], data["control"][:, 3]
+                x, y = np.concatenate([xt, xc]), np.concatenate([t, c])
+                theta = np.cov(x, y, ddof=1)[0, 1] / np.var(x, ddof=1)
+                at, ac = t - theta * (xt - x.mean()), c - theta * (xc - x.mean())
+                ra = st.ttest_ind(at, ac, equal_var=False)
+                vat, vac = np.var(at, ddof=1) / len(at), np.var(ac, ddof=1) / len(ac)
+                dfa = (vat + vac) ** 2 / (vat**2 / (len(at) - 1) + vac**2 / (len(ac) - 1))
+                qa = t_ppf(0.975, dfa)
+                da = at.mean() - ac.mean()
+                pooled_y = np.var(y, ddof=1)
+                pooled_adj = np.var(np.concatenate([at, ac]), ddof=1)
+                res["cuped"] = {"covariate": "pre_revenue", "theta": f(theta),
+                                "varianceReduction": f(1 - pooled_adj / pooled_y),
+                                "absLift": f(da), "absLiftCI": [f(da - qa * np.sqrt(vat + vac)), f(da + qa * np.sqrt(vat + vac))],
+                                "statistic": f(ra.statistic), "pValue": f(ra.pvalue), "df": f(dfa)}
+            if metric == "converted":
+                prob, loss = beta_readout(int(t.sum()), len(t), int(c.sum()), len(c))
+                at, bt, ac, bc = 1 + t.sum(), 1 + len(t) - t.sum(), 1 + c.sum(), 1 + len(c) - c.sum()
+                bse = np.sqrt(at * bt / ((at + bt) ** 2 * (at + bt + 1)) + ac * bc / ((ac + bc) ** 2 * (ac + bc + 1)))
+                bd = at / (at + bt) - ac / (ac + bc)
+            else:
+                bse = np.sqrt(np.var(t, ddof=1) / len(t) + np.var(c, ddof=1) / len(c))
+                bd = t.mean() - c.mean()
+                prob, loss = f(st.norm.cdf(bd / bse)), f(bse * st.norm.pdf(bd / bse) - bd * st.norm.cdf(-bd / bse))
+            if metric == "converted":
+                sa, sb = ProportionStatistic(n=len(c), sum=f(c.sum())), ProportionStatistic(n=len(t), sum=f(t.sum()))
+            else:
+                sa = SampleMeanStatistic(n=len(c), sum=f(c.sum()), sum_squares=f((c ** 2).sum()))
+                sb = SampleMeanStatistic(n=len(t), sum=f(t.sum()), sum_squares=f((t ** 2).sum()))
+            gs = gb_sequential(sa, sb, 0.05, 5000)
+            res["sequential"] = {"absLiftCI": gs["absolute"]["ci"], "relLiftCI": gs["relative"]["ci"],
+                                 "pValue": gs["absolute"]["pValue"]}
+            zq = st.norm.ppf(0.975)
+            res["bayes"] = {"probBeatControl": prob, "expectedLoss": loss,
+                            "credibleCI": [f(bd - zq * bse), f(bd + zq * bse)]}
+            rel = t.mean() / c.mean() - 1
+            rse = np.sqrt(np.var(t, ddof=1) / (len(t) * c.mean() ** 2)
+                          + t.mean() ** 2 * np.var(c, ddof=1) / (len(c) * c.mean() ** 4))
+            z = st.norm.ppf(0.975)
+            res.update(relLift=f(rel), relLiftCI=[f(rel - z * rse), f(rel + z * rse)],
+                       mean=[f(t.mean()), f(c.mean())], n=[len(t), len(c)])
+            expected.append(res)
+    pvals = [r["pValue"] for r in expected]
+    for r, h, b in zip(expected, multipletests(pvals, method="holm")[1], multipletests(pvals, method="fdr_bh")[1]):
+        r["pHolm"], r["pBH"] = f(h), f(b)
+    counts = [len(data[a]) for a in sorted(arms)]
+    chi2, pv = st.chisquare(counts)
+    return expected, {"chi2": f(chi2), "pValue": f(pv)}
+
+
+expected, srm = analyse(rows)
+by_segment = {}
+for seg in ["high", "low"]:
+    seg_expected, seg_srm = analyse([r for r in rows if segment_of[r[0]] == seg])
+    by_segment[seg] = {"results": seg_expected, "srm": seg_srm, "units": sum(segment_of[r[0]] == seg for r in rows)}
 cases.append(["analyze_units", {"units": "tests/vectors/units.csv", "control": "control",
-                                "metrics": ["converted", "revenue", "orders"],
-                                "covariates": {"revenue": "pre_revenue"}},
-              {"results": expected, "srm": {"chi2": f(chi2), "pValue": f(pv)}}])
+                                "metrics": ["converted", "revenue", "orders", "aov=revenue/orders"],
+                                "covariates": {"revenue": "pre_revenue"}, "segmentColumn": "segment"},
+              {"results": expected, "srm": srm, "segments": by_segment}])
 
 # ---- always-valid confidence sequences on generated data (after the unit file's draws) ----
 for n, pc, lift, alpha, tuning in [(200, 0.1, 0.3, 0.05, 5000), (1000, 0.1, 0.3, 0.05, 5000),

@@ -29,57 +29,31 @@ fn close(got: f64, want: f64, what: &str) {
     );
 }
 
-#[test]
-fn analysis_equals_scipy_and_statsmodels() {
-    let doc: Value = serde_json::from_str(include_str!("vectors/stats.json")).unwrap();
-    let case = doc["cases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c[0] == "analyze_units")
-        .expect("the analyze_units case");
-    let want = &case[2];
-    let (code, out, err) = analyze(&[
-        "--units",
-        "tests/vectors/units.csv",
-        "--control",
-        "control",
-        "--metric",
-        "converted",
-        "--metric",
-        "revenue",
-        "--metric",
-        "orders",
-        "--covariate",
-        "revenue=pre_revenue",
-        "--json",
-        "-",
-    ]);
-    assert_eq!(code, 0, "{err}");
-    let got: Value = serde_json::from_str(&out).unwrap();
+/// One analysis's results and sample-ratio check against the reference's.
+fn check(got: &Value, want: &Value, label: &str) {
     close(
         got["srm"]["chi2"].as_f64().unwrap(),
         want["srm"]["chi2"].as_f64().unwrap(),
-        "srm chi2",
+        &format!("{label} srm chi2"),
     );
     close(
         got["srm"]["pValue"].as_f64().unwrap(),
         want["srm"]["pValue"].as_f64().unwrap(),
-        "srm p",
+        &format!("{label} srm p"),
     );
     let results = got["results"].as_array().unwrap();
     let expected = want["results"].as_array().unwrap();
     assert_eq!(results.len(), expected.len());
     for (g, w) in results.iter().zip(expected) {
-        let what = format!("{} {}", w["variant"], w["metric"]);
+        let what = format!("{label} {} {}", w["variant"], w["metric"]);
         assert_eq!(g["variant"], w["variant"]);
         assert_eq!(g["metric"], w["metric"]);
         assert_eq!(
             g["kind"],
-            if w["metric"] == "converted" {
-                "proportion"
-            } else {
-                "mean"
+            match w["metric"].as_str() {
+                Some("converted") => "proportion",
+                Some("aov") => "ratio",
+                _ => "mean",
             }
         );
         for key in ["statistic", "pValue", "relLift", "pHolm", "pBH"] {
@@ -171,6 +145,51 @@ fn analysis_equals_scipy_and_statsmodels() {
             }
         }
     }
+}
+
+#[test]
+fn analysis_equals_scipy_and_statsmodels() {
+    let doc: Value = serde_json::from_str(include_str!("vectors/stats.json")).unwrap();
+    let case = doc["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c[0] == "analyze_units")
+        .expect("the analyze_units case");
+    let want = &case[2];
+    let (code, out, err) = analyze(&[
+        "--units",
+        "tests/vectors/units.csv",
+        "--control",
+        "control",
+        "--metric",
+        "converted",
+        "--metric",
+        "revenue",
+        "--metric",
+        "orders",
+        "--metric",
+        "aov=revenue/orders",
+        "--covariate",
+        "revenue=pre_revenue",
+        "--segment-column",
+        "segment",
+        "--json",
+        "-",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let got: Value = serde_json::from_str(&out).unwrap();
+    check(&got, want, "all");
+    // Each segment on its own.
+    let segments = got["segments"].as_array().expect("segments");
+    let want_segments = want["segments"].as_object().unwrap();
+    assert_eq!(segments.len(), want_segments.len());
+    for seg in segments {
+        let name = seg["segment"].as_str().unwrap();
+        let w = &want_segments[name];
+        assert_eq!(seg["units"].as_f64(), w["units"].as_f64(), "{name} units");
+        check(&seg["analysis"], w, name);
+    }
     // The summary names every comparison and the sample-ratio check.
     let (code, out, _) = analyze(&[
         "--units",
@@ -252,6 +271,36 @@ fn bad_unit_files_are_typed_errors() {
         (
             write("covnan.csv", "variant,y,x\ncontrol,1,5\ncontrol,2,q\n"),
             vec!["--metric", "y", "--covariate", "y=x"],
+            "analysis.not_numeric",
+            ":3.x",
+        ),
+        (
+            write(
+                "den.csv",
+                "variant,y,x\ncontrol,1,0\ncontrol,2,0\nb,3,1\nb,5,2\n",
+            ),
+            vec!["--metric", "r=y/x"],
+            "analysis.zero_denominator",
+            "control.r",
+        ),
+        (
+            write("ratio.csv", good),
+            vec!["--metric", "r=y"],
+            "analysis.invalid",
+            "numerator/denominator",
+        ),
+        (
+            write(
+                "ratiocov.csv",
+                "variant,y,x\ncontrol,1,5\ncontrol,2,6\nb,3,5\nb,5,7\n",
+            ),
+            vec!["--metric", "r=y/x", "--covariate", "r=x"],
+            "analysis.invalid",
+            "ratio metric",
+        ),
+        (
+            write("dennan.csv", "variant,y,x\ncontrol,1,5\ncontrol,2,z\n"),
+            vec!["--metric", "r=y/x"],
             "analysis.not_numeric",
             ":3.x",
         ),

@@ -8,6 +8,10 @@
 //! * a metric whose values are all 0 or 1 is a **proportion** (unless declared a mean): the
 //!   pooled two-proportion z-test, the unpooled Wald interval of the difference;
 //! * any other metric is a **mean**: Welch's t-test and its interval;
+//! * a **ratio** metric `Σ y / Σ x` over units (average order value: revenue over orders) is
+//!   compared as a mean whose per-unit variance is the delta method's (as GrowthBook's
+//!   `RatioStatistic`): `v = s²_y / x̄² − 2 s_xy ȳ / x̄³ + ȳ² s²_x / x̄⁴`, Welch's test and
+//!   interval on `(n, ȳ / x̄, v)`;
 //! * both get the relative lift `m_t / m_c − 1` with its delta-method interval;
 //! * p-values adjusted across every variant × metric by Holm and Benjamini–Hochberg;
 //! * the sample-ratio-mismatch check of the units per variant against the planned weights
@@ -17,8 +21,12 @@
 //! * CUPED for a metric with a pre-period covariate `x`: `θ = cov(x, y) / var(x)` over the two
 //!   groups compared, pooled; `y − θ (x − x̄)` is then tested as a mean (Welch), and the share of
 //!   the variance removed is reported (`varianceReduction`).
+//!
+//! Units pushed with a segment are also analysed within their segment
+//! ([`Analysis::segments`]): the same comparisons on the segment's units alone.
 
 pub mod report;
+pub mod units;
 
 use crate::stats::tests::{self as st, Group, StatsError};
 use serde::Serialize;
@@ -30,25 +38,81 @@ use std::collections::BTreeMap;
 pub enum MetricKind {
     Proportion,
     Mean,
+    /// `Σ numerator / Σ denominator` over the units (delta method).
+    Ratio,
 }
 
-/// A metric to analyse: its column and, when declared, its kind.
+/// A metric to analyse: its name (the column of a unit file) and, when declared, its kind.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MetricSpec {
     pub name: String,
     pub kind: Option<MetricKind>,
+    /// A ratio metric's numerator and denominator columns (`kind` is then `Ratio`).
+    pub ratio: Option<(String, String)>,
 }
 
 impl MetricSpec {
-    /// `revenue`, `revenue:mean` or `visit:proportion`.
+    /// A metric read from the column of its name, of the kind its values say.
+    pub fn column(name: impl Into<String>) -> MetricSpec {
+        MetricSpec {
+            name: name.into(),
+            kind: None,
+            ratio: None,
+        }
+    }
+
+    /// A metric of the kind given.
+    pub fn of_kind(name: impl Into<String>, kind: MetricKind) -> MetricSpec {
+        MetricSpec {
+            kind: Some(kind),
+            ..MetricSpec::column(name)
+        }
+    }
+
+    /// The ratio metric `name = Σ numerator / Σ denominator`.
+    pub fn ratio(
+        name: impl Into<String>,
+        numerator: impl Into<String>,
+        denominator: impl Into<String>,
+    ) -> MetricSpec {
+        MetricSpec {
+            name: name.into(),
+            kind: Some(MetricKind::Ratio),
+            ratio: Some((numerator.into(), denominator.into())),
+        }
+    }
+
+    /// The unit file's columns the metric reads: its own, or a ratio's numerator and
+    /// denominator.
+    pub fn columns(&self) -> (&str, Option<&str>) {
+        match &self.ratio {
+            Some((n, d)) => (n, Some(d)),
+            None => (&self.name, None),
+        }
+    }
+
+    /// `revenue`, `revenue:mean`, `visit:proportion`, or the ratio `aov=revenue/orders`.
     pub fn parse(text: &str) -> Result<MetricSpec, String> {
+        if let Some((name, ratio)) = text.split_once('=') {
+            let Some((num, den)) = ratio.split_once('/') else {
+                return Err(format!(
+                    "metric {text:?}: a ratio metric is name=numerator/denominator"
+                ));
+            };
+            if name.is_empty() || num.is_empty() || den.is_empty() {
+                return Err(format!(
+                    "metric {text:?}: a ratio metric is name=numerator/denominator, none of them empty"
+                ));
+            }
+            return Ok(MetricSpec::ratio(name, num, den));
+        }
         let (name, kind) = match text.split_once(':') {
             None => (text, None),
             Some((n, "mean")) => (n, Some(MetricKind::Mean)),
             Some((n, "proportion")) => (n, Some(MetricKind::Proportion)),
             Some((_, k)) => {
                 return Err(format!(
-                    "metric kind {k:?}: use name, name:mean or name:proportion"
+                    "metric kind {k:?}: use name, name:mean, name:proportion or name=numerator/denominator"
                 ))
             }
         };
@@ -56,8 +120,8 @@ impl MetricSpec {
             return Err(format!("metric {text:?} has no column name"));
         }
         Ok(MetricSpec {
-            name: name.to_string(),
             kind,
+            ..MetricSpec::column(name)
         })
     }
 }
@@ -111,7 +175,7 @@ impl Settings {
 }
 
 /// Why an analysis cannot be made: a stable code, where, and what.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize)]
 #[error("{message}")]
 pub struct AnalysisError {
     pub code: &'static str,
@@ -245,17 +309,106 @@ impl CoMoment {
     }
 }
 
+/// One variant's moments: per metric a Welford summary of its values (a ratio's numerator) and,
+/// for a ratio metric, the co-moments of its denominator `x` and numerator `y`.
+#[derive(Debug, Clone)]
+struct Moments {
+    w: Vec<Welford>,
+    r: Vec<CoMoment>,
+}
+
+impl Moments {
+    fn new(m: usize) -> Moments {
+        Moments {
+            w: vec![Welford::default(); m],
+            r: vec![CoMoment::default(); m],
+        }
+    }
+
+    fn merge(&mut self, o: &Moments) {
+        for (a, b) in self.w.iter_mut().zip(&o.w) {
+            a.merge(b);
+        }
+        for (a, b) in self.r.iter_mut().zip(&o.r) {
+            *a = a.merge(b);
+        }
+    }
+
+    fn n(&self) -> f64 {
+        self.w.first().map_or(0.0, |w| w.n)
+    }
+
+    /// Metric `k` summarised for the tests.
+    fn summary(&self, k: usize, kind: MetricKind) -> Summary {
+        let w = self.w.get(k).copied().unwrap_or_default();
+        match kind {
+            MetricKind::Proportion | MetricKind::Mean => Summary {
+                sum: w.sum,
+                g: w.group(),
+            },
+            MetricKind::Ratio => {
+                let c = self.r.get(k).copied().unwrap_or_default();
+                let (x, y) = (c.mx, c.my);
+                let var = if c.n > 1.0 && x != 0.0 {
+                    let d = c.n - 1.0;
+                    let (sx, sy, sxy) = (c.m2x / d, c.m2y / d, c.cxy / d);
+                    (sy / (x * x) - 2.0 * sxy * y / (x * x * x) + y * y * sx / (x * x * x * x))
+                        .max(0.0)
+                } else {
+                    0.0
+                };
+                Summary {
+                    sum: w.sum,
+                    g: Group {
+                        n: c.n,
+                        mean: if x != 0.0 { y / x } else { f64::NAN },
+                        var,
+                    },
+                }
+            }
+        }
+    }
+}
+
+/// A variant's metric as the tests read it: the sum of its values (a proportion's successes)
+/// and its group (for a ratio: `n`, `Σy / Σx` and the delta-method variance per unit).
+#[derive(Debug, Clone, Copy)]
+struct Summary {
+    sum: f64,
+    g: Group,
+}
+
+/// One unit as [`Accumulator::push_unit`] takes it.
+#[derive(Debug, Clone, Copy)]
+pub struct Unit<'a> {
+    pub variant: &'a str,
+    /// The day it entered the experiment (days since 1970-01-01), to follow the results day by
+    /// day ([`Analysis::timeline`]).
+    pub day: Option<i64>,
+    /// Its segment, to analyse each segment on its own as well ([`Analysis::segments`]).
+    pub segment: Option<&'a str>,
+    /// Each metric's value, in the order of the settings' metrics (a ratio's numerator).
+    pub values: &'a [f64],
+    /// Each metric's denominator, in the same order: read for ratio metrics only (may be
+    /// empty when there is none).
+    pub denominators: &'a [f64],
+    /// Each covariate's value, in the order of [`Settings::covariate_list`].
+    pub covariates: &'a [f64],
+}
+
 /// Rows in, one at a time.
 #[derive(Debug, Clone)]
 pub struct Accumulator {
     settings: Settings,
     covariates: Vec<(usize, String)>,
-    /// Variant → per metric.
-    groups: BTreeMap<String, Vec<Welford>>,
+    /// Variant → its moments.
+    groups: BTreeMap<String, Moments>,
     /// Variant → per covariate (in `covariates`' order).
     co: BTreeMap<String, Vec<CoMoment>>,
-    /// Day (days since 1970-01-01) → variant → per metric: the units that entered that day.
-    days: BTreeMap<i64, BTreeMap<String, Vec<Welford>>>,
+    /// Day (days since 1970-01-01) → variant → the units that entered that day.
+    days: BTreeMap<i64, BTreeMap<String, Moments>>,
+    /// Segment → the analysis of its units alone (`None` in such a segment's own accumulator).
+    segments: Option<BTreeMap<String, Accumulator>>,
 }
 
 impl Accumulator {
@@ -284,13 +437,63 @@ impl Accumulator {
                 format!("alpha is {}: between 0 and 1", settings.alpha),
             ));
         }
+        if !(settings.srm_threshold >= 0.0 && settings.srm_threshold < 1.0) {
+            return Err(AnalysisError::new(
+                "analysis.invalid",
+                "srmThreshold",
+                format!(
+                    "the SRM threshold is {}: a p-value in [0, 1)",
+                    settings.srm_threshold
+                ),
+            ));
+        }
+        let mut names = std::collections::BTreeSet::new();
+        for (k, m) in settings.metrics.iter().enumerate() {
+            if !names.insert(m.name.as_str()) {
+                return Err(AnalysisError::new(
+                    "analysis.invalid",
+                    format!("metric[{k}]"),
+                    format!("the metric {:?} is named twice", m.name),
+                ));
+            }
+            if (m.kind == Some(MetricKind::Ratio)) != m.ratio.is_some() {
+                return Err(AnalysisError::new(
+                    "analysis.invalid",
+                    format!("metric[{k}]"),
+                    format!(
+                        "{:?}: a ratio metric names its numerator and denominator (name=numerator/denominator)",
+                        m.name
+                    ),
+                ));
+            }
+        }
         for (metric, column) in &settings.covariates {
-            if !settings.metrics.iter().any(|m| &m.name == metric) {
+            let Some(m) = settings.metrics.iter().find(|m| &m.name == metric) else {
                 return Err(AnalysisError::new(
                     "analysis.invalid",
                     format!("covariate.{metric}"),
                     format!("covariate {column:?} is for metric {metric:?}, which is not analysed"),
                 ));
+            };
+            if m.kind == Some(MetricKind::Ratio) {
+                return Err(AnalysisError::new(
+                    "analysis.invalid",
+                    format!("covariate.{metric}"),
+                    format!(
+                        "{metric:?} is a ratio metric: CUPED adjusts means and proportions only"
+                    ),
+                ));
+            }
+        }
+        if let Some(w) = &settings.weights {
+            for (v, x) in w {
+                if !(x.is_finite() && *x > 0.0) {
+                    return Err(AnalysisError::new(
+                        "analysis.weights",
+                        format!("weights.{v}"),
+                        format!("the planned weight of {v:?} is {x}: a number > 0"),
+                    ));
+                }
             }
         }
         Ok(Accumulator {
@@ -299,6 +502,7 @@ impl Accumulator {
             groups: BTreeMap::new(),
             co: BTreeMap::new(),
             days: BTreeMap::new(),
+            segments: Some(BTreeMap::new()),
         })
     }
 
@@ -311,78 +515,143 @@ impl Accumulator {
         covariates: &[f64],
         at: &dyn Fn() -> String,
     ) -> Result<(), AnalysisError> {
-        self.push_on(variant, None, values, covariates, at)
+        self.push_unit(
+            &Unit {
+                variant,
+                day: None,
+                segment: None,
+                values,
+                denominators: &[],
+                covariates,
+            },
+            at,
+        )
     }
 
-    /// [`Self::push`] for a unit that entered the experiment on `day` (days since 1970-01-01):
-    /// the analysis then also follows the results day by day ([`Analysis::timeline`]).
-    pub fn push_on(
-        &mut self,
-        variant: &str,
-        day: Option<i64>,
-        values: &[f64],
-        covariates: &[f64],
-        at: &dyn Fn() -> String,
-    ) -> Result<(), AnalysisError> {
-        if !self.covariates.is_empty() {
-            if !self.co.contains_key(variant) {
-                let fresh = vec![CoMoment::default(); self.covariates.len()];
-                self.co.insert(variant.to_string(), fresh);
-            }
-            let Some(co) = self.co.get_mut(variant) else {
-                return Ok(());
-            };
-            for ((g, (k, column)), &x) in co.iter_mut().zip(&self.covariates).zip(covariates) {
-                if !x.is_finite() {
-                    return Err(AnalysisError::new(
-                        "analysis.not_numeric",
-                        format!("{}.{column}", at()),
-                        format!("{column} is {x}, not a finite number"),
-                    ));
-                }
-                g.push(x, values.get(*k).copied().unwrap_or(f64::NAN));
-            }
-        }
+    /// One unit (see [`Unit`]); `at` names it in errors (`units.csv:17`), made only for one.
+    pub fn push_unit(&mut self, u: &Unit, at: &dyn Fn() -> String) -> Result<(), AnalysisError> {
         let m = self.settings.metrics.len();
-        // Looked up by `&str`: no allocation per row once the variant is known.
-        if !self.groups.contains_key(variant) {
-            self.groups
-                .insert(variant.to_string(), vec![Welford::default(); m]);
+        if u.values.len() != m {
+            return Err(AnalysisError::new(
+                "analysis.invalid",
+                at(),
+                format!("{} metric values for {m} metrics", u.values.len()),
+            ));
         }
-        let Some(groups) = self.groups.get_mut(variant) else {
-            return Ok(());
-        };
-        for (k, (&x, spec)) in values.iter().zip(&self.settings.metrics).enumerate() {
+        for (k, spec) in self.settings.metrics.iter().enumerate() {
+            let x = u.values.get(k).copied().unwrap_or(f64::NAN);
+            let (num, den) = spec.columns();
             if !x.is_finite() {
                 return Err(AnalysisError::new(
                     "analysis.not_numeric",
-                    format!("{}.{}", at(), spec.name),
-                    format!("{} is {x}, not a finite number", spec.name),
+                    format!("{}.{num}", at()),
+                    format!("{num} is {x}, not a finite number"),
                 ));
+            }
+            if let Some(den) = den {
+                let d = u.denominators.get(k).copied().unwrap_or(f64::NAN);
+                if !d.is_finite() {
+                    return Err(AnalysisError::new(
+                        "analysis.not_numeric",
+                        format!("{}.{den}", at()),
+                        format!("{den} is {d}, not a finite number"),
+                    ));
+                }
             }
             if spec.kind == Some(MetricKind::Proportion) && x != 0.0 && x != 1.0 {
                 return Err(AnalysisError::new(
                     "analysis.not_binary",
-                    format!("{}.{}", at(), spec.name),
+                    format!("{}.{num}", at()),
                     format!(
                         "{} is declared a proportion but is {x} (0 or 1 only)",
                         spec.name
                     ),
                 ));
             }
-            if let Some(g) = groups.get_mut(k) {
-                g.push(x);
+        }
+        if u.covariates.len() != self.covariates.len() {
+            return Err(AnalysisError::new(
+                "analysis.invalid",
+                at(),
+                format!(
+                    "{} covariate values for {} covariates",
+                    u.covariates.len(),
+                    self.covariates.len()
+                ),
+            ));
+        }
+        for (&x, (_, column)) in u.covariates.iter().zip(&self.covariates) {
+            if !x.is_finite() {
+                return Err(AnalysisError::new(
+                    "analysis.not_numeric",
+                    format!("{}.{column}", at()),
+                    format!("{column} is {x}, not a finite number"),
+                ));
             }
         }
-        if let Some(day) = day {
-            let variants = self.days.entry(day).or_default();
-            if !variants.contains_key(variant) {
-                variants.insert(variant.to_string(), vec![Welford::default(); m]);
+        // Checked: from here on nothing fails, so a unit counts everywhere or nowhere.
+        if !self.covariates.is_empty() {
+            if !self.co.contains_key(u.variant) {
+                let fresh = vec![CoMoment::default(); self.covariates.len()];
+                self.co.insert(u.variant.to_string(), fresh);
             }
-            if let Some(groups) = variants.get_mut(variant) {
-                for (g, &x) in groups.iter_mut().zip(values) {
-                    g.push(x);
+            if let Some(co) = self.co.get_mut(u.variant) {
+                for ((g, (k, _)), &x) in co.iter_mut().zip(&self.covariates).zip(u.covariates) {
+                    g.push(x, u.values.get(*k).copied().unwrap_or_default());
                 }
+            }
+        }
+        let metrics = &self.settings.metrics;
+        let add = |g: &mut Moments| {
+            for (k, spec) in metrics.iter().enumerate() {
+                let x = u.values.get(k).copied().unwrap_or_default();
+                if let Some(w) = g.w.get_mut(k) {
+                    w.push(x);
+                }
+                if spec.ratio.is_some() {
+                    if let Some(r) = g.r.get_mut(k) {
+                        r.push(u.denominators.get(k).copied().unwrap_or_default(), x);
+                    }
+                }
+            }
+        };
+        // Looked up by `&str`: no allocation per row once the variant is known.
+        if !self.groups.contains_key(u.variant) {
+            self.groups.insert(u.variant.to_string(), Moments::new(m));
+        }
+        if let Some(g) = self.groups.get_mut(u.variant) {
+            add(g);
+        }
+        if let Some(day) = u.day {
+            let variants = self.days.entry(day).or_default();
+            if !variants.contains_key(u.variant) {
+                variants.insert(u.variant.to_string(), Moments::new(m));
+            }
+            if let Some(g) = variants.get_mut(u.variant) {
+                add(g);
+            }
+        }
+        if let (Some(segment), Some(segments)) = (u.segment, self.segments.as_mut()) {
+            if !segments.contains_key(segment) {
+                let child = Accumulator {
+                    settings: self.settings.clone(),
+                    covariates: self.covariates.clone(),
+                    groups: BTreeMap::new(),
+                    co: BTreeMap::new(),
+                    days: BTreeMap::new(),
+                    segments: None,
+                };
+                segments.insert(segment.to_string(), child);
+            }
+            if let Some(child) = segments.get_mut(segment) {
+                child.push_unit(
+                    &Unit {
+                        day: None,
+                        segment: None,
+                        ..*u
+                    },
+                    at,
+                )?;
             }
         }
         Ok(())
@@ -412,11 +681,7 @@ impl Accumulator {
         }
         // SRM against the planned weights.
         let names: Vec<&String> = self.groups.keys().collect();
-        let counts: Vec<f64> = self
-            .groups
-            .values()
-            .map(|g| g.first().map_or(0.0, |w| w.n))
-            .collect();
+        let counts: Vec<f64> = self.groups.values().map(Moments::n).collect();
         let weights: Vec<f64> = match &s.weights {
             None => vec![1.0; names.len()],
             Some(w) => {
@@ -450,13 +715,27 @@ impl Accumulator {
                 continue;
             }
             for (k, spec) in s.metrics.iter().enumerate() {
-                let (Some(t), Some(c)) = (groups.get(k), control.get(k)) else {
-                    continue;
-                };
                 let kind = self.kind(variant, k);
                 let path = format!("{variant}.{}", spec.name);
-                let (tg, cg) = (t.group(), c.group());
-                let (test, ci) = fixed_horizon(t, c, kind, s.alpha);
+                let (t, c) = (groups.summary(k, kind), control.summary(k, kind));
+                if kind == MetricKind::Ratio {
+                    for (who, x) in [(variant, t), (&s.control, c)] {
+                        if x.g.mean.is_nan() {
+                            let (_, den) = spec.columns();
+                            return Err(AnalysisError::new(
+                                "analysis.zero_denominator",
+                                format!("{who}.{}", spec.name),
+                                format!(
+                                    "{who}.{}: the denominator {:?} sums to 0 over the units of {who:?}: no ratio",
+                                    spec.name,
+                                    den.unwrap_or_default()
+                                ),
+                            ));
+                        }
+                    }
+                }
+                let (tg, cg) = (t.g, c.g);
+                let (test, ci) = fixed_horizon(&t, &c, kind, s.alpha);
                 let test = test.map_err(|e| stats_error(e, &path))?;
                 let ci = ci.map_err(|e| stats_error(e, &path))?;
                 let (rel, rel_ci) =
@@ -465,21 +744,20 @@ impl Accumulator {
                 // normal read-out, which agrees with it at such sizes.
                 let bayes = match kind {
                     MetricKind::Proportion if t.sum < crate::stats::bayes::MAX_EXACT_SUCCESSES => {
-                        crate::stats::bayes::proportions(t.sum, t.n, c.sum, c.n, s.alpha)
+                        crate::stats::bayes::proportions(t.sum, tg.n, c.sum, cg.n, s.alpha)
                     }
                     _ => crate::stats::bayes::means(&tg, &cg, s.alpha),
                 }
                 .ok();
-                let sequential =
-                    sequential_read(t, c, kind, s.alpha, s.sequential_tuning).map(|(abs, rel)| {
-                        SequentialRead {
-                            tuning: s.sequential_tuning,
-                            abs_lift_ci: abs.ci,
-                            rel_lift_ci: rel,
-                            p_value: abs.p_value,
-                            p_holm: 1.0,
-                        }
-                    });
+                let sequential = sequential_read(&t, &c, kind, s.alpha, s.sequential_tuning).map(
+                    |(abs, rel)| SequentialRead {
+                        tuning: s.sequential_tuning,
+                        abs_lift_ci: abs.ci,
+                        rel_lift_ci: rel,
+                        p_value: abs.p_value,
+                        p_holm: 1.0,
+                    },
+                );
                 let cuped = match self.covariates.iter().position(|(m, _)| *m == k) {
                     None => None,
                     Some(j) => Some(self.cuped(variant, j, &path)?),
@@ -489,9 +767,9 @@ impl Accumulator {
                     control: s.control.clone(),
                     metric: spec.name.clone(),
                     kind,
-                    n: [t.n, c.n],
-                    mean: [t.mean, c.mean],
-                    abs_lift: t.mean - c.mean,
+                    n: [tg.n, cg.n],
+                    mean: [tg.mean, cg.mean],
+                    abs_lift: tg.mean - cg.mean,
                     abs_lift_ci: ci,
                     rel_lift: rel,
                     rel_lift_ci: rel_ci,
@@ -531,6 +809,40 @@ impl Accumulator {
             r.verdict = srm.ok.then_some(verdict);
         }
         let (timeline, split) = self.timeline();
+        let segments = self
+            .segments
+            .iter()
+            .flatten()
+            .map(|(segment, acc)| {
+                let units = acc.groups.values().map(Moments::n).sum();
+                // A segment reads each metric as the whole analysis does (a segment whose
+                // revenue happens to be all 0 or 1 is still a mean).
+                let mut acc = acc.clone();
+                for (k, m) in acc.settings.metrics.iter_mut().enumerate() {
+                    if m.kind.is_none() {
+                        let binary = self
+                            .groups
+                            .values()
+                            .all(|g| g.w.get(k).is_some_and(|w| w.binary));
+                        m.kind = Some(if binary {
+                            MetricKind::Proportion
+                        } else {
+                            MetricKind::Mean
+                        });
+                    }
+                }
+                let (analysis, error) = match acc.finish() {
+                    Ok(a) => (Some(Box::new(a)), None),
+                    Err(e) => (None, Some(e)),
+                };
+                SegmentAnalysis {
+                    segment: segment.clone(),
+                    units,
+                    analysis,
+                    error,
+                }
+            })
+            .collect();
         Ok(Analysis {
             alpha: s.alpha,
             sequential: s.sequential,
@@ -538,6 +850,7 @@ impl Accumulator {
             results,
             timeline,
             split,
+            segments,
         })
     }
 
@@ -547,7 +860,7 @@ impl Accumulator {
         let binary = |name: &str| {
             self.groups
                 .get(name)
-                .and_then(|g| g.get(k))
+                .and_then(|g| g.w.get(k))
                 .is_some_and(|w| w.binary)
         };
         let declared = self.settings.metrics.get(k).and_then(|m| m.kind);
@@ -562,20 +875,18 @@ impl Accumulator {
     /// on all units up to that day, and the units that entered each day.
     fn timeline(&self) -> (Vec<TimelinePoint>, Vec<DaySplit>) {
         let s = &self.settings;
-        let mut running: BTreeMap<&str, Vec<Welford>> = BTreeMap::new();
+        let mut running: BTreeMap<&str, Moments> = BTreeMap::new();
         let mut points = Vec::new();
         let mut split = Vec::new();
         for (day, variants) in &self.days {
             let date = crate::time::format_date(day.saturating_mul(crate::time::DAY_MS), 0);
             let mut units = BTreeMap::new();
             for (v, groups) in variants {
-                units.insert(v.clone(), groups.first().map_or(0.0, |g| g.n));
-                let r = running
+                units.insert(v.clone(), groups.n());
+                running
                     .entry(v.as_str())
-                    .or_insert_with(|| vec![Welford::default(); groups.len()]);
-                for (a, b) in r.iter_mut().zip(groups) {
-                    a.merge(b);
-                }
+                    .or_insert_with(|| Moments::new(s.metrics.len()))
+                    .merge(groups);
             }
             split.push(DaySplit {
                 day: date.clone(),
@@ -589,21 +900,19 @@ impl Accumulator {
                     continue;
                 }
                 for (k, spec) in s.metrics.iter().enumerate() {
-                    let (Some(t), Some(c)) = (groups.get(k), control.get(k)) else {
-                        continue;
-                    };
-                    if t.n == 0.0 || c.n == 0.0 {
+                    let kind = self.kind(v, k);
+                    let (t, c) = (groups.summary(k, kind), control.summary(k, kind));
+                    if t.g.n == 0.0 || c.g.n == 0.0 || !(t.g.mean - c.g.mean).is_finite() {
                         continue;
                     }
-                    let kind = self.kind(v, k);
-                    let (test, ci) = fixed_horizon(t, c, kind, s.alpha);
-                    let seq = sequential_read(t, c, kind, s.alpha, s.sequential_tuning);
+                    let (test, ci) = fixed_horizon(&t, &c, kind, s.alpha);
+                    let seq = sequential_read(&t, &c, kind, s.alpha, s.sequential_tuning);
                     points.push(TimelinePoint {
                         day: date.clone(),
                         variant: v.to_string(),
                         metric: spec.name.clone(),
-                        n: [t.n, c.n],
-                        abs_lift: t.mean - c.mean,
+                        n: [t.g.n, c.g.n],
+                        abs_lift: t.g.mean - c.g.mean,
                         abs_lift_ci: ci.ok(),
                         sequential_ci: seq.map(|(a, _)| a.ci),
                         p_value: test.ok().map(|x| x.p_value),
@@ -617,45 +926,43 @@ impl Accumulator {
 }
 
 /// The fixed-horizon test and interval of the difference: the pooled z-test and the Wald
-/// interval for a proportion, Welch's test and interval for a mean.
+/// interval for a proportion, Welch's test and interval for a mean or a ratio.
 type Fixed = (
     Result<st::TestResult, StatsError>,
     Result<(f64, f64), StatsError>,
 );
 
-fn fixed_horizon(t: &Welford, c: &Welford, kind: MetricKind, alpha: f64) -> Fixed {
+fn fixed_horizon(t: &Summary, c: &Summary, kind: MetricKind, alpha: f64) -> Fixed {
     match kind {
         MetricKind::Proportion => (
-            st::two_proportion_ztest(t.sum, t.n, c.sum, c.n),
-            st::diff_ci_proportions(t.sum, t.n, c.sum, c.n, alpha),
+            st::two_proportion_ztest(t.sum, t.g.n, c.sum, c.g.n),
+            st::diff_ci_proportions(t.sum, t.g.n, c.sum, c.g.n, alpha),
         ),
-        MetricKind::Mean => {
-            let (tg, cg) = (t.group(), c.group());
-            (
-                st::welch_ttest(&tg, &cg),
-                st::diff_ci_means(&tg, &cg, alpha),
-            )
-        }
+        MetricKind::Mean | MetricKind::Ratio => (
+            st::welch_ttest(&t.g, &c.g),
+            st::diff_ci_means(&t.g, &c.g, alpha),
+        ),
     }
 }
 
 /// The confidence sequences of the absolute and relative lift (`None` when the groups have no
 /// variance), with the variances GrowthBook's `gbstats` uses: `p (1 − p)` for a proportion,
-/// the sample variance for a mean, and for the relative lift the delta method
-/// `v_t / (m_c² n_t) + v_c m_t² / (m_c⁴ n_c)`.
+/// the sample variance for a mean, the delta method's for a ratio, and for the relative lift the
+/// delta method `v_t / (m_c² n_t) + v_c m_t² / (m_c⁴ n_c)`.
 fn sequential_read(
-    t: &Welford,
-    c: &Welford,
+    t: &Summary,
+    c: &Summary,
     kind: MetricKind,
     alpha: f64,
     tuning: f64,
 ) -> Option<(crate::stats::sequential::Sequence, Option<(f64, f64)>)> {
     use crate::stats::sequential::sequence;
-    let v = |w: &Welford| match kind {
-        MetricKind::Proportion => w.mean * (1.0 - w.mean),
-        MetricKind::Mean => w.group().var,
+    let v = |x: &Summary| match kind {
+        MetricKind::Proportion => x.g.mean * (1.0 - x.g.mean),
+        MetricKind::Mean | MetricKind::Ratio => x.g.var,
     };
     let (vt, vc) = (v(t), v(c));
+    let (t, c) = (&t.g, &c.g);
     let n = t.n + c.n;
     let abs = sequence(t.mean - c.mean, vt / t.n + vc / c.n, n, alpha, tuning).ok()?;
     let rel = (c.mean != 0.0)
@@ -852,4 +1159,22 @@ pub struct Analysis {
     pub timeline: Vec<TimelinePoint>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub split: Vec<DaySplit>,
+    /// Units pushed with a segment: the analysis of each segment's units alone, in segment
+    /// order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub segments: Vec<SegmentAnalysis>,
+}
+
+/// The analysis of one segment's units.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SegmentAnalysis {
+    pub segment: String,
+    /// Its units, over every variant.
+    pub units: f64,
+    /// `null` when the segment cannot be analysed on its own (see `error`).
+    pub analysis: Option<Box<Analysis>>,
+    /// Why not (a segment with no control unit, say): the error the whole analysis would have.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<AnalysisError>,
 }

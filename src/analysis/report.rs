@@ -504,6 +504,7 @@ td:first-child,th:first-child,td:nth-child(2),th:nth-child(2){{text-align:left}}
         let kind = rows.first().map_or("", |r| match r.kind {
             MetricKind::Proportion => "proportion",
             MetricKind::Mean => "mean",
+            MetricKind::Ratio => "ratio",
         });
         let _ = write!(s, r#"<h2>{} <small>({kind})</small></h2>"#, esc(m));
         let _ = write!(

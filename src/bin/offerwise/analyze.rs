@@ -3,7 +3,8 @@
 
 use crate::common::*;
 use clap::Args;
-use offerwise::analysis::{Accumulator, AnalysisError, MetricSpec, Settings};
+use offerwise::analysis::units::UnitsOptions;
+use offerwise::analysis::{AnalysisError, MetricKind};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -19,7 +20,8 @@ pub(crate) struct AnalyzeArgs {
     #[arg(long)]
     control: String,
     /// A metric column (repeatable): `name` (0/1 values: a proportion, else a mean),
-    /// `name:mean` or `name:proportion`.
+    /// `name:mean`, `name:proportion`, or a ratio of two columns summed over the units,
+    /// `name=numerator/denominator` (average order value: `aov=revenue/orders`).
     #[arg(long = "metric", required = true)]
     metrics: Vec<String>,
     /// A metric's pre-period covariate for CUPED: `metric=column` (repeatable).
@@ -42,6 +44,10 @@ pub(crate) struct AnalyzeArgs {
     /// it says otherwise): the results are then also followed day by day (`timeline`, `split`).
     #[arg(long)]
     time_column: Option<String>,
+    /// The column with each unit's segment: every segment is then also analysed on its own
+    /// (`segments`).
+    #[arg(long)]
+    segment_column: Option<String>,
     /// Write the results as JSON here (`-`: standard output, instead of the summary).
     #[arg(long)]
     json: Option<PathBuf>,
@@ -55,12 +61,6 @@ fn analysis_fail(e: AnalysisError) -> Failure {
 }
 
 pub(crate) fn cmd_analyze(a: AnalyzeArgs) -> Result<(), Failure> {
-    let metrics = a
-        .metrics
-        .iter()
-        .map(|m| MetricSpec::parse(m))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| Failure(2, format!("error[analysis.invalid]: --metric: {e}")))?;
     let weights: Option<BTreeMap<String, f64>> = match &a.weights {
         Some(text) => Some(
             serde_json::from_str(text)
@@ -78,109 +78,25 @@ pub(crate) fn cmd_analyze(a: AnalyzeArgs) -> Result<(), Failure> {
         };
         covariates.insert(m.to_string(), col.to_string());
     }
-    let settings = Settings {
+    let options = UnitsOptions {
+        variant_column: a.variant_column.clone(),
         weights,
         alpha: a.alpha,
         covariates,
         sequential: a.sequential,
         sequential_tuning: a.sequential_tuning,
-        ..Settings::new(a.control.clone(), metrics.clone())
+        time_column: a.time_column.clone(),
+        segment_column: a.segment_column.clone(),
+        ..UnitsOptions::new(a.control.clone(), a.metrics.clone())
     };
-    let covariate_list = settings.covariate_list();
-    let mut acc = Accumulator::new(settings).map_err(analysis_fail)?;
     let file = std::fs::File::open(&a.units).map_err(|e| input_fail(&a.units, e))?;
-    let mut reader = csv::ReaderBuilder::new().from_reader(std::io::BufReader::new(file));
     let name = a.units.display().to_string();
-    let headers = reader
-        .headers()
-        .map_err(|e| Failure(2, format!("error[analysis.csv]: {name}: {e}")))?
-        .clone();
-    let column = |col: &str| {
-        headers.iter().position(|h| h == col).ok_or_else(|| {
-            Failure(
-                2,
-                format!(
-                    "error[analysis.unknown_column]: {name}: no column {col:?} (columns: {})",
-                    headers.iter().collect::<Vec<_>>().join(", ")
-                ),
-            )
-        })
-    };
-    let variant_at = column(&a.variant_column)?;
-    let metric_at: Vec<usize> = metrics
-        .iter()
-        .map(|m| column(&m.name))
-        .collect::<Result<_, _>>()?;
-    let covariate_at: Vec<usize> = covariate_list
-        .iter()
-        .map(|(_, c)| column(c))
-        .collect::<Result<_, _>>()?;
-    let time_at = match &a.time_column {
-        Some(c) => Some(column(c)?),
-        None => None,
-    };
-    let mut values = vec![0.0; metric_at.len()];
-    let mut co_values = vec![0.0; covariate_at.len()];
-    let mut record = csv::StringRecord::new();
-    let mut line = 1u64;
-    loop {
-        match reader.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => return Err(Failure(2, format!("error[analysis.csv]: {name}: {e}"))),
-        }
-        line += 1;
-        let at = || format!("{name}:{line}");
-        let variant = record.get(variant_at).unwrap_or_default();
-        if variant.is_empty() {
-            return Err(Failure(
-                2,
-                format!(
-                    "error[analysis.no_variant]: {}: the unit has no {:?}",
-                    at(),
-                    a.variant_column
-                ),
-            ));
-        }
-        let number = |col: usize, column: &str| -> Result<f64, Failure> {
-            let text = record.get(col).unwrap_or_default().trim();
-            text.parse::<f64>().map_err(|_| {
-                Failure(
-                    2,
-                    format!(
-                        "error[analysis.not_numeric]: {}.{column}: {text:?} is not a number",
-                        at()
-                    ),
-                )
-            })
-        };
-        for (k, &col) in metric_at.iter().enumerate() {
-            values[k] = number(col, &metrics[k].name)?;
-        }
-        for (k, &col) in covariate_at.iter().enumerate() {
-            co_values[k] = number(col, &covariate_list[k].1)?;
-        }
-        let day = match time_at {
-            None => None,
-            Some(col) => {
-                let text = record.get(col).unwrap_or_default().trim();
-                let ms = offerwise::time::parse_instant(text, 0).map_err(|e| {
-                    Failure(
-                        2,
-                        format!(
-                            "error[analysis.not_time]: {}.{}: {text:?}: {e}",
-                            at(),
-                            a.time_column.as_deref().unwrap_or_default()
-                        ),
-                    )
-                })?;
-                Some(offerwise::time::local_day(ms, 0))
-            }
-        };
-        acc.push_on(variant, day, &values, &co_values, &at)
-            .map_err(analysis_fail)?;
-    }
-    let analysis = acc.finish().map_err(analysis_fail)?;
+    let analysis = offerwise::analysis::units::analyze_csv(
+        std::io::BufReader::with_capacity(1 << 16, file),
+        &name,
+        &options,
+    )
+    .map_err(analysis_fail)?;
     if let Some(p) = &a.html {
         let title = format!("Experiment analysis: {}", a.units.display());
         let html = offerwise::analysis::report::html(&analysis, &title);
@@ -227,7 +143,7 @@ pub(crate) fn cmd_analyze(a: AnalyzeArgs) -> Result<(), Failure> {
             r.variant,
             r.control,
             r.metric,
-            if r.df.is_some() { "mean" } else { "proportion" },
+            kind_name(r.kind),
             r.mean[0],
             r.mean[1],
             r.abs_lift,
@@ -270,5 +186,41 @@ pub(crate) fn cmd_analyze(a: AnalyzeArgs) -> Result<(), Failure> {
             );
         }
     }
+    for seg in &analysis.segments {
+        match (&seg.analysis, &seg.error) {
+            (Some(x), _) => {
+                println!("segment {} ({} units):", seg.segment, seg.units);
+                for r in &x.results {
+                    println!(
+                        "    {} vs {} · {}: {:.4} vs {:.4}, lift {:+.4} [{:+.4}, {:+.4}], p {:.4} (Holm {:.4}) → {}",
+                        r.variant,
+                        r.control,
+                        r.metric,
+                        r.mean[0],
+                        r.mean[1],
+                        r.abs_lift,
+                        r.abs_lift_ci.0,
+                        r.abs_lift_ci.1,
+                        r.p_value,
+                        r.p_holm,
+                        r.verdict.unwrap_or("withheld (sample ratio mismatch)")
+                    );
+                }
+            }
+            (None, Some(e)) => println!(
+                "segment {} ({} units): not analysed: {}",
+                seg.segment, seg.units, e.message
+            ),
+            (None, None) => {}
+        }
+    }
     Ok(())
+}
+
+fn kind_name(k: MetricKind) -> &'static str {
+    match k {
+        MetricKind::Proportion => "proportion",
+        MetricKind::Mean => "mean",
+        MetricKind::Ratio => "ratio",
+    }
 }

@@ -260,15 +260,6 @@ fn bad_unit_files_are_typed_errors() {
             ":3",
         ),
         (
-            write(
-                "cov.csv",
-                "variant,y,x\ncontrol,1,5\ncontrol,2,5\nb,3,5\nb,5,5\n",
-            ),
-            vec!["--metric", "y:mean", "--covariate", "y=x"],
-            "analysis.zero_variance",
-            "b.y.x",
-        ),
-        (
             write("covnan.csv", "variant,y,x\ncontrol,1,5\ncontrol,2,q\n"),
             vec!["--metric", "y", "--covariate", "y=x"],
             "analysis.not_numeric",
@@ -319,4 +310,133 @@ fn bad_unit_files_are_typed_errors() {
         );
         assert!(!err.contains("NaN"), "{err}");
     }
+    // A comparison that cannot be made is skipped with its typed error; the others stand: a
+    // covariate without variance, a metric without variance; a control whose mean is 0 has no
+    // relative lift but its absolute lift reads.
+    let file = write(
+        "skip.csv",
+        "variant,y,x,flat,red\ncontrol,1,5,1,0\ncontrol,2,5,1,0\ncontrol,4,5,1,0\nb,3,5,1,1\nb,5,5,1,0\nb,6,5,1,1\n",
+    );
+    let (status, out, err) = analyze(&[
+        "--units",
+        &file,
+        "--control",
+        "control",
+        "--metric",
+        "y:mean",
+        "--metric",
+        "flat:mean",
+        "--metric",
+        "red",
+        "--covariate",
+        "y=x",
+        "--json",
+        "-",
+    ]);
+    assert_eq!(status, 0, "{err}");
+    let got: Value = serde_json::from_str(&out).unwrap();
+    let skipped: Vec<(&str, &str)> = got["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["code"].as_str().unwrap(), e["path"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        skipped,
+        [
+            ("analysis.zero_variance", "b.y.x"),
+            ("analysis.zero_variance", "b.flat")
+        ]
+    );
+    let results = got["results"].as_array().unwrap();
+    assert_eq!(results.len(), 2);
+    assert!(results[0]["cuped"].is_null() && results[0]["pValue"].is_f64());
+    assert_eq!(results[1]["metric"], "red");
+    assert!(results[1]["relLift"].is_null() && results[1]["relLiftCI"].is_null());
+    assert!((results[1]["absLift"].as_f64().unwrap() - 2.0 / 3.0).abs() < 1e-12);
+    let (status, out, err) = analyze(&[
+        "--units",
+        &file,
+        "--control",
+        "control",
+        "--metric",
+        "red",
+        "--metric",
+        "flat:mean",
+    ]);
+    assert_eq!(status, 0, "{err}");
+    assert!(
+        err.contains("warning[analysis.zero_variance]: b.flat"),
+        "{err}"
+    );
+    assert!(out.contains("no relative lift (control mean 0)"), "{out}");
+}
+
+#[test]
+fn the_cli_joins_a_decision_log_with_outcomes() {
+    let dir = std::env::temp_dir().join(format!("offerwise-analysis-logs-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut decisions = String::new();
+    let mut outcomes = String::from("decisionId,customerId,at,type,revenue\n");
+    for i in 0..40 {
+        let variant = if i % 2 == 0 { "control" } else { "treatment" };
+        decisions += &format!(
+            r#"{{"schema":"offerwise.decision/1","decisionId":"0123456789abcdef","customerId":"u{i}","at":"2024-03-01T00:00:00Z","modelVersion":"m@000000000000","programVersion":"p@000000000000","policyVersion":null,"segment":null,"variants":{{"x":"{variant}"}},"objective":"margin","context":[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0],"offers":[],"exposures":[{{"experiment":"x","variant":"{variant}","source":"hash","hashAttribute":"id","hashValue":"u{i}","hash":"growthbook-2","seed":"x"}}]}}"#
+        );
+        decisions.push('\n');
+        for k in 0..(i % 3) {
+            outcomes += &format!(
+                "0123456789abcdef,u{i},2024-03-0{},conversion,{}\n",
+                2 + k,
+                10 + i
+            );
+        }
+    }
+    let d = dir.join("decisions.jsonl");
+    let o = dir.join("outcomes.csv");
+    std::fs::write(&d, decisions).unwrap();
+    std::fs::write(&o, outcomes).unwrap();
+    let (d, o) = (d.display().to_string(), o.display().to_string());
+    let (code, out, err) = analyze(&[
+        "--decisions",
+        &d,
+        "--outcomes",
+        &o,
+        "--experiment",
+        "x",
+        "--control",
+        "control",
+        "--metric",
+        "revenue",
+        "--metric",
+        "aov",
+        "--json",
+        "-",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let got: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(got["join"]["units"], 40);
+    assert_eq!(got["join"]["attributed"], 39);
+    assert_eq!(got["results"][0]["metric"], "revenue");
+    assert_eq!(got["results"][1]["kind"], "ratio");
+    // The summary says how the logs were joined.
+    let (code, out, _) = analyze(&[
+        "--decisions",
+        &d,
+        "--outcomes",
+        &o,
+        "--experiment",
+        "x",
+        "--control",
+        "control",
+    ]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("join: 40 decisions read") && out.contains("aov (ratio)"),
+        "{out}"
+    );
+    // A unit file's options do not apply to logs, and logs need their outcomes.
+    let (code, _, err) = analyze(&["--decisions", &d, "--experiment", "x", "--control", "c"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--outcomes"), "{err}");
 }

@@ -25,6 +25,7 @@
 //! Units pushed with a segment are also analysed within their segment
 //! ([`Analysis::segments`]): the same comparisons on the segment's units alone.
 
+pub mod logs;
 pub mod report;
 pub mod units;
 
@@ -178,19 +179,19 @@ impl Settings {
 #[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize)]
 #[error("{message}")]
 pub struct AnalysisError {
-    pub code: &'static str,
+    pub code: String,
     pub path: String,
     pub message: String,
 }
 
 impl AnalysisError {
     pub(crate) fn new(
-        code: &'static str,
+        code: impl Into<String>,
         path: impl Into<String>,
         message: impl Into<String>,
     ) -> Self {
         AnalysisError {
-            code,
+            code: code.into(),
             path: path.into(),
             message: message.into(),
         }
@@ -709,80 +710,28 @@ impl Accumulator {
                 .zip(counts.iter().copied())
                 .collect(),
         };
+        // A comparison that cannot be made (a metric without variance, too few units, a CUPED
+        // covariate without variance) is reported in `skipped` with its typed error; the others
+        // stand. Nothing at all to compare is the error of the first.
         let mut results = Vec::new();
+        let mut skipped = Vec::new();
         for (variant, groups) in &self.groups {
             if variant == &s.control {
                 continue;
             }
             for (k, spec) in s.metrics.iter().enumerate() {
-                let kind = self.kind(variant, k);
-                let path = format!("{variant}.{}", spec.name);
-                let (t, c) = (groups.summary(k, kind), control.summary(k, kind));
-                if kind == MetricKind::Ratio {
-                    for (who, x) in [(variant, t), (&s.control, c)] {
-                        if x.g.mean.is_nan() {
-                            let (_, den) = spec.columns();
-                            return Err(AnalysisError::new(
-                                "analysis.zero_denominator",
-                                format!("{who}.{}", spec.name),
-                                format!(
-                                    "{who}.{}: the denominator {:?} sums to 0 over the units of {who:?}: no ratio",
-                                    spec.name,
-                                    den.unwrap_or_default()
-                                ),
-                            ));
-                        }
+                match self.compare(variant, groups, control, k, spec) {
+                    Ok((r, cuped_error)) => {
+                        results.push(r);
+                        skipped.extend(cuped_error);
                     }
+                    Err(e) => skipped.push(e),
                 }
-                let (tg, cg) = (t.g, c.g);
-                let (test, ci) = fixed_horizon(&t, &c, kind, s.alpha);
-                let test = test.map_err(|e| stats_error(e, &path))?;
-                let ci = ci.map_err(|e| stats_error(e, &path))?;
-                let (rel, rel_ci) =
-                    st::relative_ci(&tg, &cg, s.alpha).map_err(|e| stats_error(e, &path))?;
-                // The Beta posteriors' exact sum has one term per success: beyond its limit the
-                // normal read-out, which agrees with it at such sizes.
-                let bayes = match kind {
-                    MetricKind::Proportion if t.sum < crate::stats::bayes::MAX_EXACT_SUCCESSES => {
-                        crate::stats::bayes::proportions(t.sum, tg.n, c.sum, cg.n, s.alpha)
-                    }
-                    _ => crate::stats::bayes::means(&tg, &cg, s.alpha),
-                }
-                .ok();
-                let sequential = sequential_read(&t, &c, kind, s.alpha, s.sequential_tuning).map(
-                    |(abs, rel)| SequentialRead {
-                        tuning: s.sequential_tuning,
-                        abs_lift_ci: abs.ci,
-                        rel_lift_ci: rel,
-                        p_value: abs.p_value,
-                        p_holm: 1.0,
-                    },
-                );
-                let cuped = match self.covariates.iter().position(|(m, _)| *m == k) {
-                    None => None,
-                    Some(j) => Some(self.cuped(variant, j, &path)?),
-                };
-                results.push(MetricResult {
-                    variant: variant.clone(),
-                    control: s.control.clone(),
-                    metric: spec.name.clone(),
-                    kind,
-                    n: [tg.n, cg.n],
-                    mean: [tg.mean, cg.mean],
-                    abs_lift: tg.mean - cg.mean,
-                    abs_lift_ci: ci,
-                    rel_lift: rel,
-                    rel_lift_ci: rel_ci,
-                    statistic: test.statistic,
-                    p_value: test.p_value,
-                    df: test.df,
-                    p_holm: 0.0,
-                    p_bh: 0.0,
-                    verdict: None,
-                    bayes,
-                    sequential,
-                    cuped,
-                });
+            }
+        }
+        if results.is_empty() {
+            if let Some(e) = skipped.first() {
+                return Err(e.clone());
             }
         }
         let p: Vec<f64> = results.iter().map(|r| r.p_value).collect();
@@ -851,7 +800,103 @@ impl Accumulator {
             timeline,
             split,
             segments,
+            join: None,
+            skipped,
         })
+    }
+
+    /// One variant × metric against the control, and, when its CUPED read-out cannot be
+    /// made, why.
+    fn compare(
+        &self,
+        variant: &String,
+        groups: &Moments,
+        control: &Moments,
+        k: usize,
+        spec: &MetricSpec,
+    ) -> Result<(MetricResult, Option<AnalysisError>), AnalysisError> {
+        let s = &self.settings;
+        let kind = self.kind(variant, k);
+        let path = format!("{variant}.{}", spec.name);
+        let (t, c) = (groups.summary(k, kind), control.summary(k, kind));
+        if kind == MetricKind::Ratio {
+            for (who, x) in [(variant, t), (&s.control, c)] {
+                if x.g.mean.is_nan() {
+                    let (_, den) = spec.columns();
+                    return Err(AnalysisError::new(
+                        "analysis.zero_denominator",
+                        format!("{who}.{}", spec.name),
+                        format!(
+                            "{who}.{}: the denominator {:?} sums to 0 over the units of {who:?}: no ratio",
+                            spec.name,
+                            den.unwrap_or_default()
+                        ),
+                    ));
+                }
+            }
+        }
+        let (tg, cg) = (t.g, c.g);
+        let (test, ci) = fixed_horizon(&t, &c, kind, s.alpha);
+        let test = test.map_err(|e| stats_error(e, &path))?;
+        let ci = ci.map_err(|e| stats_error(e, &path))?;
+        // No relative lift against a control whose mean is 0 (an offer only the variant
+        // shows is never redeemed in the control): the absolute lift still reads.
+        let (rel, rel_ci) = if cg.mean == 0.0 {
+            (None, None)
+        } else {
+            let (r, ci) = st::relative_ci(&tg, &cg, s.alpha).map_err(|e| stats_error(e, &path))?;
+            (Some(r), Some(ci))
+        };
+        // The Beta posteriors' exact sum has one term per success: beyond its limit the
+        // normal read-out, which agrees with it at such sizes.
+        let bayes = match kind {
+            MetricKind::Proportion if t.sum < crate::stats::bayes::MAX_EXACT_SUCCESSES => {
+                crate::stats::bayes::proportions(t.sum, tg.n, c.sum, cg.n, s.alpha)
+            }
+            _ => crate::stats::bayes::means(&tg, &cg, s.alpha),
+        }
+        .ok();
+        let sequential =
+            sequential_read(&t, &c, kind, s.alpha, s.sequential_tuning).map(|(abs, rel)| {
+                SequentialRead {
+                    tuning: s.sequential_tuning,
+                    abs_lift_ci: abs.ci,
+                    rel_lift_ci: rel,
+                    p_value: abs.p_value,
+                    p_holm: 1.0,
+                }
+            });
+        let (cuped, cuped_error) = match self.covariates.iter().position(|(m, _)| *m == k) {
+            None => (None, None),
+            Some(j) => match self.cuped(variant, j, &path) {
+                Ok(c) => (Some(c), None),
+                Err(e) => (None, Some(e)),
+            },
+        };
+        Ok((
+            MetricResult {
+                variant: variant.clone(),
+                control: s.control.clone(),
+                metric: spec.name.clone(),
+                kind,
+                n: [tg.n, cg.n],
+                mean: [tg.mean, cg.mean],
+                abs_lift: tg.mean - cg.mean,
+                abs_lift_ci: ci,
+                rel_lift: rel,
+                rel_lift_ci: rel_ci,
+                statistic: test.statistic,
+                p_value: test.p_value,
+                df: test.df,
+                p_holm: 0.0,
+                p_bh: 0.0,
+                verdict: None,
+                bayes,
+                sequential,
+                cuped,
+            },
+            cuped_error,
+        ))
     }
 
     /// How metric `k` is analysed for `variant` against the control: as declared, else a
@@ -1121,9 +1166,10 @@ pub struct MetricResult {
     pub abs_lift: f64,
     #[serde(rename = "absLiftCI")]
     pub abs_lift_ci: (f64, f64),
-    pub rel_lift: f64,
+    /// `m_t / m_c − 1`; `null` when the control's mean is 0.
+    pub rel_lift: Option<f64>,
     #[serde(rename = "relLiftCI")]
-    pub rel_lift_ci: (f64, f64),
+    pub rel_lift_ci: Option<(f64, f64)>,
     pub statistic: f64,
     pub p_value: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1163,6 +1209,13 @@ pub struct Analysis {
     /// order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub segments: Vec<SegmentAnalysis>,
+    /// The comparisons that could not be made, each with its typed error (`path` is
+    /// `variant.metric`, or `variant.metric.covariate` for a CUPED read-out).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<AnalysisError>,
+    /// For an analysis of logs: how the decisions and outcomes were joined.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub join: Option<logs::JoinSummary>,
 }
 
 /// The analysis of one segment's units.

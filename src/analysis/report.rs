@@ -160,7 +160,8 @@ fn forest(metric: &str, rows: &[&MetricResult], colour: &dyn Fn(&str) -> &'stati
     let (w, row_h, left, right, top) = (720.0, 34.0, 140.0, 30.0, 30.0);
     let h = top + row_h * rows.len() as f64 + 36.0;
     let values = rows.iter().flat_map(|r| {
-        let mut v = vec![r.rel_lift, r.rel_lift_ci.0, r.rel_lift_ci.1];
+        let mut v: Vec<f64> = r.rel_lift.into_iter().collect();
+        v.extend(r.rel_lift_ci.iter().flat_map(|&(a, b)| [a, b]));
         if let Some((a, b)) = r.sequential.as_ref().and_then(|q| q.rel_lift_ci) {
             v.extend([a, b]);
         }
@@ -207,17 +208,26 @@ fn forest(metric: &str, rows: &[&MetricResult], colour: &dyn Fn(&str) -> &'stati
                 b = pct(b)
             );
         }
-        let (a, b) = r.rel_lift_ci;
+        let (Some(l), Some((a, b))) = (r.rel_lift, r.rel_lift_ci) else {
+            let _ = write!(
+                s,
+                r#"<text x="{tx}" y="{ty:.1}" class="tick">no relative lift: the control's mean is 0 (absolute lift {al})</text>"#,
+                tx = left + 4.0,
+                ty = y + 4.0,
+                al = num(r.abs_lift)
+            );
+            continue;
+        };
         let _ = write!(
             s,
             r#"<line x1="{x1:.1}" x2="{x2:.1}" y1="{y:.1}" y2="{y:.1}" stroke="{c}" stroke-width="3"><title>fixed-horizon interval {a} to {b}</title></line><circle cx="{cx:.1}" cy="{y:.1}" r="5" fill="{c}"><title>{v}: {l}</title></circle>"#,
             x1 = x.at(a),
             x2 = x.at(b),
-            cx = x.at(r.rel_lift),
+            cx = x.at(l),
             a = pct(a),
             b = pct(b),
             v = esc(&r.variant),
-            l = pct(r.rel_lift)
+            l = pct(l)
         );
     }
     s.push_str("</svg>");
@@ -543,9 +553,9 @@ td:first-child,th:first-child,td:nth-child(2),th:nth-child(2){{text-align:left}}
             al = num(r.abs_lift),
             a0 = num(r.abs_lift_ci.0),
             a1 = num(r.abs_lift_ci.1),
-            rl = pct(r.rel_lift),
-            r0 = pct(r.rel_lift_ci.0),
-            r1 = pct(r.rel_lift_ci.1),
+            rl = r.rel_lift.map_or("—".into(), pct),
+            r0 = r.rel_lift_ci.map_or("—".into(), |c| pct(c.0)),
+            r1 = r.rel_lift_ci.map_or("—".into(), |c| pct(c.1)),
             pv = p(r.p_value),
             ph = p(r.p_holm),
             pb = p(r.p_bh),

@@ -33,6 +33,7 @@
 //! | `type` | `conversion` (an order), `redemption` (an offer used), `click`, `dismiss` |
 //! | `offerId` | the offer it concerns (required for `redemption`, `click`, `dismiss`) |
 //! | `revenue`, `margin` | money of a conversion, ≥ 0 (margin ≤ revenue); absent otherwise |
+//! | `pointsEarned`, `pointsRedeemed` | loyalty points a conversion earned and burned, ≥ 0; absent otherwise |
 
 use crate::customer::TimeValue;
 use crate::error::{Doc, Error};
@@ -194,6 +195,10 @@ pub struct Outcome {
     pub revenue: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub margin: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub points_earned: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub points_redeemed: Option<f64>,
 }
 
 impl Outcome {
@@ -240,10 +245,15 @@ impl Outcome {
                 format!("a {:?} event names the offer it concerns", self.kind),
             );
         }
-        for (field, v) in [("revenue", self.revenue), ("margin", self.margin)] {
+        for (field, v) in [
+            ("revenue", self.revenue),
+            ("margin", self.margin),
+            ("pointsEarned", self.points_earned),
+            ("pointsRedeemed", self.points_redeemed),
+        ] {
             if let Some(v) = v {
                 if self.kind != OutcomeType::Conversion {
-                    return bad(field, "only a conversion carries money".into());
+                    return bad(field, "only a conversion carries money and points".into());
                 }
                 if !(v.is_finite() && v >= 0.0) {
                     return bad(field, format!("must be a finite number ≥ 0, got {v}"));

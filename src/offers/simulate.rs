@@ -334,6 +334,8 @@ pub fn run(engine: &Engine, start_policy: Policy, cfg: &SimConfig) -> Result<Sim
                                 offer_id: Some(o.id.clone()),
                                 revenue: None,
                                 margin: None,
+                                points_earned: None,
+                                points_redeemed: None,
                             };
                             day_outcomes.push_str(&serde_json::to_string(&out).unwrap_or_default());
                             day_outcomes.push('\n');

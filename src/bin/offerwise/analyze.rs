@@ -1,8 +1,10 @@
-//! `offerwise analyze`: an experiment's per-unit rows (CSV) in, each variant × metric against
-//! the control out, as a terminal summary and JSON.
+//! `offerwise analyze`: an experiment's per-unit rows (CSV), or its decision log and outcome
+//! events, in; each variant × metric against the control out, as a terminal summary, JSON and
+//! an HTML report.
 
 use crate::common::*;
 use clap::Args;
+use offerwise::analysis::logs::LogOptions;
 use offerwise::analysis::units::UnitsOptions;
 use offerwise::analysis::{AnalysisError, MetricKind};
 use std::collections::BTreeMap;
@@ -11,8 +13,31 @@ use std::path::PathBuf;
 #[derive(Args)]
 pub(crate) struct AnalyzeArgs {
     /// Per-unit rows, CSV with a header: one row per unit (customer), its variant and metrics.
-    #[arg(long)]
-    units: PathBuf,
+    #[arg(
+        long,
+        required_unless_present = "decisions",
+        conflicts_with = "decisions"
+    )]
+    units: Option<PathBuf>,
+    /// Or the decision log (JSON Lines of `offerwise.decision/1`): its exposures to
+    /// `--experiment` make the units.
+    #[arg(long, requires_all = ["outcomes", "experiment"])]
+    decisions: Option<PathBuf>,
+    /// With `--decisions`: the outcome events (`offerwise.outcome/1`, JSON Lines or CSV).
+    #[arg(long, requires = "decisions")]
+    outcomes: Option<PathBuf>,
+    /// With `--decisions`: the experiment's key.
+    #[arg(long, requires = "decisions")]
+    experiment: Option<String>,
+    /// With `--decisions`: the attribution window after each unit's first exposure, in days.
+    #[arg(long, default_value_t = 14.0)]
+    window_days: f64,
+    /// With `--decisions`: CUPED on each metric with its value in the window before exposure.
+    #[arg(long, requires = "decisions")]
+    cuped: bool,
+    /// With `--decisions`: every segment (of the exposing decision) analysed on its own too.
+    #[arg(long, requires = "decisions")]
+    by_segment: bool,
     /// The column naming each unit's variant.
     #[arg(long, default_value = "variant")]
     variant_column: String,
@@ -22,10 +47,17 @@ pub(crate) struct AnalyzeArgs {
     /// A metric column (repeatable): `name` (0/1 values: a proportion, else a mean),
     /// `name:mean`, `name:proportion`, or a ratio of two columns summed over the units,
     /// `name=numerator/denominator` (average order value: `aov=revenue/orders`).
-    #[arg(long = "metric", required = true)]
+    /// With `--decisions`, a metric of the logs: conversion, revenue, margin, orders, aov,
+    /// repeat, retention:N, pointsEarned, pointsRedeemed, redemption[:OFFER], redemptions,
+    /// click (default: conversion, revenue, orders, aov, redemption).
+    #[arg(long = "metric", required_unless_present = "decisions")]
     metrics: Vec<String>,
     /// A metric's pre-period covariate for CUPED: `metric=column` (repeatable).
-    #[arg(long = "covariate", value_name = "METRIC=COLUMN")]
+    #[arg(
+        long = "covariate",
+        value_name = "METRIC=COLUMN",
+        conflicts_with = "decisions"
+    )]
     covariates: Vec<String>,
     /// The planned split as JSON, variant → weight (default equal), for the sample-ratio check.
     #[arg(long, value_name = "JSON")]
@@ -42,11 +74,11 @@ pub(crate) struct AnalyzeArgs {
     sequential_tuning: f64,
     /// The column with each unit's first exposure (a date or an ISO 8601 instant, UTC unless
     /// it says otherwise): the results are then also followed day by day (`timeline`, `split`).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "decisions")]
     time_column: Option<String>,
     /// The column with each unit's segment: every segment is then also analysed on its own
     /// (`segments`).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "decisions")]
     segment_column: Option<String>,
     /// Write the results as JSON here (`-`: standard output, instead of the summary).
     #[arg(long)]
@@ -78,27 +110,44 @@ pub(crate) fn cmd_analyze(a: AnalyzeArgs) -> Result<(), Failure> {
         };
         covariates.insert(m.to_string(), col.to_string());
     }
-    let options = UnitsOptions {
-        variant_column: a.variant_column.clone(),
-        weights,
-        alpha: a.alpha,
-        covariates,
-        sequential: a.sequential,
-        sequential_tuning: a.sequential_tuning,
-        time_column: a.time_column.clone(),
-        segment_column: a.segment_column.clone(),
-        ..UnitsOptions::new(a.control.clone(), a.metrics.clone())
+    let (analysis, source) = if let Some(path) = &a.decisions {
+        let outcomes = a.outcomes.clone().unwrap_or_default();
+        let mut options = LogOptions {
+            window_days: a.window_days,
+            cuped: a.cuped,
+            weights,
+            alpha: a.alpha,
+            sequential: a.sequential,
+            sequential_tuning: a.sequential_tuning,
+            by_segment: a.by_segment,
+            ..LogOptions::new(a.experiment.clone().unwrap_or_default(), a.control.clone())
+        };
+        if !a.metrics.is_empty() {
+            options.metrics = a.metrics.clone();
+        }
+        let open = |p: &PathBuf| {
+            std::fs::File::open(p)
+                .map(|f| std::io::BufReader::with_capacity(1 << 16, f))
+                .map_err(|e| input_fail(p, e))
+        };
+        let analysis = offerwise::analysis::logs::analyze_logs(
+            open(path)?,
+            &path.display().to_string(),
+            open(&outcomes)?,
+            &outcomes.display().to_string(),
+            &options,
+        )
+        .map_err(analysis_fail)?;
+        (analysis, path.display().to_string())
+    } else {
+        let units = a.units.clone().unwrap_or_default();
+        (
+            analyze_units(&a, &units, weights, covariates)?,
+            units.display().to_string(),
+        )
     };
-    let file = std::fs::File::open(&a.units).map_err(|e| input_fail(&a.units, e))?;
-    let name = a.units.display().to_string();
-    let analysis = offerwise::analysis::units::analyze_csv(
-        std::io::BufReader::with_capacity(1 << 16, file),
-        &name,
-        &options,
-    )
-    .map_err(analysis_fail)?;
     if let Some(p) = &a.html {
-        let title = format!("Experiment analysis: {}", a.units.display());
+        let title = format!("Experiment analysis: {source}");
         let html = offerwise::analysis::report::html(&analysis, &title);
         std::fs::write(p, html).map_err(|e| io_fail(p, e))?;
     }
@@ -117,6 +166,21 @@ pub(crate) fn cmd_analyze(a: AnalyzeArgs) -> Result<(), Failure> {
             std::fs::write(p, text + "\n").map_err(|e| io_fail(p, e))?;
         }
         None => {}
+    }
+    if let Some(j) = &analysis.join {
+        println!(
+            "join: {} decisions read, {} exposing to {:?}; {} units ({} left out: exposed to more than one variant); {} outcomes: {} in a unit's window of {} days, {} outside it, {} of no unit",
+            j.decisions,
+            j.exposures,
+            j.experiment,
+            j.units,
+            j.multiple_variants,
+            j.outcomes,
+            j.attributed,
+            j.window_days,
+            j.outside_window,
+            j.unmatched
+        );
     }
     let s = &analysis.srm;
     println!(
@@ -139,7 +203,7 @@ pub(crate) fn cmd_analyze(a: AnalyzeArgs) -> Result<(), Failure> {
     );
     for r in &analysis.results {
         println!(
-            "{} vs {} · {} ({}): {:.4} vs {:.4}, lift {:+.4} [{:+.4}, {:+.4}], {:+.2}% [{:+.2}%, {:+.2}%], p {:.4} (Holm {:.4}, BH {:.4}) → {}",
+            "{} vs {} · {} ({}): {:.4} vs {:.4}, lift {:+.4} [{:+.4}, {:+.4}], {}, p {:.4} (Holm {:.4}, BH {:.4}) → {}",
             r.variant,
             r.control,
             r.metric,
@@ -149,9 +213,15 @@ pub(crate) fn cmd_analyze(a: AnalyzeArgs) -> Result<(), Failure> {
             r.abs_lift,
             r.abs_lift_ci.0,
             r.abs_lift_ci.1,
-            100.0 * r.rel_lift,
-            100.0 * r.rel_lift_ci.0,
-            100.0 * r.rel_lift_ci.1,
+            match (r.rel_lift, r.rel_lift_ci) {
+                (Some(l), Some((a, b))) => format!(
+                    "{:+.2}% [{:+.2}%, {:+.2}%]",
+                    100.0 * l,
+                    100.0 * a,
+                    100.0 * b
+                ),
+                _ => "no relative lift (control mean 0)".into(),
+            },
             r.p_value,
             r.p_holm,
             r.p_bh,
@@ -185,6 +255,9 @@ pub(crate) fn cmd_analyze(a: AnalyzeArgs) -> Result<(), Failure> {
                 c.p_value
             );
         }
+    }
+    for e in &analysis.skipped {
+        eprintln!("warning[{}]: {}: {}", e.code, e.path, e.message);
     }
     for seg in &analysis.segments {
         match (&seg.analysis, &seg.error) {
@@ -223,4 +296,31 @@ fn kind_name(k: MetricKind) -> &'static str {
         MetricKind::Mean => "mean",
         MetricKind::Ratio => "ratio",
     }
+}
+
+fn analyze_units(
+    a: &AnalyzeArgs,
+    units: &std::path::Path,
+    weights: Option<BTreeMap<String, f64>>,
+    covariates: BTreeMap<String, String>,
+) -> Result<offerwise::analysis::Analysis, Failure> {
+    let options = UnitsOptions {
+        variant_column: a.variant_column.clone(),
+        weights,
+        alpha: a.alpha,
+        covariates,
+        sequential: a.sequential,
+        sequential_tuning: a.sequential_tuning,
+        time_column: a.time_column.clone(),
+        segment_column: a.segment_column.clone(),
+        ..UnitsOptions::new(a.control.clone(), a.metrics.clone())
+    };
+    let file = std::fs::File::open(units).map_err(|e| input_fail(units, e))?;
+    let name = units.display().to_string();
+    offerwise::analysis::units::analyze_csv(
+        std::io::BufReader::with_capacity(1 << 16, file),
+        &name,
+        &options,
+    )
+    .map_err(analysis_fail)
 }

@@ -440,3 +440,82 @@ fn the_cli_joins_a_decision_log_with_outcomes() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("--outcomes"), "{err}");
 }
+
+fn power(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(BIN)
+        .arg("power")
+        .args(args)
+        .current_dir(ROOT)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn power_sizes_a_test_from_the_pre_period() {
+    // The t-test's sample size (statsmodels TTestIndPower: 63.77 for d = 0.5, power 0.8).
+    let (code, out, err) = power(&["--sd", "2", "--lift", "1", "--test", "t"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("64 units in the variant and 64 in the control") && out.contains("t-test"),
+        "{out}"
+    );
+    // The normal approximation needs fewer (63.0 → 63).
+    let (_, out, _) = power(&["--sd", "2", "--lift", "1"]);
+    assert!(out.contains("63 units in the variant"), "{out}");
+    // From a pre-period unit file: a mean column gives the standard deviation, a 0/1 column
+    // the baseline rate.
+    let (code, out, err) = power(&[
+        "--pre-period",
+        "tests/vectors/units.csv",
+        "--metric",
+        "pre_revenue",
+        "--lift",
+        "1",
+        "--test",
+        "t",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("3000 units, pre_revenue mean") && out.contains("standard deviation"),
+        "{out}"
+    );
+    let (code, out, err) = power(&[
+        "--pre-period",
+        "tests/vectors/units.csv",
+        "--metric",
+        "converted",
+        "--n",
+        "5000",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("converted rate 0.1") && out.contains("5000 units in the variant detect"),
+        "{out}"
+    );
+    for (args, want) in [
+        (
+            vec!["--baseline", "0.1", "--lift", "0.01", "--test", "t"],
+            "error[options.invalid]",
+        ),
+        (
+            vec![
+                "--pre-period",
+                "tests/vectors/units.csv",
+                "--metric",
+                "nope",
+                "--lift",
+                "1",
+            ],
+            "error[analysis.unknown_column]",
+        ),
+    ] {
+        let (code, _, err) = power(&args);
+        assert_eq!(code, 2, "{args:?}");
+        assert!(err.contains(want), "{err}");
+    }
+}

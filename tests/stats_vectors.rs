@@ -2,7 +2,7 @@
 //! (made by `scripts/stats_reference.py`) to 1e-9 relative; probabilities relative down to
 //! 1e-300, interval bounds and lifts with an absolute floor of 1e-14 where they cancel to near 0.
 
-use offerwise::stats::dist::{chi2_sf, normal, t_cdf_sf, t_ppf};
+use offerwise::stats::dist::{chi2_sf, nct_cdf, normal, t_cdf_sf, t_ppf};
 use offerwise::stats::tests::{self as st, Group};
 use offerwise::stats::{bayes, power, sequential};
 use serde_json::Value;
@@ -177,6 +177,47 @@ fn statistics_equal_scipy_and_statsmodels() {
             }
             "mde" => {
                 let d = power::mde(
+                    num(&x["nobs1"]),
+                    num(&x["alpha"]),
+                    num(&x["power"]),
+                    num(&x["ratio"]),
+                )
+                .unwrap();
+                c.value(&name, d, num(&want["effect"]));
+            }
+            // Noncentral t: 1e-9 relative, or 1e-15 absolute for the left tail of a negative t
+            // (1 − F(−t; −δ) cancels there).
+            "nct_cdf" => {
+                let got = nct_cdf(num(&x["t"]), num(&x["df"]), num(&x["nc"]));
+                let w = num(want);
+                let ok = (got - w).abs() <= 1e-9 * w.abs() + 1e-15;
+                c.record(&name, got, w, if ok { 0.0 } else { 1.0 });
+            }
+            "t_power" => {
+                let (d, n1, alpha, ratio) = (
+                    num(&x["d"]),
+                    num(&x["nobs1"]),
+                    num(&x["alpha"]),
+                    num(&x["ratio"]),
+                );
+                c.prob(
+                    &name,
+                    power::t_power(d, n1, alpha, ratio),
+                    num(&want["power"]),
+                );
+            }
+            "t_sample_size" => {
+                let n = power::t_sample_size(
+                    num(&x["d"]),
+                    num(&x["alpha"]),
+                    num(&x["power"]),
+                    num(&x["ratio"]),
+                )
+                .unwrap();
+                c.value(&name, n, num(&want["nobs1"]));
+            }
+            "t_mde" => {
+                let d = power::t_mde(
                     num(&x["nobs1"]),
                     num(&x["alpha"]),
                     num(&x["power"]),

@@ -1,18 +1,35 @@
 //! `offerwise power`: units per group for a minimum detectable effect, or the effect a sample
-//! size detects (the normal approximation, as statsmodels' `NormalIndPower`).
+//! size detects: the normal approximation (statsmodels' `NormalIndPower`) or the t-test's exact
+//! power (`TTestIndPower`), with the metric's baseline or standard deviation given or read from
+//! a pre-period unit file.
 
 use crate::common::*;
-use clap::Args;
-use offerwise::stats::power;
+use clap::{Args, ValueEnum};
+use offerwise::stats::power::{self, Test};
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum TestArg {
+    /// The normal approximation (statsmodels `NormalIndPower`).
+    Normal,
+    /// Welch/Student's two-sample t-test, its exact power (statsmodels `TTestIndPower`).
+    T,
+}
 
 #[derive(Args)]
 pub(crate) struct PowerArgs {
     /// The control's conversion rate (a proportion metric), e.g. 0.12.
-    #[arg(long, conflicts_with = "sd")]
+    #[arg(long, conflicts_with_all = ["sd", "pre_period"])]
     baseline: Option<f64>,
     /// The metric's standard deviation (a mean metric, e.g. from the pre-period).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "pre_period")]
     sd: Option<f64>,
+    /// A pre-period unit file (CSV with a header): the baseline (a 0/1 column) or the standard
+    /// deviation (any other) of `--metric` over its rows.
+    #[arg(long, requires = "metric")]
+    pre_period: Option<std::path::PathBuf>,
+    /// The column of `--pre-period` to read.
+    #[arg(long, requires = "pre_period")]
+    metric: Option<String>,
     /// The absolute lift to detect (0.01: 12% → 13%; or in the metric's units for a mean).
     #[arg(long, conflicts_with = "n")]
     lift: Option<f64>,
@@ -26,15 +43,102 @@ pub(crate) struct PowerArgs {
     /// Control units per variant unit.
     #[arg(long, default_value_t = 1.0)]
     ratio: f64,
+    /// The test whose power is solved.
+    #[arg(long, value_enum, default_value_t = TestArg::Normal)]
+    test: TestArg,
 }
 
 fn fail(e: offerwise::stats::tests::StatsError) -> Failure {
     Failure(2, format!("error[{}]: {e}", e.code()))
 }
 
+/// The pre-period column's size, mean and sample standard deviation, and whether it is 0/1.
+fn pre_period(path: &std::path::Path, column: &str) -> Result<(f64, f64, f64, bool), Failure> {
+    let file = std::fs::File::open(path).map_err(|e| input_fail(path, e))?;
+    let name = path.display().to_string();
+    let mut reader = csv::Reader::from_reader(std::io::BufReader::new(file));
+    let headers = reader
+        .headers()
+        .map_err(|e| Failure(2, format!("error[analysis.csv]: {name}: {e}")))?
+        .clone();
+    let at = headers.iter().position(|h| h == column).ok_or_else(|| {
+        Failure(
+            2,
+            format!(
+                "error[analysis.unknown_column]: {name}: no column {column:?} (columns: {})",
+                headers.iter().collect::<Vec<_>>().join(", ")
+            ),
+        )
+    })?;
+    let (mut n, mut mean, mut m2, mut binary) = (0.0f64, 0.0f64, 0.0f64, true);
+    let mut record = csv::StringRecord::new();
+    let mut line = 1u64;
+    while reader
+        .read_record(&mut record)
+        .map_err(|e| Failure(2, format!("error[analysis.csv]: {name}: {e}")))?
+    {
+        line += 1;
+        let text = record.get(at).unwrap_or_default().trim();
+        let x: f64 = text.parse().ok().filter(|x: &f64| x.is_finite()).ok_or_else(|| {
+            Failure(
+                2,
+                format!("error[analysis.not_numeric]: {name}:{line}.{column}: {text:?} is not a number"),
+            )
+        })?;
+        n += 1.0;
+        let d = x - mean;
+        mean += d / n;
+        m2 += d * (x - mean);
+        binary &= x == 0.0 || x == 1.0;
+    }
+    if n < 2.0 {
+        return Err(Failure(
+            2,
+            format!("error[analysis.too_few]: {name}: {n} rows; at least 2 are needed"),
+        ));
+    }
+    Ok((n, mean, (m2 / (n - 1.0)).sqrt(), binary))
+}
+
 pub(crate) fn cmd_power(a: PowerArgs) -> Result<(), Failure> {
     let bad = |m: &str| Failure(2, format!("error[options.invalid]: {m}"));
-    match (a.baseline, a.sd, a.lift, a.n) {
+    let test = match a.test {
+        TestArg::Normal => Test::Normal,
+        TestArg::T => Test::T,
+    };
+    let (mut baseline, mut sd) = (a.baseline, a.sd);
+    if let (Some(path), Some(column)) = (&a.pre_period, &a.metric) {
+        let (n, mean, s, binary) = pre_period(path, column)?;
+        if binary {
+            println!(
+                "pre-period {}: {n} units, {column} rate {mean:.6}",
+                path.display()
+            );
+            baseline = Some(mean);
+        } else {
+            println!(
+                "pre-period {}: {n} units, {column} mean {mean:.6}, standard deviation {s:.6}",
+                path.display()
+            );
+            if s <= 0.0 {
+                return Err(Failure(
+                    2,
+                    format!("error[analysis.zero_variance]: {}.{column}: the pre-period has no variance: no power", path.display()),
+                ));
+            }
+            sd = Some(s);
+        }
+    }
+    if test == Test::T && baseline.is_some() {
+        return Err(bad(
+            "--test t sizes a mean metric: give --sd (a proportion's test is the normal one)",
+        ));
+    }
+    let name = match test {
+        Test::Normal => "normal approximation",
+        Test::T => "t-test",
+    };
+    match (baseline, sd, a.lift, a.n) {
         (Some(p), None, Some(lift), None) => {
             if !(0.0 < p && p < 1.0 && 0.0 < p + lift && p + lift < 1.0) {
                 return Err(bad(
@@ -56,18 +160,26 @@ pub(crate) fn cmd_power(a: PowerArgs) -> Result<(), Failure> {
             if sd.is_nan() || sd <= 0.0 {
                 return Err(bad("--sd is a number > 0"));
             }
-            let n = power::sample_size(lift / sd, a.alpha, a.power, a.ratio).map_err(fail)?;
+            let d = lift / sd;
+            let n = match test {
+                Test::Normal => power::sample_size(d, a.alpha, a.power, a.ratio),
+                Test::T => power::t_sample_size(d, a.alpha, a.power, a.ratio),
+            }
+            .map_err(fail)?;
             println!(
-                "{:.0} units in the variant and {:.0} in the control detect a lift of {lift} (d {:.5}) with power {} at alpha {}",
+                "{:.0} units in the variant and {:.0} in the control detect a lift of {lift} (d {d:.5}) with power {} at alpha {} ({name})",
                 n.ceil(),
                 (n * a.ratio).ceil(),
-                lift / sd,
                 a.power,
                 a.alpha
             );
         }
         (baseline, sd, None, Some(n)) => {
-            let d = power::mde(n, a.alpha, a.power, a.ratio).map_err(fail)?;
+            let d = match test {
+                Test::Normal => power::mde(n, a.alpha, a.power, a.ratio),
+                Test::T => power::t_mde(n, a.alpha, a.power, a.ratio),
+            }
+            .map_err(fail)?;
             match (baseline, sd) {
                 (Some(p), None) if 0.0 < p && p < 1.0 => {
                     // Back from Cohen's h: p₁ = sin²(asin √p + h/2).
@@ -81,7 +193,7 @@ pub(crate) fn cmd_power(a: PowerArgs) -> Result<(), Failure> {
                     );
                 }
                 (None, Some(sd)) if sd > 0.0 => println!(
-                    "{n} units in the variant detect a lift of {:.6} (d {d:.5}) with power {} at alpha {}",
+                    "{n} units in the variant detect a lift of {:.6} (d {d:.5}) with power {} at alpha {} ({name})",
                     d * sd,
                     a.power,
                     a.alpha
@@ -91,7 +203,7 @@ pub(crate) fn cmd_power(a: PowerArgs) -> Result<(), Failure> {
         }
         _ => {
             return Err(bad(
-                "give --baseline or --sd, and --lift (for units) or --n (for the smallest lift)",
+                "give --baseline, --sd or --pre-period, and --lift (for units) or --n (for the smallest lift)",
             ))
         }
     }

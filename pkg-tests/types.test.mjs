@@ -16,6 +16,7 @@ const DIR = path.join(h.WORK, "types");
 const GOOD = `
 import { Engine, evaluateLoyalty, version, type Decision, type Customer, type Quote,
          type LoyaltyState, type OfferwiseError, type Program, type ModelBundle } from "offerwise";
+import { analyze, analyzeLogs, type Analysis, type AnalyzeOptions, type OutcomeEvent } from "offerwise";
 
 declare const model: ModelBundle;
 declare const program: Program;
@@ -36,6 +37,13 @@ const s: LoyaltyState = evaluateLoyalty({ rules: { earn: { pointsPerUnit: 1 } },
 const v: string = version();
 try { engine.decide("{}", { now: "x" }); } catch (e) { const err = e as OfferwiseError; const c: string = err.code + err.path; void c; }
 void [name, pAlive, next, burn, s, v, engine.modelName, engine.modelVersion, engine.segmentNames()];
+const opts: AnalyzeOptions = { control: "control", metrics: ["converted", "aov=revenue/orders"], timeColumn: "first_seen" };
+const a: Analysis = analyze("variant,converted\\n", opts);
+const rel: number | null = a.results[0].relLift;
+const rows: Analysis = analyze([{ variant: "b", converted: 1 }], opts);
+const event: OutcomeEvent = { schema: "offerwise.outcome/1", decisionId: d.log.decisionId, customerId: "42", at: 0, type: "conversion", revenue: 3 };
+const logs: Analysis = analyzeLogs([d.log], [event], { experiment: "e", control: "c", windowDays: 7, metrics: ["aov"] });
+void [rel, rows, logs.join?.units];
 `;
 
 const BAD = `

@@ -34,6 +34,8 @@ pub enum Doc {
     Policy,
     /// A decision record read back from a log ([`crate::offers::log`]).
     Decision,
+    /// An experiment's unit rows (`analyze`).
+    Units,
 }
 
 impl Doc {
@@ -52,6 +54,7 @@ impl Doc {
             Doc::Outcome => "outcome",
             Doc::Policy => "policy",
             Doc::Decision => "decision",
+            Doc::Units => "units",
         }
     }
 }

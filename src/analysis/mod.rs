@@ -1097,7 +1097,7 @@ impl Accumulator {
         let (cg, cm2) = c.adjusted(theta, pooled.mx);
         let test = st::welch_ttest(&tg, &cg).map_err(|e| stats_error(e, path))?;
         let ci = st::diff_ci_means(&tg, &cg, s.alpha).map_err(|e| stats_error(e, path))?;
-        let between = (tg.mean - cg.mean).powi(2) * t.n * c.n / pooled.n;
+        let between = (tg.mean - cg.mean) * (tg.mean - cg.mean) * t.n * c.n / pooled.n;
         let reduction = if pooled.m2y > 0.0 {
             1.0 - (tm2 + cm2 + between) / pooled.m2y
         } else {

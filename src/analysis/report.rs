@@ -94,7 +94,7 @@ impl Scale {
     fn ticks(&self, n: usize) -> Vec<f64> {
         let span = self.hi - self.lo;
         let raw = span / n.max(1) as f64;
-        let mag = 10f64.powf(raw.log10().floor());
+        let mag = libm::pow(10.0, libm::floor(libm::log10(raw)));
         let step = [1.0, 2.0, 2.5, 5.0, 10.0]
             .iter()
             .map(|m| m * mag)

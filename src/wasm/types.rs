@@ -245,6 +245,112 @@ export interface DecisionRecord {
   holdout: boolean;
 }
 
+/** What the shop logs when something happens after a decision. */
+export interface OutcomeEvent {
+  schema: "offerwise.outcome/1";
+  decisionId: string;
+  customerId: string;
+  at: TimeValue;
+  type: "conversion" | "redemption" | "click" | "dismiss";
+  offerId?: string;
+  revenue?: number;
+  margin?: number;
+  pointsEarned?: number;
+  pointsRedeemed?: number;
+}
+
+/** `analyze(units, options)`: how to read and analyse an experiment's unit rows. */
+export interface AnalyzeOptions {
+  /** The column naming each unit's variant (default "variant"). */
+  variantColumn?: string;
+  control: string;
+  /** "name" (0/1 values: a proportion, else a mean), "name:mean", "name:proportion", or a ratio "aov=revenue/orders". */
+  metrics: string[];
+  /** Metric -> its pre-period covariate's column (CUPED). */
+  covariates?: Record<string, string>;
+  /** Variant -> planned weight for the sample-ratio check (default equal). */
+  weights?: Record<string, number>;
+  /** Intervals are 1 - alpha (default 0.05). */
+  alpha?: number;
+  /** SRM p-value below which verdicts are withheld (default 0.001). */
+  srmThreshold?: number;
+  /** Verdicts on the always-valid p-values (for a team that looks as results come in). */
+  sequential?: boolean;
+  /** The confidence sequences' tuning parameter N (default 5000). */
+  sequentialTuning?: number;
+  /** Each unit's first exposure (date or ISO 8601): results day by day. */
+  timeColumn?: string;
+  /** Each unit's segment: every segment analysed on its own as well. */
+  segmentColumn?: string;
+}
+
+/** `analyzeLogs(decisions, outcomes, options)`: the experiment and how to join the logs. */
+export interface LogAnalyzeOptions {
+  experiment: string;
+  control: string;
+  /** The attribution window after each unit's first exposure, in days (default 14). */
+  windowDays?: number;
+  /** conversion, revenue, margin, orders, aov, repeat, retention:N, pointsEarned, pointsRedeemed,
+   * redemption, redemption:OFFER, redemptions, click (default conversion, revenue, orders, aov, redemption). */
+  metrics?: string[];
+  /** CUPED with each metric's value in the window before exposure. */
+  cuped?: boolean;
+  weights?: Record<string, number>;
+  alpha?: number;
+  srmThreshold?: number;
+  sequential?: boolean;
+  sequentialTuning?: number;
+  /** Every segment (of the exposing decision) analysed on its own as well. */
+  bySegment?: boolean;
+}
+
+/** A comparison that could not be made, or an analysis error: a stable code and where. */
+export interface AnalysisProblem { code: string; path: string; message: string; }
+
+/** One variant x metric against the control. */
+export interface MetricResult {
+  variant: string;
+  control: string;
+  metric: string;
+  kind: "proportion" | "mean" | "ratio";
+  /** [variant, control]. */
+  n: [number, number];
+  mean: [number, number];
+  absLift: number;
+  absLiftCI: [number, number];
+  /** null when the control's mean is 0. */
+  relLift: number | null;
+  relLiftCI: [number, number] | null;
+  statistic: number;
+  pValue: number;
+  /** Welch-Satterthwaite degrees of freedom (means and ratios). */
+  df?: number;
+  pHolm: number;
+  pBH: number;
+  /** null when the sample-ratio check failed. */
+  verdict: "better" | "worse" | "inconclusive" | null;
+  bayes: { probBeatControl: number; expectedLoss: number; credibleCI: [number, number] } | null;
+  sequential: { tuning: number; absLiftCI: [number, number]; relLiftCI: [number, number] | null; pValue: number; pHolm: number } | null;
+  cuped?: { covariate: string; theta: number; varianceReduction: number; absLift: number; absLiftCI: [number, number];
+            statistic: number; pValue: number; df: number };
+}
+
+/** The result of `analyze` and `analyzeLogs` (the JSON of `offerwise analyze`). */
+export interface Analysis {
+  alpha: number;
+  sequential: boolean;
+  srm: { chi2: number; pValue: number; ok: boolean; counts: Record<string, number> };
+  results: MetricResult[];
+  timeline?: { day: string; variant: string; metric: string; n: [number, number]; absLift: number;
+               absLiftCI: [number, number] | null; sequentialCI: [number, number] | null;
+               pValue: number | null; sequentialPValue: number | null }[];
+  split?: { day: string; units: Record<string, number> }[];
+  segments?: { segment: string; units: number; analysis: Analysis | null; error?: AnalysisProblem }[];
+  skipped?: AnalysisProblem[];
+  join?: { experiment: string; windowDays: number; decisions: number; exposures: number; units: number;
+           multipleVariants: number; outcomes: number; attributed: number; outsideWindow: number; unmatched: number };
+}
+
 /** A trained model bundle (models/*.json), written by `offerwise train`. */
 export interface ModelBundle {
   formatVersion: 1;

@@ -1,0 +1,171 @@
+//! `analyze()` and `analyzeLogs()`: the experiment analysis of `offerwise analyze` from JS, read
+//! by the same code (`analysis::units`, `analysis::logs`), so the results are the CLI's.
+
+use super::{error, js_text, read, write};
+use crate::analysis::{logs, units, AnalysisError};
+use crate::error::{Doc, Error};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+/// Throws an analysis error as an `OfferwiseError` with its `code` and `path`.
+fn to_js(e: AnalysisError) -> JsValue {
+    let err = js_sys::Error::new(&format!("{}: {}", e.path, e.message));
+    err.set_name("OfferwiseError");
+    let obj: &JsValue = err.as_ref();
+    let _ = js_sys::Reflect::set(obj, &"code".into(), &e.code.as_str().into());
+    let _ = js_sys::Reflect::set(obj, &"path".into(), &e.path.as_str().into());
+    err.into()
+}
+
+/// A cell of a unit row given as an object.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Cell {
+    Number(f64),
+    Text(String),
+    Bool(bool),
+    Null,
+}
+
+/// Unit rows given as objects, as CSV text: a header of every key (in order of first use) and
+/// one line per row (an absent key or `null` is an empty cell).
+fn rows_to_csv(rows: JsValue) -> Result<String, Error> {
+    #[derive(Deserialize)]
+    struct Rows {
+        units: Vec<BTreeMap<String, Cell>>,
+    }
+    let text = js_text(Doc::Units, rows)?;
+    // Documents are objects: the array is read as the `units` field of one (so a problem's
+    // path is `units[3].revenue`).
+    let Rows { units: rows } = crate::json::from_str(Doc::Units, &format!("{{\"units\":{text}}}"))?;
+    let mut header: Vec<&str> = Vec::new();
+    for row in &rows {
+        for k in row.keys() {
+            if !header.contains(&k.as_str()) {
+                header.push(k);
+            }
+        }
+    }
+    let fail = |e: csv::Error| Error::invalid(Doc::Units, "", e.to_string());
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(&header).map_err(fail)?;
+    for row in &rows {
+        w.write_record(header.iter().map(|k| match row.get(*k) {
+            Some(Cell::Number(x)) => x.to_string(),
+            Some(Cell::Text(t)) => t.clone(),
+            Some(Cell::Bool(b)) => b.to_string(),
+            Some(Cell::Null) | None => String::new(),
+        }))
+        .map_err(fail)?;
+    }
+    let bytes = w
+        .into_inner()
+        .map_err(|e| Error::invalid(Doc::Units, "", e.to_string()))?;
+    String::from_utf8(bytes).map_err(|e| Error::invalid(Doc::Units, "", e.to_string()))
+}
+
+/// Analyses an experiment's units, as `offerwise analyze --units` does: each variant × metric
+/// against the control (tests, intervals, Holm and Benjamini–Hochberg, the sample-ratio check,
+/// the Bayesian, always-valid and CUPED read-outs, day by day and per segment when asked).
+///
+/// `units` is the unit file's CSV text (a header, one row per unit), or an array of row
+/// objects (`[{ variant: "b", revenue: 12.5 }, ...]`; errors then name the row as
+/// `units[3].revenue`). Throws an `OfferwiseError` with the `code` and `path` of a problem.
+///
+/// ```js
+/// const a = analyze(csvText, { control: "control", metrics: ["converted", "revenue", "aov=revenue/orders"],
+///                              covariates: { revenue: "pre_revenue" }, timeColumn: "first_seen" });
+/// for (const r of a.results) console.log(r.variant, r.metric, r.absLift, r.absLiftCI, r.pValue, r.verdict);
+/// ```
+#[wasm_bindgen(js_name = analyze, unchecked_return_type = "Analysis")]
+pub fn analyze(
+    #[wasm_bindgen(
+        unchecked_param_type = "string | Record<string, string | number | boolean | null>[]"
+    )]
+    units: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "AnalyzeOptions")] options: JsValue,
+) -> Result<JsValue, JsValue> {
+    let options: units::UnitsOptions = read(Doc::Options, options)?;
+    let rows = !units.is_string();
+    let text = match units.as_string() {
+        Some(t) => t,
+        None => rows_to_csv(units).map_err(error::to_js)?,
+    };
+    let analysis = units::analyze_csv(text.as_bytes(), "units", &options).map_err(|mut e| {
+        if rows {
+            e.path = row_path(&e.path);
+        }
+        to_js(e)
+    })?;
+    write(&analysis)
+}
+
+/// `units:L.column` (line `L` of the CSV made from the rows) as `units[L − 2].column`.
+fn row_path(path: &str) -> String {
+    let Some(rest) = path.strip_prefix("units:") else {
+        return path.to_string();
+    };
+    let (line, tail) = rest.split_at(rest.find('.').unwrap_or(rest.len()));
+    match line.parse::<u64>() {
+        Ok(l) if l >= 2 => format!("units[{}]{tail}", l - 2),
+        _ => path.to_string(),
+    }
+}
+
+/// Records of a log: JSON Lines text, or an array of objects (each a record).
+fn log_text(doc: Doc, value: JsValue) -> Result<String, Error> {
+    if let Some(text) = value.as_string() {
+        return Ok(text);
+    }
+    let Some(array) = value.dyn_ref::<js_sys::Array>() else {
+        return Err(Error::invalid(
+            doc,
+            "",
+            format!("the {doc} log is JSON Lines text or an array of records"),
+        ));
+    };
+    let mut out = String::new();
+    for (i, v) in array.iter().enumerate() {
+        let line = js_sys::JSON::stringify(&v)
+            .ok()
+            .and_then(|s| s.as_string())
+            .ok_or_else(|| Error::invalid(doc, format!("[{i}]"), "not a JSON value"))?;
+        out.push_str(&line);
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+/// Joins a decision log with outcome events and analyses an experiment, as
+/// `offerwise analyze --decisions --outcomes --experiment` does.
+///
+/// `decisions` is JSON Lines text of decision records or an array of them (each decision's
+/// `log`); `outcomes` JSON Lines or CSV text of outcome events, or an array of them. Errors
+/// name the line (`decisions:17.exposures`).
+///
+/// ```js
+/// const a = analyzeLogs(decisions.map(d => d.log), outcomes,
+///                       { experiment: "winback-2026q4", control: "control", windowDays: 14 });
+/// console.log(a.join.units, a.results.map(r => [r.metric, r.absLift, r.pValue]));
+/// ```
+#[wasm_bindgen(js_name = analyzeLogs, unchecked_return_type = "Analysis")]
+pub fn analyze_logs(
+    #[wasm_bindgen(unchecked_param_type = "string | DecisionRecord[]")] decisions: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string | OutcomeEvent[]")] outcomes: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "LogAnalyzeOptions")] options: JsValue,
+) -> Result<JsValue, JsValue> {
+    let options: logs::LogOptions = read(Doc::Options, options)?;
+    let d = log_text(Doc::Decision, decisions).map_err(error::to_js)?;
+    let o = log_text(Doc::Outcome, outcomes).map_err(error::to_js)?;
+    let analysis = logs::analyze_logs(
+        d.as_bytes(),
+        "decisions",
+        o.as_bytes(),
+        "outcomes",
+        &options,
+    )
+    .map_err(to_js)?;
+    write(&analysis)
+}

@@ -263,6 +263,9 @@ pub(crate) fn cmd_analyze(a: AnalyzeArgs) -> Result<(), Failure> {
         match (&seg.analysis, &seg.error) {
             (Some(x), _) => {
                 println!("segment {} ({} units):", seg.segment, seg.units);
+                for e in &x.skipped {
+                    println!("    not compared: {}", e.message);
+                }
                 for r in &x.results {
                     println!(
                         "    {} vs {} · {}: {:.4} vs {:.4}, lift {:+.4} [{:+.4}, {:+.4}], p {:.4} (Holm {:.4}) → {}",

@@ -117,3 +117,23 @@ test("a sample-ratio mismatch is said first and withholds every verdict", async 
     await context.close();
   }
 });
+
+test("a ratio metric gets its section and every segment its rows, as the JSON says", async () => {
+  const { page, context, problems, analysis } = await open("report-segments",
+    ["--metric", "aov=revenue/orders", "--segment-column", "segment"]);
+  try {
+    assert.deepEqual(problems, []);
+    assert.match(await page.locator("h2", { hasText: "aov" }).textContent(), /\(ratio\)/);
+    assert.equal(await page.locator("figure.forest svg").count(), 4);
+    const rows = await page.locator("table.seg tbody tr").allTextContents();
+    const want = analysis.segments.flatMap((s) => s.analysis.results.map((r) => ({ s: s.segment, r })));
+    assert.equal(rows.length, want.length);
+    for (const [i, { s, r }] of want.entries()) {
+      assert.ok(rows[i].startsWith(`${s}${r.variant}${r.metric}`), rows[i]);
+      assert.ok(rows[i].includes(r.pValue.toFixed(4)) && rows[i].endsWith(r.verdict), rows[i]);
+    }
+    await page.locator("#segments").screenshot({ path: path.join(h.WORK, "report-segments.png") });
+  } finally {
+    await context.close();
+  }
+});

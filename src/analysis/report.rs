@@ -450,7 +450,7 @@ main{{max-width:980px;margin:0 auto;padding:24px}}
 h1{{font-size:22px;margin:0 0 4px}} h2{{font-size:18px;margin:28px 0 8px}} h3{{font-size:15px;margin:18px 0 6px}}
 .meta{{color:#475569;margin:0 0 16px}}
 .banner{{padding:12px 16px;border-radius:8px;margin:12px 0}}
-.ok{{background:#ecfdf5;border:1px solid #a7f3d0}} .bad{{background:#fef2f2;border:1px solid #fecaca;font-weight:600}}
+.ok{{background:#ecfdf5;border:1px solid #a7f3d0}} .warn{{background:#fffbeb;border:1px solid #fde68a}} .seg td:nth-child(3),.seg th:nth-child(3){{text-align:left}} main>p.meta:last-child{{margin-top:24px}} .warn ul{{margin:4px 0 0;padding-left:20px}} .bad{{background:#fef2f2;border:1px solid #fecaca;font-weight:600}}
 figure{{background:#fff;border:1px solid #e2e8f0;border-radius:8px;margin:10px 0;padding:12px;overflow-x:auto}}
 figcaption{{color:#475569;font-size:13px;margin-top:4px}}
 svg{{width:100%;height:auto}} .scroll{{overflow-x:auto}} .tick{{font-size:11px;fill:#475569}} .label{{font-size:13px;fill:#111}}
@@ -498,6 +498,34 @@ td:first-child,th:first-child,td:nth-child(2),th:nth-child(2){{text-align:left}}
             num(a.srm.chi2),
             p(a.srm.p_value)
         );
+    }
+    if let Some(j) = &a.join {
+        let _ = write!(
+            s,
+            r#"<p class="meta" id="join">From the logs: {} decisions, {} exposing to <b>{}</b>; {} units ({} left out, exposed to more than one variant); {} outcome events: {} in a unit's {}-day window, {} outside it, {} of no unit.</p>"#,
+            j.decisions,
+            j.exposures,
+            esc(&j.experiment),
+            j.units,
+            j.multiple_variants,
+            j.outcomes,
+            j.attributed,
+            num(j.window_days),
+            j.outside_window,
+            j.unmatched
+        );
+    }
+    if !a.skipped.is_empty() {
+        s.push_str(r#"<div class="banner warn" id="skipped"><b>Not compared:</b><ul>"#);
+        for e in &a.skipped {
+            let _ = write!(
+                s,
+                "<li><code>{}</code>: {}</li>",
+                esc(&e.code),
+                esc(&e.message)
+            );
+        }
+        s.push_str("</ul></div>");
     }
     s.push_str(r#"<p class="legend">"#);
     for n in &names {
@@ -588,6 +616,54 @@ td:first-child,th:first-child,td:nth-child(2),th:nth-child(2){{text-align:left}}
             }
         }
         s.push_str("</tbody></table>");
+    }
+    if !a.segments.is_empty() {
+        s.push_str(
+            r#"<h2 id="segments">By segment</h2><p class="meta">Each segment's units analysed on their own (Holm across the segment's comparisons).</p><div class="scroll"><table class="seg"><thead><tr><th>segment</th><th>variant</th><th>metric</th><th>units</th><th>mean</th><th>control mean</th><th>abs. lift</th><th>interval</th><th>p</th><th>verdict</th></tr></thead><tbody>"#,
+        );
+        for seg in &a.segments {
+            match (&seg.analysis, &seg.error) {
+                (Some(x), _) => {
+                    for r in &x.results {
+                        let verdict = r.verdict.unwrap_or("withheld");
+                        let _ = write!(
+                            s,
+                            r#"<tr><td>{}</td><td>{}</td><td>{}</td><td>{} / {}</td><td>{}</td><td>{}</td><td>{}</td><td>[{}, {}]</td><td>{}</td><td class="{verdict}">{verdict}</td></tr>"#,
+                            esc(&seg.segment),
+                            esc(&r.variant),
+                            esc(&r.metric),
+                            num(r.n[0]),
+                            num(r.n[1]),
+                            num(r.mean[0]),
+                            num(r.mean[1]),
+                            num(r.abs_lift),
+                            num(r.abs_lift_ci.0),
+                            num(r.abs_lift_ci.1),
+                            p(r.p_value)
+                        );
+                    }
+                    for e in &x.skipped {
+                        let _ = write!(
+                            s,
+                            r#"<tr><td>{}</td><td colspan="9" style="text-align:left">not compared: {}</td></tr>"#,
+                            esc(&seg.segment),
+                            esc(&e.message)
+                        );
+                    }
+                }
+                (None, Some(e)) => {
+                    let _ = write!(
+                        s,
+                        r#"<tr><td>{}</td><td colspan="9" style="text-align:left">{} units, not analysed: {}</td></tr>"#,
+                        esc(&seg.segment),
+                        num(seg.units),
+                        esc(&e.message)
+                    );
+                }
+                (None, None) => {}
+            }
+        }
+        s.push_str("</tbody></table></div>");
     }
     s.push_str("<p class=\"meta\">Made by offerwise analyze.</p></main></body></html>\n");
     s

@@ -9,8 +9,13 @@ const BIN: &str = env!("CARGO_BIN_EXE_offerwise");
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 fn analyze(args: &[&str]) -> (i32, String, String) {
+    run("analyze", args)
+}
+
+/// `offerwise COMMAND ARGS...` from the repository root: exit code, stdout, stderr.
+fn run(command: &str, args: &[&str]) -> (i32, String, String) {
     let out = Command::new(BIN)
-        .arg("analyze")
+        .arg(command)
         .args(args)
         .current_dir(ROOT)
         .output()
@@ -442,17 +447,7 @@ fn the_cli_joins_a_decision_log_with_outcomes() {
 }
 
 fn power(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(BIN)
-        .arg("power")
-        .args(args)
-        .current_dir(ROOT)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    run("power", args)
 }
 
 #[test]

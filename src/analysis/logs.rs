@@ -43,15 +43,6 @@ fn default_metrics() -> Vec<String> {
         .map(String::from)
         .to_vec()
 }
-fn default_alpha() -> f64 {
-    0.05
-}
-fn default_srm_threshold() -> f64 {
-    0.001
-}
-fn default_tuning() -> f64 {
-    crate::stats::sequential::DEFAULT_TUNING
-}
 
 /// How to join and analyse the logs (see the module docs).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -71,13 +62,13 @@ pub struct LogOptions {
     pub cuped: bool,
     #[serde(default)]
     pub weights: Option<BTreeMap<String, f64>>,
-    #[serde(default = "default_alpha")]
+    #[serde(default = "super::defaults::alpha")]
     pub alpha: f64,
-    #[serde(default = "default_srm_threshold")]
+    #[serde(default = "super::defaults::srm_threshold")]
     pub srm_threshold: f64,
     #[serde(default)]
     pub sequential: bool,
-    #[serde(default = "default_tuning")]
+    #[serde(default = "super::defaults::tuning")]
     pub sequential_tuning: f64,
     /// Every segment (of the exposure's decision) analysed on its own as well.
     #[serde(default)]
@@ -94,10 +85,10 @@ impl LogOptions {
             metrics: default_metrics(),
             cuped: false,
             weights: None,
-            alpha: default_alpha(),
-            srm_threshold: default_srm_threshold(),
+            alpha: super::defaults::alpha(),
+            srm_threshold: super::defaults::srm_threshold(),
             sequential: false,
-            sequential_tuning: default_tuning(),
+            sequential_tuning: super::defaults::tuning(),
             by_segment: false,
         }
     }
@@ -571,26 +562,10 @@ fn outcomes_csv<R: std::io::Read>(
     name: &str,
 ) -> Result<(), AnalysisError> {
     let mut reader = csv::ReaderBuilder::new().from_reader(input);
-    let csv_error = |e: csv::Error| {
-        let at = e
-            .position()
-            .map_or_else(|| name.to_string(), |p| format!("{name}:{}", p.line()));
-        AnalysisError::new("analysis.csv", at, e.to_string())
-    };
+    let csv_error = |e: csv::Error| super::csv_error(name, &e);
     let headers = reader.headers().map_err(csv_error)?.clone();
     let col = |c: &str| headers.iter().position(|h| h == c);
-    let need = |c: &str| {
-        col(c).ok_or_else(|| {
-            AnalysisError::new(
-                "analysis.unknown_column",
-                name,
-                format!(
-                    "no column {c:?} (columns: {})",
-                    headers.iter().collect::<Vec<_>>().join(", ")
-                ),
-            )
-        })
-    };
+    let need = |c: &str| super::column_of(&headers, name, c);
     let (di, ci, ai, ti) = (
         need("decisionId")?,
         need("customerId")?,

@@ -157,11 +157,11 @@ impl Settings {
             control: control.into(),
             metrics,
             weights: None,
-            alpha: 0.05,
-            srm_threshold: 0.001,
+            alpha: defaults::alpha(),
+            srm_threshold: defaults::srm_threshold(),
             covariates: BTreeMap::new(),
             sequential: false,
-            sequential_tuning: crate::stats::sequential::DEFAULT_TUNING,
+            sequential_tuning: defaults::tuning(),
         }
     }
 
@@ -173,6 +173,45 @@ impl Settings {
             .filter_map(|(k, m)| self.covariates.get(&m.name).map(|c| (k, c.clone())))
             .collect()
     }
+}
+
+/// The defaults of the options that unit files and logs share.
+pub(crate) mod defaults {
+    pub fn alpha() -> f64 {
+        0.05
+    }
+    pub fn srm_threshold() -> f64 {
+        0.001
+    }
+    pub fn tuning() -> f64 {
+        crate::stats::sequential::DEFAULT_TUNING
+    }
+}
+
+/// A CSV reading error of the input `name`, at its line.
+pub(crate) fn csv_error(name: &str, e: &csv::Error) -> AnalysisError {
+    let at = e
+        .position()
+        .map_or_else(|| name.to_string(), |p| format!("{name}:{}", p.line()));
+    AnalysisError::new("analysis.csv", at, e.to_string())
+}
+
+/// The position of `column` in a CSV header, or the error naming the columns there are.
+pub(crate) fn column_of(
+    headers: &csv::StringRecord,
+    name: &str,
+    column: &str,
+) -> Result<usize, AnalysisError> {
+    headers.iter().position(|h| h == column).ok_or_else(|| {
+        AnalysisError::new(
+            "analysis.unknown_column",
+            name,
+            format!(
+                "no column {column:?} (columns: {})",
+                headers.iter().collect::<Vec<_>>().join(", ")
+            ),
+        )
+    })
 }
 
 /// Why an analysis cannot be made: a stable code, where, and what.

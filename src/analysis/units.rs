@@ -22,15 +22,6 @@ use std::collections::BTreeMap;
 fn default_variant_column() -> String {
     "variant".into()
 }
-fn default_alpha() -> f64 {
-    0.05
-}
-fn default_srm_threshold() -> f64 {
-    0.001
-}
-fn default_tuning() -> f64 {
-    crate::stats::sequential::DEFAULT_TUNING
-}
 
 /// How to read and analyse a unit file (see the module docs).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -44,13 +35,13 @@ pub struct UnitsOptions {
     pub covariates: BTreeMap<String, String>,
     #[serde(default)]
     pub weights: Option<BTreeMap<String, f64>>,
-    #[serde(default = "default_alpha")]
+    #[serde(default = "super::defaults::alpha")]
     pub alpha: f64,
-    #[serde(default = "default_srm_threshold")]
+    #[serde(default = "super::defaults::srm_threshold")]
     pub srm_threshold: f64,
     #[serde(default)]
     pub sequential: bool,
-    #[serde(default = "default_tuning")]
+    #[serde(default = "super::defaults::tuning")]
     pub sequential_tuning: f64,
     #[serde(default)]
     pub time_column: Option<String>,
@@ -67,10 +58,10 @@ impl UnitsOptions {
             metrics,
             covariates: BTreeMap::new(),
             weights: None,
-            alpha: default_alpha(),
-            srm_threshold: default_srm_threshold(),
+            alpha: super::defaults::alpha(),
+            srm_threshold: super::defaults::srm_threshold(),
             sequential: false,
-            sequential_tuning: default_tuning(),
+            sequential_tuning: super::defaults::tuning(),
             time_column: None,
             segment_column: None,
         }
@@ -111,25 +102,9 @@ pub fn analyze_csv<R: std::io::Read>(
     let covariate_list = settings.covariate_list();
     let mut acc = Accumulator::new(settings)?;
     let mut reader = csv::ReaderBuilder::new().from_reader(input);
-    let csv_error = |e: csv::Error| {
-        let at = e
-            .position()
-            .map_or_else(|| name.to_string(), |p| format!("{name}:{}", p.line()));
-        AnalysisError::new("analysis.csv", at, e.to_string())
-    };
+    let csv_error = |e: csv::Error| super::csv_error(name, &e);
     let headers = reader.headers().map_err(csv_error)?.clone();
-    let column = |col: &str| {
-        headers.iter().position(|h| h == col).ok_or_else(|| {
-            AnalysisError::new(
-                "analysis.unknown_column",
-                name,
-                format!(
-                    "no column {col:?} (columns: {})",
-                    headers.iter().collect::<Vec<_>>().join(", ")
-                ),
-            )
-        })
-    };
+    let column = |col: &str| super::column_of(&headers, name, col);
     let optional = |col: &Option<String>| col.as_deref().map(column).transpose();
     let variant_at = column(&options.variant_column)?;
     let mut metric_at = Vec::with_capacity(metrics.len());

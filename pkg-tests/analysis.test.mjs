@@ -33,6 +33,11 @@ test("analyze() gives the CLI's analysis of the unit file, value for value", () 
   const cli2 = JSON.parse(h.cli([...CLI_ARGS, "--sequential", "--sequential-tuning", "2000",
     "--weights", '{"control":1,"a":1,"b":1}', "--alpha", "0.1"]));
   h.assertSameJson(analyze(CSV, more), cli2, "sequential analyze vs the CLI");
+  // And a group-sequential plan (a look a day).
+  const cli3 = JSON.parse(h.cli([...CLI_ARGS, "--planned-units", "3000", "--spending", "pocock"]));
+  const planned = analyze(CSV, { ...OPTIONS, plannedUnits: 3000, spending: "pocock" });
+  h.assertSameJson(planned, cli3, "group-sequential analyze vs the CLI");
+  assert.equal(planned.results[0].groupSequential.looks, 28);
 });
 
 test("analyze() equals scipy, statsmodels and gbstats (tests/vectors/stats.json) to 1e-9", () => {

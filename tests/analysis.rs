@@ -514,3 +514,102 @@ fn power_sizes_a_test_from_the_pre_period() {
         assert!(err.contains(want), "{err}");
     }
 }
+
+#[test]
+fn a_group_sequential_plan_stops_at_the_first_crossing() {
+    // The unit file's 28 days are 28 looks at 3,000 planned units: no comparison crosses.
+    let (code, out, err) = analyze(&[
+        "--units",
+        "tests/vectors/units.csv",
+        "--control",
+        "control",
+        "--metric",
+        "converted",
+        "--metric",
+        "revenue",
+        "--time-column",
+        "first_seen",
+        "--planned-units",
+        "3000",
+        "--json",
+        "-",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let got: Value = serde_json::from_str(&out).unwrap();
+    for r in got["results"].as_array().unwrap() {
+        let g = &r["groupSequential"];
+        assert_eq!(g["looks"], 28);
+        assert_eq!(g["spending"], "obrien-fleming");
+        assert!((g["alpha"].as_f64().unwrap() - 0.05 / 4.0).abs() < 1e-15);
+        assert!((g["information"].as_f64().unwrap() - 1.0).abs() < 1e-12);
+        assert!(g["crossed"].is_null());
+        assert_eq!(r["verdict"], "inconclusive");
+        // At the end the boundary is wider than the fixed test's at the same level.
+        assert!(g["boundary"].as_f64().unwrap() > 2.5);
+    }
+    // A large effect crosses early and the verdict says so, on the day it crossed.
+    let dir = std::env::temp_dir().join(format!("offerwise-gs-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut csv = String::from("variant,converted,day\n");
+    for i in 0..2000u32 {
+        let day = 1 + i / 100;
+        let variant = if i % 2 == 0 { "control" } else { "b" };
+        let rate = if variant == "b" { 7 } else { 3 };
+        let converted = u32::from((i.wrapping_mul(2_654_435_761) >> 7) % 10 < rate);
+        csv += &format!("{variant},{converted},2024-03-{day:02}\n");
+    }
+    let file = dir.join("effect.csv");
+    std::fs::write(&file, csv).unwrap();
+    let file = file.display().to_string();
+    let (code, out, err) = analyze(&[
+        "--units",
+        &file,
+        "--control",
+        "control",
+        "--metric",
+        "converted",
+        "--time-column",
+        "day",
+        "--planned-units",
+        "4000",
+        "--json",
+        "-",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let got: Value = serde_json::from_str(&out).unwrap();
+    let r = &got["results"][0];
+    assert_eq!(r["verdict"], "better");
+    let g = &r["groupSequential"];
+    assert!(g["crossed"].as_str().unwrap() < "2024-03-20", "{g}");
+    assert!((g["information"].as_f64().unwrap() - 0.5).abs() < 1e-12);
+    // The plan needs days; it is one way of reading the looks, always-valid verdicts another.
+    let (code, _, err) = analyze(&[
+        "--units",
+        &file,
+        "--control",
+        "control",
+        "--metric",
+        "converted",
+        "--planned-units",
+        "4000",
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("error[analysis.invalid]: plannedUnits"),
+        "{err}"
+    );
+    let (code, _, err) = analyze(&[
+        "--units",
+        &file,
+        "--control",
+        "control",
+        "--metric",
+        "converted",
+        "--time-column",
+        "day",
+        "--planned-units",
+        "4000",
+        "--sequential",
+    ]);
+    assert_eq!(code, 2, "{err}");
+}

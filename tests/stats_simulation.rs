@@ -140,14 +140,18 @@ impl Running {
 /// test, peeked at daily, rejects far more often.
 #[test]
 fn a_team_that_looks_every_day_keeps_its_error_rate_with_sequential_tests() {
+    use offerwise::stats::group_sequential::{boundaries, Spending};
     use offerwise::stats::sequential::{sequence, DEFAULT_TUNING};
     let (runs, days, per_day) = (10_000, 20, 100);
     let mut rng = Rng(20261201);
+    // The group-sequential plan: a look a day, 20 days planned.
+    let looks: Vec<f64> = (1..=days).map(|d| f64::from(d) / f64::from(days)).collect();
+    let bounds = boundaries(&looks, 0.05, Spending::OBrienFleming).unwrap();
     for proportion in [true, false] {
-        let (mut seq_rejects, mut peek_rejects, mut end_rejects) = (0, 0, 0);
+        let (mut seq_rejects, mut peek_rejects, mut end_rejects, mut gs_rejects) = (0, 0, 0, 0);
         for _ in 0..runs {
             let (mut a, mut b) = (Running::default(), Running::default());
-            let (mut seq_hit, mut peek_hit) = (false, false);
+            let (mut seq_hit, mut peek_hit, mut gs_hit) = (false, false, false);
             for day in 0..days {
                 for _ in 0..per_day {
                     let (x, y) = if proportion {
@@ -169,30 +173,32 @@ fn a_team_that_looks_every_day_keeps_its_error_rate_with_sequential_tests() {
                 let d = b.mean() - a.mean();
                 let q = sequence(d, variance, a.n + b.n, 0.05, DEFAULT_TUNING).unwrap();
                 seq_hit |= q.p_value < 0.05;
-                let p = if proportion {
-                    st::two_proportion_ztest(b.sum, b.n, a.sum, a.n)
-                        .unwrap()
-                        .p_value
+                let test = if proportion {
+                    st::two_proportion_ztest(b.sum, b.n, a.sum, a.n).unwrap()
                 } else {
                     let g = |r: &Running| Group {
                         n: r.n,
                         mean: r.mean(),
                         var: r.var(false),
                     };
-                    st::welch_ttest(&g(&b), &g(&a)).unwrap().p_value
+                    st::welch_ttest(&g(&b), &g(&a)).unwrap()
                 };
+                let p = test.p_value;
                 peek_hit |= p < 0.05;
+                gs_hit |= test.statistic.abs() >= bounds[day as usize];
                 if day + 1 == days && p < 0.05 {
                     end_rejects += 1;
                 }
             }
             seq_rejects += usize::from(seq_hit);
+            gs_rejects += usize::from(gs_hit);
             peek_rejects += usize::from(peek_hit);
         }
         let rate = |k: usize| k as f64 / runs as f64;
         let what = if proportion { "proportion" } else { "revenue" };
         println!(
-            "{what}: sequential, checked daily {:.2}%; fixed-horizon checked daily {:.2}%, once at the end {:.2}%",
+            "{what}: group-sequential (O'Brien-Fleming spending, 20 looks) {:.2}%; confidence sequence, checked daily {:.2}%; fixed-horizon checked daily {:.2}%, once at the end {:.2}%",
+            100.0 * rate(gs_rejects),
             100.0 * rate(seq_rejects),
             100.0 * rate(peek_rejects),
             100.0 * rate(end_rejects)
@@ -200,6 +206,12 @@ fn a_team_that_looks_every_day_keeps_its_error_rate_with_sequential_tests() {
         // The guarantee is at most alpha at any number of looks (the asymptotic sequence is
         // conservative at daily looks: below 5%), within the simulation's error.
         assert!(rate(seq_rejects) <= 0.06, "{what}: {}", rate(seq_rejects));
+        // The planned looks spend all of alpha: 5% ± 1 point.
+        assert!(
+            (rate(gs_rejects) - 0.05).abs() <= 0.01,
+            "{what}: group-sequential {}",
+            rate(gs_rejects)
+        );
         // What it protects against: peeking at the fixed-horizon test.
         assert!(rate(peek_rejects) > 0.15, "{what}: {}", rate(peek_rejects));
         assert!(

@@ -319,3 +319,40 @@ fn bad_input_is_a_typed_error() {
         "stats.invalid"
     );
 }
+
+/// Group-sequential boundaries against scipy's multivariate normal integration
+/// (`tests/vectors/group_sequential.json`, by `scripts/group_sequential_reference.py`): to
+/// 1e-5 absolute, the accuracy of Genz's integration in four or five dimensions (the Rust
+/// integration is converged to 1e-8: its unit test).
+#[test]
+fn group_sequential_boundaries_equal_scipy() {
+    use offerwise::stats::group_sequential::{boundaries, Spending};
+    let doc: Value = serde_json::from_str(include_str!("vectors/group_sequential.json")).unwrap();
+    let cases = doc["cases"].as_array().unwrap();
+    assert!(cases.len() >= 5);
+    for case in cases {
+        let fractions: Vec<f64> = case["fractions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(num)
+            .collect();
+        let spending = match case["spending"].as_str().unwrap() {
+            "obrien-fleming" => Spending::OBrienFleming,
+            "pocock" => Spending::Pocock,
+            other => panic!("spending {other}"),
+        };
+        let got = boundaries(&fractions, num(&case["alpha"]), spending).unwrap();
+        for (k, (g, w)) in got
+            .iter()
+            .zip(case["boundaries"].as_array().unwrap())
+            .enumerate()
+        {
+            let w = num(w);
+            assert!(
+                (g - w).abs() < 1e-5,
+                "{spending:?} {fractions:?} look {k}: {g} vs scipy {w}"
+            );
+        }
+    }
+}

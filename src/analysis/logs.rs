@@ -70,6 +70,11 @@ pub struct LogOptions {
     pub sequential: bool,
     #[serde(default = "super::defaults::tuning")]
     pub sequential_tuning: f64,
+    /// A group-sequential plan: the units the experiment will have (a look a day).
+    #[serde(default)]
+    pub planned_units: Option<f64>,
+    #[serde(default)]
+    pub spending: crate::stats::group_sequential::Spending,
     /// Every segment (of the exposure's decision) analysed on its own as well.
     #[serde(default)]
     pub by_segment: bool,
@@ -89,6 +94,8 @@ impl LogOptions {
             srm_threshold: super::defaults::srm_threshold(),
             sequential: false,
             sequential_tuning: super::defaults::tuning(),
+            planned_units: None,
+            spending: Default::default(),
             by_segment: false,
         }
     }
@@ -549,6 +556,8 @@ fn settings(o: &LogOptions, metrics: &[LogMetric]) -> Settings {
         covariates,
         sequential: o.sequential,
         sequential_tuning: o.sequential_tuning,
+        planned_units: o.planned_units,
+        spending: o.spending,
         ..Settings::new(o.control.clone(), specs)
     }
 }

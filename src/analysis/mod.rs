@@ -147,6 +147,13 @@ pub struct Settings {
     /// The confidence sequences' tuning parameter `N`: the units at which they are tightest
     /// (default 5,000).
     pub sequential_tuning: f64,
+    /// A group-sequential plan: the units (over every variant) the experiment will have at its
+    /// end. Each day of the timeline is then a look, and the verdicts read the boundaries of
+    /// [`crate::stats::group_sequential`] at `alpha` divided by the number of comparisons
+    /// (Bonferroni) instead of the fixed-horizon test.
+    pub planned_units: Option<f64>,
+    /// The group-sequential plan's spending function.
+    pub spending: crate::stats::group_sequential::Spending,
 }
 
 impl Settings {
@@ -162,6 +169,8 @@ impl Settings {
             covariates: BTreeMap::new(),
             sequential: false,
             sequential_tuning: defaults::tuning(),
+            planned_units: None,
+            spending: crate::stats::group_sequential::Spending::OBrienFleming,
         }
     }
 
@@ -477,6 +486,22 @@ impl Accumulator {
                 format!("alpha is {}: between 0 and 1", settings.alpha),
             ));
         }
+        if let Some(n) = settings.planned_units {
+            if !(n.is_finite() && n >= 2.0) {
+                return Err(AnalysisError::new(
+                    "analysis.invalid",
+                    "plannedUnits",
+                    format!("the planned units are {n}: a number ≥ 2"),
+                ));
+            }
+            if settings.sequential {
+                return Err(AnalysisError::new(
+                    "analysis.invalid",
+                    "plannedUnits",
+                    "a group-sequential plan and always-valid verdicts are two ways to read the same looks: choose one",
+                ));
+            }
+        }
         if !(settings.srm_threshold >= 0.0 && settings.srm_threshold < 1.0) {
             return Err(AnalysisError::new(
                 "analysis.invalid",
@@ -780,23 +805,34 @@ impl Accumulator {
             .map(|r| r.sequential.as_ref().map_or(1.0, |q| q.p_value))
             .collect();
         let seq_holm = st::holm(&seq_p);
-        for (((r, h), b), sh) in results.iter_mut().zip(holm).zip(bh).zip(seq_holm) {
+        let (timeline, split) = self.timeline();
+        let group_sequential = self.group_sequential(&results, &timeline, &split)?;
+        for ((((r, h), b), sh), gs) in results
+            .iter_mut()
+            .zip(holm)
+            .zip(bh)
+            .zip(seq_holm)
+            .zip(group_sequential)
+        {
             r.p_holm = h;
             r.p_bh = b;
             if let Some(q) = r.sequential.as_mut() {
                 q.p_holm = sh;
             }
             let p_verdict = if s.sequential { sh } else { h };
-            let verdict = if p_verdict >= s.alpha {
-                "inconclusive"
-            } else if r.abs_lift > 0.0 {
-                "better"
-            } else {
-                "worse"
+            let verdict = match &gs {
+                Some(g) => match g.crossed_statistic {
+                    None => "inconclusive",
+                    Some(z) if z > 0.0 => "better",
+                    Some(_) => "worse",
+                },
+                None if p_verdict >= s.alpha => "inconclusive",
+                None if r.abs_lift > 0.0 => "better",
+                None => "worse",
             };
             r.verdict = srm.ok.then_some(verdict);
+            r.group_sequential = gs;
         }
-        let (timeline, split) = self.timeline();
         let segments = self
             .segments
             .iter()
@@ -806,6 +842,8 @@ impl Accumulator {
                 // A segment reads each metric as the whole analysis does (a segment whose
                 // revenue happens to be all 0 or 1 is still a mean).
                 let mut acc = acc.clone();
+                // A segment has no timeline of its own: its verdicts read the fixed test.
+                acc.settings.planned_units = None;
                 for (k, m) in acc.settings.metrics.iter_mut().enumerate() {
                     if m.kind.is_none() {
                         let binary = self
@@ -933,9 +971,77 @@ impl Accumulator {
                 bayes,
                 sequential,
                 cuped,
+                group_sequential: None,
             },
             cuped_error,
         ))
+    }
+
+    /// Each result's group-sequential read-out (all `None` without a plan).
+    fn group_sequential(
+        &self,
+        results: &[MetricResult],
+        timeline: &[TimelinePoint],
+        split: &[DaySplit],
+    ) -> Result<Vec<Option<GroupSequentialRead>>, AnalysisError> {
+        let s = &self.settings;
+        let Some(planned) = s.planned_units else {
+            return Ok(vec![None; results.len()]);
+        };
+        if split.is_empty() {
+            return Err(AnalysisError::new(
+                "analysis.invalid",
+                "plannedUnits",
+                "a group-sequential plan looks once a day: give each unit's first day (the time column)",
+            ));
+        }
+        // The looks: the days, at the units so far over every variant.
+        let mut so_far = 0.0;
+        let fractions: Vec<f64> = split
+            .iter()
+            .map(|d| {
+                so_far += d.units.values().sum::<f64>();
+                so_far / planned
+            })
+            .collect();
+        let alpha = s.alpha / results.len().max(1) as f64;
+        let bounds = crate::stats::group_sequential::boundaries(&fractions, alpha, s.spending)
+            .map_err(|e| stats_error(e, "plannedUnits"))?;
+        let look: BTreeMap<&str, usize> = split
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d.day.as_str(), i))
+            .collect();
+        Ok(results
+            .iter()
+            .map(|r| {
+                let mut read = GroupSequentialRead {
+                    spending: s.spending.name(),
+                    planned_units: planned,
+                    alpha,
+                    looks: fractions.len(),
+                    information: fractions.last().copied().unwrap_or(0.0),
+                    boundary: bounds.last().copied().filter(|c| c.is_finite()),
+                    statistic: r.statistic,
+                    crossed: None,
+                    crossed_statistic: None,
+                };
+                for p in timeline
+                    .iter()
+                    .filter(|p| p.variant == r.variant && p.metric == r.metric)
+                {
+                    let (Some(z), Some(&k)) = (p.statistic, look.get(p.day.as_str())) else {
+                        continue;
+                    };
+                    if bounds.get(k).is_some_and(|c| z.abs() >= *c) {
+                        read.crossed = Some(p.day.clone());
+                        read.crossed_statistic = Some(z);
+                        break;
+                    }
+                }
+                Some(read)
+            })
+            .collect())
     }
 
     /// How metric `k` is analysed for `variant` against the control: as declared, else a
@@ -999,7 +1105,8 @@ impl Accumulator {
                         abs_lift: t.g.mean - c.g.mean,
                         abs_lift_ci: ci.ok(),
                         sequential_ci: seq.map(|(a, _)| a.ci),
-                        p_value: test.ok().map(|x| x.p_value),
+                        p_value: test.as_ref().ok().map(|x| x.p_value),
+                        statistic: test.as_ref().ok().map(|x| x.statistic),
                         sequential_p_value: seq.map(|(a, _)| a.p_value),
                     });
                 }
@@ -1096,6 +1203,8 @@ pub struct TimelinePoint {
     pub sequential_ci: Option<(f64, f64)>,
     pub p_value: Option<f64>,
     pub sequential_p_value: Option<f64>,
+    /// The fixed test's statistic (z, or Welch's t).
+    pub statistic: Option<f64>,
 }
 
 /// The units that entered the experiment on a day, by variant.
@@ -1228,6 +1337,33 @@ pub struct MetricResult {
     /// With a covariate: the CUPED read-out.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cuped: Option<Cuped>,
+    /// With a group-sequential plan: the looks and the boundary.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group_sequential: Option<GroupSequentialRead>,
+}
+
+/// A metric's group-sequential read-out: each day of the timeline a look at information
+/// fraction `units so far / plannedUnits`, the boundary on the test's statistic there.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GroupSequentialRead {
+    /// `obrien-fleming` or `pocock`.
+    pub spending: &'static str,
+    pub planned_units: f64,
+    /// The level each comparison spends: `alpha` / the number of comparisons.
+    pub alpha: f64,
+    /// Looks so far (days).
+    pub looks: usize,
+    /// The information fraction of the last look.
+    pub information: f64,
+    /// The boundary at the last look (`null` past the plan: nothing left to spend) and the
+    /// statistic there.
+    pub boundary: Option<f64>,
+    pub statistic: f64,
+    /// The first day the statistic reached its boundary (the test stops there), if any.
+    pub crossed: Option<String>,
+    /// The statistic on that day.
+    pub crossed_statistic: Option<f64>,
 }
 
 /// An analysis.

@@ -43,6 +43,11 @@ pub struct UnitsOptions {
     pub sequential: bool,
     #[serde(default = "super::defaults::tuning")]
     pub sequential_tuning: f64,
+    /// A group-sequential plan: the units the experiment will have (a look a day).
+    #[serde(default)]
+    pub planned_units: Option<f64>,
+    #[serde(default)]
+    pub spending: crate::stats::group_sequential::Spending,
     #[serde(default)]
     pub time_column: Option<String>,
     #[serde(default)]
@@ -62,6 +67,8 @@ impl UnitsOptions {
             srm_threshold: super::defaults::srm_threshold(),
             sequential: false,
             sequential_tuning: super::defaults::tuning(),
+            planned_units: None,
+            spending: Default::default(),
             time_column: None,
             segment_column: None,
         }
@@ -85,6 +92,8 @@ impl UnitsOptions {
             covariates: self.covariates.clone(),
             sequential: self.sequential,
             sequential_tuning: self.sequential_tuning,
+            planned_units: self.planned_units,
+            spending: self.spending,
             ..Settings::new(self.control.clone(), metrics)
         })
     }

@@ -9,10 +9,13 @@
 //!   relative lift, the sample-ratio-mismatch check, Holm and Benjamini–Hochberg;
 //! * [`bayes`] — probability to beat the control, expected loss, credible intervals;
 //! * [`sequential`] — always-valid confidence sequences and p-values (Waudby-Smith et al.);
-//! * [`power`] — power, sample size and minimum detectable effect (`NormalIndPower`).
+//! * [`group_sequential`] — alpha-spending boundaries for planned looks (Lan & DeMets);
+//! * [`power`] — power, sample size and minimum detectable effect (`NormalIndPower`,
+//!   `TTestIndPower`).
 
 pub mod bayes;
 pub mod dist;
+pub mod group_sequential;
 pub mod power;
 pub mod sequential;
 pub mod special;

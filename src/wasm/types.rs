@@ -282,6 +282,9 @@ export interface AnalyzeOptions {
   timeColumn?: string;
   /** Each unit's segment: every segment analysed on its own as well. */
   segmentColumn?: string;
+  /** A group-sequential plan: the units the experiment will have; each day is a look. */
+  plannedUnits?: number;
+  spending?: "obrien-fleming" | "pocock";
 }
 
 /** `analyzeLogs(decisions, outcomes, options)`: the experiment and how to join the logs. */
@@ -302,6 +305,8 @@ export interface LogAnalyzeOptions {
   sequentialTuning?: number;
   /** Every segment (of the exposing decision) analysed on its own as well. */
   bySegment?: boolean;
+  plannedUnits?: number;
+  spending?: "obrien-fleming" | "pocock";
 }
 
 /** A comparison that could not be made, or an analysis error: a stable code and where. */
@@ -333,6 +338,9 @@ export interface MetricResult {
   sequential: { tuning: number; absLiftCI: [number, number]; relLiftCI: [number, number] | null; pValue: number; pHolm: number } | null;
   cuped?: { covariate: string; theta: number; varianceReduction: number; absLift: number; absLiftCI: [number, number];
             statistic: number; pValue: number; df: number };
+  groupSequential?: { spending: "obrien-fleming" | "pocock"; plannedUnits: number; alpha: number; looks: number;
+                      information: number; boundary: number | null; statistic: number; crossed: string | null;
+                      crossedStatistic: number | null };
 }
 
 /** The result of `analyze` and `analyzeLogs` (the JSON of `offerwise analyze`). */
@@ -343,7 +351,7 @@ export interface Analysis {
   results: MetricResult[];
   timeline?: { day: string; variant: string; metric: string; n: [number, number]; absLift: number;
                absLiftCI: [number, number] | null; sequentialCI: [number, number] | null;
-               pValue: number | null; sequentialPValue: number | null }[];
+               pValue: number | null; sequentialPValue: number | null; statistic: number | null }[];
   split?: { day: string; units: Record<string, number> }[];
   segments?: { segment: string; units: number; analysis: Analysis | null; error?: AnalysisProblem }[];
   skipped?: AnalysisProblem[];

@@ -7,8 +7,26 @@ use clap::Args;
 use offerwise::analysis::logs::LogOptions;
 use offerwise::analysis::units::UnitsOptions;
 use offerwise::analysis::{AnalysisError, MetricKind};
+use offerwise::stats::group_sequential::Spending;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum SpendingArg {
+    /// O'Brien–Fleming type: spends little early.
+    ObrienFleming,
+    /// Pocock type: spends evenly.
+    Pocock,
+}
+
+impl SpendingArg {
+    fn spending(self) -> Spending {
+        match self {
+            SpendingArg::ObrienFleming => Spending::OBrienFleming,
+            SpendingArg::Pocock => Spending::Pocock,
+        }
+    }
+}
 
 #[derive(Args)]
 pub(crate) struct AnalyzeArgs {
@@ -72,6 +90,14 @@ pub(crate) struct AnalyzeArgs {
     /// The confidence sequences' tuning parameter: the units at which they are tightest.
     #[arg(long, default_value_t = offerwise::stats::sequential::DEFAULT_TUNING)]
     sequential_tuning: f64,
+    /// A group-sequential plan: the units (over every variant) the experiment will have at
+    /// its end. Each day is a look (needs --time-column with --units); verdicts read the
+    /// alpha-spending boundaries at alpha / the number of comparisons.
+    #[arg(long, conflicts_with = "sequential")]
+    planned_units: Option<f64>,
+    /// The plan's spending function.
+    #[arg(long, value_enum, default_value_t = SpendingArg::ObrienFleming, requires = "planned_units")]
+    spending: SpendingArg,
     /// The column with each unit's first exposure (a date or an ISO 8601 instant, UTC unless
     /// it says otherwise): the results are then also followed day by day (`timeline`, `split`).
     #[arg(long, conflicts_with = "decisions")]
@@ -120,6 +146,8 @@ pub(crate) fn cmd_analyze(a: AnalyzeArgs) -> Result<(), Failure> {
             sequential: a.sequential,
             sequential_tuning: a.sequential_tuning,
             by_segment: a.by_segment,
+            planned_units: a.planned_units,
+            spending: a.spending.spending(),
             ..LogOptions::new(a.experiment.clone().unwrap_or_default(), a.control.clone())
         };
         if !a.metrics.is_empty() {
@@ -243,6 +271,23 @@ pub(crate) fn cmd_analyze(a: AnalyzeArgs) -> Result<(), Failure> {
                 q.tuning, q.abs_lift_ci.0, q.abs_lift_ci.1, q.p_value, q.p_holm
             );
         }
+        if let Some(g) = &r.group_sequential {
+            match (&g.crossed, g.crossed_statistic) {
+                (Some(day), Some(z)) => println!(
+                    "    group-sequential ({}, {} of {} planned units, {} looks): boundary crossed on {day} (statistic {z:+.3})",
+                    g.spending, (g.information * g.planned_units).round(), g.planned_units, g.looks
+                ),
+                _ => println!(
+                    "    group-sequential ({}, {} of {} planned units, {} looks): not crossed; statistic {:+.3}, boundary {}",
+                    g.spending,
+                    (g.information * g.planned_units).round(),
+                    g.planned_units,
+                    g.looks,
+                    g.statistic,
+                    g.boundary.map_or("— (past the plan)".into(), |c| format!("±{c:.3}"))
+                ),
+            }
+        }
         if let Some(c) = &r.cuped {
             println!(
                 "    CUPED with {} (θ {:.4}, variance −{:.1}%): lift {:+.4} [{:+.4}, {:+.4}], p {:.4}",
@@ -316,6 +361,8 @@ fn analyze_units(
         sequential_tuning: a.sequential_tuning,
         time_column: a.time_column.clone(),
         segment_column: a.segment_column.clone(),
+        planned_units: a.planned_units,
+        spending: a.spending.spending(),
         ..UnitsOptions::new(a.control.clone(), a.metrics.clone())
     };
     let file = std::fs::File::open(units).map_err(|e| input_fail(units, e))?;

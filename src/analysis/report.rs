@@ -558,6 +558,36 @@ td:first-child,th:first-child,td:nth-child(2),th:nth-child(2){{text-align:left}}
                 r#"<figure class="timeline">{svg}<figcaption>Cumulative absolute lift by day: fixed-horizon interval (band) and sequential boundary (dashed). Read the result on any day only where the dashed lines exclude 0.</figcaption></figure>"#
             );
         }
+        for r in &rows {
+            let Some(g) = &r.group_sequential else {
+                continue;
+            };
+            let plan = format!(
+                "{} of {} planned units, {} looks, {} spending at α {}",
+                num((g.information * g.planned_units).round()),
+                num(g.planned_units),
+                g.looks,
+                g.spending,
+                num(g.alpha)
+            );
+            let said = match (&g.crossed, g.crossed_statistic) {
+                (Some(day), Some(z)) => format!(
+                    "crossed its boundary on {} (statistic {}): the test stops there",
+                    esc(day),
+                    num(z)
+                ),
+                _ => format!(
+                    "has not crossed its boundary: statistic {} against ±{}",
+                    num(g.statistic),
+                    g.boundary.map_or("— (past the plan)".into(), num)
+                ),
+            };
+            let _ = write!(
+                s,
+                r#"<p class="meta gs">Group-sequential plan ({plan}): {} {said}.</p>"#,
+                esc(&r.variant)
+            );
+        }
     }
     if let Some(svg) = split_per_day(a, &colour) {
         let _ = write!(

@@ -613,3 +613,58 @@ fn a_group_sequential_plan_stops_at_the_first_crossing() {
     ]);
     assert_eq!(code, 2, "{err}");
 }
+
+#[test]
+fn the_cli_compares_the_programme_with_its_holdout() {
+    let dir = std::env::temp_dir().join(format!("offerwise-holdout-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut decisions = String::new();
+    let mut outcomes = String::from("decisionId,customerId,at,type,revenue\n");
+    for i in 0..200 {
+        let held = i % 10 == 0;
+        decisions += &format!(
+            r#"{{"schema":"offerwise.decision/1","decisionId":"0123456789abcdef","customerId":"u{i}","at":"2024-03-01T00:00:00Z","modelVersion":"m@000000000000","programVersion":"p@000000000000","policyVersion":null,"segment":null,"variants":{{}},"objective":"margin","context":[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0],"offers":[],"exposures":[],"holdout":{held}}}"#
+        );
+        decisions.push('\n');
+        outcomes += &format!(
+            "0123456789abcdef,u{i},2024-03-03,conversion,{}\n",
+            10 + i % 7
+        );
+    }
+    let d = dir.join("d.jsonl");
+    let o = dir.join("o.csv");
+    std::fs::write(&d, decisions).unwrap();
+    std::fs::write(&o, outcomes).unwrap();
+    let (d, o) = (d.display().to_string(), o.display().to_string());
+    let (code, out, err) = analyze(&[
+        "--decisions",
+        &d,
+        "--outcomes",
+        &o,
+        "--holdout",
+        "0.1",
+        "--metric",
+        "revenue",
+        "--json",
+        "-",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let got: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(got["join"]["holdout"], true);
+    assert_eq!(got["srm"]["counts"]["holdout"], 20.0);
+    assert_eq!(got["srm"]["ok"], true);
+    assert_eq!(got["results"][0]["variant"], "exposed");
+    assert_eq!(got["results"][0]["control"], "holdout");
+    // An experiment and the holdout are two different questions.
+    let (code, _, _) = analyze(&[
+        "--decisions",
+        &d,
+        "--outcomes",
+        &o,
+        "--holdout",
+        "0.1",
+        "--experiment",
+        "x",
+    ]);
+    assert_eq!(code, 2);
+}

@@ -166,7 +166,12 @@ fn logs() -> (String, Vec<Event>) {
 
 /// The unit file of the same logs, computed independently: each unit's first exposure, variant
 /// and segment from its decisions, its metrics from its events in the windows.
-fn unit_file(decisions: &str, events: &[Event], window: i64) -> String {
+fn unit_file(
+    decisions: &str,
+    events: &[Event],
+    window: i64,
+    group: &dyn Fn(&serde_json::Value) -> Option<String>,
+) -> String {
     struct U {
         first: i64,
         at: String,
@@ -176,12 +181,7 @@ fn unit_file(decisions: &str, events: &[Event], window: i64) -> String {
     let mut units: BTreeMap<String, U> = BTreeMap::new();
     for line in decisions.lines() {
         let v: serde_json::Value = serde_json::from_str(line).unwrap();
-        let Some(x) = v["exposures"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|x| x["experiment"] == EXPERIMENT)
-        else {
+        let Some(variant) = group(&v) else {
             continue;
         };
         let at = v["at"].as_str().unwrap().to_string();
@@ -191,14 +191,10 @@ fn unit_file(decisions: &str, events: &[Event], window: i64) -> String {
         let u = units.entry(id).or_insert(U {
             first: ms,
             at: at.clone(),
-            variant: x["variant"].as_str().unwrap().to_string(),
+            variant: variant.clone(),
             segment: segment.clone(),
         });
-        assert_eq!(
-            u.variant,
-            x["variant"].as_str().unwrap(),
-            "hashing is sticky"
-        );
+        assert_eq!(u.variant, variant, "hashing is sticky");
         if ms < u.first {
             (u.first, u.at, u.segment) = (ms, at, segment);
         }
@@ -249,6 +245,16 @@ fn unit_file(decisions: &str, events: &[Event], window: i64) -> String {
         );
     }
     csv
+}
+
+/// The variant of a decision record's customer in the experiment, if exposed.
+fn in_experiment(v: &serde_json::Value) -> Option<String> {
+    v["exposures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["experiment"] == EXPERIMENT)
+        .map(|x| x["variant"].as_str().unwrap().to_string())
 }
 
 const LOG_METRICS: [&str; 12] = [
@@ -354,7 +360,7 @@ fn the_join_equals_the_unit_file_computed_independently() {
     let (decisions, events) = logs();
     let outcomes: String = events.iter().map(|e| e.json() + "\n").collect();
     let window = 14 * DAY;
-    let units = unit_file(&decisions, &events, window);
+    let units = unit_file(&decisions, &events, window, &in_experiment);
     for (cuped, by_segment) in [(false, false), (true, true)] {
         let options = LogOptions {
             metrics: LOG_METRICS.map(String::from).to_vec(),
@@ -592,4 +598,74 @@ fn bad_logs_are_typed_errors_with_line_and_field() {
         ..LogOptions::new("x", "a")
     };
     assert_eq!(run(&good, "", &o).path, "windowDays");
+}
+
+#[test]
+fn the_programme_against_its_holdout_equals_the_unit_file_too() {
+    let (decisions, events) = logs();
+    let outcomes: String = events.iter().map(|e| e.json() + "\n").collect();
+    let units = unit_file(&decisions, &events, 14 * DAY, &|v| {
+        Some(
+            if v["holdout"] == true {
+                "holdout"
+            } else {
+                "exposed"
+            }
+            .to_string(),
+        )
+    });
+    let options = LogOptions {
+        metrics: LOG_METRICS.map(String::from).to_vec(),
+        holdout: Some(0.05),
+        cuped: true,
+        ..LogOptions::new("", "holdout")
+    };
+    let got = analyze_logs(
+        decisions.as_bytes(),
+        "decisions.jsonl",
+        outcomes.as_bytes(),
+        "outcomes.jsonl",
+        &options,
+    )
+    .unwrap();
+    let join = got.join.clone().unwrap();
+    assert_eq!(join.experiment, "holdout");
+    assert_eq!(join.units, 2400, "every customer decided for is a unit");
+    assert_eq!(join.exposures as usize, decisions.lines().count());
+    let held = got.srm.counts["holdout"];
+    assert!(held > 60.0 && held < 200.0, "about 5% held out: {held}");
+    assert!(got.srm.ok, "the planned 5% split: {:?}", got.srm);
+    let mut unit_options = UnitsOptions {
+        time_column: Some("first".into()),
+        weights: Some(BTreeMap::from([
+            ("holdout".to_string(), 0.05),
+            ("exposed".to_string(), 0.95),
+        ])),
+        ..UnitsOptions::new("holdout", UNIT_METRICS.map(String::from).to_vec())
+    };
+    for m in UNIT_METRICS {
+        if !m.contains('=') {
+            let n = m.split(':').next().unwrap();
+            unit_options
+                .covariates
+                .insert(n.to_string(), format!("pre_{n}"));
+        }
+    }
+    let want = analyze_csv(units.as_bytes(), "units.csv", &unit_options).unwrap();
+    let mut got_json = serde_json::to_value(&got).unwrap();
+    got_json.as_object_mut().unwrap().remove("join");
+    assert_eq!(first_difference(&got_json, &renamed(want), ""), None);
+    assert!(got
+        .results
+        .iter()
+        .all(|r| r.variant == "exposed" && r.control == "holdout"));
+    let o = LogOptions {
+        holdout: Some(1.5),
+        ..LogOptions::new("", "holdout")
+    };
+    let e = analyze_logs(decisions.as_bytes(), "d", outcomes.as_bytes(), "o", &o).unwrap_err();
+    assert_eq!(
+        (e.code.as_str(), e.path.as_str()),
+        ("analysis.invalid", "holdout")
+    );
 }

@@ -48,8 +48,15 @@ fn default_metrics() -> Vec<String> {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LogOptions {
-    /// The experiment's key.
+    /// The experiment's key (ignored with `holdout`).
+    #[serde(default)]
     pub experiment: String,
+    /// The programme against its global holdout instead of an experiment, given the holdout's
+    /// planned share (the programme's `holdout.share`, for the sample-ratio check): every
+    /// customer decided for is a unit, in `holdout` (the decision says `holdout: true`) or
+    /// `exposed`.
+    #[serde(default)]
+    pub holdout: Option<f64>,
     pub control: String,
     /// The attribution window in days (default 14).
     #[serde(default = "default_window")]
@@ -88,6 +95,7 @@ impl LogOptions {
             control: control.into(),
             window_days: default_window(),
             metrics: default_metrics(),
+            holdout: None,
             cuped: false,
             weights: None,
             alpha: super::defaults::alpha(),
@@ -105,7 +113,11 @@ impl LogOptions {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct JoinSummary {
+    /// The experiment's key, or `holdout` for the programme against its global holdout.
     pub experiment: String,
+    /// Whether this is the programme against its global holdout.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub holdout: bool,
     pub window_days: f64,
     /// Decision records read.
     pub decisions: u64,
@@ -166,6 +178,11 @@ struct LogMetric {
 }
 
 const DAY_MS: i64 = crate::time::DAY_MS;
+
+/// The variant of customers in the programme's global holdout (`holdout` analyses).
+pub const HOLDOUT: &str = "holdout";
+/// The variant of the customers the programme reaches (`holdout` analyses).
+pub const EXPOSED: &str = "exposed";
 
 /// Parses the metric names into metrics over raw sums (shared between metrics).
 fn metrics(names: &[String]) -> Result<(Vec<LogMetric>, Vec<Raw>), AnalysisError> {
@@ -285,7 +302,16 @@ impl LogJoin {
                 format!("the attribution window is {w} days: more than 0, at most 3660"),
             ));
         }
-        if options.experiment.is_empty() {
+        if let Some(share) = options.holdout {
+            if !(share > 0.0 && share < 1.0) {
+                return Err(AnalysisError::new(
+                    "analysis.invalid",
+                    "holdout",
+                    format!("the holdout's share is {share}: between 0 and 1"),
+                ));
+            }
+        }
+        if options.experiment.is_empty() && options.holdout.is_none() {
             return Err(AnalysisError::new(
                 "analysis.invalid",
                 "experiment",
@@ -304,7 +330,12 @@ impl LogJoin {
             segments: Vec::new(),
             units: BTreeMap::new(),
             summary: JoinSummary {
-                experiment: options.experiment.clone(),
+                holdout: options.holdout.is_some(),
+                experiment: if options.holdout.is_some() {
+                    HOLDOUT.to_string()
+                } else {
+                    options.experiment.clone()
+                },
                 window_days: w,
                 ..JoinSummary::default()
             },
@@ -326,17 +357,26 @@ impl LogJoin {
         }
         let d = DecisionRecord::from_json(line).map_err(|e| doc_error(&e, &at()))?;
         self.summary.decisions += 1;
-        let Some(x) = d
-            .exposures
-            .iter()
-            .find(|x| x.experiment == self.options.experiment)
-        else {
-            return Ok(());
+        let variant = if self.options.holdout.is_some() {
+            if d.holdout {
+                HOLDOUT
+            } else {
+                EXPOSED
+            }
+        } else {
+            match d
+                .exposures
+                .iter()
+                .find(|x| x.experiment == self.options.experiment)
+            {
+                Some(x) => x.variant.as_str(),
+                None => return Ok(()),
+            }
         };
+        let variant = index(&mut self.variants, variant);
         self.summary.exposures += 1;
         let when = crate::time::parse_instant(&d.at, 0)
             .map_err(|e| AnalysisError::new("decision.invalid", format!("{}.at", at()), e))?;
-        let variant = index(&mut self.variants, &x.variant);
         let segment_name = d
             .segment
             .as_ref()
@@ -549,8 +589,15 @@ fn settings(o: &LogOptions, metrics: &[LogMetric]) -> Settings {
     } else {
         BTreeMap::new()
     };
+    let weights = match (o.holdout, &o.weights) {
+        (Some(share), None) => Some(BTreeMap::from([
+            (HOLDOUT.to_string(), share),
+            (EXPOSED.to_string(), 1.0 - share),
+        ])),
+        (_, w) => w.clone(),
+    };
     Settings {
-        weights: o.weights.clone(),
+        weights,
         alpha: o.alpha,
         srm_threshold: o.srm_threshold,
         covariates,

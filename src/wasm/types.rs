@@ -289,7 +289,11 @@ export interface AnalyzeOptions {
 
 /** `analyzeLogs(decisions, outcomes, options)`: the experiment and how to join the logs. */
 export interface LogAnalyzeOptions {
-  experiment: string;
+  /** The experiment's key (not with `holdout`). */
+  experiment?: string;
+  /** The programme against its global holdout, whose planned share this is (the programme's
+   * `holdout.share`): variants "holdout" (the control) and "exposed". */
+  holdout?: number;
   control: string;
   /** The attribution window after each unit's first exposure, in days (default 14). */
   windowDays?: number;
@@ -355,7 +359,7 @@ export interface Analysis {
   split?: { day: string; units: Record<string, number> }[];
   segments?: { segment: string; units: number; analysis: Analysis | null; error?: AnalysisProblem }[];
   skipped?: AnalysisProblem[];
-  join?: { experiment: string; windowDays: number; decisions: number; exposures: number; units: number;
+  join?: { experiment: string; holdout?: true; windowDays: number; decisions: number; exposures: number; units: number;
            multipleVariants: number; outcomes: number; attributed: number; outsideWindow: number; unmatched: number };
 }
 

@@ -38,15 +38,24 @@ pub(crate) struct AnalyzeArgs {
     )]
     units: Option<PathBuf>,
     /// Or the decision log (JSON Lines of `offerwise.decision/1`): its exposures to
-    /// `--experiment` make the units.
-    #[arg(long, requires_all = ["outcomes", "experiment"])]
+    /// `--experiment` make the units (or, with `--holdout`, every customer decided for).
+    #[arg(long, requires = "outcomes")]
     decisions: Option<PathBuf>,
     /// With `--decisions`: the outcome events (`offerwise.outcome/1`, JSON Lines or CSV).
     #[arg(long, requires = "decisions")]
     outcomes: Option<PathBuf>,
     /// With `--decisions`: the experiment's key.
-    #[arg(long, requires = "decisions")]
+    #[arg(long, requires = "decisions", required_unless_present_any = ["units", "holdout"])]
     experiment: Option<String>,
+    /// With `--decisions`: the programme against its global holdout, whose planned share this
+    /// is (the programme's `holdout.share`): variants `holdout` (the control) and `exposed`.
+    #[arg(
+        long,
+        requires = "decisions",
+        conflicts_with = "experiment",
+        value_name = "SHARE"
+    )]
+    holdout: Option<f64>,
     /// With `--decisions`: the attribution window after each unit's first exposure, in days.
     #[arg(long, default_value_t = 14.0)]
     window_days: f64,
@@ -59,9 +68,9 @@ pub(crate) struct AnalyzeArgs {
     /// The column naming each unit's variant.
     #[arg(long, default_value = "variant")]
     variant_column: String,
-    /// The control variant.
-    #[arg(long)]
-    control: String,
+    /// The control variant (with `--holdout`: `holdout`).
+    #[arg(long, required_unless_present = "holdout")]
+    control: Option<String>,
     /// A metric column (repeatable): `name` (0/1 values: a proportion, else a mean),
     /// `name:mean`, `name:proportion`, or a ratio of two columns summed over the units,
     /// `name=numerator/denominator` (average order value: `aov=revenue/orders`).
@@ -148,7 +157,13 @@ pub(crate) fn cmd_analyze(a: AnalyzeArgs) -> Result<(), Failure> {
             by_segment: a.by_segment,
             planned_units: a.planned_units,
             spending: a.spending.spending(),
-            ..LogOptions::new(a.experiment.clone().unwrap_or_default(), a.control.clone())
+            holdout: a.holdout,
+            ..LogOptions::new(
+                a.experiment.clone().unwrap_or_default(),
+                a.control
+                    .clone()
+                    .unwrap_or_else(|| offerwise::analysis::logs::HOLDOUT.to_string()),
+            )
         };
         if !a.metrics.is_empty() {
             options.metrics = a.metrics.clone();
@@ -196,11 +211,15 @@ pub(crate) fn cmd_analyze(a: AnalyzeArgs) -> Result<(), Failure> {
         None => {}
     }
     if let Some(j) = &analysis.join {
+        let what = if j.holdout {
+            "placing their customer in the programme or its holdout".to_string()
+        } else {
+            format!("exposing to {:?}", j.experiment)
+        };
         println!(
-            "join: {} decisions read, {} exposing to {:?}; {} units ({} left out: exposed to more than one variant); {} outcomes: {} in a unit's window of {} days, {} outside it, {} of no unit",
+            "join: {} decisions read, {} {what}; {} units ({} left out: exposed to more than one variant); {} outcomes: {} in a unit's window of {} days, {} outside it, {} of no unit",
             j.decisions,
             j.exposures,
-            j.experiment,
             j.units,
             j.multiple_variants,
             j.outcomes,
@@ -363,7 +382,7 @@ fn analyze_units(
         segment_column: a.segment_column.clone(),
         planned_units: a.planned_units,
         spending: a.spending.spending(),
-        ..UnitsOptions::new(a.control.clone(), a.metrics.clone())
+        ..UnitsOptions::new(a.control.clone().unwrap_or_default(), a.metrics.clone())
     };
     let file = std::fs::File::open(units).map_err(|e| input_fail(units, e))?;
     let name = units.display().to_string();

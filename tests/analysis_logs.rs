@@ -44,6 +44,7 @@ struct Event {
     margin: f64,
     earned: f64,
     redeemed: f64,
+    discount: f64,
 }
 
 impl Event {
@@ -58,8 +59,8 @@ impl Event {
         if self.kind == "conversion" {
             let _ = write!(
                 s,
-                r#","revenue":{},"margin":{},"pointsEarned":{},"pointsRedeemed":{}"#,
-                self.revenue, self.margin, self.earned, self.redeemed
+                r#","revenue":{},"margin":{},"pointsEarned":{},"pointsRedeemed":{},"discount":{}"#,
+                self.revenue, self.margin, self.earned, self.redeemed, self.discount
             );
         }
         s + "}"
@@ -146,6 +147,7 @@ fn logs() -> (String, Vec<Event>) {
                 } else {
                     0.0
                 },
+                discount: rng.below(800) as f64 / 100.0,
             });
         }
     }
@@ -159,6 +161,7 @@ fn logs() -> (String, Vec<Event>) {
             margin: 1.0,
             earned: 0.0,
             redeemed: 0.0,
+            discount: 0.0,
         });
     }
     (decisions, events)
@@ -200,8 +203,8 @@ fn unit_file(
         }
     }
     let mut csv = String::from(
-        "unit,variant,segment,first,conversion,revenue,orders,repeat,retention30,points_earned,points_redeemed,redemption,redemption_wv,redemptions,click,\
-         pre_conversion,pre_revenue,pre_orders,pre_repeat,pre_retention30,pre_points_earned,pre_points_redeemed,pre_redemption,pre_redemption_wv,pre_redemptions,pre_click\n",
+        "unit,variant,segment,first,conversion,revenue,orders,repeat,retention30,points_earned,points_redeemed,redemption,redemption_wv,redemptions,click,discount,incentives,net_margin,\
+         pre_conversion,pre_revenue,pre_orders,pre_repeat,pre_retention30,pre_points_earned,pre_points_redeemed,pre_redemption,pre_redemption_wv,pre_redemptions,pre_click,pre_discount,pre_incentives,pre_net_margin\n",
     );
     for (id, u) in &units {
         let mine: Vec<&Event> = events.iter().filter(|e| &e.customer == id).collect();
@@ -233,6 +236,9 @@ fn unit_file(
                 b(red.iter().any(|e| e.offer == Some("winback-valuable"))).to_string(),
                 red.len().to_string(),
                 b(mine.iter().any(|e| e.kind == "click" && within(&e, from))).to_string(),
+                sum(&|e| e.discount).to_string(),
+                sum(&|e| e.discount + POINT_VALUE * e.redeemed).to_string(),
+                sum(&|e| e.margin - (e.discount + POINT_VALUE * e.redeemed)).to_string(),
             ]
             .join(",")
         };
@@ -257,7 +263,10 @@ fn in_experiment(v: &serde_json::Value) -> Option<String> {
         .map(|x| x["variant"].as_str().unwrap().to_string())
 }
 
-const LOG_METRICS: [&str; 12] = [
+/// The money one point redeemed is worth.
+const POINT_VALUE: f64 = 0.01;
+
+const LOG_METRICS: [&str; 15] = [
     "conversion",
     "revenue",
     "orders",
@@ -270,8 +279,11 @@ const LOG_METRICS: [&str; 12] = [
     "redemption:winback-valuable",
     "redemptions",
     "click",
+    "discount",
+    "incentives",
+    "netMargin",
 ];
-const UNIT_METRICS: [&str; 12] = [
+const UNIT_METRICS: [&str; 15] = [
     "conversion:proportion",
     "revenue:mean",
     "orders:mean",
@@ -284,6 +296,9 @@ const UNIT_METRICS: [&str; 12] = [
     "redemption_wv:proportion",
     "redemptions:mean",
     "click:proportion",
+    "discount:mean",
+    "incentives:mean",
+    "net_margin:mean",
 ];
 
 /// Where two JSON values first differ.
@@ -313,6 +328,7 @@ fn rename_error(e: &mut offerwise::analysis::AnalysisError) {
         ("points_earned", "pointsEarned"),
         ("points_redeemed", "pointsRedeemed"),
         ("redemption_wv", "redemption:winback-valuable"),
+        ("net_margin", "netMargin"),
     ] {
         e.message = e.message.replace(unit, log);
         e.path = e.path.replace(unit, log);
@@ -364,6 +380,7 @@ fn the_join_equals_the_unit_file_computed_independently() {
     for (cuped, by_segment) in [(false, false), (true, true)] {
         let options = LogOptions {
             metrics: LOG_METRICS.map(String::from).to_vec(),
+            point_value: Some(POINT_VALUE),
             cuped,
             by_segment,
             ..LogOptions::new(EXPERIMENT, "control")
@@ -424,7 +441,7 @@ fn the_join_equals_the_unit_file_computed_independently() {
             None,
             "cuped {cuped}, by segment {by_segment}"
         );
-        assert_eq!(got.results.len(), 12);
+        assert_eq!(got.results.len(), 15);
         if by_segment {
             assert!(got.segments.len() >= 3, "{:?}", got.segments.len());
         }
@@ -436,13 +453,16 @@ fn the_join_equals_the_unit_file_computed_independently() {
     }
     // CSV outcomes are the same events.
     let mut csv = String::from(
-        "decisionId,customerId,at,type,offerId,revenue,margin,pointsEarned,pointsRedeemed\n",
+        "decisionId,customerId,at,type,offerId,revenue,margin,pointsEarned,pointsRedeemed,discount\n",
     );
     for e in &events {
         let money = if e.kind == "conversion" {
-            format!("{},{},{},{}", e.revenue, e.margin, e.earned, e.redeemed)
+            format!(
+                "{},{},{},{},{}",
+                e.revenue, e.margin, e.earned, e.redeemed, e.discount
+            )
         } else {
-            ",,,".into()
+            ",,,,".into()
         };
         let _ = writeln!(
             csv,
@@ -455,6 +475,7 @@ fn the_join_equals_the_unit_file_computed_independently() {
     }
     let options = LogOptions {
         metrics: LOG_METRICS.map(String::from).to_vec(),
+        point_value: Some(POINT_VALUE),
         ..LogOptions::new(EXPERIMENT, "control")
     };
     let from_jsonl = analyze_logs(
@@ -580,6 +601,7 @@ fn bad_logs_are_typed_errors_with_line_and_field() {
         (vec!["sales"], "metrics[0]"),
         (vec!["retention:x"], "metrics[0]"),
         (vec!["redemption:"], "metrics[0]"),
+        (vec!["incentives"], "metrics[0]"),
         (vec!["revenue", "revenue"], "metric[1]"),
     ] {
         let o = LogOptions {
@@ -616,6 +638,7 @@ fn the_programme_against_its_holdout_equals_the_unit_file_too() {
     });
     let options = LogOptions {
         metrics: LOG_METRICS.map(String::from).to_vec(),
+        point_value: Some(POINT_VALUE),
         holdout: Some(0.05),
         cuped: true,
         ..LogOptions::new("", "holdout")

@@ -20,6 +20,9 @@
 //! | `repeat` | proportion | ordered at least twice (repeat-purchase rate) |
 //! | `retention:N` | proportion | ordered within the window starting `N` days after exposure: `[exposure + N d, exposure + N d + window)` (GrowthBook's conversion delay) |
 //! | `pointsEarned`, `pointsRedeemed` | mean | loyalty points its orders earned, burned |
+//! | `discount` | mean | money the programme took off its orders |
+//! | `incentives` | mean | what the programme paid it: `discount + pointValue × pointsRedeemed` |
+//! | `netMargin` | mean | its orders' margin less those incentives |
 //! | `redemption`, `redemption:OFFER` | proportion | redeemed an offer (that offer) |
 //! | `redemptions` | mean | number of offers redeemed |
 //! | `click` | proportion | clicked an offer |
@@ -67,6 +70,10 @@ pub struct LogOptions {
     /// CUPED with each metric's pre-exposure window.
     #[serde(default)]
     pub cuped: bool,
+    /// The money value of one loyalty point redeemed (the programme's burn rate), for
+    /// `incentives` and `netMargin`.
+    #[serde(default)]
+    pub point_value: Option<f64>,
     #[serde(default)]
     pub weights: Option<BTreeMap<String, f64>>,
     #[serde(default = "super::defaults::alpha")]
@@ -97,6 +104,7 @@ impl LogOptions {
             metrics: default_metrics(),
             holdout: None,
             cuped: false,
+            point_value: None,
             weights: None,
             alpha: super::defaults::alpha(),
             srm_threshold: super::defaults::srm_threshold(),
@@ -151,6 +159,11 @@ enum Field {
     Margin,
     PointsEarned,
     PointsRedeemed,
+    Discount,
+    /// `discount + pointValue × pointsRedeemed`.
+    Incentives,
+    /// `margin − discount − pointValue × pointsRedeemed`.
+    NetMargin,
 }
 
 /// A sum over a unit's outcomes: of `field` of the events `event`, in the window starting
@@ -185,7 +198,10 @@ pub const HOLDOUT: &str = "holdout";
 pub const EXPOSED: &str = "exposed";
 
 /// Parses the metric names into metrics over raw sums (shared between metrics).
-fn metrics(names: &[String]) -> Result<(Vec<LogMetric>, Vec<Raw>), AnalysisError> {
+fn metrics(
+    names: &[String],
+    point_value: Option<f64>,
+) -> Result<(Vec<LogMetric>, Vec<Raw>), AnalysisError> {
     let mut raws: Vec<Raw> = Vec::new();
     let mut raw = |event: Event, field: Field, start: i64| {
         let r = Raw {
@@ -249,13 +265,27 @@ fn metrics(names: &[String]) -> Result<(Vec<LogMetric>, Vec<Raw>), AnalysisError
                 let e = Event::Redemption(offer.map(String::from));
                 (Proportion, Any(raw(e, Field::Count, 0)))
             }
+            ("discount", None) => (Mean, Sum(raw(Event::Conversion, Field::Discount, 0))),
+            ("incentives" | "netMargin", None) => {
+                if point_value.is_none() {
+                    return Err(bad(format!(
+                        "{name:?} values the points redeemed: give pointValue (--point-value), the money one point is worth"
+                    )));
+                }
+                let field = if base == "incentives" {
+                    Field::Incentives
+                } else {
+                    Field::NetMargin
+                };
+                (Mean, Sum(raw(Event::Conversion, field, 0)))
+            }
             ("redemptions", None) => (Mean, Sum(raw(Event::Redemption(None), Field::Count, 0))),
             ("click", None) => (Proportion, Any(raw(Event::Click, Field::Count, 0))),
             _ => {
                 return Err(bad(format!(
                     "unknown metric {name:?}: conversion, revenue, margin, orders, aov, repeat, \
-                     retention:N, pointsEarned, pointsRedeemed, redemption, redemption:OFFER, \
-                     redemptions or click"
+                     retention:N, pointsEarned, pointsRedeemed, discount, incentives, netMargin, \
+                     redemption, redemption:OFFER, redemptions or click"
                 )))
             }
         };
@@ -318,7 +348,16 @@ impl LogJoin {
                 "name the experiment (its key)",
             ));
         }
-        let (metrics, raws) = metrics(&options.metrics)?;
+        if let Some(v) = options.point_value {
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(AnalysisError::new(
+                    "analysis.invalid",
+                    "pointValue",
+                    format!("a point's value is {v}: a number ≥ 0"),
+                ));
+            }
+        }
+        let (metrics, raws) = metrics(&options.metrics, options.point_value)?;
         // Checked now (a bad setting is reported before reading any log).
         Accumulator::new(settings(options, &metrics))?;
         Ok(LogJoin {
@@ -459,6 +498,17 @@ impl LogJoin {
                 Field::Margin => o.margin.unwrap_or(0.0),
                 Field::PointsEarned => o.points_earned.unwrap_or(0.0),
                 Field::PointsRedeemed => o.points_redeemed.unwrap_or(0.0),
+                Field::Discount => o.discount.unwrap_or(0.0),
+                Field::Incentives | Field::NetMargin => {
+                    let paid = o.discount.unwrap_or(0.0)
+                        + self.options.point_value.unwrap_or(0.0)
+                            * o.points_redeemed.unwrap_or(0.0);
+                    if r.field == Field::Incentives {
+                        paid
+                    } else {
+                        o.margin.unwrap_or(0.0) - paid
+                    }
+                }
             };
             if offset >= r.start && offset - r.start < self.window {
                 if let Some(x) = u.post.get_mut(k) {
@@ -628,12 +678,13 @@ fn outcomes_csv<R: std::io::Read>(
         need("at")?,
         need("type")?,
     );
-    let (oi, ri, mi, pe, pr) = (
+    let (oi, ri, mi, pe, pr, di_) = (
         col("offerId"),
         col("revenue"),
         col("margin"),
         col("pointsEarned"),
         col("pointsRedeemed"),
+        col("discount"),
     );
     let mut record = csv::StringRecord::new();
     let mut line = 1u64;
@@ -683,6 +734,7 @@ fn outcomes_csv<R: std::io::Read>(
             margin: number(mi)?,
             points_earned: number(pe)?,
             points_redeemed: number(pr)?,
+            discount: number(di_)?,
         };
         join.add_outcome(&o, &at)?;
     }

@@ -34,6 +34,7 @@
 //! | `offerId` | the offer it concerns (required for `redemption`, `click`, `dismiss`) |
 //! | `revenue`, `margin` | money of a conversion, ≥ 0 (margin ≤ revenue); absent otherwise |
 //! | `pointsEarned`, `pointsRedeemed` | loyalty points a conversion earned and burned, ≥ 0; absent otherwise |
+//! | `discount` | money the programme took off a conversion (offers, tier discount), ≥ 0; absent otherwise |
 
 use crate::customer::TimeValue;
 use crate::error::{Doc, Error};
@@ -199,6 +200,8 @@ pub struct Outcome {
     pub points_earned: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub points_redeemed: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount: Option<f64>,
 }
 
 impl Outcome {
@@ -250,6 +253,7 @@ impl Outcome {
             ("margin", self.margin),
             ("pointsEarned", self.points_earned),
             ("pointsRedeemed", self.points_redeemed),
+            ("discount", self.discount),
         ] {
             if let Some(v) = v {
                 if self.kind != OutcomeType::Conversion {

@@ -336,6 +336,7 @@ pub fn run(engine: &Engine, start_policy: Policy, cfg: &SimConfig) -> Result<Sim
                                 margin: None,
                                 points_earned: None,
                                 points_redeemed: None,
+                                discount: None,
                             };
                             day_outcomes.push_str(&serde_json::to_string(&out).unwrap_or_default());
                             day_outcomes.push('\n');

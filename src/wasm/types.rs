@@ -257,6 +257,8 @@ export interface OutcomeEvent {
   margin?: number;
   pointsEarned?: number;
   pointsRedeemed?: number;
+  /** Money the programme took off the order (offers, tier discount). */
+  discount?: number;
 }
 
 /** `analyze(units, options)`: how to read and analyse an experiment's unit rows. */
@@ -297,11 +299,14 @@ export interface LogAnalyzeOptions {
   control: string;
   /** The attribution window after each unit's first exposure, in days (default 14). */
   windowDays?: number;
-  /** conversion, revenue, margin, orders, aov, repeat, retention:N, pointsEarned, pointsRedeemed,
-   * redemption, redemption:OFFER, redemptions, click (default conversion, revenue, orders, aov, redemption). */
+  /** conversion, revenue, margin, orders, aov, repeat, retention:N, pointsEarned, pointsRedeemed, discount,
+   * incentives, netMargin, redemption, redemption:OFFER, redemptions, click (default conversion, revenue,
+   * orders, aov, redemption). */
   metrics?: string[];
   /** CUPED with each metric's value in the window before exposure. */
   cuped?: boolean;
+  /** The money one point redeemed is worth, for the metrics incentives and netMargin. */
+  pointValue?: number;
   weights?: Record<string, number>;
   alpha?: number;
   srmThreshold?: number;

@@ -62,6 +62,10 @@ pub(crate) struct AnalyzeArgs {
     /// With `--decisions`: CUPED on each metric with its value in the window before exposure.
     #[arg(long, requires = "decisions")]
     cuped: bool,
+    /// With `--decisions`: the money one loyalty point redeemed is worth (the programme's burn
+    /// rate), for the metrics `incentives` and `netMargin`.
+    #[arg(long, requires = "decisions")]
+    point_value: Option<f64>,
     /// With `--decisions`: every segment (of the exposing decision) analysed on its own too.
     #[arg(long, requires = "decisions")]
     by_segment: bool,
@@ -75,8 +79,9 @@ pub(crate) struct AnalyzeArgs {
     /// `name:mean`, `name:proportion`, or a ratio of two columns summed over the units,
     /// `name=numerator/denominator` (average order value: `aov=revenue/orders`).
     /// With `--decisions`, a metric of the logs: conversion, revenue, margin, orders, aov,
-    /// repeat, retention:N, pointsEarned, pointsRedeemed, redemption[:OFFER], redemptions,
-    /// click (default: conversion, revenue, orders, aov, redemption).
+    /// repeat, retention:N, pointsEarned, pointsRedeemed, discount, incentives, netMargin,
+    /// redemption[:OFFER], redemptions, click (default: conversion, revenue, orders, aov,
+    /// redemption).
     #[arg(long = "metric", required_unless_present = "decisions")]
     metrics: Vec<String>,
     /// A metric's pre-period covariate for CUPED: `metric=column` (repeatable).
@@ -158,6 +163,7 @@ pub(crate) fn cmd_analyze(a: AnalyzeArgs) -> Result<(), Failure> {
             planned_units: a.planned_units,
             spending: a.spending.spending(),
             holdout: a.holdout,
+            point_value: a.point_value,
             ..LogOptions::new(
                 a.experiment.clone().unwrap_or_default(),
                 a.control

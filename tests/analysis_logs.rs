@@ -677,11 +677,69 @@ fn the_programme_against_its_holdout_equals_the_unit_file_too() {
     let want = analyze_csv(units.as_bytes(), "units.csv", &unit_options).unwrap();
     let mut got_json = serde_json::to_value(&got).unwrap();
     got_json.as_object_mut().unwrap().remove("join");
+    got_json.as_object_mut().unwrap().remove("roi");
     assert_eq!(first_difference(&got_json, &renamed(want), ""), None);
     assert!(got
         .results
         .iter()
         .all(|r| r.variant == "exposed" && r.control == "holdout"));
+    // The programme's return on its incentives, computed here from the unit file (two-pass
+    // moments, the delta method).
+    let header: Vec<&str> = units.lines().next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let (vc, ic, nc) = (col("variant"), col("incentives"), col("net_margin"));
+    let group = |v: &str| -> Vec<(f64, f64)> {
+        units
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').collect::<Vec<_>>())
+            .filter(|f| f[vc] == v)
+            .map(|f| (f[ic].parse().unwrap(), f[nc].parse().unwrap()))
+            .collect()
+    };
+    let moments = |g: &[(f64, f64)]| {
+        let n = g.len() as f64;
+        let (mi, mn) = (
+            g.iter().map(|x| x.0).sum::<f64>() / n,
+            g.iter().map(|x| x.1).sum::<f64>() / n,
+        );
+        let c = |f: &dyn Fn(&(f64, f64)) -> f64| g.iter().map(f).sum::<f64>() / (n - 1.0) / n;
+        (
+            mi,
+            mn,
+            c(&|x| (x.0 - mi).powi(2)),
+            c(&|x| (x.1 - mn).powi(2)),
+            c(&|x| (x.0 - mi) * (x.1 - mn)),
+        )
+    };
+    let (ei, en, evi, evn, ecov) = moments(&group("exposed"));
+    let (hi, hn, hvi, hvn, hcov) = moments(&group("holdout"));
+    let (di, dn) = (ei - hi, en - hn);
+    let (var_i, var_n, cov) = (evi + hvi, evn + hvn, ecov + hcov);
+    let r = dn / di;
+    let se =
+        (var_n / di.powi(2) - 2.0 * dn * cov / di.powi(3) + dn.powi(2) * var_i / di.powi(4)).sqrt();
+    let roi = got
+        .roi
+        .as_ref()
+        .expect("the ROI with a point value and the holdout");
+    let close = |a: f64, b: f64, what: &str| {
+        assert!(
+            (a - b).abs() <= 1e-9 * b.abs() + 1e-12,
+            "{what}: {a} vs {b}"
+        )
+    };
+    close(roi.incremental_incentives, di, "incremental incentives");
+    close(roi.incremental_net_margin, dn, "incremental net margin");
+    close(roi.roi.unwrap(), r, "ROI");
+    let z = 1.959_963_984_540_054;
+    close(roi.roi_ci.unwrap().0, r - z * se, "ROI low");
+    close(roi.roi_ci.unwrap().1, r + z * se, "ROI high");
+    close(
+        roi.incremental_net_margin_ci.1,
+        dn + z * var_n.sqrt(),
+        "net margin high",
+    );
     let o = LogOptions {
         holdout: Some(1.5),
         ..LogOptions::new("", "holdout")

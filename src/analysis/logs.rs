@@ -314,6 +314,9 @@ pub struct LogJoin {
     options: LogOptions,
     metrics: Vec<LogMetric>,
     raws: Vec<Raw>,
+    /// With the holdout and a point value: the raws of each unit's incentives and net margin,
+    /// for the programme's return on its incentives ([`Roi`]).
+    roi_raws: Option<(usize, usize)>,
     window: i64,
     variants: Vec<String>,
     segments: Vec<String>,
@@ -357,13 +360,28 @@ impl LogJoin {
                 ));
             }
         }
-        let (metrics, raws) = metrics(&options.metrics, options.point_value)?;
+        let (metrics, mut raws) = metrics(&options.metrics, options.point_value)?;
+        let roi_raws = (options.holdout.is_some() && options.point_value.is_some()).then(|| {
+            let mut find = |field: Field| {
+                let r = Raw {
+                    event: Event::Conversion,
+                    field,
+                    start: 0,
+                };
+                raws.iter().position(|x| *x == r).unwrap_or_else(|| {
+                    raws.push(r);
+                    raws.len() - 1
+                })
+            };
+            (find(Field::Incentives), find(Field::NetMargin))
+        });
         // Checked now (a bad setting is reported before reading any log).
         Accumulator::new(settings(options, &metrics))?;
         Ok(LogJoin {
             options: options.clone(),
             metrics,
             raws,
+            roi_raws,
             window: (w * DAY_MS as f64).round() as i64,
             variants: Vec::new(),
             segments: Vec::new(),
@@ -538,12 +556,19 @@ impl LogJoin {
         let (mut values, mut dens) = (vec![0.0; m], vec![0.0; m]);
         let mut co = vec![0.0; covariates.len()];
         let mut summary = self.summary;
+        // Per variant: the co-moments of each unit's incentives (x) and net margin (y).
+        let mut roi: BTreeMap<&str, super::CoMoment> = BTreeMap::new();
         for (id, u) in &self.units {
             if u.conflict {
                 summary.multiple_variants += 1;
                 continue;
             }
             summary.units += 1;
+            if let Some((i, n)) = self.roi_raws {
+                let v = self.variants.get(u.variant).map_or("", String::as_str);
+                let at = |k: usize| u.post.get(k).copied().unwrap_or(0.0);
+                roi.entry(v).or_default().push(at(i), at(n));
+            }
             let derive = |d: Derive, sums: &[f64]| {
                 let s = |i: usize| sums.get(i).copied().unwrap_or(0.0);
                 match d {
@@ -591,6 +616,9 @@ impl LogJoin {
         }
         let mut analysis = acc.finish()?;
         analysis.join = Some(summary);
+        if let (Some(e), Some(h)) = (roi.get(EXPOSED), roi.get(HOLDOUT)) {
+            analysis.roi = Some(Roi::of(e, h, analysis.alpha));
+        }
         Ok(analysis)
     }
 }
@@ -775,4 +803,59 @@ pub fn analyze_logs<D: std::io::BufRead, O: std::io::BufRead>(
         }
     }
     join.finish()
+}
+
+/// The programme's return on the incentives it paid, against its holdout: the incremental net
+/// margin per customer over the incremental incentives per customer,
+///
+/// ```text
+/// ROI = Δn / Δi,   Δn = n̄_exposed − n̄_holdout (net margin),   Δi = ī_exposed − ī_holdout (incentives)
+/// se² = Var(Δn) / Δi² − 2 Δn Cov(Δn, Δi) / Δi³ + Δn² Var(Δi) / Δi⁴   (delta method)
+/// ```
+///
+/// with `Var(Δn) = s²_n,e / N_e + s²_n,h / N_h`, and the same for `Δi` and the covariance of
+/// each unit's net margin and incentives. `roi` is `null` when the incentives do not differ.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Roi {
+    /// `[exposed, holdout]` units.
+    pub n: [f64; 2],
+    /// Net margin per customer less the holdout's.
+    pub incremental_net_margin: f64,
+    #[serde(rename = "incrementalNetMarginCI")]
+    pub incremental_net_margin_ci: (f64, f64),
+    /// Incentives per customer less the holdout's.
+    pub incremental_incentives: f64,
+    pub roi: Option<f64>,
+    #[serde(rename = "roiCI")]
+    pub roi_ci: Option<(f64, f64)>,
+}
+
+impl Roi {
+    fn of(e: &super::CoMoment, h: &super::CoMoment, alpha: f64) -> Roi {
+        let var = |m2: f64, n: f64| if n > 1.0 { m2 / (n - 1.0) } else { 0.0 };
+        let (dn, di) = (e.my - h.my, e.mx - h.mx);
+        let var_n = var(e.m2y, e.n) / e.n + var(h.m2y, h.n) / h.n;
+        let var_i = var(e.m2x, e.n) / e.n + var(h.m2x, h.n) / h.n;
+        let cov = var(e.cxy, e.n) / e.n + var(h.cxy, h.n) / h.n;
+        let z = crate::stats::dist::normal::ppf(1.0 - alpha / 2.0);
+        let se_n = var_n.sqrt();
+        let (roi, roi_ci) = if di != 0.0 {
+            let r = dn / di;
+            let v = var_n / (di * di) - 2.0 * dn * cov / (di * di * di)
+                + dn * dn * var_i / (di * di * di * di);
+            let se = v.max(0.0).sqrt();
+            (Some(r), Some((r - z * se, r + z * se)))
+        } else {
+            (None, None)
+        };
+        Roi {
+            n: [e.n, h.n],
+            incremental_net_margin: dn,
+            incremental_net_margin_ci: (dn - z * se_n, dn + z * se_n),
+            incremental_incentives: di,
+            roi,
+            roi_ci,
+        }
+    }
 }

@@ -878,6 +878,7 @@ impl Accumulator {
             split,
             segments,
             join: None,
+            roi: None,
             skipped,
         })
     }
@@ -1388,6 +1389,10 @@ pub struct Analysis {
     /// `variant.metric`, or `variant.metric.covariate` for a CUPED read-out).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub skipped: Vec<AnalysisError>,
+    /// For the programme against its holdout with a point value: its return on the incentives
+    /// it paid ([`logs::Roi`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub roi: Option<logs::Roi>,
     /// For an analysis of logs: how the decisions and outcomes were joined.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub join: Option<logs::JoinSummary>,

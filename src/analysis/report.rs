@@ -515,6 +515,21 @@ td:first-child,th:first-child,td:nth-child(2),th:nth-child(2){{text-align:left}}
             j.unmatched
         );
     }
+    if let Some(r) = &a.roi {
+        let _ = write!(
+            s,
+            r#"<div class="banner ok" id="roi">Against its holdout, the programme earns {} net margin per customer ({}% interval {} to {}) for {} of incentives per customer: a return on incentives of {}.</div>"#,
+            num(r.incremental_net_margin),
+            num(100.0 * (1.0 - a.alpha)),
+            num(r.incremental_net_margin_ci.0),
+            num(r.incremental_net_margin_ci.1),
+            num(r.incremental_incentives),
+            match (r.roi, r.roi_ci) {
+                (Some(x), Some((lo, hi))) => format!("{} ({} to {})", num(x), num(lo), num(hi)),
+                _ => "— (the incentives do not differ)".into(),
+            }
+        );
+    }
     if !a.skipped.is_empty() {
         s.push_str(r#"<div class="banner warn" id="skipped"><b>Not compared:</b><ul>"#);
         for e in &a.skipped {

@@ -364,6 +364,9 @@ export interface Analysis {
   split?: { day: string; units: Record<string, number> }[];
   segments?: { segment: string; units: number; analysis: Analysis | null; error?: AnalysisProblem }[];
   skipped?: AnalysisProblem[];
+  /** The programme against its holdout, with pointValue: its return on the incentives it paid. */
+  roi?: { n: [number, number]; incrementalNetMargin: number; incrementalNetMarginCI: [number, number];
+          incrementalIncentives: number; roi: number | null; roiCI: [number, number] | null };
   join?: { experiment: string; holdout?: true; windowDays: number; decisions: number; exposures: number; units: number;
            multipleVariants: number; outcomes: number; attributed: number; outsideWindow: number; unmatched: number };
 }

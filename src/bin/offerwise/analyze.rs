@@ -235,6 +235,19 @@ pub(crate) fn cmd_analyze(a: AnalyzeArgs) -> Result<(), Failure> {
             j.unmatched
         );
     }
+    if let Some(r) = &analysis.roi {
+        println!(
+            "programme vs holdout: net margin per customer {:+.4} [{:+.4}, {:+.4}] for incentives per customer {:+.4}; return on incentives {}",
+            r.incremental_net_margin,
+            r.incremental_net_margin_ci.0,
+            r.incremental_net_margin_ci.1,
+            r.incremental_incentives,
+            match (r.roi, r.roi_ci) {
+                (Some(x), Some((a, b))) => format!("{x:+.3} [{a:+.3}, {b:+.3}]"),
+                _ => "— (the incentives do not differ)".into(),
+            }
+        );
+    }
     let s = &analysis.srm;
     println!(
         "units: {}",

@@ -458,6 +458,24 @@ for n1, alpha, target, ratio in [(20, 0.05, 0.8, 1.0), (500, 0.05, 0.9, 1.0), (5
     cases.append(["t_mde", {"nobs1": n1, "alpha": alpha, "power": target, "ratio": ratio},
                   {"effect": f(e), "statsmodels": f(tp.solve_power(nobs1=n1, alpha=alpha, power=target, ratio=ratio))}])
 
+# ---- NPS (statsmodels DescrStatsW / CompareMeans on the +1/0/-1 codes) -------------------------
+# Drawn from a second generator so the cases above keep their values.
+from statsmodels.stats.weightstats import CompareMeans, DescrStatsW  # noqa: E402
+
+nps_rng = np.random.default_rng(20261130 + 4)
+for n1, n2, pa, pb in [(50, 60, [0.3, 0.3, 0.4], [0.4, 0.3, 0.3]), (400, 380, [0.5, 0.3, 0.2], [0.45, 0.3, 0.25]),
+                       (3000, 2500, [0.2, 0.5, 0.3], [0.2, 0.45, 0.35]), (12, 9, [0.6, 0.2, 0.2], [0.1, 0.3, 0.6])]:
+    ca = nps_rng.multinomial(n1, pa)
+    cb = nps_rng.multinomial(n2, pb)
+    codes = lambda c: np.concatenate([np.ones(c[0]), np.zeros(c[1]), -np.ones(c[2])])
+    da, db = DescrStatsW(codes(ca)), DescrStatsW(codes(cb))
+    lo, hi = da.zconfint_mean(alpha=0.05)
+    z, p = CompareMeans(da, db).ztest_ind(usevar="unequal")
+    dlo, dhi = CompareMeans(da, db).zconfint_diff(alpha=0.05, usevar="unequal")
+    cases.append(["nps", {"a": [int(x) for x in ca], "b": [int(x) for x in cb], "alpha": 0.05},
+                  {"scoreA": f(100 * da.mean), "seA": f(100 * da.std_mean), "ciA": [f(100 * lo), f(100 * hi)],
+                   "scoreB": f(100 * db.mean), "statistic": f(z), "pValue": f(p), "diffCI": [f(100 * dlo), f(100 * dhi)]}])
+
 out = {"specVersion": 1,
        "source": f"scripts/stats_reference.py (scipy {scipy.__version__}, statsmodels {statsmodels.__version__}, gbstats {gbstats.__version__}, numpy {np.__version__})",
        "cases": cases}

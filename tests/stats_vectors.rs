@@ -206,6 +206,30 @@ fn statistics_equal_scipy_and_statsmodels() {
                     num(&want["power"]),
                 );
             }
+            "nps" => {
+                use offerwise::stats::nps;
+                let counts = |v: &Value| -> [f64; 3] {
+                    let a = v.as_array().unwrap();
+                    [num(&a[0]), num(&a[1]), num(&a[2])]
+                };
+                let alpha = num(&x["alpha"]);
+                let a = nps::score(counts(&x["a"]), alpha).unwrap();
+                let b = nps::score(counts(&x["b"]), alpha).unwrap();
+                c.value(&format!("{name} score"), a.score, num(&want["scoreA"]));
+                c.value(&format!("{name} score b"), b.score, num(&want["scoreB"]));
+                c.value(&format!("{name} se"), a.se, num(&want["seA"]));
+                c.value(&format!("{name} lo"), a.score_ci.0, num(&want["ciA"][0]));
+                c.value(&format!("{name} hi"), a.score_ci.1, num(&want["ciA"][1]));
+                let (test, ci) = nps::compare(&a, &b, alpha).unwrap();
+                c.value(
+                    &format!("{name} z"),
+                    test.statistic,
+                    num(&want["statistic"]),
+                );
+                c.prob(&format!("{name} p"), test.p_value, num(&want["pValue"]));
+                c.value(&format!("{name} diff lo"), ci.0, num(&want["diffCI"][0]));
+                c.value(&format!("{name} diff hi"), ci.1, num(&want["diffCI"][1]));
+            }
             "t_sample_size" => {
                 let n = power::t_sample_size(
                     num(&x["d"]),

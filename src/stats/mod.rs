@@ -9,6 +9,7 @@
 //!   relative lift, the sample-ratio-mismatch check, Holm and Benjamini–Hochberg;
 //! * [`bayes`] — probability to beat the control, expected loss, credible intervals;
 //! * [`sequential`] — always-valid confidence sequences and p-values (Waudby-Smith et al.);
+//! * [`nps`] — Net Promoter Score, its interval and the comparison of two groups;
 //! * [`group_sequential`] — alpha-spending boundaries for planned looks (Lan & DeMets);
 //! * [`power`] — power, sample size and minimum detectable effect (`NormalIndPower`,
 //!   `TTestIndPower`).
@@ -16,6 +17,7 @@
 pub mod bayes;
 pub mod dist;
 pub mod group_sequential;
+pub mod nps;
 pub mod power;
 pub mod sequential;
 pub mod special;

@@ -668,3 +668,88 @@ fn the_cli_compares_the_programme_with_its_holdout() {
     ]);
     assert_eq!(code, 2);
 }
+
+#[test]
+fn nps_of_survey_answers_equals_statsmodels() {
+    // The answers of the `nps` cases of tests/vectors/stats.json (statsmodels DescrStatsW and
+    // CompareMeans), written as a survey file: groups a and b.
+    let doc: Value = serde_json::from_str(include_str!("vectors/stats.json")).unwrap();
+    let dir = std::env::temp_dir().join(format!("offerwise-nps-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cases: Vec<&Value> = doc["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c[0] == "nps")
+        .collect();
+    assert!(cases.len() >= 4);
+    for (k, case) in cases.iter().enumerate() {
+        let mut csv = String::from("tier,score\n");
+        for (group, counts) in [("a", &case[1]["a"]), ("b", &case[1]["b"])] {
+            for (class, answer) in [(0, 10), (1, 7), (2, 3)] {
+                for _ in 0..counts[class].as_u64().unwrap() {
+                    csv += &format!("{group},{answer}\n");
+                }
+            }
+        }
+        let file = dir.join(format!("survey-{k}.csv"));
+        std::fs::write(&file, csv).unwrap();
+        let file = file.display().to_string();
+        let (code, out, err) = run(
+            "nps",
+            &[
+                "--surveys",
+                &file,
+                "--group-column",
+                "tier",
+                "--control",
+                "b",
+                "--json",
+                "-",
+            ],
+        );
+        assert_eq!(code, 0, "{err}");
+        let got: Value = serde_json::from_str(&out).unwrap();
+        let want = &case[2];
+        let num = |v: &Value| v.as_f64().unwrap();
+        close(
+            num(&got["groups"]["a"]["score"]),
+            num(&want["scoreA"]),
+            "score a",
+        );
+        close(num(&got["groups"]["a"]["se"]), num(&want["seA"]), "se a");
+        close(
+            num(&got["groups"]["a"]["scoreCI"][0]),
+            num(&want["ciA"][0]),
+            "lo a",
+        );
+        close(
+            num(&got["groups"]["b"]["score"]),
+            num(&want["scoreB"]),
+            "score b",
+        );
+        let c = &got["comparisons"][0];
+        assert_eq!(
+            (c["group"].as_str(), c["control"].as_str()),
+            (Some("a"), Some("b"))
+        );
+        close(num(&c["statistic"]), num(&want["statistic"]), "z");
+        close(num(&c["pValue"]), num(&want["pValue"]), "p");
+        close(num(&c["diffCI"][1]), num(&want["diffCI"][1]), "diff hi");
+    }
+    // A summary, and an answer that is not one is an error with its line.
+    let file = dir.join("bad.csv");
+    std::fs::write(&file, "score\n9\n10\n7\n11\n").unwrap();
+    let file = file.display().to_string();
+    let (code, _, err) = run("nps", &["--surveys", &file]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("error[analysis.invalid]") && err.contains(":5.score"),
+        "{err}"
+    );
+    let file = dir.join("good.csv");
+    std::fs::write(&file, "score\n9\n10\n7\n3\n").unwrap();
+    let (code, out, _) = run("nps", &["--surveys", &file.display().to_string()]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("all: NPS +25.0"), "{out}");
+}

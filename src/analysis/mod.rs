@@ -27,6 +27,7 @@
 
 pub mod logs;
 pub mod report;
+pub mod surveys;
 pub mod units;
 
 use crate::stats::tests::{self as st, Group, StatsError};

@@ -14,6 +14,7 @@ mod customers;
 mod decide;
 mod features;
 mod learn;
+mod nps;
 mod power;
 mod score;
 mod train;
@@ -75,6 +76,8 @@ enum Command {
     Analyze(analyze::AnalyzeArgs),
     /// Units per group for a lift to detect, or the smallest lift a sample size detects.
     Power(power::PowerArgs),
+    /// The Net Promoter Score of survey answers, overall and per group, with intervals and tests.
+    Nps(nps::NpsArgs),
 }
 
 fn main() -> ExitCode {
@@ -93,6 +96,7 @@ fn main() -> ExitCode {
         Command::Simulate(a) => learn::cmd_simulate(a),
         Command::Analyze(a) => analyze::cmd_analyze(a),
         Command::Power(a) => power::cmd_power(a),
+        Command::Nps(a) => nps::cmd_nps(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

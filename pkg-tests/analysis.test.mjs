@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import h from "./lib/harness.cjs";
-import { analyze, analyzeLogs, Engine } from "offerwise";
+import { analyze, analyzeLogs, Engine, nps } from "offerwise";
 
 h.requireBuilt();
 mkdirSync(h.WORK, { recursive: true });
@@ -150,4 +150,18 @@ test("analyzeLogs() joins and analyses a decision log as the CLI does", () => {
     { code: "analysis.invalid", path: "metrics[0]" }, "an unknown log metric");
   h.assertOfferwiseError(() => analyzeLogs(decisions, outcomes, { ...options, experiment: "nope" }),
     { code: "analysis.no_units", path: "experiment" }, "an experiment nobody is in");
+});
+
+test("nps() scores survey answers as offerwise nps does", () => {
+  const file = "examples/surveys.csv";
+  const cli = JSON.parse(h.cli(["nps", "--surveys", file, "--group-column", "tier", "--control", "bronze", "--json", "-"]));
+  const text = readFileSync(path.join(h.ROOT, file), "utf8");
+  const wasm = nps(text, { groupColumn: "tier", control: "bronze" });
+  h.assertSameJson(wasm, cli, "nps vs offerwise nps");
+  assert.equal(wasm.comparisons.length, 2);
+  h.assertSameJson(nps(text), JSON.parse(h.cli(["nps", "--surveys", file, "--json", "-"])), "no groups");
+  h.assertOfferwiseError(() => nps("score\n9\n12\n"), { code: "analysis.invalid", path: "surveys:3.score" },
+    "an answer above 10");
+  h.assertOfferwiseError(() => nps(text, { control: "bronze" }), { code: "analysis.invalid", path: "control" },
+    "a control without groups");
 });

@@ -8,22 +8,31 @@ use crate::stats::tests::holm;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+fn default_score_column() -> String {
+    "score".into()
+}
+
 /// How to read the answers.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SurveyOptions {
     /// The column of the 0–10 answers (default `score`).
+    #[serde(default = "default_score_column")]
     pub score_column: String,
     /// The column of each answer's group, if any.
+    #[serde(default)]
     pub group_column: Option<String>,
     /// The group the others are compared with.
+    #[serde(default)]
     pub control: Option<String>,
+    #[serde(default = "super::defaults::alpha")]
     pub alpha: f64,
 }
 
 impl Default for SurveyOptions {
     fn default() -> Self {
         SurveyOptions {
-            score_column: "score".into(),
+            score_column: default_score_column(),
             group_column: None,
             control: None,
             alpha: super::defaults::alpha(),
@@ -69,6 +78,20 @@ pub fn analyze_csv<R: std::io::Read>(
     name: &str,
     o: &SurveyOptions,
 ) -> Result<NpsAnalysis, AnalysisError> {
+    if !(o.alpha > 0.0 && o.alpha < 1.0) {
+        return Err(AnalysisError::new(
+            "analysis.invalid",
+            "alpha",
+            format!("alpha is {}: between 0 and 1", o.alpha),
+        ));
+    }
+    if o.control.is_some() && o.group_column.is_none() {
+        return Err(AnalysisError::new(
+            "analysis.invalid",
+            "control",
+            "a control group needs the group column",
+        ));
+    }
     let mut reader = csv::ReaderBuilder::new().from_reader(input);
     let headers = reader.headers().map_err(|e| csv_error(name, &e))?.clone();
     let score_at = column_of(&headers, name, &o.score_column)?;

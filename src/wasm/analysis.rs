@@ -169,3 +169,34 @@ pub fn analyze_logs(
     .map_err(to_js)?;
     write(&analysis)
 }
+
+/// The Net Promoter Score of survey answers, as `offerwise nps` computes it: overall, per group
+/// and each group against a control group. `surveys` is CSV text with a header (a 0–10 answer
+/// per row).
+///
+/// ```js
+/// const r = nps(csvText, { groupColumn: "tier", control: "bronze" });
+/// console.log(r.overall.score, r.overall.scoreCI, r.comparisons.map(c => [c.group, c.diff, c.pValue]));
+/// ```
+#[wasm_bindgen(js_name = nps, unchecked_return_type = "NpsAnalysis")]
+pub fn nps(
+    #[wasm_bindgen(unchecked_param_type = "string")] surveys: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "NpsOptions")] options: JsValue,
+) -> Result<JsValue, JsValue> {
+    let options: crate::analysis::surveys::SurveyOptions =
+        if options.is_undefined() || options.is_null() {
+            Default::default()
+        } else {
+            read(Doc::Options, options)?
+        };
+    let Some(text) = surveys.as_string() else {
+        return Err(error::to_js(Error::invalid(
+            Doc::Units,
+            "",
+            "the survey answers are CSV text",
+        )));
+    };
+    let r = crate::analysis::surveys::analyze_csv(text.as_bytes(), "surveys", &options)
+        .map_err(to_js)?;
+    write(&r)
+}

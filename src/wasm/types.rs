@@ -371,6 +371,28 @@ export interface Analysis {
            multipleVariants: number; outcomes: number; attributed: number; outsideWindow: number; unmatched: number };
 }
 
+/** `nps(surveys, options)`: how to read survey answers. */
+export interface NpsOptions {
+  /** The column of the 0-10 answers (default "score"). */
+  scoreColumn?: string;
+  /** The column of each answer's group (tier, segment). */
+  groupColumn?: string;
+  /** The group the others are compared with. */
+  control?: string;
+  alpha?: number;
+}
+/** One group's Net Promoter Score, in points (-100 to 100). */
+export interface NpsScore { n: number; promoters: number; passives: number; detractors: number;
+  score: number; se: number; scoreCI: [number, number]; }
+/** The result of `nps` (the JSON of `offerwise nps`). */
+export interface NpsAnalysis {
+  alpha: number;
+  overall: NpsScore;
+  groups?: Record<string, NpsScore>;
+  comparisons?: { group: string; control: string; diff: number; diffCI: [number, number];
+                  statistic: number; pValue: number; pHolm: number }[];
+}
+
 /** A trained model bundle (models/*.json), written by `offerwise train`. */
 export interface ModelBundle {
   formatVersion: 1;

@@ -28,15 +28,6 @@ pub(crate) struct NpsArgs {
 }
 
 pub(crate) fn cmd_nps(a: NpsArgs) -> Result<(), Failure> {
-    if !(a.alpha > 0.0 && a.alpha < 1.0) {
-        return Err(Failure(
-            2,
-            format!(
-                "error[analysis.invalid]: alpha: {} is not between 0 and 1",
-                a.alpha
-            ),
-        ));
-    }
     let options = SurveyOptions {
         score_column: a.score_column.clone(),
         group_column: a.group_column.clone(),

@@ -656,6 +656,13 @@ impl Accumulator {
             }
         }
         // Checked: from here on nothing fails, so a unit counts everywhere or nowhere.
+        self.record(u);
+        Ok(())
+    }
+
+    /// Adds a checked unit to its variant, its day and its segment.
+    fn record(&mut self, u: &Unit) {
+        let m = self.settings.metrics.len();
         if !self.covariates.is_empty() {
             if !self.co.contains_key(u.variant) {
                 let fresh = vec![CoMoment::default(); self.covariates.len()];
@@ -710,21 +717,18 @@ impl Accumulator {
                 segments.insert(segment.to_string(), child);
             }
             if let Some(child) = segments.get_mut(segment) {
-                child.push_unit(
-                    &Unit {
-                        day: None,
-                        segment: None,
-                        ..*u
-                    },
-                    at,
-                )?;
+                child.record(&Unit {
+                    day: None,
+                    segment: None,
+                    ..*u
+                });
             }
         }
-        Ok(())
     }
 
     /// The results.
-    pub fn finish(self) -> Result<Analysis, AnalysisError> {
+    pub fn finish(mut self) -> Result<Analysis, AnalysisError> {
+        let segment_accs = self.segments.take();
         let s = &self.settings;
         let Some(control) = self.groups.get(&s.control) else {
             let seen: Vec<&str> = self.groups.keys().map(String::as_str).collect();
@@ -834,36 +838,42 @@ impl Accumulator {
             r.verdict = srm.ok.then_some(verdict);
             r.group_sequential = gs;
         }
-        let segments = self
-            .segments
+        // A segment reads each metric as the whole analysis does (a segment whose revenue
+        // happens to be all 0 or 1 is still a mean).
+        let kinds: Vec<MetricKind> = s
+            .metrics
             .iter()
+            .enumerate()
+            .map(|(k, m)| {
+                m.kind.unwrap_or_else(|| {
+                    let binary = self
+                        .groups
+                        .values()
+                        .all(|g| g.w.get(k).is_some_and(|w| w.binary));
+                    if binary {
+                        MetricKind::Proportion
+                    } else {
+                        MetricKind::Mean
+                    }
+                })
+            })
+            .collect();
+        let segments = segment_accs
+            .into_iter()
             .flatten()
-            .map(|(segment, acc)| {
+            .map(|(segment, mut acc)| {
                 let units = acc.groups.values().map(Moments::n).sum();
-                // A segment reads each metric as the whole analysis does (a segment whose
-                // revenue happens to be all 0 or 1 is still a mean).
-                let mut acc = acc.clone();
                 // A segment has no timeline of its own: its verdicts read the fixed test.
                 acc.settings.planned_units = None;
-                for (k, m) in acc.settings.metrics.iter_mut().enumerate() {
-                    if m.kind.is_none() {
-                        let binary = self
-                            .groups
-                            .values()
-                            .all(|g| g.w.get(k).is_some_and(|w| w.binary));
-                        m.kind = Some(if binary {
-                            MetricKind::Proportion
-                        } else {
-                            MetricKind::Mean
-                        });
-                    }
+                for (m, kind) in acc.settings.metrics.iter_mut().zip(&kinds) {
+                    m.kind = Some(*kind);
                 }
                 let (analysis, error) = match acc.finish() {
                     Ok(a) => (Some(Box::new(a)), None),
                     Err(e) => (None, Some(e)),
                 };
                 SegmentAnalysis {
-                    segment: segment.clone(),
+                    segment,
                     units,
                     analysis,
                     error,

@@ -195,3 +195,63 @@ pub fn analyze_csv<R: std::io::Read>(
     }
     acc.finish()
 }
+
+/// One column of a unit file summarised: its rows, mean, sample standard deviation and whether
+/// every value is 0 or 1 (what `offerwise power --pre-period` reads).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ColumnSummary {
+    pub n: f64,
+    pub mean: f64,
+    pub sd: f64,
+    pub binary: bool,
+}
+
+/// Summarises `column` of a unit file (`name` labels errors); at least 2 rows.
+pub fn describe_column<R: std::io::Read>(
+    input: R,
+    name: &str,
+    column: &str,
+) -> Result<ColumnSummary, AnalysisError> {
+    let mut reader = csv::ReaderBuilder::new().from_reader(input);
+    let headers = reader
+        .headers()
+        .map_err(|e| super::csv_error(name, &e))?
+        .clone();
+    let at = super::column_of(&headers, name, column)?;
+    let mut w = super::Welford::default();
+    let mut record = csv::StringRecord::new();
+    let mut line = 1u64;
+    while reader
+        .read_record(&mut record)
+        .map_err(|e| super::csv_error(name, &e))?
+    {
+        line = record.position().map_or(line + 1, |p| p.line());
+        let text = record.get(at).unwrap_or_default().trim();
+        let x = text
+            .parse::<f64>()
+            .ok()
+            .filter(|x| x.is_finite())
+            .ok_or_else(|| {
+                AnalysisError::new(
+                    "analysis.not_numeric",
+                    format!("{name}:{line}.{column}"),
+                    format!("{text:?} is not a number"),
+                )
+            })?;
+        w.push(x);
+    }
+    if w.n < 2.0 {
+        return Err(AnalysisError::new(
+            "analysis.too_few",
+            name,
+            format!("{} rows; at least 2 are needed", w.n),
+        ));
+    }
+    let g = w.group();
+    Ok(ColumnSummary {
+        n: g.n,
+        mean: g.mean,
+        sd: g.var.sqrt(),
+        binary: w.binary,
+    })
+}

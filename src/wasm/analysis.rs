@@ -2,22 +2,12 @@
 //! by the same code (`analysis::units`, `analysis::logs`), so the results are the CLI's.
 
 use super::{error, js_text, read, write};
-use crate::analysis::{logs, units, AnalysisError};
+use crate::analysis::{logs, units};
 use crate::error::{Doc, Error};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-
-/// Throws an analysis error as an `OfferwiseError` with its `code` and `path`.
-fn to_js(e: AnalysisError) -> JsValue {
-    let err = js_sys::Error::new(&format!("{}: {}", e.path, e.message));
-    err.set_name("OfferwiseError");
-    let obj: &JsValue = err.as_ref();
-    let _ = js_sys::Reflect::set(obj, &"code".into(), &e.code.as_str().into());
-    let _ = js_sys::Reflect::set(obj, &"path".into(), &e.path.as_str().into());
-    err.into()
-}
 
 /// A cell of a unit row given as an object.
 #[derive(Deserialize)]
@@ -97,7 +87,7 @@ pub fn analyze(
         if rows {
             e.path = row_path(&e.path);
         }
-        to_js(e)
+        error::analysis_to_js(e)
     })?;
     write(&analysis)
 }
@@ -166,7 +156,7 @@ pub fn analyze_logs(
         "outcomes",
         &options,
     )
-    .map_err(to_js)?;
+    .map_err(error::analysis_to_js)?;
     write(&analysis)
 }
 
@@ -197,6 +187,6 @@ pub fn nps(
         )));
     };
     let r = crate::analysis::surveys::analyze_csv(text.as_bytes(), "surveys", &options)
-        .map_err(to_js)?;
+        .map_err(error::analysis_to_js)?;
     write(&r)
 }

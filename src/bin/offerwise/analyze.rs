@@ -6,7 +6,7 @@ use crate::common::*;
 use clap::Args;
 use offerwise::analysis::logs::LogOptions;
 use offerwise::analysis::units::UnitsOptions;
-use offerwise::analysis::{AnalysisError, MetricKind};
+use offerwise::analysis::MetricKind;
 use offerwise::stats::group_sequential::Spending;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -126,10 +126,6 @@ pub(crate) struct AnalyzeArgs {
     /// Write a self-contained HTML report here (no network: inline SVG plots).
     #[arg(long)]
     html: Option<PathBuf>,
-}
-
-fn analysis_fail(e: AnalysisError) -> Failure {
-    Failure(2, format!("error[{}]: {}: {}", e.code, e.path, e.message))
 }
 
 pub(crate) fn cmd_analyze(a: AnalyzeArgs) -> Result<(), Failure> {

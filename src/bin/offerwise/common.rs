@@ -86,6 +86,11 @@ impl From<Error> for Failure {
 }
 
 /// An input file that cannot be read is bad input (exit 2).
+/// An analysis error as the CLI reports it: `error[code]: path: message`, exit 2.
+pub(crate) fn analysis_fail(e: offerwise::analysis::AnalysisError) -> Failure {
+    Failure(2, format!("error[{}]: {}: {}", e.code, e.path, e.message))
+}
+
 pub(crate) fn input_fail(path: &Path, e: io::Error) -> Failure {
     Failure(
         2,

@@ -40,7 +40,7 @@ pub(crate) fn cmd_nps(a: NpsArgs) -> Result<(), Failure> {
         &a.surveys.display().to_string(),
         &options,
     )
-    .map_err(|e| Failure(2, format!("error[{}]: {}: {}", e.code, e.path, e.message)))?;
+    .map_err(analysis_fail)?;
     let text = serde_json::to_string_pretty(&r).map_err(|e| Failure(1, format!("error: {e}")))?;
     match &a.json {
         Some(p) if p.as_os_str() == "-" => {

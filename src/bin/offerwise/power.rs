@@ -52,54 +52,6 @@ fn fail(e: offerwise::stats::tests::StatsError) -> Failure {
     Failure(2, format!("error[{}]: {e}", e.code()))
 }
 
-/// The pre-period column's size, mean and sample standard deviation, and whether it is 0/1.
-fn pre_period(path: &std::path::Path, column: &str) -> Result<(f64, f64, f64, bool), Failure> {
-    let file = std::fs::File::open(path).map_err(|e| input_fail(path, e))?;
-    let name = path.display().to_string();
-    let mut reader = csv::Reader::from_reader(std::io::BufReader::new(file));
-    let headers = reader
-        .headers()
-        .map_err(|e| Failure(2, format!("error[analysis.csv]: {name}: {e}")))?
-        .clone();
-    let at = headers.iter().position(|h| h == column).ok_or_else(|| {
-        Failure(
-            2,
-            format!(
-                "error[analysis.unknown_column]: {name}: no column {column:?} (columns: {})",
-                headers.iter().collect::<Vec<_>>().join(", ")
-            ),
-        )
-    })?;
-    let (mut n, mut mean, mut m2, mut binary) = (0.0f64, 0.0f64, 0.0f64, true);
-    let mut record = csv::StringRecord::new();
-    let mut line = 1u64;
-    while reader
-        .read_record(&mut record)
-        .map_err(|e| Failure(2, format!("error[analysis.csv]: {name}: {e}")))?
-    {
-        line += 1;
-        let text = record.get(at).unwrap_or_default().trim();
-        let x: f64 = text.parse().ok().filter(|x: &f64| x.is_finite()).ok_or_else(|| {
-            Failure(
-                2,
-                format!("error[analysis.not_numeric]: {name}:{line}.{column}: {text:?} is not a number"),
-            )
-        })?;
-        n += 1.0;
-        let d = x - mean;
-        mean += d / n;
-        m2 += d * (x - mean);
-        binary &= x == 0.0 || x == 1.0;
-    }
-    if n < 2.0 {
-        return Err(Failure(
-            2,
-            format!("error[analysis.too_few]: {name}: {n} rows; at least 2 are needed"),
-        ));
-    }
-    Ok((n, mean, (m2 / (n - 1.0)).sqrt(), binary))
-}
-
 pub(crate) fn cmd_power(a: PowerArgs) -> Result<(), Failure> {
     let bad = |m: &str| Failure(2, format!("error[options.invalid]: {m}"));
     let test = match a.test {
@@ -108,7 +60,14 @@ pub(crate) fn cmd_power(a: PowerArgs) -> Result<(), Failure> {
     };
     let (mut baseline, mut sd) = (a.baseline, a.sd);
     if let (Some(path), Some(column)) = (&a.pre_period, &a.metric) {
-        let (n, mean, s, binary) = pre_period(path, column)?;
+        let file = std::fs::File::open(path).map_err(|e| input_fail(path, e))?;
+        let c = offerwise::analysis::units::describe_column(
+            std::io::BufReader::new(file),
+            &path.display().to_string(),
+            column,
+        )
+        .map_err(analysis_fail)?;
+        let (n, mean, s, binary) = (c.n, c.mean, c.sd, c.binary);
         if binary {
             println!(
                 "pre-period {}: {n} units, {column} rate {mean:.6}",

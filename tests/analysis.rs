@@ -34,6 +34,32 @@ fn close(got: f64, want: f64, what: &str) {
     );
 }
 
+/// Writes `text` to `name` in this test's scratch folder (`tag` names it); returns the path.
+fn scratch(tag: &str, name: &str, text: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("offerwise-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.display().to_string()
+}
+
+/// A decision record of customer `u{i}` on 2024-03-01: exposed to experiment `x` in `variant`,
+/// or in the programme's holdout or not.
+fn decision_record(i: usize, variant: Option<&str>, holdout: bool) -> String {
+    let (variants, exposures) = match variant {
+        Some(v) => (
+            format!(r#"{{"x":"{v}"}}"#),
+            format!(
+                r#"[{{"experiment":"x","variant":"{v}","source":"hash","hashAttribute":"id","hashValue":"u{i}","hash":"growthbook-2","seed":"x"}}]"#
+            ),
+        ),
+        None => ("{}".into(), "[]".into()),
+    };
+    format!(
+        r#"{{"schema":"offerwise.decision/1","decisionId":"0123456789abcdef","customerId":"u{i}","at":"2024-03-01T00:00:00Z","modelVersion":"m@000000000000","programVersion":"p@000000000000","policyVersion":null,"segment":null,"variants":{variants},"objective":"margin","context":[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0],"offers":[],"exposures":{exposures},"holdout":{holdout}}}"#
+    ) + "\n"
+}
+
 /// One analysis's results and sample-ratio check against the reference's.
 fn check(got: &Value, want: &Value, label: &str) {
     close(
@@ -213,13 +239,7 @@ fn analysis_equals_scipy_and_statsmodels() {
 
 #[test]
 fn bad_unit_files_are_typed_errors() {
-    let dir = std::env::temp_dir().join(format!("offerwise-analysis-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let write = |name: &str, text: &str| {
-        let p = dir.join(name);
-        std::fs::write(&p, text).unwrap();
-        p.display().to_string()
-    };
+    let write = |name: &str, text: &str| scratch("analysis", name, text);
     let good = "variant,y\ncontrol,1\ncontrol,2\nb,3\nb,5\n";
     let cases = [
         (
@@ -379,16 +399,11 @@ fn bad_unit_files_are_typed_errors() {
 
 #[test]
 fn the_cli_joins_a_decision_log_with_outcomes() {
-    let dir = std::env::temp_dir().join(format!("offerwise-analysis-logs-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
     let mut decisions = String::new();
     let mut outcomes = String::from("decisionId,customerId,at,type,revenue\n");
     for i in 0..40 {
         let variant = if i % 2 == 0 { "control" } else { "treatment" };
-        decisions += &format!(
-            r#"{{"schema":"offerwise.decision/1","decisionId":"0123456789abcdef","customerId":"u{i}","at":"2024-03-01T00:00:00Z","modelVersion":"m@000000000000","programVersion":"p@000000000000","policyVersion":null,"segment":null,"variants":{{"x":"{variant}"}},"objective":"margin","context":[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0],"offers":[],"exposures":[{{"experiment":"x","variant":"{variant}","source":"hash","hashAttribute":"id","hashValue":"u{i}","hash":"growthbook-2","seed":"x"}}]}}"#
-        );
-        decisions.push('\n');
+        decisions += &decision_record(i, Some(variant), false);
         for k in 0..(i % 3) {
             outcomes += &format!(
                 "0123456789abcdef,u{i},2024-03-0{},conversion,{}\n",
@@ -397,11 +412,8 @@ fn the_cli_joins_a_decision_log_with_outcomes() {
             );
         }
     }
-    let d = dir.join("decisions.jsonl");
-    let o = dir.join("outcomes.csv");
-    std::fs::write(&d, decisions).unwrap();
-    std::fs::write(&o, outcomes).unwrap();
-    let (d, o) = (d.display().to_string(), o.display().to_string());
+    let d = scratch("analysis-logs", "decisions.jsonl", &decisions);
+    let o = scratch("analysis-logs", "outcomes.csv", &outcomes);
     let (code, out, err) = analyze(&[
         "--decisions",
         &d,
@@ -548,8 +560,6 @@ fn a_group_sequential_plan_stops_at_the_first_crossing() {
         assert!(g["boundary"].as_f64().unwrap() > 2.5);
     }
     // A large effect crosses early and the verdict says so, on the day it crossed.
-    let dir = std::env::temp_dir().join(format!("offerwise-gs-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
     let mut csv = String::from("variant,converted,day\n");
     for i in 0..2000u32 {
         let day = 1 + i / 100;
@@ -558,9 +568,7 @@ fn a_group_sequential_plan_stops_at_the_first_crossing() {
         let converted = u32::from((i.wrapping_mul(2_654_435_761) >> 7) % 10 < rate);
         csv += &format!("{variant},{converted},2024-03-{day:02}\n");
     }
-    let file = dir.join("effect.csv");
-    std::fs::write(&file, csv).unwrap();
-    let file = file.display().to_string();
+    let file = scratch("gs", "effect.csv", &csv);
     let (code, out, err) = analyze(&[
         "--units",
         &file,
@@ -616,26 +624,17 @@ fn a_group_sequential_plan_stops_at_the_first_crossing() {
 
 #[test]
 fn the_cli_compares_the_programme_with_its_holdout() {
-    let dir = std::env::temp_dir().join(format!("offerwise-holdout-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
     let mut decisions = String::new();
     let mut outcomes = String::from("decisionId,customerId,at,type,revenue\n");
     for i in 0..200 {
-        let held = i % 10 == 0;
-        decisions += &format!(
-            r#"{{"schema":"offerwise.decision/1","decisionId":"0123456789abcdef","customerId":"u{i}","at":"2024-03-01T00:00:00Z","modelVersion":"m@000000000000","programVersion":"p@000000000000","policyVersion":null,"segment":null,"variants":{{}},"objective":"margin","context":[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0],"offers":[],"exposures":[],"holdout":{held}}}"#
-        );
-        decisions.push('\n');
+        decisions += &decision_record(i, None, i % 10 == 0);
         outcomes += &format!(
             "0123456789abcdef,u{i},2024-03-03,conversion,{}\n",
             10 + i % 7
         );
     }
-    let d = dir.join("d.jsonl");
-    let o = dir.join("o.csv");
-    std::fs::write(&d, decisions).unwrap();
-    std::fs::write(&o, outcomes).unwrap();
-    let (d, o) = (d.display().to_string(), o.display().to_string());
+    let d = scratch("holdout", "d.jsonl", &decisions);
+    let o = scratch("holdout", "o.csv", &outcomes);
     let (code, out, err) = analyze(&[
         "--decisions",
         &d,
@@ -674,8 +673,6 @@ fn nps_of_survey_answers_equals_statsmodels() {
     // The answers of the `nps` cases of tests/vectors/stats.json (statsmodels DescrStatsW and
     // CompareMeans), written as a survey file: groups a and b.
     let doc: Value = serde_json::from_str(include_str!("vectors/stats.json")).unwrap();
-    let dir = std::env::temp_dir().join(format!("offerwise-nps-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
     let cases: Vec<&Value> = doc["cases"]
         .as_array()
         .unwrap()
@@ -692,9 +689,7 @@ fn nps_of_survey_answers_equals_statsmodels() {
                 }
             }
         }
-        let file = dir.join(format!("survey-{k}.csv"));
-        std::fs::write(&file, csv).unwrap();
-        let file = file.display().to_string();
+        let file = scratch("nps", &format!("survey-{k}.csv"), &csv);
         let (code, out, err) = run(
             "nps",
             &[
@@ -738,18 +733,15 @@ fn nps_of_survey_answers_equals_statsmodels() {
         close(num(&c["diffCI"][1]), num(&want["diffCI"][1]), "diff hi");
     }
     // A summary, and an answer that is not one is an error with its line.
-    let file = dir.join("bad.csv");
-    std::fs::write(&file, "score\n9\n10\n7\n11\n").unwrap();
-    let file = file.display().to_string();
+    let file = scratch("nps", "bad.csv", "score\n9\n10\n7\n11\n");
     let (code, _, err) = run("nps", &["--surveys", &file]);
     assert_eq!(code, 2);
     assert!(
         err.contains("error[analysis.invalid]") && err.contains(":5.score"),
         "{err}"
     );
-    let file = dir.join("good.csv");
-    std::fs::write(&file, "score\n9\n10\n7\n3\n").unwrap();
-    let (code, out, _) = run("nps", &["--surveys", &file.display().to_string()]);
+    let file = scratch("nps", "good.csv", "score\n9\n10\n7\n3\n");
+    let (code, out, _) = run("nps", &["--surveys", &file]);
     assert_eq!(code, 0);
     assert!(out.starts_with("all: NPS +25.0"), "{out}");
 }

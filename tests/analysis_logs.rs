@@ -335,6 +335,32 @@ fn rename_error(e: &mut offerwise::analysis::AnalysisError) {
     }
 }
 
+/// The unit file's options that mirror the log analysis: its metrics, the first exposure as
+/// the time column and, with `cuped`, each metric's `pre_` column as covariate.
+fn unit_options(control: &str, cuped: bool) -> UnitsOptions {
+    let mut o = UnitsOptions {
+        time_column: Some("first".into()),
+        ..UnitsOptions::new(control, UNIT_METRICS.map(String::from).to_vec())
+    };
+    if cuped {
+        for m in UNIT_METRICS.iter().filter(|m| !m.contains('=')) {
+            let n = m.split(':').next().unwrap();
+            o.covariates.insert(n.to_string(), format!("pre_{n}"));
+        }
+    }
+    o
+}
+
+/// A log analysis as JSON without what only logs have (the join summary, the ROI).
+fn log_json(a: &Analysis) -> serde_json::Value {
+    let mut v = serde_json::to_value(a).unwrap();
+    if let Some(o) = v.as_object_mut() {
+        o.remove("join");
+        o.remove("roi");
+    }
+    v
+}
+
 /// The unit file's analysis with the log metrics' names, as JSON.
 fn renamed(mut a: Analysis) -> serde_json::Value {
     let unit_names: Vec<&str> = UNIT_METRICS
@@ -417,27 +443,13 @@ fn the_join_equals_the_unit_file_computed_independently() {
             join.attributed > 1000 && join.outside_window > 1000,
             "{join:?}"
         );
-        let mut unit_options = UnitsOptions {
-            time_column: Some("first".into()),
+        let unit_options = UnitsOptions {
             segment_column: by_segment.then(|| "segment".into()),
-            ..UnitsOptions::new("control", UNIT_METRICS.map(String::from).to_vec())
+            ..unit_options("control", cuped)
         };
-        if cuped {
-            for m in UNIT_METRICS {
-                if !m.contains('=') {
-                    let n = m.split(':').next().unwrap();
-                    unit_options
-                        .covariates
-                        .insert(n.to_string(), format!("pre_{n}"));
-                }
-            }
-        }
         let want = analyze_csv(units.as_bytes(), "units.csv", &unit_options).unwrap();
-        let mut got_json = serde_json::to_value(&got).unwrap();
-        got_json.as_object_mut().unwrap().remove("join");
-        let want_json = renamed(want);
         assert_eq!(
-            first_difference(&got_json, &want_json, ""),
+            first_difference(&log_json(&got), &renamed(want), ""),
             None,
             "cuped {cuped}, by segment {by_segment}"
         );
@@ -658,27 +670,15 @@ fn the_programme_against_its_holdout_equals_the_unit_file_too() {
     let held = got.srm.counts["holdout"];
     assert!(held > 60.0 && held < 200.0, "about 5% held out: {held}");
     assert!(got.srm.ok, "the planned 5% split: {:?}", got.srm);
-    let mut unit_options = UnitsOptions {
-        time_column: Some("first".into()),
+    let unit_options = UnitsOptions {
         weights: Some(BTreeMap::from([
             ("holdout".to_string(), 0.05),
             ("exposed".to_string(), 0.95),
         ])),
-        ..UnitsOptions::new("holdout", UNIT_METRICS.map(String::from).to_vec())
+        ..unit_options("holdout", true)
     };
-    for m in UNIT_METRICS {
-        if !m.contains('=') {
-            let n = m.split(':').next().unwrap();
-            unit_options
-                .covariates
-                .insert(n.to_string(), format!("pre_{n}"));
-        }
-    }
     let want = analyze_csv(units.as_bytes(), "units.csv", &unit_options).unwrap();
-    let mut got_json = serde_json::to_value(&got).unwrap();
-    got_json.as_object_mut().unwrap().remove("join");
-    got_json.as_object_mut().unwrap().remove("roi");
-    assert_eq!(first_difference(&got_json, &renamed(want), ""), None);
+    assert_eq!(first_difference(&log_json(&got), &renamed(want), ""), None);
     assert!(got
         .results
         .iter()

@@ -25,8 +25,11 @@
 //! Units pushed with a segment are also analysed within their segment
 //! ([`Analysis::segments`]): the same comparisons on the segment's units alone.
 
+pub mod did;
 pub mod logs;
 pub mod report;
+#[cfg(feature = "train")]
+pub mod simulate;
 pub mod surveys;
 pub mod units;
 

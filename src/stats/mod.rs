@@ -13,11 +13,13 @@
 //! * [`group_sequential`] — alpha-spending boundaries for planned looks (Lan & DeMets);
 //! * [`power`] — power, sample size and minimum detectable effect (`NormalIndPower`,
 //!   `TTestIndPower`).
+//! * [`ols`] — least squares with cluster-robust standard errors (difference-in-differences).
 
 pub mod bayes;
 pub mod dist;
 pub mod group_sequential;
 pub mod nps;
+pub mod ols;
 pub mod power;
 pub mod sequential;
 pub mod special;

@@ -26,6 +26,8 @@
 //! ([`Analysis::segments`]): the same comparisons on the segment's units alone.
 
 pub mod did;
+pub mod ifrs15;
+pub mod kpis;
 pub mod logs;
 pub mod report;
 #[cfg(feature = "train")]

@@ -30,6 +30,7 @@
 
 use crate::experiments::assign::held_out;
 use crate::experiments::Holdout;
+use crate::loyalty::input::OperationInput;
 use crate::loyalty::ledger::{EarnOp, ExpireOp, Ledger, LedgerPolicy, Op, RedeemOp, Source};
 use crate::time::DAY_MS;
 use rand_xoshiro::rand_core::{RngCore, SeedableRng};
@@ -77,6 +78,8 @@ pub struct Params {
     pub launch: i64,
     /// The days after launch the truth is stated for (the analyses' window).
     pub window_days: u32,
+    /// The end of the data: points expire as of then.
+    pub end: i64,
     pub holdout_share: f64,
     /// Enrolment's logit: intercept, per `ln(1 + orders)`, per `ln(1 + revenue)`, per year
     /// since the last order.
@@ -100,6 +103,7 @@ impl Params {
             seed,
             launch: crate::time::days_from_civil(1997, 10, 1) * DAY_MS,
             window_days: 180,
+            end: crate::time::days_from_civil(1998, 7, 1) * DAY_MS,
             holdout_share: 0.10,
             enrol: [-3.2, 0.9, 0.25, -1.2],
             spend_uplift: 0.10,
@@ -157,6 +161,10 @@ pub struct SimCustomer {
     /// The points ledger's totals at the end of the data (members only).
     pub points: Option<crate::loyalty::ledger::Flows>,
     pub balance: i64,
+    /// The account's operations as the shop's system of record would hold them (members
+    /// only): replayed by [`crate::loyalty::state::build_ledger`] they give the same ledger.
+    #[serde(skip)]
+    pub operations: Vec<crate::loyalty::input::OperationInput>,
 }
 
 /// What the analyses should find.
@@ -185,6 +193,10 @@ pub struct Simulation {
     pub params: Params,
     pub truth: Truth,
     pub customers: Vec<SimCustomer>,
+}
+
+fn when(t: i64) -> crate::loyalty::input::When {
+    crate::loyalty::input::When::Text(crate::time::format_instant(t))
 }
 
 fn uniform(rng: &mut Xoshiro256PlusPlus) -> f64 {
@@ -326,6 +338,7 @@ pub fn run(p: &Params, population: &[Base]) -> Result<Simulation, String> {
         let enrolled = !held && uniform(&mut rng) < pe;
         let mut ledger = enrolled.then(|| Ledger::new(LedgerPolicy::default()));
         let mut orders = Vec::with_capacity(b.orders.len());
+        let mut operations = Vec::new();
         let mut n = 0usize;
         for &(at, amount) in &b.orders {
             let base = amount * s(at);
@@ -343,10 +356,6 @@ pub fn run(p: &Params, population: &[Base]) -> Result<Simulation, String> {
                 let oid = format!("{id}-{n}");
                 let (mut earned, mut redeemed) = (0, 0);
                 if let (true, Some(l)) = (member, ledger.as_mut()) {
-                    let _ = l.apply(Op::Expire(ExpireOp {
-                        key: format!("x{n}"),
-                        at: t,
-                    }));
                     let avail = l.available_at(t).unwrap_or(0);
                     if avail >= p.redeem_at && uniform(&mut rng) < p.redeem_rate {
                         let cap = (value * 0.5 / p.point_value).floor() as i64;
@@ -361,6 +370,12 @@ pub fn run(p: &Params, population: &[Base]) -> Result<Simulation, String> {
                             .is_ok()
                         {
                             redeemed = points;
+                            operations.push(OperationInput::Redeem {
+                                key: format!("r{n}"),
+                                at: when(t),
+                                points,
+                                order_id: Some(oid.clone()),
+                            });
                         }
                     }
                     earned = value.floor() as i64;
@@ -378,6 +393,16 @@ pub fn run(p: &Params, population: &[Base]) -> Result<Simulation, String> {
                         .is_err()
                         {
                             earned = 0;
+                        } else {
+                            operations.push(OperationInput::Earn {
+                                key: oid.clone(),
+                                at: when(t),
+                                points: earned,
+                                source: Source::Order,
+                                order_id: Some(oid.clone()),
+                                available_at: Some(when(available)),
+                                expires_at: Some(when(available + 365 * DAY_MS)),
+                            });
                         }
                     }
                 }
@@ -399,12 +424,10 @@ pub fn run(p: &Params, population: &[Base]) -> Result<Simulation, String> {
         }
         let (points, balance) = match ledger {
             Some(mut l) => {
-                if let Some(last) = orders.last().map(|o| o.at) {
-                    let _ = l.apply(Op::Expire(ExpireOp {
-                        key: "end".into(),
-                        at: last.max(p.launch) + 1,
-                    }));
-                }
+                let _ = l.apply(Op::Expire(ExpireOp {
+                    key: "end".into(),
+                    at: p.end,
+                }));
                 (Some(l.flows()), l.balance())
             }
             None => (None, 0),
@@ -417,6 +440,7 @@ pub fn run(p: &Params, population: &[Base]) -> Result<Simulation, String> {
             orders,
             points,
             balance,
+            operations,
         });
     }
     let truth = Truth {

@@ -380,27 +380,25 @@ pub fn kpis(
 }
 
 fn points(ledgers: &[Ledger], o: &KpiOptions) -> PointsKpis {
-    // Month → [issued, redeemed, expired, net change].
+    // Month → [issued, redeemed, expired, net change]: points in and burned by the month of
+    // their operation, expired points by the month their lot expired (a ledger processes expiry
+    // when it is next asked, often long after), the balance's change by both.
     let mut months: BTreeMap<i64, [i64; 4]> = BTreeMap::new();
     // Earn month → [issued, redeemed, expired, outstanding].
     let mut cohorts: BTreeMap<i64, [i64; 4]> = BTreeMap::new();
+    let moved = |m: &[crate::loyalty::ledger::Movement]| m.iter().map(|x| x.points).sum::<i64>();
     for l in ledgers {
         for (op, r) in l.log() {
-            if r.at >= o.now {
-                continue;
-            }
-            let e = months.entry(month_index(month_of(r.at))).or_default();
-            let moved = |m: &[crate::loyalty::ledger::Movement]| m.iter().map(|x| x.points).sum();
-            let burned: i64 = moved(&r.burned);
-            let expired: i64 = moved(&r.expired);
+            let e = months
+                .entry(month_index(month_of(r.at.min(o.now - 1))))
+                .or_default();
             match op.kind() {
                 OpKind::Earn => e[0] += r.credited,
                 OpKind::Adjust if r.credited > 0 => e[0] += r.credited,
-                OpKind::Redeem => e[1] += burned,
+                OpKind::Redeem => e[1] += moved(&r.burned),
                 _ => {}
             }
-            e[2] += expired;
-            e[3] += r.balance_after - r.balance_before;
+            e[3] += r.balance_after - r.balance_before + moved(&r.expired);
         }
         for lot in l.lots() {
             let c = cohorts
@@ -410,6 +408,12 @@ fn points(ledgers: &[Ledger], o: &KpiOptions) -> PointsKpis {
             c[1] += lot.burned;
             c[2] += lot.expired;
             c[3] += lot.amount;
+            if lot.expired > 0 {
+                let at = lot.expires_at.unwrap_or(o.now).min(o.now - 1);
+                let e = months.entry(month_index(month_of(at))).or_default();
+                e[2] += lot.expired;
+                e[3] -= lot.expired;
+            }
         }
     }
     let closed: Vec<i64> = cohorts

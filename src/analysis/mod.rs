@@ -26,9 +26,11 @@
 //! ([`Analysis::segments`]): the same comparisons on the segment's units alone.
 
 pub mod did;
+pub mod effectiveness;
 pub mod ifrs15;
 pub mod kpis;
 pub mod logs;
+pub mod programme_report;
 pub mod report;
 #[cfg(feature = "train")]
 pub mod simulate;

@@ -13,11 +13,28 @@
 use super::{Analysis, MetricKind, MetricResult};
 use std::fmt::Write;
 
-const PALETTE: [&str; 6] = [
+pub(super) const PALETTE: [&str; 6] = [
     "#2563eb", "#d97706", "#059669", "#db2777", "#7c3aed", "#0891b2",
 ];
 
-fn esc(s: &str) -> String {
+/// The reports' style sheet (this one and [`super::programme_report`]'s).
+pub(super) const STYLE: &str = r#"body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:#111;margin:0;background:#f8fafc}
+main{max-width:980px;margin:0 auto;padding:24px}
+h1{font-size:22px;margin:0 0 4px} h2{font-size:18px;margin:28px 0 8px} h3{font-size:15px;margin:18px 0 6px}
+.meta{color:#475569;margin:0 0 16px}
+.banner{padding:12px 16px;border-radius:8px;margin:12px 0}
+.ok{background:#ecfdf5;border:1px solid #a7f3d0} .warn{background:#fffbeb;border:1px solid #fde68a} .seg td:nth-child(3),.seg th:nth-child(3){text-align:left} main>p.meta:last-child{margin-top:24px} .warn ul{margin:4px 0 0;padding-left:20px} .bad{background:#fef2f2;border:1px solid #fecaca;font-weight:600}
+figure{background:#fff;border:1px solid #e2e8f0;border-radius:8px;margin:10px 0;padding:12px;overflow-x:auto}
+figcaption{color:#475569;font-size:13px;margin-top:4px}
+svg{width:100%;height:auto} .scroll{overflow-x:auto} .tick{font-size:11px;fill:#475569} .label{font-size:13px;fill:#111}
+table{border-collapse:collapse;width:100%;background:#fff;font-size:13px}
+th,td{border:1px solid #e2e8f0;padding:5px 7px;text-align:right;white-space:nowrap} th{background:#f1f5f9}
+td:first-child,th:first-child,td:nth-child(2),th:nth-child(2){text-align:left}
+.better{color:#047857;font-weight:600} .worse{color:#b91c1c;font-weight:600} .legend span{margin-right:14px}
+.sw{display:inline-block;width:12px;height:12px;border-radius:2px;vertical-align:-1px;margin-right:4px}
+"#;
+
+pub(super) fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -25,7 +42,7 @@ fn esc(s: &str) -> String {
 }
 
 /// A number for people: 4 significant digits, never `NaN` (an em dash).
-fn num(x: f64) -> String {
+pub(super) fn num(x: f64) -> String {
     if !x.is_finite() {
         return "—".into();
     }
@@ -51,7 +68,7 @@ fn num(x: f64) -> String {
     }
 }
 
-fn pct(x: f64) -> String {
+pub(super) fn pct(x: f64) -> String {
     if x.is_finite() {
         format!("{:+.2}%", 100.0 * x)
     } else {
@@ -59,7 +76,7 @@ fn pct(x: f64) -> String {
     }
 }
 
-fn p(x: f64) -> String {
+pub(super) fn p(x: f64) -> String {
     if !x.is_finite() {
         "—".into()
     } else if x < 1e-4 {
@@ -71,7 +88,7 @@ fn p(x: f64) -> String {
 
 /// A linear scale from `[lo, hi]` to `[a, b]` pixels.
 #[derive(Clone, Copy)]
-struct Scale {
+pub(super) struct Scale {
     lo: f64,
     hi: f64,
     a: f64,
@@ -79,7 +96,7 @@ struct Scale {
 }
 
 impl Scale {
-    fn new(lo: f64, hi: f64, a: f64, b: f64) -> Scale {
+    pub(super) fn new(lo: f64, hi: f64, a: f64, b: f64) -> Scale {
         let (lo, hi) = if hi > lo {
             (lo, hi)
         } else {
@@ -87,11 +104,11 @@ impl Scale {
         };
         Scale { lo, hi, a, b }
     }
-    fn at(&self, x: f64) -> f64 {
+    pub(super) fn at(&self, x: f64) -> f64 {
         self.a + (x - self.lo) / (self.hi - self.lo) * (self.b - self.a)
     }
     /// About `n` round ticks inside the domain.
-    fn ticks(&self, n: usize) -> Vec<f64> {
+    pub(super) fn ticks(&self, n: usize) -> Vec<f64> {
         let span = self.hi - self.lo;
         let raw = span / n.max(1) as f64;
         let mag = libm::pow(10.0, libm::floor(libm::log10(raw)));
@@ -126,7 +143,7 @@ impl Clamped {
 }
 
 /// Extends `[lo, hi]` by 8% each side, and to 0.
-fn domain(values: impl Iterator<Item = f64>) -> (f64, f64) {
+pub(super) fn domain(values: impl Iterator<Item = f64>) -> (f64, f64) {
     let (mut lo, mut hi) = (0.0f64, 0.0f64);
     for v in values.filter(|v| v.is_finite()) {
         lo = lo.min(v);
@@ -136,7 +153,7 @@ fn domain(values: impl Iterator<Item = f64>) -> (f64, f64) {
     (lo - pad, hi + pad)
 }
 
-fn tick_label(x: f64, percent: bool) -> String {
+pub(super) fn tick_label(x: f64, percent: bool) -> String {
     if percent {
         let v = 100.0 * x;
         if (v - v.round()).abs() < 1e-9 {
@@ -445,25 +462,12 @@ pub fn html(a: &Analysis, title: &str) -> String {
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
 <title>{t}</title>
 <style>
-body{{font:15px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:#111;margin:0;background:#f8fafc}}
-main{{max-width:980px;margin:0 auto;padding:24px}}
-h1{{font-size:22px;margin:0 0 4px}} h2{{font-size:18px;margin:28px 0 8px}} h3{{font-size:15px;margin:18px 0 6px}}
-.meta{{color:#475569;margin:0 0 16px}}
-.banner{{padding:12px 16px;border-radius:8px;margin:12px 0}}
-.ok{{background:#ecfdf5;border:1px solid #a7f3d0}} .warn{{background:#fffbeb;border:1px solid #fde68a}} .seg td:nth-child(3),.seg th:nth-child(3){{text-align:left}} main>p.meta:last-child{{margin-top:24px}} .warn ul{{margin:4px 0 0;padding-left:20px}} .bad{{background:#fef2f2;border:1px solid #fecaca;font-weight:600}}
-figure{{background:#fff;border:1px solid #e2e8f0;border-radius:8px;margin:10px 0;padding:12px;overflow-x:auto}}
-figcaption{{color:#475569;font-size:13px;margin-top:4px}}
-svg{{width:100%;height:auto}} .scroll{{overflow-x:auto}} .tick{{font-size:11px;fill:#475569}} .label{{font-size:13px;fill:#111}}
-table{{border-collapse:collapse;width:100%;background:#fff;font-size:13px}}
-th,td{{border:1px solid #e2e8f0;padding:5px 7px;text-align:right;white-space:nowrap}} th{{background:#f1f5f9}}
-td:first-child,th:first-child,td:nth-child(2),th:nth-child(2){{text-align:left}}
-.better{{color:#047857;font-weight:600}} .worse{{color:#b91c1c;font-weight:600}} .legend span{{margin-right:14px}}
-.sw{{display:inline-block;width:12px;height:12px;border-radius:2px;vertical-align:-1px;margin-right:4px}}
-</style></head><body><main>
+{style}</style></head><body><main>
 <h1>{t}</h1>
 <p class="meta">Intervals at {lvl}% · verdicts on Holm-adjusted {mode} p-values · confidence sequences tuned for N = {n} units</p>
 "#,
         t = esc(title),
+        style = STYLE,
         lvl = num(100.0 * (1.0 - a.alpha)),
         mode = if a.sequential {
             "always-valid"

@@ -16,9 +16,9 @@
 //! effect. Seasons and campaigns move everyone's spending alike (`seasonality`: ×1.2 in
 //! November and December, ×1.3 in the first two weeks of March 1998). Members earn a point
 //! per unit of money on each order through the engine's own points ledger
-//! ([`crate::loyalty::ledger`]: pending 14 days, expiring after 365), and at an order with
-//! `redeemAt` points available they redeem, with probability `redeemRate`, as many as pay up
-//! to half the order at `pointValue` each.
+//! ([`crate::loyalty::ledger`]: pending 14 days, expiring `expiryDays` after, 180 by default),
+//! and at an order with `redeemAt` points available they redeem, with probability
+//! `redeemRate`, as many as pay up to half the order at `pointValue` each.
 //!
 //! The truth is known exactly: a member's expected extra spend in the window is
 //! `Σ amount·season·((1 + u)(1 + p) − 1)` over its orders in the window, so the programme's
@@ -91,6 +91,8 @@ pub struct Params {
     pub point_value: f64,
     pub redeem_at: i64,
     pub redeem_rate: f64,
+    /// Points expire this many days after they become available.
+    pub expiry_days: u32,
     /// Draw this many customers with replacement (`None`: each history once).
     pub resample: Option<usize>,
 }
@@ -113,6 +115,7 @@ impl Params {
             point_value: 0.01,
             redeem_at: 500,
             redeem_rate: 0.5,
+            expiry_days: 180,
             resample: None,
         }
     }
@@ -294,6 +297,7 @@ pub fn run(p: &Params, population: &[Base]) -> Result<Simulation, String> {
         ),
         (p.redeem_at >= 1, "redeemAt", "at least 1 point"),
         (p.window_days >= 1, "windowDays", "at least 1"),
+        (p.expiry_days >= 1, "expiryDays", "at least 1"),
         (
             p.enrol.iter().all(|x| x.is_finite()),
             "enrol",
@@ -325,6 +329,7 @@ pub fn run(p: &Params, population: &[Base]) -> Result<Simulation, String> {
     let truth_all = truth(p, population);
     let s = if p.seasonality { season } else { |_| 1.0 };
     let no_ids = BTreeMap::new();
+    let expiry = i64::from(p.expiry_days) * DAY_MS;
     let mut customers = Vec::with_capacity(picks.len());
     let (mut gain, mut members) = (0.0, 0.0);
     for (k, &i) in picks.iter().enumerate() {
@@ -334,6 +339,11 @@ pub fn run(p: &Params, population: &[Base]) -> Result<Simulation, String> {
             Some(_) => format!("{}-{k}", b.id),
         };
         let held = held_out(&holdout, &id, &no_ids);
+        // Each customer draws from a stream of its own, so that one customer's draws never
+        // shift another's (a change to the points rules leaves enrolment as it was).
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(
+            p.seed.rotate_left(32) ^ (k as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15),
+        );
         let pe = p_enrol(p, &b.orders);
         let enrolled = !held && uniform(&mut rng) < pe;
         let mut ledger = enrolled.then(|| Ledger::new(LedgerPolicy::default()));
@@ -388,7 +398,7 @@ pub fn run(p: &Params, population: &[Base]) -> Result<Simulation, String> {
                             source: Source::Order,
                             order_id: Some(oid.clone()),
                             available_at: Some(available),
-                            expires_at: Some(available + 365 * DAY_MS),
+                            expires_at: Some(available + expiry),
                         }))
                         .is_err()
                         {
@@ -401,7 +411,7 @@ pub fn run(p: &Params, population: &[Base]) -> Result<Simulation, String> {
                                 source: Source::Order,
                                 order_id: Some(oid.clone()),
                                 available_at: Some(when(available)),
-                                expires_at: Some(when(available + 365 * DAY_MS)),
+                                expires_at: Some(when(available + expiry)),
                             });
                         }
                     }

@@ -16,6 +16,7 @@ mod features;
 mod learn;
 mod nps;
 mod power;
+mod programme;
 mod score;
 mod train;
 
@@ -78,6 +79,16 @@ enum Command {
     Power(power::PowerArgs),
     /// The Net Promoter Score of survey answers, overall and per group, with intervals and tests.
     Nps(nps::NpsArgs),
+    /// Lay a seeded loyalty programme over a transaction file (enrolment that depends on past
+    /// behaviour, a true effect, seasons, a global holdout, points through the ledger) and write
+    /// the files a shop would have, with the truth the analyses should find.
+    #[command(after_help = ORDERS_HELP)]
+    SimulateProgramme(programme::SimulateProgrammeArgs),
+    /// Does the programme pay? The holdout comparison (causal), members against matched
+    /// non-members (difference-in-differences), loyalty KPIs, points liability and NPS; JSON and
+    /// an HTML report.
+    #[command(after_help = ORDERS_HELP)]
+    Effectiveness(programme::EffectivenessArgs),
 }
 
 fn main() -> ExitCode {
@@ -97,6 +108,8 @@ fn main() -> ExitCode {
         Command::Analyze(a) => analyze::cmd_analyze(a),
         Command::Power(a) => power::cmd_power(a),
         Command::Nps(a) => nps::cmd_nps(a),
+        Command::SimulateProgramme(a) => programme::cmd_simulate_programme(a),
+        Command::Effectiveness(a) => programme::cmd_effectiveness(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

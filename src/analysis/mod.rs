@@ -30,6 +30,7 @@ pub mod effectiveness;
 pub mod ifrs15;
 pub mod kpis;
 pub mod logs;
+pub mod ope;
 pub mod programme_report;
 pub mod report;
 #[cfg(feature = "train")]

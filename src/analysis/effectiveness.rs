@@ -73,6 +73,39 @@ fn default_placebo() -> u32 {
 }
 
 impl EffectivenessOptions {
+    /// Every option in range, checked before any analysis runs.
+    fn check(&self) -> Result<(), AnalysisError> {
+        let bad = |path: &str, m: String| Err(AnalysisError::new("analysis.invalid", path, m));
+        if !(crate::time::MIN_MS..=crate::time::MAX_MS).contains(&self.now) {
+            return bad(
+                "now",
+                format!("{} is outside the years 1 to 9999", self.now),
+            );
+        }
+        for (v, path) in [
+            (self.window_days, "windowDays"),
+            (self.placebo_days, "placeboDays"),
+            (self.churn_days, "churnDays"),
+        ] {
+            if v == 0 || v > 3660 {
+                return bad(path, format!("{v} days: between 1 and 3660"));
+            }
+        }
+        if self.holdout_share.is_some_and(|s| !(s > 0.0 && s < 1.0)) {
+            return bad("holdoutShare", "a share between 0 and 1".into());
+        }
+        if self
+            .point_value
+            .is_some_and(|v| !(v.is_finite() && v > 0.0))
+        {
+            return bad("pointValue", "a positive amount of money".into());
+        }
+        if !(self.alpha > 0.0 && self.alpha < 1.0) {
+            return bad("alpha", format!("{}: between 0 and 1", self.alpha));
+        }
+        Ok(())
+    }
+
     /// The defaults at `now`.
     pub fn new(now: i64) -> EffectivenessOptions {
         EffectivenessOptions {
@@ -142,6 +175,7 @@ pub fn run(
     inputs: &Inputs,
     o: &EffectivenessOptions,
 ) -> Result<Effectiveness, AnalysisError> {
+    o.check()?;
     let program = engine.map(Engine::program);
     let point_value = o
         .point_value

@@ -1,7 +1,7 @@
 //! `analyze()` and `analyzeLogs()`: the experiment analysis of `offerwise analyze` from JS, read
 //! by the same code (`analysis::units`, `analysis::logs`), so the results are the CLI's.
 
-use super::{error, js_text, read, write};
+use super::{error, js_text, read, write, WasmEngine};
 use crate::analysis::{logs, units};
 use crate::error::{Doc, Error};
 use serde::Deserialize;
@@ -189,4 +189,134 @@ pub fn nps(
     let r = crate::analysis::surveys::analyze_csv(text.as_bytes(), "surveys", &options)
         .map_err(error::analysis_to_js)?;
     write(&r)
+}
+
+/// A member and when they enrolled.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct Member {
+    customer_id: String,
+    enrolled_at: crate::customer::TimeValue,
+}
+
+/// `engine.effectiveness(input, options)`'s input, but the logs (read on their own, as
+/// `analyzeLogs` reads them).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct EffectivenessInput {
+    customers: Vec<crate::customer::Customer>,
+    #[serde(default)]
+    members: Vec<Member>,
+    #[serde(default)]
+    surveys: Option<String>,
+    /// Read on their own (JSON Lines text or records); declared so the input may hold them.
+    #[serde(default, rename = "decisions")]
+    _decisions: Option<serde::de::IgnoredAny>,
+    #[serde(default, rename = "outcomes")]
+    _outcomes: Option<serde::de::IgnoredAny>,
+}
+
+impl WasmEngine {
+    fn effectiveness_of(
+        &self,
+        input: JsValue,
+        options: JsValue,
+    ) -> Result<crate::analysis::effectiveness::Effectiveness, JsValue> {
+        use crate::analysis::did::History;
+        use crate::analysis::effectiveness::{run, EffectivenessOptions, Inputs};
+        let log = |key: &str, doc: Doc| -> Result<Option<String>, JsValue> {
+            let v = js_sys::Reflect::get(&input, &key.into()).unwrap_or(JsValue::UNDEFINED);
+            if v.is_undefined() || v.is_null() {
+                return Ok(None);
+            }
+            log_text(doc, v).map(Some).map_err(error::to_js)
+        };
+        let decisions = log("decisions", Doc::Decision)?;
+        let outcomes = log("outcomes", Doc::Outcome)?;
+        let i: EffectivenessInput = read(Doc::Options, input)?;
+        let options: EffectivenessOptions = read(Doc::Options, options)?;
+        let mut enrolled = BTreeMap::new();
+        for (k, m) in i.members.iter().enumerate() {
+            let at = m.enrolled_at.to_millis(0).map_err(|e| {
+                error::to_js(Error::invalid(
+                    Doc::Options,
+                    format!("members[{k}].enrolledAt"),
+                    e,
+                ))
+            })?;
+            enrolled.insert(m.customer_id.as_str(), at);
+        }
+        let mut customers = Vec::with_capacity(i.customers.len());
+        let mut accounts = Vec::new();
+        for (k, c) in i.customers.iter().enumerate() {
+            let mut orders = Vec::with_capacity(c.orders.len());
+            for (j, o) in c.orders.iter().enumerate() {
+                let at = o.at.to_millis(0).map_err(|e| {
+                    error::to_js(Error::invalid(
+                        Doc::Customer,
+                        format!("customers[{k}].orders[{j}].at"),
+                        e,
+                    ))
+                })?;
+                orders.push((at, o.amount));
+            }
+            let id = c.id.0.clone();
+            if let Some(a) = &c.loyalty {
+                accounts.push((id.clone(), a.clone()));
+            }
+            customers.push(History {
+                enrolled_at: enrolled.get(id.as_str()).copied(),
+                id,
+                orders,
+                segment: None,
+            });
+        }
+        let inputs = Inputs {
+            customers: &customers,
+            accounts: &accounts,
+            decisions: decisions.as_deref().map(|t| (t, "decisions")),
+            outcomes: outcomes.as_deref().map(|t| (t, "outcomes")),
+            surveys: i.surveys.as_deref().map(|t| (t, "surveys")),
+        };
+        run(Some(&self.inner), &inputs, &options).map_err(error::analysis_to_js)
+    }
+}
+
+#[wasm_bindgen(js_class = Engine)]
+impl WasmEngine {
+    /// Does the programme pay? As `offerwise effectiveness`: the programme against its global
+    /// holdout from the decision log and outcomes (causal), members against matched
+    /// non-members (difference-in-differences, with its balance table, event-time plot and
+    /// placebo), the loyalty KPIs with their intervals, points breakage and liability (from
+    /// the customers' `loyalty` accounts, replayed with this engine's programme), and NPS.
+    ///
+    /// ```js
+    /// const e = engine.effectiveness(
+    ///   { customers, members: [{ customerId: "c1", enrolledAt: "2024-02-01" }], decisions, outcomes },
+    ///   { now: Date.parse("2024-07-01"), holdoutShare: 0.1 });
+    /// console.log(e.holdout?.results, e.matched?.effect, e.kpis.points?.liability);
+    /// ```
+    #[wasm_bindgen(unchecked_return_type = "Effectiveness")]
+    pub fn effectiveness(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "EffectivenessInput")] input: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "EffectivenessOptions")] options: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        write(&self.effectiveness_of(input, options)?)
+    }
+
+    /// The same analyses as one self-contained HTML page (no script, no request): the report
+    /// `offerwise effectiveness --html` writes.
+    #[wasm_bindgen(js_name = effectivenessReport)]
+    pub fn effectiveness_report(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "EffectivenessInput")] input: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "EffectivenessOptions")] options: JsValue,
+    ) -> Result<String, JsValue> {
+        let e = self.effectiveness_of(input, options)?;
+        Ok(crate::analysis::programme_report::html(
+            &e,
+            "Does the programme pay?",
+        ))
+    }
 }

@@ -393,6 +393,78 @@ export interface NpsAnalysis {
                   statistic: number; pValue: number; pHolm: number }[];
 }
 
+/** `engine.effectiveness(input, options)`: what the programme analyses read. */
+export interface EffectivenessInput {
+  /** Every customer's orders; a `loyalty` account is replayed with the engine's programme for the points KPIs. */
+  customers: Customer[];
+  /** Members and when they enrolled: members against matched non-members. */
+  members?: { customerId: string; enrolledAt: TimeValue }[];
+  /** The decision log and outcome events (JSON Lines text or records): the programme against its holdout. */
+  decisions?: string | DecisionRecord[];
+  outcomes?: string | OutcomeEvent[];
+  /** Survey answers, CSV text with a 0-10 `score` column. */
+  surveys?: string;
+}
+export interface EffectivenessOptions {
+  /** The end of the data, epoch ms (exclusive). */
+  now: number;
+  /** Days after the first decision or enrolment that count (default 180). */
+  windowDays?: number;
+  /** The holdout's planned share (default: the programme's holdout.share). */
+  holdoutShare?: number;
+  /** The money a point is worth (default: the programme's loyalty.pointValue). */
+  pointValue?: number;
+  /** CUPED on the window before (default true). */
+  cuped?: boolean;
+  churnDays?: number;
+  cohortMonths?: number;
+  placeboDays?: number;
+  /** The widest match accepted, in standardised units. */
+  caliper?: number;
+  alpha?: number;
+  surveys?: NpsOptions;
+}
+export interface Interval { value: number; ci: [number, number]; }
+/** An estimate of a difference with its interval. */
+export interface DiffEstimate { effect: number; se: number; ci: [number, number]; pValue: number; }
+/** Members against matched non-members (not causal by design: `assumptions` says why). */
+export interface MatchedDid {
+  metric: "revenue" | "orders"; windowDays: number; alpha: number;
+  counts: { customers: number; members: number; matched: number; controls: number; noHistory: number;
+            incompleteWindow: number; unmatched: number };
+  meanDistance: number; maxDistance: number; caliper: number | null;
+  balance: { covariate: string; members: number; nonMembers: number; matched: number; smdBefore: number; smdAfter: number }[];
+  effect: DiffEstimate & { members: [number, number]; controls: [number, number]; rows: number; clusters: number; df: number };
+  naive: DiffEstimate;
+  eventTime: { period: number; fromDay: number; toDay: number; effect: number; ci: [number, number]; pairs: number }[];
+  placebo: { shiftDays: number; pairs: number; effect: number; se: number; ci: [number, number]; pValue: number; passes: boolean } | null;
+  assumptions: string;
+}
+export interface Kpis {
+  customers: number; orders: number; revenue: number; alpha: number;
+  repeatRate: Interval; frequency: Interval; averageCheck: Interval | null;
+  churnDays: number; churnRecency: Interval; churnModel?: Interval; clv?: Interval; clvTotal?: number;
+  cohorts: { month: string; customers: number; retention: number[] }[];
+  points?: {
+    accounts: number; issued: number; redeemed: number; expired: number; outstanding: number;
+    redemptionRate: Interval | null; breakage: Interval | null; closedCohorts: number;
+    outstandingValue: number | null; liability: Interval | null;
+    months: { month: string; issued: number; redeemed: number; expired: number; outstanding: number }[];
+    cohorts: { month: string; issued: number; redeemed: number; expired: number; outstanding: number; closed: boolean }[];
+  };
+}
+/** The result of `engine.effectiveness` (the JSON of `offerwise effectiveness`). */
+export interface Effectiveness {
+  now: string;
+  windowDays: number;
+  /** The programme against its global holdout: the causal estimate. */
+  holdout?: Analysis;
+  matched?: MatchedDid;
+  kpis: Kpis;
+  nps?: NpsAnalysis;
+  skipped?: AnalysisProblem[];
+}
+
 /** A trained model bundle (models/*.json), written by `offerwise train`. */
 export interface ModelBundle {
   formatVersion: 1;

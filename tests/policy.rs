@@ -188,6 +188,22 @@ fn the_simulation_learner_beats_the_priors_its_regret_falls_and_ips_covers_the_t
     assert!(i.decisions > 1000);
     assert!(i.ci_low <= i.truth && i.truth <= i.ci_high, "{i:?}");
     assert!(i.min_propensity >= 0.02 - 1e-12);
+    // analysis::ope on the same decisions: its IPS is this estimate; SNIPS and the doubly
+    // robust estimate (the target's own take-up as the model) cover the truth too, tighter.
+    let o = r.ope.as_ref().unwrap();
+    assert!((o.ips.value - i.estimate).abs() <= 1e-12 * i.estimate.abs().max(1.0));
+    assert_eq!(o.decisions as u64, i.decisions);
+    for e in [&o.snips, o.dr.as_ref().unwrap()] {
+        assert!(
+            e.ci.0 <= i.truth && i.truth <= e.ci.1,
+            "{e:?} vs truth {}",
+            i.truth
+        );
+    }
+    println!(
+        "IPS {:?} SNIPS {:?} DR {:?} ESS {} truth {}",
+        o.ips, o.snips, o.dr, o.effective_sample_size, i.truth
+    );
     // The log learned from is the log the CLI reads.
     let joined = join_logs(&r.decisions_log, &r.outcomes_log).unwrap();
     assert_eq!(joined.duplicates, 0);

@@ -102,6 +102,9 @@ pub struct SimReport {
     pub customers: usize,
     pub days: Vec<Day>,
     pub ips: Ips,
+    /// The same frozen greedy target by IPS, SNIPS and doubly robust estimates
+    /// ([`crate::analysis::ope`]), the DR model being the target's own take-up estimate.
+    pub ope: Option<crate::analysis::ope::Ope>,
     #[serde(skip)]
     pub policy: Policy,
     /// The learner's log, as JSON lines (decision records; outcome events).
@@ -261,6 +264,7 @@ pub fn run(engine: &Engine, start_policy: Policy, cfg: &SimConfig) -> Result<Sim
     let mut outcomes_log = String::new();
     let mut greedy: Option<Engine> = None;
     let (mut ips_terms, mut ips_truth, mut min_prop) = (Vec::new(), 0.0, 1.0f64);
+    let mut logged: Vec<crate::analysis::ope::Logged> = Vec::new();
     for day in 0..cfg.days {
         if day == cfg.days.saturating_sub(cfg.ips_days) {
             let mut g = policy.clone();
@@ -385,13 +389,23 @@ pub fn run(engine: &Engine, start_policy: Policy, cfg: &SimConfig) -> Result<Sim
                         0.0
                     };
                     min_prop = min_prop.min(first.propensity);
-                    ips_terms.push(if target.id == first.id {
-                        r / first.propensity
-                    } else {
-                        0.0
+                    let same = target.id == first.id;
+                    ips_terms.push(if same { r / first.propensity } else { 0.0 });
+                    let q = target.response * (target.gain - target.cost);
+                    logged.push(crate::analysis::ope::Logged {
+                        logging: first.propensity,
+                        candidate: if same { 1.0 } else { 0.0 },
+                        reward: r,
+                        model: Some((q, q)),
                     });
                 } else {
                     ips_terms.push(0.0);
+                    logged.push(crate::analysis::ope::Logged {
+                        logging: first.propensity,
+                        candidate: 0.0,
+                        reward: 0.0,
+                        model: Some((0.0, 0.0)),
+                    });
                 }
             }
             day_decisions.push_str(&serde_json::to_string(&d.log).unwrap_or_default());
@@ -423,6 +437,7 @@ pub fn run(engine: &Engine, start_policy: Policy, cfg: &SimConfig) -> Result<Sim
             truth: ips_truth / n,
             min_propensity: min_prop,
         },
+        ope: crate::analysis::ope::evaluate(&logged, 0.05, 0.1).ok(),
         policy,
         decisions_log,
         outcomes_log,

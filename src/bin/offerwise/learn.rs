@@ -178,6 +178,18 @@ pub(crate) fn cmd_simulate(a: SimulateArgs) -> Result<(), Failure> {
         "offline (inverse propensity) value of the frozen greedy policy over the last {} days: {:.4} per decision, 95% CI [{:.4}, {:.4}]; truth {:.4}; {} decisions, least first-slot propensity {:.4}",
         cfg.ips_days, i.estimate, i.ci_low, i.ci_high, i.truth, i.decisions, i.min_propensity
     );
+    if let Some(o) = &report.ope {
+        let e = |x: &offerwise::analysis::ope::Estimate| {
+            format!("{:.4} [{:.4}, {:.4}]", x.value, x.ci.0, x.ci.1)
+        };
+        println!(
+            "the same by SNIPS {} and doubly robust {}; effective sample size {:.0} of {}",
+            e(&o.snips),
+            o.dr.as_ref().map_or("—".into(), e),
+            o.effective_sample_size,
+            o.decisions
+        );
+    }
     if let Some(p) = &a.policy_out {
         let text = serde_json::to_string_pretty(&report.policy)
             .map_err(|e| Failure(1, format!("error: {e}")))?;

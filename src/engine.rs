@@ -594,7 +594,7 @@ impl Engine {
                 picked = Some(selected);
                 cart_offers
             })?;
-        let Some((offers, left_out, objective, context)) = picked else {
+        let Some((offers, left_out, objective, context, first_slot)) = picked else {
             return Err(Error::invalid(
                 Doc::Options,
                 "",
@@ -612,6 +612,7 @@ impl Engine {
             objective,
             &context,
         );
+        log.first_slot = first_slot;
         log.exposures =
             experiments::exposures(&self.program.experiments, &experiments, &c.id, &options.ids);
         log.holdout = held_out;
@@ -793,6 +794,33 @@ impl Engine {
     }
 
     /// The variants a customer has, in the programme's order.
+    /// The programme and whether the learned policy ranks, for a decision whose experiments
+    /// gave `variants` (experiment key → variant key, as a decision record logs them): what
+    /// offline evaluation ([`crate::analysis::ope::evaluate_policy`]) ranks a logged decision's
+    /// first slot with.
+    pub fn ranking_for(
+        &self,
+        variants: &std::collections::BTreeMap<String, Option<String>>,
+    ) -> (Cow<'_, Program>, bool) {
+        let experiments: Vec<ExperimentAssignment> = self
+            .program
+            .experiments
+            .iter()
+            .map(|x| ExperimentAssignment {
+                key: x.key.clone(),
+                variant: variants.get(&x.key).cloned().flatten(),
+                source: None,
+                reason: None,
+                bucket: None,
+                phase: None,
+            })
+            .collect();
+        let use_policy = !self
+            .variants_of(&experiments)
+            .any(|v| v.policy == Some(false));
+        (self.program_for(&experiments), use_policy)
+    }
+
     fn variants_of<'a>(
         &'a self,
         experiments: &'a [ExperimentAssignment],
@@ -827,6 +855,7 @@ impl Engine {
         Vec<LeftOut>,
         Objective,
         [f64; policy_mod::D],
+        Vec<log::LoggedCandidate>,
     ) {
         let mut excluded: Vec<&str> = Vec::new();
         let mut objective = program.ranking.objective;
@@ -870,7 +899,7 @@ impl Engine {
             cart_subtotal,
         });
         if holdout {
-            return (Vec::new(), Vec::new(), objective, context);
+            return (Vec::new(), Vec::new(), objective, context, Vec::new());
         }
         let rules = &program.loyalty;
         let money = |x: f64| self.money(x);
@@ -909,7 +938,13 @@ impl Engine {
             money: &money,
         };
         let selected = rank::select(&selection);
-        (selected.shown, selected.left_out, objective, context)
+        (
+            selected.shown,
+            selected.left_out,
+            objective,
+            context,
+            selected.first_slot,
+        )
     }
 
     /// The facts offer conditions read (see [`crate::offers::facts`]), built once per decision.
@@ -1000,6 +1035,7 @@ impl Engine {
             segment: segment.map(|s| LoggedSegment {
                 id: s.id,
                 role: s.role,
+                name: Some(s.name.clone()),
             }),
             variants: experiments
                 .iter()
@@ -1017,6 +1053,7 @@ impl Engine {
                     score: o.score,
                 })
                 .collect(),
+            first_slot: Vec::new(),
             exposures: Vec::new(),
             holdout: false,
         }

@@ -633,7 +633,7 @@ fn index(names: &mut Vec<String>, name: &str) -> usize {
     }
 }
 
-fn doc_error(e: &crate::error::Error, at: &str) -> AnalysisError {
+pub(super) fn doc_error(e: &crate::error::Error, at: &str) -> AnalysisError {
     // A syntax error's place is in its message (line 1 of a line, and its column).
     let path = match e {
         crate::error::Error::Syntax { .. } => String::new(),

@@ -192,3 +192,284 @@ pub fn evaluate(logs: &[Logged], alpha: f64, ess_warning: f64) -> Result<Ope, An
         warning,
     })
 }
+
+/// What a decision earns in [`evaluate_policy`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub enum Reward {
+    /// The first offer's net value (gain − cost) when it is taken up, else 0: what the
+    /// ranking maximises.
+    #[default]
+    Value,
+    /// 1 when the first offer is taken up (a redemption, or a conversion naming it), else 0.
+    TakeUp,
+}
+
+/// [`evaluate_policy`]'s settings.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PolicyOptions {
+    /// Days after a decision its offer's take-up counts (default 14).
+    #[serde(default = "default_window")]
+    pub window_days: f64,
+    #[serde(default)]
+    pub reward: Reward,
+    #[serde(default = "super::defaults::alpha")]
+    pub alpha: f64,
+    /// The effective sample size, as a share of the decisions, below which the result warns
+    /// (default 0.1).
+    #[serde(default = "default_ess")]
+    pub ess_warning: f64,
+    /// Only decisions at or after this instant (epoch ms).
+    #[serde(default)]
+    pub since: Option<i64>,
+}
+
+fn default_window() -> f64 {
+    14.0
+}
+fn default_ess() -> f64 {
+    0.1
+}
+
+impl Default for PolicyOptions {
+    fn default() -> Self {
+        PolicyOptions {
+            window_days: default_window(),
+            reward: Reward::Value,
+            alpha: super::defaults::alpha(),
+            ess_warning: default_ess(),
+            since: None,
+        }
+    }
+}
+
+/// How the logs were read.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PolicyCounts {
+    pub decisions: usize,
+    /// Decisions with a first offer and its candidates logged: the ones evaluated.
+    pub evaluated: usize,
+    /// Decisions that showed nothing (held out, nothing eligible).
+    pub without_offers: usize,
+    /// Decisions before `since`.
+    pub before_since: usize,
+    /// Decisions logged without their first slot's candidates (older logs).
+    pub without_candidates: usize,
+    /// Logged candidate offers the candidate programme does not have (never shown by it).
+    pub missing_offers: Vec<String>,
+    /// The candidate programme's offers no logged decision could show: the logs say nothing
+    /// of them.
+    pub unseen_offers: Vec<String>,
+    pub outcomes: usize,
+    /// First offers taken up within the window.
+    pub taken: usize,
+}
+
+/// The candidate against the logging policy.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PolicyEvaluation {
+    pub reward: Reward,
+    pub window_days: f64,
+    pub program_version: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy_version: Option<String>,
+    pub counts: PolicyCounts,
+    #[serde(flatten)]
+    pub ope: Ope,
+    /// The candidate less the logging policy, per decision (IPS, paired by decision).
+    pub lift: Estimate,
+}
+
+/// Ranks a decision's logged candidates as the candidate programme and policy would: priors
+/// from the programme's offers (weights by the logged segment), take-up from the policy when it
+/// has learned enough, the logged gain and cost; offers the programme lacks, or whose value
+/// is not positive (at priority ≤ 0), are out. Returns `(logged index, probability)` of the
+/// first slot, and each candidate's take-up.
+fn candidate_choice(
+    d: &crate::offers::log::DecisionRecord,
+    program: &crate::program::Program,
+    policy: Option<&crate::offers::policy::Policy>,
+    context: &[f64; crate::offers::policy::D],
+) -> (Vec<(usize, f64)>, Vec<f64>) {
+    use crate::offers::rank::prior_response;
+    let segment = d
+        .segment
+        .as_ref()
+        .map(|s| (s.name.as_deref().unwrap_or(""), s.role));
+    let mut response = vec![0.0; d.first_slot.len()];
+    // (priority, score, id, logged index)
+    let mut ranked: Vec<(i32, f64, &str, usize)> = Vec::new();
+    for (i, c) in d.first_slot.iter().enumerate() {
+        let Some(o) = program.offers.iter().find(|o| o.id == c.id) else {
+            continue;
+        };
+        let prior = prior_response(o, &program.ranking, segment);
+        let r = policy
+            .and_then(|p| p.predict(&o.id, context))
+            .unwrap_or(prior);
+        response[i] = r;
+        let score = r * (c.gain - c.cost);
+        let score = if score.is_finite() { score + 0.0 } else { 0.0 };
+        if score <= 0.0 && o.priority <= 0 {
+            continue;
+        }
+        ranked.push((o.priority, score, &c.id, i));
+    }
+    ranked.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.total_cmp(&a.1)).then(a.2.cmp(b.2)));
+    let Some(top) = ranked.first().map(|r| r.0) else {
+        return (Vec::new(), response);
+    };
+    let k = ranked.iter().take_while(|r| r.0 == top).count();
+    let probs = match policy {
+        Some(p) => {
+            let scores: Vec<f64> = ranked[..k].iter().map(|r| r.1).collect();
+            crate::offers::policy::igw(&scores, &p.exploration)
+        }
+        None => {
+            let mut v = vec![0.0; k];
+            v[0] = 1.0;
+            v
+        }
+    };
+    (
+        ranked[..k]
+            .iter()
+            .zip(probs)
+            .map(|(r, p)| (r.3, p))
+            .collect(),
+        response,
+    )
+}
+
+/// Evaluates a candidate (an engine: its programme and learned policy) on a decision log and its outcome
+/// events (JSON Lines): every decision's first slot ranked again from its logged candidates
+/// ([`candidate_choice`]), and [`evaluate`]'s IPS, SNIPS and DR (the candidate's own take-up
+/// as the model) of its value per decision, beside the logging policy's.
+///
+/// What the logs let it re-rank: the candidate's priors, segment and role weights, priorities,
+/// learned take-up, exploration, and offers it drops. What they do not: offers it adds (listed
+/// in `counts.unseenOffers`), and changed prices or eligibility rules (the logged gain, cost and
+/// candidates are the logging programme's).
+///
+/// Errors: the logs' own (`decision.invalid`, `outcome.invalid` with the line), options out
+/// of range, and [`evaluate`]'s.
+pub fn evaluate_policy(
+    decisions: &str,
+    outcomes: &str,
+    candidate: &crate::Engine,
+    o: &PolicyOptions,
+) -> Result<PolicyEvaluation, AnalysisError> {
+    use crate::offers::log::{DecisionRecord, Outcome, OutcomeType};
+    use std::collections::{BTreeMap, BTreeSet};
+    if !(o.window_days.is_finite() && o.window_days > 0.0) {
+        return Err(AnalysisError::new(
+            "analysis.invalid",
+            "windowDays",
+            format!("{}: a positive number of days", o.window_days),
+        ));
+    }
+    let window = (o.window_days * crate::time::DAY_MS as f64).round() as i64;
+    // (decision id, offer) → the earliest take-up.
+    let mut taken: BTreeMap<(String, String), i64> = BTreeMap::new();
+    let mut counts = PolicyCounts::default();
+    for (i, line) in outcomes.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let at = || format!("outcomes:{}", i + 1);
+        let e = Outcome::from_json(line).map_err(|e| super::logs::doc_error(&e, &at()))?;
+        counts.outcomes += 1;
+        let takes = matches!(e.kind, OutcomeType::Redemption | OutcomeType::Conversion);
+        if let (true, Some(offer)) = (takes, e.offer_id) {
+            let t = e
+                .at
+                .to_millis(0)
+                .map_err(|m| AnalysisError::new("outcome.invalid", format!("{}.at", at()), m))?;
+            let k = taken.entry((e.decision_id, offer)).or_insert(t);
+            *k = (*k).min(t);
+        }
+    }
+    let mut logged = Vec::new();
+    let mut lift = Vec::new();
+    let (mut missing, mut seen) = (BTreeSet::new(), BTreeSet::new());
+    for (i, line) in decisions.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let at = || format!("decisions:{}", i + 1);
+        let d = DecisionRecord::from_json(line).map_err(|e| super::logs::doc_error(&e, &at()))?;
+        counts.decisions += 1;
+        let when = crate::time::parse_instant(&d.at, 0)
+            .map_err(|m| AnalysisError::new("decision.invalid", format!("{}.at", at()), m))?;
+        if o.since.is_some_and(|s| when < s) {
+            counts.before_since += 1;
+            continue;
+        }
+        let Some(first) = d.offers.first() else {
+            counts.without_offers += 1;
+            continue;
+        };
+        let Some(a) = d.first_slot.iter().position(|c| c.id == first.id) else {
+            counts.without_candidates += 1;
+            continue;
+        };
+        let mut context = [0.0; crate::offers::policy::D];
+        context.copy_from_slice(&d.context);
+        let (program, use_policy) = candidate.ranking_for(&d.variants);
+        for c in &d.first_slot {
+            seen.insert(c.id.clone());
+            if !program.offers.iter().any(|x| x.id == c.id) {
+                missing.insert(c.id.clone());
+            }
+        }
+        let policy = candidate.policy().filter(|_| use_policy);
+        let (choice, response) = candidate_choice(&d, &program, policy, &context);
+        let net = |k: usize| d.first_slot[k].gain - d.first_slot[k].cost;
+        let worth = |k: usize| match o.reward {
+            Reward::Value => net(k),
+            Reward::TakeUp => 1.0,
+        };
+        let took = taken
+            .get(&(d.decision_id.clone(), first.id.clone()))
+            .is_some_and(|&t| t >= when && t - when < window);
+        counts.taken += usize::from(took);
+        let reward = if took { worth(a) } else { 0.0 };
+        let candidate = choice
+            .iter()
+            .find(|(k, _)| *k == a)
+            .map_or(0.0, |(_, p)| *p);
+        let q = |k: usize| response[k] * worth(k);
+        let q_candidate: f64 = choice.iter().map(|&(k, p)| p * q(k)).sum();
+        logged.push(Logged {
+            logging: first.propensity,
+            candidate,
+            reward,
+            model: Some((q(a), q_candidate)),
+        });
+        lift.push(candidate / first.propensity * reward - reward);
+        counts.evaluated += 1;
+    }
+    counts.missing_offers = missing.into_iter().collect();
+    counts.unseen_offers = candidate
+        .program()
+        .offers
+        .iter()
+        .filter(|x| !seen.contains(&x.id))
+        .map(|x| x.id.clone())
+        .collect();
+    let ope = evaluate(&logged, o.alpha, o.ess_warning)?;
+    let z = norm_ppf(1.0 - o.alpha / 2.0);
+    let lift = estimate(lift.iter().copied(), lift.len() as f64, z);
+    Ok(PolicyEvaluation {
+        reward: o.reward,
+        window_days: o.window_days,
+        program_version: candidate.program_version().to_string(),
+        policy_version: candidate.policy().map(|p| p.version.clone()),
+        counts,
+        ope,
+        lift,
+    })
+}

@@ -489,6 +489,7 @@ impl Simulation {
                 objective: Default::default(),
                 context: vec![0.0; crate::offers::policy::D],
                 offers: Vec::new(),
+                first_slot: Vec::new(),
                 exposures: Vec::new(),
                 holdout: c.holdout,
             })

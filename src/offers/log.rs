@@ -52,6 +52,27 @@ pub const OUTCOME_SCHEMA: &str = "offerwise.outcome/1";
 pub struct LoggedSegment {
     pub id: usize,
     pub role: crate::role::Role,
+    /// The segment's name (offers' `segmentWeights` read it); absent in older logs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// An offer the first slot could have shown, as logged: what offline evaluation of another
+/// policy needs to rank the same choice again ([`crate::analysis::ope::evaluate_policy`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LoggedCandidate {
+    pub id: String,
+    /// The probability the logging policy put the offer in the first slot.
+    pub probability: f64,
+    pub priority: i32,
+    /// The programme's prior take-up for this customer and the take-up the ranking used
+    /// (learned, when the policy had enough data).
+    pub prior: f64,
+    pub response: f64,
+    /// The offer's gain and cost for this customer (score = response × (gain − cost)).
+    pub gain: f64,
+    pub cost: f64,
 }
 
 /// An offer shown, as logged.
@@ -85,6 +106,10 @@ pub struct DecisionRecord {
     /// ([`crate::offers::policy::CONTEXT_FEATURES`]).
     pub context: Vec<f64>,
     pub offers: Vec<LoggedOffer>,
+    /// Every offer that passed the catalogue's rules, with the probability the policy gave it
+    /// for the first slot (1 for the offer shown first when there is no policy), best first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub first_slot: Vec<LoggedCandidate>,
     /// The experiments the customer is in as a participant (see
     /// [`crate::experiments::Exposure`]); a stopped experiment's winner is not an exposure.
     #[serde(default)]
@@ -121,6 +146,19 @@ impl DecisionRecord {
                 "context".into(),
                 format!("must be {dims} finite numbers (this build's context vector)"),
             );
+        }
+        for (i, c) in d.first_slot.iter().enumerate() {
+            if !(0.0..=1.0).contains(&c.probability)
+                || ![c.prior, c.response, c.gain, c.cost]
+                    .iter()
+                    .all(|x| x.is_finite())
+            {
+                return bad(
+                    format!("firstSlot[{i}]"),
+                    "probability must be in [0, 1] and prior, response, gain and cost finite"
+                        .into(),
+                );
+            }
         }
         for (i, o) in d.offers.iter().enumerate() {
             if !(o.propensity > 0.0 && o.propensity <= 1.0) {

@@ -519,6 +519,9 @@ pub struct Selection<'a> {
 /// What [`select`] decided.
 pub struct Selected {
     pub shown: Vec<OfferPick>,
+    /// The first slot's candidates and their probabilities (see
+    /// [`super::log::LoggedCandidate`]).
+    pub first_slot: Vec<super::log::LoggedCandidate>,
     pub left_out: Vec<LeftOut>,
 }
 
@@ -741,12 +744,14 @@ pub fn select(s: &Selection) -> Selected {
         )
     };
     // Exploration: the first slot is drawn among the top priority's offers.
+    let mut first_probs = vec![0.0; cands.len()];
     let (shown, skipped, props) = match policy {
         Some(pol) if max > 0 && !cands.is_empty() => {
             let top = cands[0].priority;
             let k = cands.iter().take_while(|c| c.priority == top).count();
             let scores: Vec<f64> = cands[..k].iter().map(|c| c.value.score).collect();
             let probs = super::policy::igw(&scores, &pol.exploration);
+            first_probs[..k].copy_from_slice(&probs);
             let day = s
                 .view
                 .now
@@ -770,9 +775,28 @@ pub fn select(s: &Selection) -> Selected {
         }
         _ => {
             let (shown, skipped) = fill_from(None);
+            if let Some(&k) = shown.first() {
+                first_probs[k] = 1.0;
+            }
             (shown, skipped, None)
         }
     };
+    let first_slot = cands
+        .iter()
+        .zip(&first_probs)
+        .map(|(c, &probability)| {
+            let o = &p.offers[c.index];
+            super::log::LoggedCandidate {
+                id: o.id.clone(),
+                probability,
+                priority: o.priority,
+                prior: prior_response(o, r, s.view.segment),
+                response: c.value.response,
+                gain: c.value.gain,
+                cost: c.value.cost,
+            }
+        })
+        .collect();
     let money = s.money;
     let picks: Vec<OfferPick> = shown
         .iter()
@@ -870,6 +894,7 @@ pub fn select(s: &Selection) -> Selected {
         .collect();
     Selected {
         shown: picks,
+        first_slot,
         left_out,
     }
 }

@@ -107,6 +107,13 @@ pub struct SimReport {
     pub ope: Option<crate::analysis::ope::Ope>,
     #[serde(skip)]
     pub policy: Policy,
+    /// The frozen greedy target of the offline evaluation, and the first instant of its
+    /// window: `offerwise evaluate-policy` with this policy on the log since then re-ranks
+    /// the same choices.
+    #[serde(skip)]
+    pub target: Option<Policy>,
+    #[serde(skip)]
+    pub target_since: i64,
     /// The learner's log, as JSON lines (decision records; outcome events).
     #[serde(skip)]
     pub decisions_log: String,
@@ -263,6 +270,7 @@ pub fn run(engine: &Engine, start_policy: Policy, cfg: &SimConfig) -> Result<Sim
     let mut decisions_log = String::new();
     let mut outcomes_log = String::new();
     let mut greedy: Option<Engine> = None;
+    let mut target = None;
     let (mut ips_terms, mut ips_truth, mut min_prop) = (Vec::new(), 0.0, 1.0f64);
     let mut logged: Vec<crate::analysis::ope::Logged> = Vec::new();
     for day in 0..cfg.days {
@@ -274,6 +282,7 @@ pub fn run(engine: &Engine, start_policy: Policy, cfg: &SimConfig) -> Result<Sim
             };
             g.version = g.compute_version();
             let mut e = engine.clone();
+            target = Some(g.clone());
             e.set_policy(Some(g))?;
             greedy = Some(e);
         }
@@ -439,6 +448,8 @@ pub fn run(engine: &Engine, start_policy: Policy, cfg: &SimConfig) -> Result<Sim
         },
         ope: crate::analysis::ope::evaluate(&logged, 0.05, 0.1).ok(),
         policy,
+        target,
+        target_since: cfg.start_ms + i64::from(cfg.days.saturating_sub(cfg.ips_days)) * DAY_MS,
         decisions_log,
         outcomes_log,
     })

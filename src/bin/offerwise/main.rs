@@ -15,6 +15,7 @@ mod decide;
 mod features;
 mod learn;
 mod nps;
+mod ope;
 mod power;
 mod programme;
 mod score;
@@ -89,6 +90,10 @@ enum Command {
     /// an HTML report.
     #[command(after_help = ORDERS_HELP)]
     Effectiveness(programme::EffectivenessArgs),
+    /// Evaluate a candidate programme and learned policy offline on the decision log and its
+    /// outcomes, before running it: IPS, SNIPS and doubly robust estimates of its value per
+    /// decision against the logging policy's, with the effective sample size.
+    EvaluatePolicy(ope::EvaluatePolicyArgs),
 }
 
 fn main() -> ExitCode {
@@ -110,6 +115,7 @@ fn main() -> ExitCode {
         Command::Nps(a) => nps::cmd_nps(a),
         Command::SimulateProgramme(a) => programme::cmd_simulate_programme(a),
         Command::Effectiveness(a) => programme::cmd_effectiveness(a),
+        Command::EvaluatePolicy(a) => ope::cmd_evaluate_policy(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

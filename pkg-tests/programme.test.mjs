@@ -130,3 +130,17 @@ test("the programme report is one page that requests nothing, with every plot dr
     await context.close();
   }
 });
+
+test("candidate.evaluatePolicy() gives offerwise evaluate-policy's evaluation, value for value", () => {
+  const f = (n) => path.join(DIR, n);
+  h.cli(["simulate", "--customers", "600", "--days", "12", "--ips-days", "4",
+    "--decisions-out", f("sim-d.jsonl"), "--outcomes-out", f("sim-o.jsonl"), "--policy-out", f("sim-q.json")]);
+  const cli = JSON.parse(h.cli(["evaluate-policy", "--decisions", f("sim-d.jsonl"), "--outcomes", f("sim-o.jsonl"),
+    "--candidate-program", h.PROGRAM_PATH, "--candidate-policy", f("sim-q.json"), "--json", "-"]));
+  const candidate = new Engine(h.modelText(), h.programText(), readFileSync(f("sim-q.json"), "utf8"));
+  const wasm = candidate.evaluatePolicy(readFileSync(f("sim-d.jsonl"), "utf8"), h.readJsonl(f("sim-o.jsonl")));
+  h.assertSameJson(wasm, cli, "evaluatePolicy vs offerwise evaluate-policy");
+  assert.ok(wasm.counts.evaluated > 500 && wasm.effectiveSampleSize > 0);
+  h.assertOfferwiseError(() => candidate.evaluatePolicy("", "", { windowDays: 0 }),
+    { code: "analysis.invalid", path: "windowDays" }, "a zero window");
+});

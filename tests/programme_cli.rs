@@ -235,3 +235,74 @@ fn bad_inputs_are_typed_errors_with_their_place() {
     assert!(out.contains("KPIs: 2 customers"), "{out}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn effectiveness_evaluates_a_candidate_policy_as_evaluate_policy_does() {
+    let dir = scratch("ope");
+    let f = |n: &str| dir.join(n).display().to_string();
+    let (code, _, err) = run(&[
+        "simulate",
+        "--customers",
+        "600",
+        "--days",
+        "12",
+        "--ips-days",
+        "4",
+        "--decisions-out",
+        &f("d.jsonl"),
+        "--outcomes-out",
+        &f("o.jsonl"),
+        "--policy-out",
+        &f("q.json"),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let program = format!("{ROOT}/models/default-program.json");
+    let (code, out, err) = run(&[
+        "evaluate-policy",
+        "--decisions",
+        &f("d.jsonl"),
+        "--outcomes",
+        &f("o.jsonl"),
+        "--candidate-program",
+        &program,
+        "--candidate-policy",
+        &f("q.json"),
+        "--json",
+        "-",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let alone: Value = serde_json::from_str(&out).unwrap();
+    assert!(
+        alone["counts"]["evaluated"].as_u64().unwrap() > 500,
+        "{alone}"
+    );
+    let (code, _, err) = run(&[
+        "effectiveness",
+        "--orders",
+        "data/cdnow/CDNOW_sample.txt",
+        "--format",
+        "cdnow",
+        "--decisions",
+        &f("d.jsonl"),
+        "--outcomes",
+        &f("o.jsonl"),
+        "--holdout-share",
+        "0.05",
+        "--candidate-program",
+        &program,
+        "--candidate-policy",
+        &f("q.json"),
+        "--now",
+        "1998-07-01",
+        "--json",
+        &f("e.json"),
+        "--html",
+        &f("e.html"),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let e: Value = serde_json::from_str(&std::fs::read_to_string(f("e.json")).unwrap()).unwrap();
+    assert_eq!(e["policy"], alone);
+    let html = std::fs::read_to_string(f("e.html")).unwrap();
+    assert!(html.contains("id=\"ope\"") && html.contains("id=\"ope-reading\""));
+    let _ = std::fs::remove_dir_all(&dir);
+}

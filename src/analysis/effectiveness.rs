@@ -137,6 +137,9 @@ pub struct Inputs<'a> {
     pub outcomes: Option<(&'a str, &'a str)>,
     /// Survey answers (CSV) and the file's name.
     pub surveys: Option<(&'a str, &'a str)>,
+    /// A candidate programme and policy to evaluate offline on the decision log
+    /// ([`super::ope::evaluate_policy`]).
+    pub candidate: Option<&'a Engine>,
 }
 
 /// The metrics compared against the holdout.
@@ -158,6 +161,9 @@ pub struct Effectiveness {
     pub kpis: Kpis,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub nps: Option<NpsAnalysis>,
+    /// A candidate policy evaluated offline on the decision log.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy: Option<super::ope::PolicyEvaluation>,
     /// Analyses the data did not allow, each with its typed error.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub skipped: Vec<AnalysisError>,
@@ -207,13 +213,21 @@ pub fn run(
                 alpha: o.alpha,
                 ..LogOptions::new("", super::logs::HOLDOUT)
             };
-            Some(analyze_logs(
-                d.as_bytes(),
-                dn,
-                out.as_bytes(),
-                on,
-                &options,
-            )?)
+            match analyze_logs(d.as_bytes(), dn, out.as_bytes(), on, &options) {
+                Ok(a) => Some(a),
+                // Data that allow no comparison (no outcome with revenue, say) leave the
+                // other analyses standing.
+                Err(e)
+                    if matches!(
+                        e.code.as_str(),
+                        "analysis.too_few" | "analysis.zero_variance" | "analysis.no_units"
+                    ) =>
+                {
+                    skipped.push(e);
+                    None
+                }
+                Err(e) => return Err(e),
+            }
         }
         (None, None) => None,
         (Some(_), None) | (None, Some(_)) => {
@@ -308,6 +322,36 @@ pub fn run(
         None => None,
     };
 
+    let policy = match (inputs.candidate, inputs.decisions, inputs.outcomes) {
+        (Some(candidate), Some((d, _)), Some((out, _))) => {
+            let po = super::ope::PolicyOptions {
+                alpha: o.alpha,
+                ..Default::default()
+            };
+            match super::ope::evaluate_policy(d, out, candidate, &po) {
+                Ok(p) => Some(p),
+                Err(e) if e.code == "analysis.too_few" => {
+                    skipped.push(AnalysisError::new(
+                        e.code,
+                        "policy",
+                        format!(
+                            "the candidate policy cannot be evaluated: {} (decisions must log their first slot's candidates, as the engine's do)",
+                            e.message
+                        ),
+                    ));
+                    None
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        (Some(_), _, _) => return Err(AnalysisError::new(
+            "analysis.invalid",
+            "candidate",
+            "a candidate policy is evaluated on the decision log and the outcome events: give both",
+        )),
+        _ => None,
+    };
+
     Ok(Effectiveness {
         now: crate::time::format_instant(o.now),
         window_days: o.window_days,
@@ -315,6 +359,7 @@ pub fn run(
         matched,
         kpis,
         nps,
+        policy,
         skipped,
     })
 }

@@ -708,6 +708,60 @@ pub fn html(e: &Effectiveness, title: &str) -> String {
             s.push_str("</table>");
         }
     }
+    // 7. A candidate policy, offline.
+    if let Some(pe) = &e.policy {
+        s.push_str("<h2>A candidate policy, before running it</h2>");
+        let mut rows = vec![Row {
+            label: "logging policy (logged)".into(),
+            value: pe.ope.logged.value,
+            ci: pe.ope.logged.ci,
+            colour: PALETTE[3],
+        }];
+        for (label, est) in [
+            ("candidate: IPS", Some(&pe.ope.ips)),
+            ("candidate: SNIPS", Some(&pe.ope.snips)),
+            ("candidate: doubly robust", pe.ope.dr.as_ref()),
+        ] {
+            if let Some(x) = est {
+                rows.push(Row {
+                    label: label.into(),
+                    value: x.value,
+                    ci: x.ci,
+                    colour: PALETTE[0],
+                });
+            }
+        }
+        s.push_str(&interval_plot(
+            &rows,
+            false,
+            "ope",
+            &format!(
+                "Value per decision ({}) of the candidate {}, estimated from the logged propensities of {} decisions, beside the logging policy's.",
+                match pe.reward {
+                    super::ope::Reward::Value => "net value of the first offer taken up",
+                    super::ope::Reward::TakeUp => "take-up of the first offer",
+                },
+                pe.policy_version.as_deref().unwrap_or(&pe.program_version),
+                pe.ope.decisions
+            ),
+        ));
+        let _ = write!(
+            s,
+            r#"<p id="ope-reading">Candidate − logging policy: {} [{}, {}] per decision; effective sample size {} of {} decisions.</p>"#,
+            num(pe.lift.value),
+            num(pe.lift.ci.0),
+            num(pe.lift.ci.1),
+            num(pe.ope.effective_sample_size.round()),
+            num(pe.ope.decisions as f64)
+        );
+        if let Some(w) = &pe.ope.warning {
+            let _ = write!(
+                s,
+                r#"<div class="banner warn" role="alert">{}</div>"#,
+                esc(w)
+            );
+        }
+    }
     if !e.skipped.is_empty() {
         s.push_str(r#"<div class="banner warn" id="skipped">Not made: <ul>"#);
         for x in &e.skipped {

@@ -277,6 +277,7 @@ impl WasmEngine {
             decisions: decisions.as_deref().map(|t| (t, "decisions")),
             outcomes: outcomes.as_deref().map(|t| (t, "outcomes")),
             surveys: i.surveys.as_deref().map(|t| (t, "surveys")),
+            candidate: None,
         };
         run(Some(&self.inner), &inputs, &options).map_err(error::analysis_to_js)
     }
@@ -318,5 +319,38 @@ impl WasmEngine {
             &e,
             "Does the programme pay?",
         ))
+    }
+}
+
+#[wasm_bindgen(js_class = Engine)]
+impl WasmEngine {
+    /// This engine (its programme and learned policy) as a candidate, evaluated offline on a
+    /// decision log and its outcome events, as `offerwise evaluate-policy`: each logged first
+    /// slot ranked again from its logged candidates, and the candidate's value per decision by
+    /// IPS, SNIPS and doubly robust estimates beside the logging policy's.
+    ///
+    /// ```js
+    /// const candidate = new Engine(model, newProgram, newPolicy);
+    /// const e = candidate.evaluatePolicy(decisions, outcomes, { windowDays: 14 });
+    /// console.log(e.ips.value, e.lift, e.effectiveSampleSize, e.warning);
+    /// ```
+    #[wasm_bindgen(js_name = evaluatePolicy, unchecked_return_type = "PolicyEvaluation")]
+    pub fn evaluate_policy(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string | DecisionRecord[]")] decisions: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string | OutcomeEvent[]")] outcomes: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "PolicyOptions")] options: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let options: crate::analysis::ope::PolicyOptions =
+            if options.is_undefined() || options.is_null() {
+                Default::default()
+            } else {
+                read(Doc::Options, options)?
+            };
+        let d = log_text(Doc::Decision, decisions).map_err(error::to_js)?;
+        let o = log_text(Doc::Outcome, outcomes).map_err(error::to_js)?;
+        let e = crate::analysis::ope::evaluate_policy(&d, &o, &self.inner, &options)
+            .map_err(error::analysis_to_js)?;
+        write(&e)
     }
 }

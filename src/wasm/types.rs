@@ -231,7 +231,7 @@ export interface DecisionRecord {
   programVersion: string;
   /** `null` while offers are ranked by the programme's rules alone. */
   policyVersion: string | null;
-  segment: { id: number; role: SegmentRole } | null;
+  segment: { id: number; role: SegmentRole; name?: string } | null;
   /** Experiment key -> variant key (`null` outside the coverage). */
   variants: Record<string, string | null>;
   objective: "margin" | "revenue" | "retention";
@@ -239,6 +239,10 @@ export interface DecisionRecord {
   context: number[];
   /** The offers shown, in slot order, with the probability the policy shows each there. */
   offers: { id: string; slot: number; propensity: number; score: number }[];
+  /** Every offer that passed the catalogue's rules, best first, with the probability the policy
+   * gave it for the first slot: what offline evaluation of another policy ranks again. */
+  firstSlot?: { id: string; probability: number; priority: number; prior: number; response: number;
+                gain: number; cost: number }[];
   /** The experiments the customer is in (a stopped experiment's winner is not an exposure). */
   exposures: Exposure[];
   /** Whether the customer is in the global holdout. */
@@ -453,6 +457,30 @@ export interface Kpis {
     cohorts: { month: string; issued: number; redeemed: number; expired: number; outstanding: number; closed: boolean }[];
   };
 }
+/** `candidate.evaluatePolicy(decisions, outcomes, options)`. */
+export interface PolicyOptions {
+  /** Days after a decision its offer's take-up counts (default 14). */
+  windowDays?: number;
+  /** "value" (the first offer's net value when taken up, default) or "takeUp". */
+  reward?: "value" | "takeUp";
+  alpha?: number;
+  /** Warn below this effective sample size, as a share of the decisions (default 0.1). */
+  essWarning?: number;
+  /** Only decisions at or after this instant (epoch ms). */
+  since?: number;
+}
+export interface OpeEstimate { value: number; se: number; ci: [number, number]; }
+/** The result of `evaluatePolicy` (the JSON of `offerwise evaluate-policy`). */
+export interface PolicyEvaluation {
+  reward: "value" | "takeUp"; windowDays: number; programVersion: string; policyVersion?: string;
+  counts: { decisions: number; evaluated: number; withoutOffers: number; beforeSince: number; withoutCandidates: number;
+            missingOffers: string[]; unseenOffers: string[]; outcomes: number; taken: number };
+  decisions: number; alpha: number;
+  logged: OpeEstimate; ips: OpeEstimate; snips: OpeEstimate; dr?: OpeEstimate;
+  meanWeight: number; maxWeight: number; effectiveSampleSize: number; zeroWeight: number; warning?: string;
+  /** The candidate less the logging policy per decision (IPS, paired). */
+  lift: OpeEstimate;
+}
 /** The result of `engine.effectiveness` (the JSON of `offerwise effectiveness`). */
 export interface Effectiveness {
   now: string;
@@ -462,6 +490,8 @@ export interface Effectiveness {
   matched?: MatchedDid;
   kpis: Kpis;
   nps?: NpsAnalysis;
+  /** A candidate policy evaluated offline (the CLI's --candidate-program). */
+  policy?: PolicyEvaluation;
   skipped?: AnalysisProblem[];
 }
 

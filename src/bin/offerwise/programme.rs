@@ -191,6 +191,12 @@ pub(crate) struct EffectivenessArgs {
     /// The holdout's planned share (default: the programme's `holdout.share`).
     #[arg(long)]
     holdout_share: Option<f64>,
+    /// A candidate programme to evaluate offline on the decision log (`evaluate-policy`).
+    #[arg(long, requires = "decisions")]
+    candidate_program: Option<PathBuf>,
+    /// The candidate's learned policy.
+    #[arg(long, requires = "candidate_program")]
+    candidate_policy: Option<PathBuf>,
     /// Survey answers (CSV with a 0–10 `score` column).
     #[arg(long)]
     surveys: Option<PathBuf>,
@@ -307,6 +313,15 @@ fn read_ledger(path: &Path) -> Result<Vec<(String, AccountInput)>, Failure> {
 pub(crate) fn cmd_effectiveness(a: EffectivenessArgs) -> Result<(), Failure> {
     let now = parse_now(&a.now, 0)?;
     let engine = load_engine(&a.engine)?;
+    let candidate = match &a.candidate_program {
+        Some(p) => Some(load_engine(&EngineArgs {
+            model: a.engine.model.clone(),
+            program: Some(p.clone()),
+            policy: a.candidate_policy.clone(),
+            no_policy: a.candidate_policy.is_none(),
+        })?),
+        None => None,
+    };
     let rows = read_orders(&a.orders)?;
     let mut members = match &a.members {
         Some(p) => read_members(p)?,
@@ -348,6 +363,7 @@ pub(crate) fn cmd_effectiveness(a: EffectivenessArgs) -> Result<(), Failure> {
         decisions: decisions.as_deref().map(|t| (t, dn.as_str())),
         outcomes: outcomes.as_deref().map(|t| (t, on.as_str())),
         surveys: surveys.as_deref().map(|t| (t, sn.as_str())),
+        candidate: candidate.as_ref(),
     };
     let options = EffectivenessOptions {
         window_days: a.window_days,
@@ -473,6 +489,18 @@ fn summary(e: &offerwise::analysis::effectiveness::Effectiveness) {
             p.outstanding,
             p.liability
                 .map_or(String::new(), |l| format!("; liability {}", n(l.value)))
+        );
+    }
+    if let Some(p) = &e.policy {
+        println!(
+            "candidate policy (offline): IPS {} [{}, {}] per decision vs logged {}; lift {} [{}, {}]",
+            n(p.ope.ips.value),
+            n(p.ope.ips.ci.0),
+            n(p.ope.ips.ci.1),
+            n(p.ope.logged.value),
+            n(p.lift.value),
+            n(p.lift.ci.0),
+            n(p.lift.ci.1)
         );
     }
     if let Some(s) = &e.nps {

@@ -141,7 +141,7 @@ fn points_kpis_of_the_simulated_ledgers_add_up() {
         point_value: Some(sim.params.point_value),
         ..KpiOptions::new(end)
     };
-    let k = kpis(&histories_of(&sim), None, &ledgers, &o).unwrap();
+    let k = kpis(&sim.histories(), None, &ledgers, &o).unwrap();
     let p = k.points.unwrap();
     assert_eq!(
         (p.issued, p.redeemed, p.expired, p.outstanding),
@@ -158,18 +158,6 @@ fn points_kpis_of_the_simulated_ledgers_add_up() {
     let b = p.breakage;
     assert!(p.closed_cohorts == 0 || b.is_some());
     assert!((p.outstanding_value.unwrap() - balance as f64 * 0.01).abs() < 1e-9);
-}
-
-fn histories_of(sim: &simulate::Simulation) -> Vec<History> {
-    sim.customers
-        .iter()
-        .map(|c| History {
-            id: c.id.clone(),
-            orders: c.orders.iter().map(|o| (o.at, o.amount)).collect(),
-            enrolled_at: c.enrolled_at,
-            segment: None,
-        })
-        .collect()
 }
 
 /// Two accounts by hand: breakage, redemption rate and liability to the point.

@@ -5,7 +5,7 @@
 
 mod common;
 
-use offerwise::analysis::did::{self, DidOptions, History};
+use offerwise::analysis::did::{self, DidOptions};
 use offerwise::analysis::logs::{LogJoin, LogOptions};
 use offerwise::analysis::simulate::{self, Base, Params, Simulation};
 use offerwise::analysis::{Accumulator, MetricKind, MetricSpec, Settings};
@@ -26,18 +26,6 @@ fn cdnow() -> &'static [Base] {
 
 fn end_of_data() -> i64 {
     days_from_civil(1998, 7, 1) * DAY_MS
-}
-
-fn histories(sim: &Simulation) -> Vec<History> {
-    sim.customers
-        .iter()
-        .map(|c| History {
-            id: c.id.clone(),
-            orders: c.orders.iter().map(|o| (o.at, o.amount)).collect(),
-            enrolled_at: c.enrolled_at,
-            segment: None,
-        })
-        .collect()
 }
 
 /// The programme against its holdout on revenue in the window from launch, with CUPED on the
@@ -77,7 +65,7 @@ fn naive_comparison_is_biased_while_the_holdout_and_the_matched_did_recover_the_
     assert!((0.12..0.18).contains(&t.enrolment_rate), "{t:?}");
     assert!((15.0..19.0).contains(&t.att_revenue), "{t:?}");
 
-    let d = did::analyze(&histories(&sim), &DidOptions::new(end_of_data())).unwrap();
+    let d = did::analyze(&sim.histories(), &DidOptions::new(end_of_data())).unwrap();
     // Members were better customers before they joined: the naive difference is several
     // times the truth and its interval is far from it.
     assert!(d.naive.ci.0 > 2.5 * t.att_revenue, "{:?} vs {t:?}", d.naive);
@@ -144,7 +132,7 @@ fn matched_did_intervals_cover_the_truth_over_100_runs() {
     let runs = 100;
     for seed in 0..runs {
         let sim = simulate::run(&Params::cdnow(20_000 + seed), cdnow()).unwrap();
-        let d = did::analyze(&histories(&sim), &DidOptions::new(end_of_data())).unwrap();
+        let d = did::analyze(&sim.histories(), &DidOptions::new(end_of_data())).unwrap();
         covered += usize::from(covers(d.effect.estimate.ci, sim.truth.att_revenue));
         placebo += usize::from(d.placebo.unwrap().passes);
     }

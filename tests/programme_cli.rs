@@ -1,7 +1,7 @@
 //! `offerwise simulate-programme` and `offerwise effectiveness` end to end: the files a shop
 //! would have, the analyses the library makes of them, the report, and typed errors.
 
-use offerwise::analysis::did::{self, DidOptions, History};
+use offerwise::analysis::did::{self, DidOptions};
 use offerwise::analysis::simulate::{self, Base, Params};
 use serde_json::Value;
 use std::path::PathBuf;
@@ -86,16 +86,7 @@ fn the_simulated_programme_through_the_cli_is_the_librarys() {
         truth["truth"]["attRevenue"].as_f64().unwrap(),
         sim.truth.att_revenue
     );
-    let customers: Vec<History> = sim
-        .customers
-        .iter()
-        .map(|c| History {
-            id: c.id.clone(),
-            orders: c.orders.iter().map(|o| (o.at, o.amount)).collect(),
-            enrolled_at: c.enrolled_at,
-            segment: None,
-        })
-        .collect();
+    let customers = sim.histories();
     let now = offerwise::time::parse_instant("1998-07-01", 0).unwrap();
     let lib = did::analyze(&customers, &DidOptions::new(now)).unwrap();
     let cli = &e["matched"]["effect"];

@@ -14,7 +14,7 @@
 
 use super::effectiveness::Effectiveness;
 use super::kpis::Interval;
-use super::report::{domain, esc, num, p, tick_label, Scale, PALETTE, STYLE};
+use super::report::{domain, esc, num, p, page_head, tick_label, y_grid, Scale, PALETTE};
 use std::fmt::Write;
 
 /// One row of an interval plot: label, estimate, interval, colour.
@@ -127,18 +127,7 @@ fn line_plot(l: &Lines, id: &str, caption: &str) -> String {
         r#"<figure id="{id}"><svg viewBox="0 0 {w} {h}" role="img" aria-label="{cap}">"#,
         cap = esc(caption)
     );
-    for t in y.ticks(5) {
-        let py = y.at(t);
-        let _ = write!(
-            s,
-            r##"<line x1="{left}" x2="{x2}" y1="{py:.1}" y2="{py:.1}" stroke="{c}"/><text class="tick" x="{tx}" y="{ty:.1}" text-anchor="end">{lab}</text>"##,
-            x2 = w - right,
-            c = if t == 0.0 { "#334155" } else { "#e2e8f0" },
-            tx = left - 6.0,
-            ty = py + 4.0,
-            lab = tick_label(t, l.percent)
-        );
-    }
+    y_grid(&mut s, &y, left, w - right, &|t| tick_label(t, l.percent));
     for t in x.ticks(8) {
         let _ = write!(
             s,
@@ -244,18 +233,7 @@ fn points_plot(e: &Effectiveness) -> Option<String> {
     let mut s = format!(
         r#"<figure id="points-flow"><svg viewBox="0 0 {w} {h}" role="img" aria-label="Points issued, redeemed, expired and outstanding by month">"#
     );
-    for t in y.ticks(5) {
-        let py = y.at(t);
-        let _ = write!(
-            s,
-            r##"<line x1="{left}" x2="{x2}" y1="{py:.1}" y2="{py:.1}" stroke="{c}"/><text class="tick" x="{tx}" y="{ty:.1}" text-anchor="end">{lab}</text>"##,
-            x2 = w - right,
-            c = if t == 0.0 { "#334155" } else { "#e2e8f0" },
-            tx = left - 6.0,
-            ty = py + 4.0,
-            lab = num(t)
-        );
-    }
+    y_grid(&mut s, &y, left, w - right, &num);
     let zero = y.at(0.0);
     let mut line = Vec::new();
     for (i, m) in p.months.iter().enumerate() {
@@ -321,19 +299,10 @@ fn ci(i: &Interval, percent: bool) -> String {
 
 /// The page.
 pub fn html(e: &Effectiveness, title: &str) -> String {
-    let mut s = String::with_capacity(64 * 1024);
-    let _ = write!(
+    let mut s = page_head(title);
+    let _ = writeln!(
         s,
-        r#"<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<title>{t}</title>
-<style>
-{STYLE}</style></head><body><main>
-<h1>{t}</h1>
-<p class="meta">Data to {now} · windows of {w} days · intervals at {lvl}%</p>
-"#,
-        t = esc(title),
+        r#"<p class="meta">Data to {now} · windows of {w} days · intervals at {lvl}%</p>"#,
         now = esc(&e.now),
         w = e.window_days,
         lvl = num(100.0 * (1.0 - e.kpis.alpha)),

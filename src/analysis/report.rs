@@ -34,6 +34,46 @@ td:first-child,th:first-child,td:nth-child(2),th:nth-child(2){text-align:left}
 .sw{display:inline-block;width:12px;height:12px;border-radius:2px;vertical-align:-1px;margin-right:4px}
 "#;
 
+/// The start of a report page, to its title: no script, no request (the content security
+/// policy forbids them), the style sheet inline.
+pub(super) fn page_head(title: &str) -> String {
+    let mut s = String::with_capacity(64 * 1024);
+    let _ = write!(
+        s,
+        r#"<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<title>{t}</title>
+<style>
+{STYLE}</style></head><body><main>
+<h1>{t}</h1>
+"#,
+        t = esc(title)
+    );
+    s
+}
+
+/// Horizontal grid lines and labels at `y`'s ticks, from `left` to `right` (pixels).
+pub(super) fn y_grid(
+    s: &mut String,
+    y: &Scale,
+    left: f64,
+    right: f64,
+    label: &dyn Fn(f64) -> String,
+) {
+    for t in y.ticks(5) {
+        let py = y.at(t);
+        let _ = write!(
+            s,
+            r##"<line x1="{left}" x2="{right}" y1="{py:.1}" y2="{py:.1}" stroke="{c}"/><text class="tick" x="{tx}" y="{ty:.1}" text-anchor="end">{lab}</text>"##,
+            c = if t == 0.0 { "#334155" } else { "#e2e8f0" },
+            tx = left - 6.0,
+            ty = py + 4.0,
+            lab = label(t)
+        );
+    }
+}
+
 pub(super) fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -454,20 +494,10 @@ pub fn html(a: &Analysis, title: &str) -> String {
             metrics.push(&r.metric);
         }
     }
-    let mut s = String::with_capacity(32 * 1024);
-    let _ = write!(
+    let mut s = page_head(title);
+    let _ = writeln!(
         s,
-        r#"<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<title>{t}</title>
-<style>
-{style}</style></head><body><main>
-<h1>{t}</h1>
-<p class="meta">Intervals at {lvl}% · verdicts on Holm-adjusted {mode} p-values · confidence sequences tuned for N = {n} units</p>
-"#,
-        t = esc(title),
-        style = STYLE,
+        r#"<p class="meta">Intervals at {lvl}% · verdicts on Holm-adjusted {mode} p-values · confidence sequences tuned for N = {n} units</p>"#,
         lvl = num(100.0 * (1.0 - a.alpha)),
         mode = if a.sequential {
             "always-valid"

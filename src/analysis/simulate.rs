@@ -469,6 +469,20 @@ pub fn run(p: &Params, population: &[Base]) -> Result<Simulation, String> {
 }
 
 impl Simulation {
+    /// Every customer's orders and enrolment, as the matched difference-in-differences and
+    /// the KPIs read them.
+    pub fn histories(&self) -> Vec<super::did::History> {
+        self.customers
+            .iter()
+            .map(|c| super::did::History {
+                id: c.id.clone(),
+                orders: c.orders.iter().map(|o| (o.at, o.amount)).collect(),
+                enrolled_at: c.enrolled_at,
+                segment: None,
+            })
+            .collect()
+    }
+
     /// The decision log of launch day: one decision per customer, `holdout` as the programme's
     /// global holdout decided it (the input of `analyze --decisions … --holdout SHARE`).
     pub fn decisions(&self) -> Vec<crate::offers::log::DecisionRecord> {

@@ -750,3 +750,80 @@ fn the_programme_against_its_holdout_equals_the_unit_file_too() {
         ("analysis.invalid", "holdout")
     );
 }
+
+#[test]
+fn churn_is_one_minus_conversion_and_incentives_count_cashback_and_gifts() {
+    let mut decisions = String::new();
+    for (i, v) in ["a", "a", "a", "b", "b", "b", "b"].iter().enumerate() {
+        decisions += &decision_line(&format!("c{i}"), "2024-03-01T00:00:00Z", v);
+        decisions.push('\n');
+    }
+    let paid = |c: &str, extra: &str| {
+        format!(
+            r#"{{"schema":"offerwise.outcome/1","decisionId":"0123456789abcdef","customerId":"{c}","at":"2024-03-02T00:00:00Z","type":"conversion","revenue":40,"margin":12{extra}}}"#
+        )
+    };
+    let outcomes = [
+        paid("c0", r#","discount":2,"cashback":1.5"#),
+        paid("c1", r#","gifts":3,"pointsRedeemed":100"#),
+        paid("c3", ""),
+        paid("c4", r#","cashback":0.5"#),
+        paid("c5", ""),
+    ]
+    .join("\n");
+    let options = LogOptions {
+        window_days: 7.0,
+        metrics: vec![
+            "conversion".into(),
+            "churn".into(),
+            "incentives".into(),
+            "netMargin".into(),
+        ],
+        point_value: Some(0.01),
+        ..LogOptions::new("x", "a")
+    };
+    let a = analyze_logs(
+        decisions.as_bytes(),
+        "d",
+        outcomes.as_bytes(),
+        "o",
+        &options,
+    )
+    .unwrap();
+    let (conv, churn) = (&a.results[0], &a.results[1]);
+    for k in 0..2 {
+        assert!((churn.mean[k] - (1.0 - conv.mean[k])).abs() < 1e-15);
+    }
+    assert!((churn.abs_lift + conv.abs_lift).abs() < 1e-15);
+    assert!((churn.p_value - conv.p_value).abs() < 1e-12);
+    // Incentives: a (control) paid 2 + 1.5, then 3 + 100 × 0.01, then 0, over 3 customers;
+    // b paid 0.5 over 4.
+    let inc = &a.results[2];
+    assert!(
+        (inc.mean[1] - (3.5 + 4.0) / 3.0).abs() < 1e-12,
+        "{:?}",
+        inc.mean
+    );
+    assert!((inc.mean[0] - 0.5 / 4.0).abs() < 1e-12, "{:?}", inc.mean);
+    let net = &a.results[3];
+    assert!(
+        (net.mean[1] - (12.0 * 2.0 - 7.5) / 3.0).abs() < 1e-12,
+        "{:?}",
+        net.mean
+    );
+    // Money on an event that is not an order, or below 0, is an error with its field.
+    for (bad, field) in [
+        (
+            r#"{"schema":"offerwise.outcome/1","decisionId":"0123456789abcdef","customerId":"c0","at":"2024-03-02T00:00:00Z","type":"click","offerId":"o","cashback":1}"#,
+            "o:1.cashback",
+        ),
+        (&paid("c0", r#","gifts":-1"#)[..], "o:1.gifts"),
+    ] {
+        let e = analyze_logs(decisions.as_bytes(), "d", bad.as_bytes(), "o", &options).unwrap_err();
+        assert_eq!(
+            (e.code.as_str(), e.path.as_str()),
+            ("outcome.invalid", field),
+            "{e:?}"
+        );
+    }
+}

@@ -143,8 +143,7 @@ pub struct Inputs<'a> {
 }
 
 /// The metrics compared against the holdout.
-pub const HOLDOUT_METRICS: [&str; 6] =
-    ["revenue", "margin", "orders", "aov", "repeat", "conversion"];
+pub const HOLDOUT_METRICS: [&str; 6] = ["revenue", "margin", "orders", "aov", "repeat", "churn"];
 
 /// Everything.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -14,6 +14,7 @@
 //! | metric | kind | value per unit |
 //! | --- | --- | --- |
 //! | `conversion` | proportion | ordered at least once |
+//! | `churn` | proportion | did not order (1 − `conversion`) |
 //! | `revenue`, `margin` | mean | sum of its orders' revenue, margin |
 //! | `orders` | mean | number of orders |
 //! | `aov` | ratio | average order value: Σ revenue / Σ orders over the units (delta method) |
@@ -21,7 +22,7 @@
 //! | `retention:N` | proportion | ordered within the window starting `N` days after exposure: `[exposure + N d, exposure + N d + window)` (GrowthBook's conversion delay) |
 //! | `pointsEarned`, `pointsRedeemed` | mean | loyalty points its orders earned, burned |
 //! | `discount` | mean | money the programme took off its orders |
-//! | `incentives` | mean | what the programme paid it: `discount + pointValue × pointsRedeemed` |
+//! | `incentives` | mean | what the programme paid it: `discount + cashback + gifts + pointValue × pointsRedeemed` |
 //! | `netMargin` | mean | its orders' margin less those incentives |
 //! | `redemption`, `redemption:OFFER` | proportion | redeemed an offer (that offer) |
 //! | `redemptions` | mean | number of offers redeemed |
@@ -160,9 +161,9 @@ enum Field {
     PointsEarned,
     PointsRedeemed,
     Discount,
-    /// `discount + pointValue × pointsRedeemed`.
+    /// `discount + cashback + gifts + pointValue × pointsRedeemed`.
     Incentives,
-    /// `margin − discount − pointValue × pointsRedeemed`.
+    /// `margin` less the incentives.
     NetMargin,
 }
 
@@ -178,6 +179,8 @@ struct Raw {
 #[derive(Debug, Clone, Copy)]
 enum Derive {
     Any(usize),
+    /// 1 when the sum is 0.
+    NoneOf(usize),
     AtLeastTwo(usize),
     Sum(usize),
     Ratio(usize, usize),
@@ -229,6 +232,10 @@ fn metrics(
         use MetricKind::{Mean, Proportion};
         let (kind, derive) = match (base, arg) {
             ("conversion", None) => (Proportion, Any(raw(Event::Conversion, Field::Count, 0))),
+            ("churn", None) => (
+                Proportion,
+                Derive::NoneOf(raw(Event::Conversion, Field::Count, 0)),
+            ),
             ("revenue", None) => (Mean, Sum(raw(Event::Conversion, Field::Revenue, 0))),
             ("margin", None) => (Mean, Sum(raw(Event::Conversion, Field::Margin, 0))),
             ("orders", None) => (Mean, Sum(raw(Event::Conversion, Field::Count, 0))),
@@ -283,7 +290,7 @@ fn metrics(
             ("click", None) => (Proportion, Any(raw(Event::Click, Field::Count, 0))),
             _ => {
                 return Err(bad(format!(
-                    "unknown metric {name:?}: conversion, revenue, margin, orders, aov, repeat, \
+                    "unknown metric {name:?}: conversion, churn, revenue, margin, orders, aov, repeat, \
                      retention:N, pointsEarned, pointsRedeemed, discount, incentives, netMargin, \
                      redemption, redemption:OFFER, redemptions or click"
                 )))
@@ -519,6 +526,8 @@ impl LogJoin {
                 Field::Discount => o.discount.unwrap_or(0.0),
                 Field::Incentives | Field::NetMargin => {
                     let paid = o.discount.unwrap_or(0.0)
+                        + o.cashback.unwrap_or(0.0)
+                        + o.gifts.unwrap_or(0.0)
                         + self.options.point_value.unwrap_or(0.0)
                             * o.points_redeemed.unwrap_or(0.0);
                     if r.field == Field::Incentives {
@@ -573,6 +582,7 @@ impl LogJoin {
                 let s = |i: usize| sums.get(i).copied().unwrap_or(0.0);
                 match d {
                     Derive::Any(i) => (f64::from(u8::from(s(i) > 0.0)), 0.0),
+                    Derive::NoneOf(i) => (f64::from(u8::from(s(i) == 0.0)), 0.0),
                     Derive::AtLeastTwo(i) => (f64::from(u8::from(s(i) >= 2.0)), 0.0),
                     Derive::Sum(i) => (s(i), 0.0),
                     Derive::Ratio(i, j) => (s(i), s(j)),
@@ -714,6 +724,7 @@ fn outcomes_csv<R: std::io::Read>(
         col("pointsRedeemed"),
         col("discount"),
     );
+    let (cb, gi) = (col("cashback"), col("gifts"));
     let mut record = csv::StringRecord::new();
     let mut line = 1u64;
     while reader.read_record(&mut record).map_err(csv_error)? {
@@ -763,6 +774,8 @@ fn outcomes_csv<R: std::io::Read>(
             points_earned: number(pe)?,
             points_redeemed: number(pr)?,
             discount: number(di_)?,
+            cashback: number(cb)?,
+            gifts: number(gi)?,
         };
         join.add_outcome(&o, &at)?;
     }

@@ -530,6 +530,8 @@ impl Simulation {
                     points_earned: (o.points_earned > 0).then_some(o.points_earned as f64),
                     points_redeemed: (o.points_redeemed > 0).then_some(o.points_redeemed as f64),
                     discount: None,
+                    cashback: None,
+                    gifts: None,
                 });
             }
         }

@@ -35,6 +35,7 @@
 //! | `revenue`, `margin` | money of a conversion, ≥ 0 (margin ≤ revenue); absent otherwise |
 //! | `pointsEarned`, `pointsRedeemed` | loyalty points a conversion earned and burned, ≥ 0; absent otherwise |
 //! | `discount` | money the programme took off a conversion (offers, tier discount), ≥ 0; absent otherwise |
+//! | `cashback`, `gifts` | money the programme paid back on a conversion, and the cost of the gifts it gave with it, ≥ 0; absent otherwise |
 
 use crate::customer::TimeValue;
 use crate::error::{Doc, Error};
@@ -240,6 +241,10 @@ pub struct Outcome {
     pub points_redeemed: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discount: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cashback: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gifts: Option<f64>,
 }
 
 impl Outcome {
@@ -292,6 +297,8 @@ impl Outcome {
             ("pointsEarned", self.points_earned),
             ("pointsRedeemed", self.points_redeemed),
             ("discount", self.discount),
+            ("cashback", self.cashback),
+            ("gifts", self.gifts),
         ] {
             if let Some(v) = v {
                 if self.kind != OutcomeType::Conversion {

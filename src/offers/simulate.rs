@@ -350,6 +350,8 @@ pub fn run(engine: &Engine, start_policy: Policy, cfg: &SimConfig) -> Result<Sim
                                 points_earned: None,
                                 points_redeemed: None,
                                 discount: None,
+                                cashback: None,
+                                gifts: None,
                             };
                             day_outcomes.push_str(&serde_json::to_string(&out).unwrap_or_default());
                             day_outcomes.push('\n');

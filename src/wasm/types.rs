@@ -263,6 +263,9 @@ export interface OutcomeEvent {
   pointsRedeemed?: number;
   /** Money the programme took off the order (offers, tier discount). */
   discount?: number;
+  /** Money the programme paid back on the order, and the cost of the gifts it gave with it. */
+  cashback?: number;
+  gifts?: number;
 }
 
 /** `analyze(units, options)`: how to read and analyse an experiment's unit rows. */
@@ -303,7 +306,7 @@ export interface LogAnalyzeOptions {
   control: string;
   /** The attribution window after each unit's first exposure, in days (default 14). */
   windowDays?: number;
-  /** conversion, revenue, margin, orders, aov, repeat, retention:N, pointsEarned, pointsRedeemed, discount,
+  /** conversion, churn, revenue, margin, orders, aov, repeat, retention:N, pointsEarned, pointsRedeemed, discount,
    * incentives, netMargin, redemption, redemption:OFFER, redemptions, click (default conversion, revenue,
    * orders, aov, redemption). */
   metrics?: string[];

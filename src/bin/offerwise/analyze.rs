@@ -78,7 +78,7 @@ pub(crate) struct AnalyzeArgs {
     /// A metric column (repeatable): `name` (0/1 values: a proportion, else a mean),
     /// `name:mean`, `name:proportion`, or a ratio of two columns summed over the units,
     /// `name=numerator/denominator` (average order value: `aov=revenue/orders`).
-    /// With `--decisions`, a metric of the logs: conversion, revenue, margin, orders, aov,
+    /// With `--decisions`, a metric of the logs: conversion, churn, revenue, margin, orders, aov,
     /// repeat, retention:N, pointsEarned, pointsRedeemed, discount, incentives, netMargin,
     /// redemption[:OFFER], redemptions, click (default: conversion, revenue, orders, aov,
     /// redemption).

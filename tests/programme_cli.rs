@@ -297,3 +297,70 @@ fn effectiveness_evaluates_a_candidate_policy_as_evaluate_policy_does() {
     assert!(html.contains("id=\"ope\"") && html.contains("id=\"ope-reading\""));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn segments_keep_matches_within_a_segment() {
+    let dir = scratch("seg");
+    let w = |n: &str, t: &str| {
+        let p = dir.join(n);
+        std::fs::write(&p, t).unwrap();
+        p.display().to_string()
+    };
+    let orders = w(
+        "orders.csv",
+        "customer_id,date,amount\na,2024-01-05,10\na,2024-03-01,50\nb,2024-01-06,20\nb,2024-03-02,60\n\
+         c,2024-01-05,14\nc,2024-03-01,15\nd,2024-01-05,10.01\nd,2024-03-01,11\ne,2024-01-06,20.02\n",
+    );
+    let members = w(
+        "members.csv",
+        "customer_id,enrolled_at\na,2024-02-01\nb,2024-02-01\n",
+    );
+    let segments = w(
+        "segments.csv",
+        "customer_id,segment\na,x\nb,y\nc,x\nd,y\ne,y\n",
+    );
+    let json = |extra: &[&str]| -> Value {
+        let mut args = vec![
+            "effectiveness",
+            "--orders",
+            &orders,
+            "--members",
+            &members,
+            "--now",
+            "2024-07-01",
+            "--window-days",
+            "60",
+            "--placebo-days",
+            "20",
+            "--json",
+            "-",
+        ];
+        args.extend_from_slice(extra);
+        let (code, out, err) = run(&args);
+        assert_eq!(code, 0, "{err}");
+        serde_json::from_str(&out).unwrap()
+    };
+    let plain = json(&[]);
+    let within = json(&["--segments", &segments]);
+    // Without segments a's nearest is d; within its segment x, it is c, farther: the matches
+    // change and their mean distance grows.
+    assert_eq!(within["matched"]["counts"]["matched"], 2);
+    let d = |v: &Value| v["matched"]["meanDistance"].as_f64().unwrap();
+    assert!(d(&within) > d(&plain), "{} vs {}", d(&within), d(&plain));
+    assert_ne!(within["matched"]["effect"], plain["matched"]["effect"]);
+    let bad = w("bad.csv", "customer_id,segment\na,x\nb,\n");
+    let (code, _, err) = run(&[
+        "effectiveness",
+        "--orders",
+        &orders,
+        "--members",
+        &members,
+        "--segments",
+        &bad,
+        "--now",
+        "2024-07-01",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("bad.csv:3.segment"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

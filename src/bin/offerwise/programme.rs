@@ -178,6 +178,10 @@ pub(crate) struct EffectivenessArgs {
     /// Members and when they enrolled: CSV with `customer_id` and `enrolled_at` columns.
     #[arg(long)]
     members: Option<PathBuf>,
+    /// Customers' segments (CSV with `customer_id` and `segment` columns): members are matched
+    /// with non-members of their own segment.
+    #[arg(long, requires = "members")]
+    segments: Option<PathBuf>,
     /// Loyalty accounts, JSON Lines: `{"customerId": …, "account": {"operations": […], …}}`
     /// (the account as a customer document's `loyalty` holds it).
     #[arg(long)]
@@ -243,7 +247,13 @@ fn bad(path: String, message: String) -> Failure {
     })
 }
 
-fn read_members(path: &Path) -> Result<BTreeMap<String, i64>, Failure> {
+/// Reads a two-column CSV keyed by customer: `names` are the accepted headers of the value
+/// column (compared without case, `_`, `-` or spaces); `parse` reads a value.
+fn read_keyed<T>(
+    path: &Path,
+    names: &[&str],
+    parse: &dyn Fn(&str) -> Result<T, String>,
+) -> Result<BTreeMap<String, T>, Failure> {
     let text = read_text(path)?;
     let name = path.display().to_string();
     let mut r = csv::ReaderBuilder::new().from_reader(text.as_bytes());
@@ -259,8 +269,8 @@ fn read_members(path: &Path) -> Result<BTreeMap<String, i64>, Failure> {
     };
     let id = find(&["customerid", "customer"])
         .ok_or_else(|| bad(name.clone(), "no customer_id column".into()))?;
-    let at = find(&["enrolledat", "enrolled", "joinedat"])
-        .ok_or_else(|| bad(name.clone(), "no enrolled_at column".into()))?;
+    let col = find(names).ok_or_else(|| bad(name.clone(), format!("no {} column", names[0])))?;
+    let field = headers.get(col).unwrap_or("").to_string();
     let mut out = BTreeMap::new();
     for (i, row) in r.records().enumerate() {
         let line = i + 2;
@@ -269,9 +279,9 @@ fn read_members(path: &Path) -> Result<BTreeMap<String, i64>, Failure> {
         if c.is_empty() {
             return Err(bad(format!("{name}:{line}.customer_id"), "empty".into()));
         }
-        let t = offerwise::time::parse_instant(row.get(at).unwrap_or("").trim(), 0)
-            .map_err(|e| bad(format!("{name}:{line}.enrolled_at"), e))?;
-        if out.insert(c.to_string(), t).is_some() {
+        let v = parse(row.get(col).unwrap_or("").trim())
+            .map_err(|e| bad(format!("{name}:{line}.{field}"), e))?;
+        if out.insert(c.to_string(), v).is_some() {
             return Err(bad(
                 format!("{name}:{line}.customer_id"),
                 format!("{c:?} is listed twice"),
@@ -279,6 +289,22 @@ fn read_members(path: &Path) -> Result<BTreeMap<String, i64>, Failure> {
         }
     }
     Ok(out)
+}
+
+fn read_segments(path: &Path) -> Result<BTreeMap<String, String>, Failure> {
+    read_keyed(path, &["segment"], &|s| {
+        if s.is_empty() {
+            Err("empty".into())
+        } else {
+            Ok(s.to_string())
+        }
+    })
+}
+
+fn read_members(path: &Path) -> Result<BTreeMap<String, i64>, Failure> {
+    read_keyed(path, &["enrolledat", "enrolled", "joinedat"], &|s| {
+        offerwise::time::parse_instant(s, 0)
+    })
 }
 
 fn read_ledger(path: &Path) -> Result<Vec<(String, AccountInput)>, Failure> {
@@ -327,13 +353,17 @@ pub(crate) fn cmd_effectiveness(a: EffectivenessArgs) -> Result<(), Failure> {
         Some(p) => read_members(p)?,
         None => BTreeMap::new(),
     };
+    let mut segments = match &a.segments {
+        Some(p) => read_segments(p)?,
+        None => BTreeMap::new(),
+    };
     let mut customers: Vec<History> = Base::from_transactions(&rows)
         .into_iter()
         .map(|b| History {
             enrolled_at: members.remove(&b.id),
+            segment: segments.remove(&b.id),
             id: b.id,
             orders: b.orders,
-            segment: None,
         })
         .collect();
     if let Some((id, _)) = members.iter().next() {

@@ -72,6 +72,20 @@ test("engine.effectiveness() gives the CLI's analyses of the simulated programme
   assert.equal(engine.effectivenessReport(input, OPTIONS), readFileSync(file("cli-report.html"), "utf8"));
 });
 
+test("segments given to effectiveness() match as the CLI's --segments do", () => {
+  const f = (n) => path.join(DIR, n);
+  // Every customer's segment: the parity of its id.
+  const segments = input.customers.map((c) => ({ customerId: c.id, segment: Number(c.id) % 2 ? "odd" : "even" }));
+  writeFileSync(f("segments.csv"), "customer_id,segment\n" + segments.map((s) => `${s.customerId},${s.segment}`).join("\n") + "\n");
+  const cli = JSON.parse(h.cli(["effectiveness", "--orders", f("orders.csv"), "--members", f("members.csv"),
+    "--ledger", f("ledger.jsonl"), "--segments", f("segments.csv"), "--now", "1998-07-01", "--json", "-"]));
+  const wasm = engine.effectiveness({ customers: input.customers, members: input.members, segments },
+    { now: OPTIONS.now });
+  h.assertSameJson(wasm, cli, "effectiveness with segments vs offerwise effectiveness --segments");
+  const plain = engine.effectiveness({ customers: input.customers, members: input.members }, { now: OPTIONS.now });
+  assert.ok(wasm.matched.meanDistance >= plain.matched.meanDistance);
+});
+
 test("bad input to effectiveness() is an OfferwiseError with its path", () => {
   h.assertOfferwiseError(() => engine.effectiveness({ customers: [{ id: "a", orders: [{ at: "soon", amount: 1 }] }] }, OPTIONS),
     { code: /invalid/, path: "customers[0].orders[0].at" }, "a bad order time");

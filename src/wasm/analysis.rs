@@ -199,6 +199,14 @@ struct Member {
     enrolled_at: crate::customer::TimeValue,
 }
 
+/// A customer's segment.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct SegmentOf {
+    customer_id: String,
+    segment: String,
+}
+
 /// `engine.effectiveness(input, options)`'s input, but the logs (read on their own, as
 /// `analyzeLogs` reads them).
 #[derive(Deserialize)]
@@ -207,6 +215,9 @@ struct EffectivenessInput {
     customers: Vec<crate::customer::Customer>,
     #[serde(default)]
     members: Vec<Member>,
+    /// Customers' segments: members are matched within theirs.
+    #[serde(default)]
+    segments: Vec<SegmentOf>,
     #[serde(default)]
     surveys: Option<String>,
     /// Read on their own (JSON Lines text or records); declared so the input may hold them.
@@ -246,6 +257,11 @@ impl WasmEngine {
             })?;
             enrolled.insert(m.customer_id.as_str(), at);
         }
+        let segments: BTreeMap<&str, &str> = i
+            .segments
+            .iter()
+            .map(|s| (s.customer_id.as_str(), s.segment.as_str()))
+            .collect();
         let mut customers = Vec::with_capacity(i.customers.len());
         let mut accounts = Vec::new();
         for (k, c) in i.customers.iter().enumerate() {
@@ -266,9 +282,9 @@ impl WasmEngine {
             }
             customers.push(History {
                 enrolled_at: enrolled.get(id.as_str()).copied(),
+                segment: segments.get(id.as_str()).map(|s| s.to_string()),
                 id,
                 orders,
-                segment: None,
             });
         }
         let inputs = Inputs {

@@ -406,6 +406,8 @@ export interface EffectivenessInput {
   customers: Customer[];
   /** Members and when they enrolled: members against matched non-members. */
   members?: { customerId: string; enrolledAt: TimeValue }[];
+  /** Customers' segments: members are matched with non-members of their own. */
+  segments?: { customerId: string; segment: string }[];
   /** The decision log and outcome events (JSON Lines text or records): the programme against its holdout. */
   decisions?: string | DecisionRecord[];
   outcomes?: string | OutcomeEvent[];

@@ -294,7 +294,7 @@ fn candidate_choice(
     policy: Option<&crate::offers::policy::Policy>,
     context: &[f64; crate::offers::policy::D],
 ) -> (Vec<(usize, f64)>, Vec<f64>) {
-    use crate::offers::rank::prior_response;
+    use crate::offers::rank::{cmp_ranked, prior_response, worth_showing};
     let segment = d
         .segment
         .as_ref()
@@ -313,12 +313,12 @@ fn candidate_choice(
         response[i] = r;
         let score = r * (c.gain - c.cost);
         let score = if score.is_finite() { score + 0.0 } else { 0.0 };
-        if score <= 0.0 && o.priority <= 0 {
+        if !worth_showing(score, o.priority) {
             continue;
         }
         ranked.push((o.priority, score, &c.id, i));
     }
-    ranked.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.total_cmp(&a.1)).then(a.2.cmp(b.2)));
+    ranked.sort_by(|a, b| cmp_ranked((a.0, a.1, a.2), (b.0, b.1, b.2)));
     let Some(top) = ranked.first().map(|r| r.0) else {
         return (Vec::new(), response);
     };

@@ -444,13 +444,28 @@ pub enum Skip {
     LowerValue,
 }
 
-/// Orders candidates: priority, then score, then id (deterministic).
+/// The ranking's order of two offers given as `(priority, score, id)`: higher priority, then
+/// higher score, then id (deterministic). [`order`] and offline evaluation
+/// ([`crate::analysis::ope::evaluate_policy`]) both rank by it.
+pub fn cmp_ranked(a: (i32, f64, &str), b: (i32, f64, &str)) -> std::cmp::Ordering {
+    b.0.cmp(&a.0)
+        .then(b.1.total_cmp(&a.1))
+        .then_with(|| a.2.cmp(b.2))
+}
+
+/// Whether an offer that passed every rule may be shown: a positive expected value, or a
+/// priority above 0 (shown whatever it is worth).
+pub fn worth_showing(score: f64, priority: i32) -> bool {
+    score > 0.0 || priority > 0
+}
+
+/// Orders candidates: priority, then score, then id ([`cmp_ranked`]).
 pub fn order(cands: &mut [Candidate], offers: &[Offer]) {
     cands.sort_by(|a, b| {
-        b.priority
-            .cmp(&a.priority)
-            .then(b.value.score.total_cmp(&a.value.score))
-            .then_with(|| offers[a.index].id.cmp(&offers[b.index].id))
+        cmp_ranked(
+            (a.priority, a.value.score, &offers[a.index].id),
+            (b.priority, b.value.score, &offers[b.index].id),
+        )
     });
 }
 
@@ -699,7 +714,7 @@ pub fn select(s: &Selection) -> Selected {
                 why.push(|| "its conditions hold".into());
             }
             why.extend(catalogue_rules(i, o, &p.budgets, &s.view, v.cost, x)?);
-            if v.score <= 0.0 && o.priority <= 0 {
+            if !worth_showing(v.score, o.priority) {
                 return Err(out!(
                     x,
                     "no_value",

@@ -1,23 +1,123 @@
 //! Reading documents with the path of every error.
 //!
-//! Every document (customer, options, model, programme) is read from JSON text through
-//! `serde_path_to_error`, so a type error says where it is (`orders[3].amount`). JS objects
-//! reach it as JSON text too (the wasm layer calls `JSON.stringify`). Reading without path
-//! tracking first and again with it only on error would parse about twice as fast but grows the
-//! wasm module by 13 % (a second monomorphization of every document's serde code): the size
-//! matters more to a storefront than ~10 µs per decision.
+//! Every document (customer, options, model, programme) is read from JSON text by serde_json
+//! directly, and a type error says where it is (`orders[3].amount`): serde_json reports the
+//! byte where it stopped, and [`path_at`] walks the text up to that byte to name the value
+//! being read there. JS objects reach it as JSON text too (the wasm layer calls
+//! `JSON.stringify`).
+//!
+//! Until 0.1 the path came from `serde_path_to_error`, which wraps every deserializer and
+//! visitor and so generates all the documents' serde code a second time: 331 KB of the 2.6 MB
+//! storefront wasm before wasm-opt. Working the path out from the error's position after the
+//! fact costs nothing on the success path and gives the same paths (the unit tests below and
+//! every error-path test of the crate check them).
 
 use crate::error::{Doc, Error};
 use serde::de::DeserializeOwned;
 
-/// Formats a `serde_path_to_error` path as `orders[3].at` (the root is `""`).
-pub fn path_string(path: &serde_path_to_error::Path) -> String {
-    let p = path.to_string();
-    if p == "." {
-        String::new()
-    } else {
-        p
+/// The JSON path (`orders[3].at`, the root `""`) of the value serde_json was reading when it
+/// stopped at byte `offset` of `text`.
+///
+/// A value's path lasts until the `,` or closing bracket after it, so an error reported just
+/// after a value (a wrong type, a failed check) or after an object's `}` (a missing field)
+/// names that value; an object key counts as soon as it is read (an unknown field is named).
+pub fn path_at(text: &str, offset: usize) -> String {
+    enum Frame {
+        Object(Option<String>),
+        Array(usize),
     }
+    let bytes = text.as_bytes();
+    let end = offset.min(bytes.len());
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut i = 0;
+    while i < end {
+        match bytes[i] {
+            b'{' => stack.push(Frame::Object(None)),
+            b'[' => stack.push(Frame::Array(0)),
+            b'}' | b']' => {
+                stack.pop();
+            }
+            b',' => match stack.last_mut() {
+                Some(Frame::Object(key)) => *key = None,
+                Some(Frame::Array(n)) => *n += 1,
+                None => {}
+            },
+            b'"' => {
+                let start = i + 1;
+                let mut j = start;
+                let mut escaped = false;
+                while j < end && (escaped || bytes[j] != b'"') {
+                    escaped = !escaped && bytes[j] == b'\\';
+                    j += 1;
+                }
+                if j >= end {
+                    break; // the error is inside this string
+                }
+                if let Some(Frame::Object(key @ None)) = stack.last_mut() {
+                    let raw = &text[start - 1..=j];
+                    *key = Some(
+                        serde_json::from_str::<String>(raw)
+                            .unwrap_or_else(|_| text[start..j].to_string()),
+                    );
+                }
+                i = j;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    let mut path = String::new();
+    for frame in &stack {
+        match frame {
+            Frame::Object(Some(key)) => path = join(&path, key),
+            Frame::Object(None) => {}
+            Frame::Array(n) => path = index(&path, *n),
+        }
+    }
+    path
+}
+
+/// Deserializes an object with `read` inside one serde_json call, for types serde buffers
+/// before reading them (internally tagged enums): their errors then surface at the object
+/// (`operations[2]`) instead of after the enclosing array or object, which is all
+/// [`path_at`] could name otherwise.
+pub(crate) fn object_in_place<'de, D, T>(
+    deserializer: D,
+    expecting: &'static str,
+    read: fn(serde_json::Value) -> Result<T, serde_json::Error>,
+) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    struct Visit<T> {
+        expecting: &'static str,
+        read: fn(serde_json::Value) -> Result<T, serde_json::Error>,
+    }
+    impl<'de, T> serde::de::Visitor<'de> for Visit<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str(self.expecting)
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+            use serde::Deserialize;
+            let value =
+                serde_json::Value::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+            (self.read)(value).map_err(|e| serde::de::Error::custom(clean_message(&e.to_string())))
+        }
+    }
+    deserializer.deserialize_map(Visit { expecting, read })
+}
+
+/// The byte offset of serde_json's 1-based `line` and `column` (the bytes read on that line).
+fn offset_of(text: &str, line: usize, column: usize) -> usize {
+    let start = if line <= 1 {
+        0
+    } else {
+        text.match_indices('\n')
+            .nth(line - 2)
+            .map_or(text.len(), |(i, _)| i + 1)
+    };
+    (start + column).min(text.len())
 }
 
 /// Parses `T` from JSON text; syntax errors give a line and column, the others a JSON path.
@@ -41,18 +141,17 @@ pub fn from_str<T: DeserializeOwned>(doc: Doc, text: &str) -> Result<T, Error> {
         }
     }
     let mut de = serde_json::Deserializer::from_str(text);
-    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = path_string(e.path());
-        let inner = e.into_inner();
-        if inner.is_syntax() || inner.is_eof() {
+    let value = T::deserialize(&mut de).map_err(|e| {
+        if e.is_syntax() || e.is_eof() {
             Error::Syntax {
                 doc,
-                line: inner.line(),
-                column: inner.column(),
-                message: clean_message(&inner.to_string()),
+                line: e.line(),
+                column: e.column(),
+                message: clean_message(&e.to_string()),
             }
         } else {
-            Error::invalid(doc, path, clean_message(&inner.to_string()))
+            let path = path_at(text, offset_of(text, e.line(), e.column()));
+            Error::invalid(doc, path, clean_message(&e.to_string()))
         }
     })?;
     de.end().map_err(|e| Error::Syntax {
@@ -101,3 +200,76 @@ fn clean_message(message: &str) -> String {
 
 /// JSON paths in errors are written one way everywhere: `orders[3].amount`.
 pub use offerwise_conditions::jsonpath::{index, join};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+    use std::collections::BTreeMap;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Line {
+        at: String,
+        qty: u32,
+        #[serde(default)]
+        tags: Vec<String>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Doc1 {
+        id: String,
+        lines: Vec<Line>,
+        #[serde(default)]
+        extra: BTreeMap<String, Vec<u32>>,
+    }
+
+    fn path_of(text: &str) -> String {
+        match from_str::<Doc1>(Doc::Customer, text) {
+            Err(Error::Invalid { path, .. }) => path,
+            other => panic!("expected an invalid-document error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_path_names_the_value_where_reading_stopped() {
+        let cases = [
+            (r#"{"id": 1, "lines": []}"#, "id"),
+            (r#"{"id": "a", "lines": [{"at": "x", "qty": "2"}]}"#, "lines[0].qty"),
+            (r#"{"id":"a","lines":[{"at":"x","qty":1},{"at":"y","qty":-1}]}"#, "lines[1].qty"),
+            (r#"{"id":"a","lines":[{"at":"x","qty":1},{"qty":1}]}"#, "lines[1]"),
+            (r#"{"id":"a","lines":[{"at":"x","qty":1,"qyt":2}]}"#, "lines[0].qyt"),
+            (r#"{"id":"a","lines":[{"at":"x","qty":1,"tags":["a",{}]}]}"#, "lines[0].tags[1]"),
+            (r#"{"id":"a","lines":[],"extra":{"k\"ey":[1,"2"]}}"#, "extra.k\"ey[1]"),
+            (r#"{"id":"a","lines":[{"at":{"deep":[1]},"qty":1}]}"#, "lines[0].at"),
+            (r#"{"id":"a","lines":{}}"#, "lines"),
+            (r#"{"lines": []}"#, ""),
+            ("{\n  \"id\": \"a\",\n  \"lines\": [\n    {\"at\": \"x\", \"qty\": true}\n  ]\n}", "lines[0].qty"),
+            (r#"{"id":"é, ü","lines":[{"at":"ß]{","qty":1.5}]}"#, "lines[0].qty"),
+        ];
+        for (text, want) in cases {
+            assert_eq!(path_of(text), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_buffered_enum_is_named_at_its_object() {
+        let text = r#"{"operations":[{"type":"earn","key":"k","at":"2024-01-01","points":5},
+            {"type":"earn","key":"k2","at":"2024-01-01","points":"ten"}]}"#;
+        let e = from_str::<crate::loyalty::input::AccountInput>(Doc::Customer, text)
+            .err()
+            .map(|e| e.path());
+        assert_eq!(e.as_deref(), Some("operations[1]"));
+        let e = from_str::<crate::loyalty::input::AccountInput>(
+            Doc::Customer,
+            r#"{"operations":["earn"]}"#,
+        )
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+        assert!(e.contains("operations[0]") && e.contains("an operation object"), "{e}");
+    }
+}

@@ -24,6 +24,7 @@
 //! [`transactions`] reads CSV and CDNOW transaction files. The `#[wasm_bindgen]` layer lives
 //! in `src/wasm/` and is compiled only for `wasm32`.
 
+#[cfg(feature = "data")]
 pub mod analysis;
 pub mod backfill;
 pub mod clv;

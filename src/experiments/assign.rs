@@ -427,14 +427,14 @@ pub fn updated_store(
 /// Reads the caller's sticky store; the error says what is wrong (the decision then assigns
 /// afresh and reports it).
 pub fn read_store(v: &serde_json::Value) -> Result<Store, String> {
-    let store: Store = serde_path_to_error::deserialize(v).map_err(|e| {
-        let path = e.path().to_string();
-        if path == "." {
-            e.inner().to_string()
-        } else {
-            format!("{path}: {}", e.inner())
-        }
-    })?;
+    // Read as text, as every document is, so the error names the path.
+    let text = serde_json::to_string(v).map_err(|e| e.to_string())?;
+    let store: Store =
+        crate::json::from_str(crate::error::Doc::Options, &text).map_err(|e| match e {
+            crate::error::Error::Invalid { path, message, .. } if path.is_empty() => message,
+            crate::error::Error::Invalid { path, message, .. } => format!("{path}: {message}"),
+            e => e.to_string(),
+        })?;
     if store.format != STORE_FORMAT {
         return Err(format!(
             "format is {:?}, expected {STORE_FORMAT:?}",

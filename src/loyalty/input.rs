@@ -121,8 +121,13 @@ pub struct LotInput {
 /// Defaults from the rules: an `earn` of source `order` without `availableAt` is pending for
 /// `earn.pendingDays`; an `earn`, `partnerEarn` or positive `adjust` without `expiresAt`
 /// expires `expiry.days` after it becomes available (never when `expiry.days` is absent).
+///
+/// serde reads an internally tagged enum from a buffer, after the object: the derived code
+/// is kept as inherent functions (`remote = "Self"`) and the trait impls below read the
+/// object in place, so an error names the operation (`operations[2]`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(
+    remote = "Self",
     tag = "type",
     rename_all = "camelCase",
     rename_all_fields = "camelCase",
@@ -179,6 +184,20 @@ pub enum OperationInput {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         expires_at: Option<When>,
     },
+}
+
+impl Serialize for OperationInput {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        OperationInput::serialize(self, serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for OperationInput {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::json::object_in_place(deserializer, "an operation object", |v| {
+            OperationInput::deserialize(v)
+        })
+    }
 }
 
 impl OperationInput {

@@ -29,4 +29,5 @@ pub mod learn;
 pub mod log;
 pub mod policy;
 pub mod rank;
+#[cfg(feature = "data")]
 pub mod simulate;

@@ -22,7 +22,7 @@
 //! The continued fractions of Numerical Recipes (modified Lentz), on the side of `x` where
 //! they converge fast, to a relative tolerance of 10⁻¹⁶.
 
-use libm::{erfc, exp, expm1, log, log1p, sin, sqrt};
+use libm::{erfc, exp, expm1, log, sin, sqrt};
 
 /// `½ ln(2π)`.
 const HALF_LN_2PI: f64 = 0.918_938_533_204_672_8;
@@ -354,11 +354,13 @@ pub fn gamma_q(a: f64, x: f64) -> f64 {
 }
 
 /// `ln(1 + x)` re-exported for the distributions.
+#[cfg(feature = "data")]
 pub(crate) fn ln_1p(x: f64) -> f64 {
-    log1p(x)
+    libm::log1p(x)
 }
 
 /// `ln x` re-exported for the distributions.
+#[cfg(feature = "data")]
 pub(crate) fn ln(x: f64) -> f64 {
     log(x)
 }

@@ -10,6 +10,7 @@ pub fn to_js(e: Error) -> JsValue {
 }
 
 /// Converts an analysis error the same way (its message says where: `path: message`).
+#[cfg(feature = "data")]
 pub fn analysis_to_js(e: crate::analysis::AnalysisError) -> JsValue {
     offerwise_error(&format!("{}: {}", e.path, e.message), &e.code, &e.path)
 }

@@ -267,7 +267,12 @@ export interface OutcomeEvent {
   cashback?: number;
   gifts?: number;
 }
+"#;
 
+/// The analysis functions' types: only in the data build (`offerwise/data`).
+#[cfg(feature = "data")]
+#[wasm_bindgen(typescript_custom_section)]
+const TS_ANALYSIS_TYPES: &'static str = r#"
 /** `analyze(units, options)`: how to read and analyse an experiment's unit rows. */
 export interface AnalyzeOptions {
   /** The column naming each unit's variant (default "variant"). */
@@ -499,7 +504,10 @@ export interface Effectiveness {
   policy?: PolicyEvaluation;
   skipped?: AnalysisProblem[];
 }
+"#;
 
+#[wasm_bindgen(typescript_custom_section)]
+const TS_DOCUMENT_TYPES: &'static str = r#"
 /** A trained model bundle (models/*.json), written by `offerwise train`. */
 export interface ModelBundle {
   formatVersion: 1;

@@ -315,22 +315,19 @@ fn read_ledger(path: &Path) -> Result<Vec<(String, AccountInput)>, Failure> {
         if line.trim().is_empty() {
             continue;
         }
-        let de = &mut serde_json::Deserializer::from_str(line);
-        let l: LedgerIn = serde_path_to_error::deserialize(de).map_err(|e| {
-            let p = e.path().to_string();
-            bad(
-                format!(
-                    "{name}:{}{}",
-                    i + 1,
-                    if p == "." {
-                        String::new()
-                    } else {
-                        format!(".{p}")
-                    }
-                ),
-                e.inner().to_string(),
-            )
-        })?;
+        let l: LedgerIn =
+            offerwise::json::from_str(offerwise::Doc::Options, line).map_err(|e| {
+                let (p, message) = match e {
+                    offerwise::Error::Invalid { path, message, .. } => (path, message),
+                    e => (String::new(), e.to_string()),
+                };
+                let at = if p.is_empty() {
+                    String::new()
+                } else {
+                    format!(".{p}")
+                };
+                bad(format!("{name}:{}{at}", i + 1), message)
+            })?;
         out.push((l.customer_id, l.account));
     }
     Ok(out)

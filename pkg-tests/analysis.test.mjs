@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import h from "./lib/harness.cjs";
-import { analyze, analyzeLogs, Engine, nps } from "offerwise";
+import { analyze, analyzeLogs, Engine, nps } from "offerwise/data";
 
 h.requireBuilt();
 mkdirSync(h.WORK, { recursive: true });

@@ -10,7 +10,7 @@ import path from "node:path";
 import { launchChromium } from "./lib/chromium.mjs";
 import h from "./lib/harness.cjs";
 import { serveStatic } from "./lib/static-server.mjs";
-import { Engine } from "offerwise";
+import { Engine } from "offerwise/data";
 
 const DIR = path.join(h.WORK, "programme");
 const file = (n) => path.join(DIR, n);

@@ -16,7 +16,8 @@ const DIR = path.join(h.WORK, "types");
 const GOOD = `
 import { Engine, evaluateLoyalty, version, type Decision, type Customer, type Quote,
          type LoyaltyState, type OfferwiseError, type Program, type ModelBundle } from "offerwise";
-import { analyze, analyzeLogs, type Analysis, type AnalyzeOptions, type OutcomeEvent } from "offerwise";
+import { analyze, analyzeLogs, type Analysis, type AnalyzeOptions, type OutcomeEvent } from "offerwise/data";
+import { Engine as DataEngine, type Effectiveness } from "offerwise/data";
 
 declare const model: ModelBundle;
 declare const program: Program;
@@ -44,6 +45,15 @@ const rows: Analysis = analyze([{ variant: "b", converted: 1 }], opts);
 const event: OutcomeEvent = { schema: "offerwise.outcome/1", decisionId: d.log.decisionId, customerId: "42", at: 0, type: "conversion", revenue: 3 };
 const logs: Analysis = analyzeLogs([d.log], [event], { experiment: "e", control: "c", windowDays: 7, metrics: ["aov"] });
 void [rel, rows, logs.join?.units];
+declare const dataEngine: DataEngine;
+const e: Effectiveness = dataEngine.effectiveness({ customers: [] }, { now: 0 });
+void e;
+`;
+
+// The storefront build holds no analysis: its types say so, so a page cannot import one.
+const STOREFRONT_ONLY = `
+import { analyze } from "offerwise";
+void analyze;
 `;
 
 const BAD = `
@@ -67,6 +77,11 @@ for (const kind of ["esm", "commonjs"]) {
   test(`a consumer using every entry point type-checks (${kind})`, () => {
     const r = tsc("good", GOOD, kind);
     assert.equal(r.status, 0, r.out);
+  });
+  test(`the storefront build's types hold no analysis; offerwise/data's do (${kind})`, () => {
+    const r = tsc("storefront", STOREFRONT_ONLY, kind);
+    assert.notEqual(r.status, 0, "tsc found analyze in the storefront build");
+    assert.match(r.out, /analyze/, r.out);
   });
   test(`misuse of the options type is rejected (${kind})`, () => {
     const r = tsc("bad", BAD, kind);

@@ -13,6 +13,17 @@
 #   pkg/node/offerwise_bg.wasm  wasm synchronously at require time)
 #   pkg/node/offerwise.mjs    ESM wrapper re-exporting the CommonJS build, so that
 #                             `import { Engine } from "offerwise"` works in Node without init
+#   pkg/data/{web,node}/      the same for the data build (`offerwise/data`)
+#
+# Two builds by job, from cargo features:
+#   storefront (`offerwise`, no features): what a page or an edge worker needs to decide:
+#     Engine (decide, quote, assign, features), conditions, experiments and hashing, loyalty.
+#   data (`offerwise/data`, feature `data`): all of the storefront build plus the experiment
+#     and programme analyses (analyze, analyzeLogs, nps, engine.effectiveness, evaluatePolicy),
+#     for dashboards and data jobs.
+# Sizes (raw, gzip -9, brotli) of every build are printed and written to docs/sizes.json, from
+# which scripts/sizes.mjs regenerates the README's size table; the build fails when the
+# storefront build (wasm + JS glue, gzip -9) exceeds its budget (scripts/sizes.mjs).
 #
 # How each runtime loads the package:
 #   Node, ESM or CJS: nothing to initialise (the ESM entry still exports a no-op init() and
@@ -88,71 +99,73 @@ HAVE_BINARYEN=$("$WASM_OPT" --version | sed -n 's/.*version \([0-9]*\).*/\1/p')
 command -v node >/dev/null 2>&1 || die "node not found"
 
 # ---- sizes ---------------------------------------------------------------------------------
-# raw, gzip -9 and brotli (quality 11, node's zlib: Debian has no brotli CLI by default).
-print_sizes() {
-  local f
-  for f in "$PKG/web/offerwise_bg.wasm" "$PKG/node/offerwise_bg.wasm"; do
-    node -e '
-      const fs = require("fs"), zlib = require("zlib");
-      const [file, gz] = process.argv.slice(1);
-      const raw = fs.readFileSync(file);
-      const br = zlib.brotliCompressSync(raw, { params: {
-        [zlib.constants.BROTLI_PARAM_QUALITY]: 11,
-        [zlib.constants.BROTLI_PARAM_SIZE_HINT]: raw.length } }).length;
-      const kib = (n) => (n / 1024).toFixed(1) + " KiB";
-      console.log(`${file.replace(process.cwd() + "/", "")}: raw ${raw.length} B (${kib(raw.length)}), ` +
-        `gzip -9 ${gz} B (${kib(+gz)}), brotli ${br} B (${kib(br)})`);
-    ' "$f" "$(gzip -9 -c "$f" | wc -c)"
-  done
-}
+# raw, gzip -9 (gzip itself) and brotli (quality 11, node's zlib: Debian has no brotli CLI).
+print_sizes() { node scripts/sizes.mjs "$PKG" "$@"; }
 
 # ---- up to date? ---------------------------------------------------------------------------
 STAMP="$PKG/.build-stamp"
 if [ "$FORCE" = 0 ] && [ -f "$STAMP" ] && [ -f "$PKG/package.json" ] &&
-   [ -f "$PKG/web/offerwise_bg.wasm" ] && [ -f "$PKG/node/offerwise_bg.wasm" ]; then
-  NEWER=$(find src Cargo.toml Cargo.lock scripts/build-wasm.sh scripts/inline-snippets.mjs README.md -newer "$STAMP" -print -quit 2>/dev/null || true)
+   [ -f "$PKG/web/offerwise_bg.wasm" ] && [ -f "$PKG/node/offerwise_bg.wasm" ] &&
+   [ -f "$PKG/data/web/offerwise_bg.wasm" ] && [ -f "$PKG/data/node/offerwise_bg.wasm" ]; then
+  NEWER=$(find src crates Cargo.toml Cargo.lock scripts/build-wasm.sh scripts/inline-snippets.mjs scripts/sizes.mjs README.md -newer "$STAMP" -print -quit 2>/dev/null || true)
   if [ -z "$NEWER" ] && [ "$(cat "$STAMP")" = "$VERSION $WASM_BINDGEN_VERSION $BINARYEN_MAJOR" ]; then
     say "pkg/ is up to date (scripts/build-wasm.sh --force rebuilds)"
-    print_sizes
+    print_sizes --check
     exit 0
   fi
 fi
 
 # ---- wasm-pack: cargo build + wasm-bindgen, twice --------------------------------------------
-rm -rf "$PKG/web" "$PKG/node" "$STAMP"
-mkdir -p "$PKG"
+rm -rf "$PKG/web" "$PKG/node" "$PKG/data" "$STAMP"
+mkdir -p "$PKG/data"
 # cargo first, on its own: it may fetch crates from the registry. wasm-pack then runs cargo
 # with --offline and with its HTTPS proxy pointed at a closed local port: wasm-pack 0.15 asks
 # the crates.io web API for a newer wasm-pack once a day (no opt-out), and --mode no-install
 # forbids it to fetch wasm-bindgen; with the proxy nothing it does can reach the network.
-say "cargo build --lib --profile wasm-release --target wasm32-unknown-unknown"
+say "cargo build --lib --profile wasm-release --target wasm32-unknown-unknown (storefront, data)"
 cargo build --lib --profile wasm-release --target wasm32-unknown-unknown
+cargo build --lib --profile wasm-release --target wasm32-unknown-unknown --features data
 NO_NET=(env HTTPS_PROXY=http://127.0.0.1:9 https_proxy=http://127.0.0.1:9 HTTP_PROXY=http://127.0.0.1:9
         http_proxy=http://127.0.0.1:9 ALL_PROXY=http://127.0.0.1:9 all_proxy=http://127.0.0.1:9 NO_PROXY= no_proxy=)
 # --mode no-install: use the wasm-bindgen on PATH, never download one.
 # --no-opt: wasm-opt runs below from npm binaryen. --no-pack: pkg/package.json is written below
 # (one package with both builds, not one per target). --no-gitignore: a `*` .gitignore inside
 # pkg/web would make `npm pack` leave the build out.
-for target in web nodejs; do
-  dir=$([ "$target" = nodejs ] && echo node || echo web)
-  say "wasm-pack build --target $target -> pkg/$dir"
+# Each build is its own directory: storefront in pkg/{web,node}, data in pkg/data/{web,node}.
+DIRS=(web node data/web data/node)
+for dir in "${DIRS[@]}"; do
+  target=$([ "${dir##*/}" = node ] && echo nodejs || echo web)
+  features=()
+  case "$dir" in data/*) features=(--features data) ;; esac
+  say "wasm-pack build --target $target ${features[*]} -> pkg/$dir"
   "${NO_NET[@]}" wasm-pack --log-level warn build --profile wasm-release --mode no-install --no-opt --no-pack --no-gitignore \
-    --target "$target" --out-dir "pkg/$dir" --out-name offerwise -- --offline
+    --target "$target" --out-dir "pkg/$dir" --out-name offerwise -- --offline "${features[@]}"
 done
 
 # ---- wasm-opt -Oz ----------------------------------------------------------------------------
-for dir in web node; do
+# wasm-bindgen writes the same wasm for the web and nodejs targets of a build (only the glue
+# differs): when the bytes are equal the node one is the optimised web one, not a second run.
+for dir in "${DIRS[@]}"; do
   f="$PKG/$dir/offerwise_bg.wasm"
   before=$(stat -c %s "$f")
-  "$WASM_OPT" -Oz "${WASM_OPT_FEATURES[@]}" --strip-debug --strip-producers "$f" -o "$f.opt"
-  mv "$f.opt" "$f"
+  web="$PKG/${dir%node}web/offerwise_bg.wasm"
+  if [ "${dir##*/}" = node ] && [ -f "$web.pre" ] && cmp -s "$f" "$web.pre"; then
+    cp "$web" "$f"
+    rm -f "$web.pre"
+  else
+    cp "$f" "$f.pre"
+    "$WASM_OPT" -Oz "${WASM_OPT_FEATURES[@]}" --strip-debug --strip-producers "$f" -o "$f.opt"
+    mv "$f.opt" "$f"
+  fi
   say "wasm-opt -Oz pkg/$dir/offerwise_bg.wasm: $before -> $(stat -c %s "$f") bytes"
 done
 
+rm -f "$PKG"/web/*.pre "$PKG"/data/web/*.pre
+
 # ---- module type of each directory -----------------------------------------------------------
 # Node decides whether a .js file is ESM or CommonJS from the nearest package.json.
-printf '{\n  "type": "module"\n}\n' > "$PKG/web/package.json"
-printf '{\n  "type": "commonjs"\n}\n' > "$PKG/node/package.json"
+for dir in web data/web; do printf '{\n  "type": "module"\n}\n' > "$PKG/$dir/package.json"; done
+for dir in node data/node; do printf '{\n  "type": "commonjs"\n}\n' > "$PKG/$dir/package.json"; done
 
 # ---- JS snippets (src/wasm/*.js) inlined -----------------------------------------------------
 # wasm-bindgen copies each `#[wasm_bindgen(module = "/src/wasm/x.js")]` file into
@@ -162,13 +175,14 @@ printf '{\n  "type": "commonjs"\n}\n' > "$PKG/node/package.json"
 # stays one JS file and one wasm file: nothing for a bundler, workerd's module list or a CDN to
 # miss. The snippets are written for this: no imports, exports only as `export function name(`.
 # Anything else fails the build (scripts/inline-snippets.mjs).
-node scripts/inline-snippets.mjs "$PKG/web" "$PKG/node"
+node scripts/inline-snippets.mjs "$PKG/web" "$PKG/node" "$PKG/data/web" "$PKG/data/node"
 
 # ---- ESM wrapper for Node --------------------------------------------------------------------
 # Named re-exports generated from what the CommonJS build actually exports (not a hand list
 # that could drift from the Rust bindings). Node instantiates the wasm at load time, so the
 # wrapper's `init` (default export) and `initSync` do nothing: code written for the web build
 # (`import init, { Engine } from "offerwise"; await init();`) runs unchanged in Node.
+for dir in node data/node; do
 node -e '
   const fs = require("fs");
   const dir = process.argv[1];
@@ -196,7 +210,11 @@ node -e '
     "",
   ].join("\n");
   fs.writeFileSync(dir + "/offerwise.d.mts", dts);
-' "$PKG/node"
+' "$PKG/$dir"
+done
+
+# ---- sizes: docs/sizes.json and the README's table (before README.md is copied into pkg/) --
+print_sizes --write
 
 # ---- pkg/package.json ------------------------------------------------------------------------
 node -e '
@@ -216,8 +234,8 @@ node -e '
     main: "./node/offerwise.js",
     module: "./web/offerwise.js",
     types: "./web/offerwise.d.ts",
-    files: ["web/", "node/", "README.md"],
-    sideEffects: ["./node/offerwise.js", "./node/offerwise.mjs"],
+    files: ["web/", "node/", "data/", "README.md"],
+    sideEffects: ["./node/offerwise.js", "./node/offerwise.mjs", "./data/node/offerwise.js", "./data/node/offerwise.mjs"],
     exports: {
       ".": {
         // Node: synchronous instantiation from the nodejs build; ESM goes through the wrapper
@@ -233,6 +251,18 @@ node -e '
         default: { types: "./web/offerwise.d.ts", default: "./web/offerwise.js" },
       },
       "./offerwise_bg.wasm": "./web/offerwise_bg.wasm",
+      // The data build: the storefront build plus the analyses (dashboards, data jobs).
+      "./data": {
+        node: {
+          import: { types: "./data/node/offerwise.d.mts", default: "./data/node/offerwise.mjs" },
+          require: { types: "./data/node/offerwise.d.ts", default: "./data/node/offerwise.js" },
+        },
+        workerd: { types: "./data/web/offerwise.d.ts", default: "./data/web/offerwise.js" },
+        worker: { types: "./data/web/offerwise.d.ts", default: "./data/web/offerwise.js" },
+        browser: { types: "./data/web/offerwise.d.ts", default: "./data/web/offerwise.js" },
+        default: { types: "./data/web/offerwise.d.ts", default: "./data/web/offerwise.js" },
+      },
+      "./data/offerwise_bg.wasm": "./data/web/offerwise_bg.wasm",
       "./web": { types: "./web/offerwise.d.ts", default: "./web/offerwise.js" },
       "./node": {
         import: { types: "./node/offerwise.d.mts", default: "./node/offerwise.mjs" },
@@ -254,18 +284,23 @@ node --input-type=module -e '
   import { createRequire } from "node:module";
   import { readFileSync } from "node:fs";
   const pkgDir = process.argv[1];
-  const esm = await import(pkgDir + "/node/offerwise.mjs");
-  const cjs = createRequire(import.meta.url)(pkgDir + "/node/offerwise.js");
-  const web = await import(pkgDir + "/web/offerwise.js");
-  web.initSync({ module: readFileSync(pkgDir + "/web/offerwise_bg.wasm") });
-  for (const [what, m] of [["node ESM", esm], ["node CJS", cjs], ["web", web]]) {
-    if (typeof m.Engine !== "function" || typeof m.version !== "function")
-      throw new Error(`${what} build does not export Engine and version()`);
+  for (const sub of ["", "/data"]) {
+    const esm = await import(pkgDir + sub + "/node/offerwise.mjs");
+    const cjs = createRequire(import.meta.url)(pkgDir + sub + "/node/offerwise.js");
+    const web = await import(pkgDir + sub + "/web/offerwise.js");
+    web.initSync({ module: readFileSync(pkgDir + sub + "/web/offerwise_bg.wasm") });
+    for (const [what, m] of [["node ESM", esm], ["node CJS", cjs], ["web", web]]) {
+      if (typeof m.Engine !== "function" || typeof m.version !== "function")
+        throw new Error(`${what}${sub} build does not export Engine and version()`);
+      // The analyses are in the data build only.
+      if ((typeof m.analyze === "function") !== (sub === "/data"))
+        throw new Error(`${what}${sub} build: analyze() ${sub ? "missing" : "present"}`);
+    }
+    if (esm.version() !== cjs.version() || web.version() !== cjs.version())
+      throw new Error("builds disagree on version()");
   }
-  if (esm.version() !== cjs.version() || web.version() !== cjs.version())
-    throw new Error("builds disagree on version()");
 ' "$PKG"
 
 echo "$VERSION $WASM_BINDGEN_VERSION $BINARYEN_MAJOR" > "$STAMP"
 say "pkg/ built: offerwise $VERSION"
-print_sizes
+print_sizes --check

@@ -238,17 +238,44 @@ mod tests {
     fn the_path_names_the_value_where_reading_stopped() {
         let cases = [
             (r#"{"id": 1, "lines": []}"#, "id"),
-            (r#"{"id": "a", "lines": [{"at": "x", "qty": "2"}]}"#, "lines[0].qty"),
-            (r#"{"id":"a","lines":[{"at":"x","qty":1},{"at":"y","qty":-1}]}"#, "lines[1].qty"),
-            (r#"{"id":"a","lines":[{"at":"x","qty":1},{"qty":1}]}"#, "lines[1]"),
-            (r#"{"id":"a","lines":[{"at":"x","qty":1,"qyt":2}]}"#, "lines[0].qyt"),
-            (r#"{"id":"a","lines":[{"at":"x","qty":1,"tags":["a",{}]}]}"#, "lines[0].tags[1]"),
-            (r#"{"id":"a","lines":[],"extra":{"k\"ey":[1,"2"]}}"#, "extra.k\"ey[1]"),
-            (r#"{"id":"a","lines":[{"at":{"deep":[1]},"qty":1}]}"#, "lines[0].at"),
+            (
+                r#"{"id": "a", "lines": [{"at": "x", "qty": "2"}]}"#,
+                "lines[0].qty",
+            ),
+            (
+                r#"{"id":"a","lines":[{"at":"x","qty":1},{"at":"y","qty":-1}]}"#,
+                "lines[1].qty",
+            ),
+            (
+                r#"{"id":"a","lines":[{"at":"x","qty":1},{"qty":1}]}"#,
+                "lines[1]",
+            ),
+            (
+                r#"{"id":"a","lines":[{"at":"x","qty":1,"qyt":2}]}"#,
+                "lines[0].qyt",
+            ),
+            (
+                r#"{"id":"a","lines":[{"at":"x","qty":1,"tags":["a",{}]}]}"#,
+                "lines[0].tags[1]",
+            ),
+            (
+                r#"{"id":"a","lines":[],"extra":{"k\"ey":[1,"2"]}}"#,
+                "extra.k\"ey[1]",
+            ),
+            (
+                r#"{"id":"a","lines":[{"at":{"deep":[1]},"qty":1}]}"#,
+                "lines[0].at",
+            ),
             (r#"{"id":"a","lines":{}}"#, "lines"),
             (r#"{"lines": []}"#, ""),
-            ("{\n  \"id\": \"a\",\n  \"lines\": [\n    {\"at\": \"x\", \"qty\": true}\n  ]\n}", "lines[0].qty"),
-            (r#"{"id":"é, ü","lines":[{"at":"ß]{","qty":1.5}]}"#, "lines[0].qty"),
+            (
+                "{\n  \"id\": \"a\",\n  \"lines\": [\n    {\"at\": \"x\", \"qty\": true}\n  ]\n}",
+                "lines[0].qty",
+            ),
+            (
+                r#"{"id":"é, ü","lines":[{"at":"ß]{","qty":1.5}]}"#,
+                "lines[0].qty",
+            ),
         ];
         for (text, want) in cases {
             assert_eq!(path_of(text), want, "{text}");
@@ -270,6 +297,9 @@ mod tests {
         .err()
         .map(|e| e.to_string())
         .unwrap_or_default();
-        assert!(e.contains("operations[0]") && e.contains("an operation object"), "{e}");
+        assert!(
+            e.contains("operations[0]") && e.contains("an operation object"),
+            "{e}"
+        );
     }
 }

@@ -505,3 +505,35 @@ fn train_and_features_report_what_they_did() {
     let o = stdin_pipe.wait_with_output().unwrap();
     assert_eq!(o.status.code(), Some(0));
 }
+
+/// `score` decides on every core; what it writes and the customer it reports in error are
+/// those of one core.
+#[test]
+fn score_on_every_core_writes_what_one_core_writes() {
+    let dir = scratch("cores");
+    let score = |threads: &str, now: &str, out: &Path| {
+        Command::new(BIN)
+            .args([
+                "score", "--orders", MASTER, "--format", "cdnow", "--now", now, "--out",
+            ])
+            .arg(out)
+            .env("RAYON_NUM_THREADS", threads)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .unwrap()
+    };
+    let (one, four) = (dir.join("one.csv"), dir.join("four.csv"));
+    for (threads, out) in [("1", &one), ("4", &four)] {
+        let o = score(threads, "1998-07-01", out);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    }
+    let (a, b) = (std::fs::read(&one).unwrap(), std::fs::read(&four).unwrap());
+    assert_eq!(a.iter().filter(|&&c| c == b'\n').count(), 23_571);
+    assert!(a == b, "4 threads wrote another table than 1");
+    // Many customers have orders after 1998-01-01: the first of them in the file is named.
+    let first = score("1", "1998-01-01", &dir.join("x.csv"));
+    let many = score("4", "1998-01-01", &dir.join("y.csv"));
+    assert_eq!(first.status.code(), Some(2));
+    assert_eq!(stderr(&first), stderr(&many));
+    assert!(stderr(&first).contains("00003"), "{}", stderr(&first));
+}

@@ -164,6 +164,16 @@ impl Error {
         format!("{}.{kind}", self.doc())
     }
 
+    /// What is wrong and where, without the document, for an error quoted inside another:
+    /// `path: message` for an invalid value (`message` at the root), else the whole error.
+    pub fn detail(&self) -> String {
+        match self {
+            Error::Invalid { path, message, .. } if path.is_empty() => message.clone(),
+            Error::Invalid { path, message, .. } => format!("{path}: {message}"),
+            other => other.to_string(),
+        }
+    }
+
     /// Where in the document: a JSON path (`orders[2].amount`), `line 12` for files, or `""`.
     pub fn path(&self) -> String {
         match self {

@@ -431,13 +431,7 @@ impl Program {
                 for change in settings::changes(v, &ids, &vpath)? {
                     settings::apply(&mut doc, &change.target, &change.value);
                     let fail = |e: Error| {
-                        let inner = match &e {
-                            Error::Invalid { path, message, .. } if path.is_empty() => {
-                                message.clone()
-                            }
-                            Error::Invalid { path, message, .. } => format!("{path}: {message}"),
-                            other => other.to_string(),
-                        };
+                        let inner = e.detail();
                         Error::invalid(
                             Doc::Program,
                             change.at.clone(),

@@ -430,11 +430,7 @@ pub fn read_store(v: &serde_json::Value) -> Result<Store, String> {
     // Read as text, as every document is, so the error names the path.
     let text = serde_json::to_string(v).map_err(|e| e.to_string())?;
     let store: Store =
-        crate::json::from_str(crate::error::Doc::Options, &text).map_err(|e| match e {
-            crate::error::Error::Invalid { path, message, .. } if path.is_empty() => message,
-            crate::error::Error::Invalid { path, message, .. } => format!("{path}: {message}"),
-            e => e.to_string(),
-        })?;
+        crate::json::from_str(crate::error::Doc::Options, &text).map_err(|e| e.detail())?;
     if store.format != STORE_FORMAT {
         return Err(format!(
             "format is {:?}, expected {STORE_FORMAT:?}",

@@ -132,6 +132,66 @@ pub struct ClvState {
     pub months: u32,
 }
 
+/// Options of [`Engine::prepare`]: the instant (and time zone) the history is read at.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PrepareOptions {
+    /// The instant: ISO 8601 or epoch milliseconds.
+    pub now: TimeValue,
+    /// Minutes east of UTC of the shop's time zone.
+    #[serde(default)]
+    pub time_zone_offset_minutes: i32,
+}
+
+impl PrepareOptions {
+    /// Resolves `now` to epoch milliseconds and checks the offset, as a decision does.
+    pub fn resolve(&self) -> Result<(i64, i32), Error> {
+        let mut options = DecideOptions::at("");
+        options.now = self.now.clone();
+        options.time_zone_offset_minutes = self.time_zone_offset_minutes;
+        options.resolve()
+    }
+}
+
+/// What a customer's history alone gives at one instant.
+#[derive(Debug, Clone, PartialEq)]
+struct Derived {
+    /// Features; `pointsBalance` is set per decision from the account.
+    features: Features,
+    segment: Option<Assignment>,
+    clv: Option<ClvState>,
+    /// The value of each aggregate some condition reads, in `Engine::used_aggregates` order.
+    aggregates: Vec<Option<f64>>,
+}
+
+/// A customer read, checked and derived once, for the decisions of a session's page views
+/// ([`Engine::prepare`], [`Engine::decide_prepared`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PreparedCustomer {
+    customer: Customer,
+    valid: ValidCustomer,
+    now: i64,
+    offset: i32,
+    derived: Derived,
+}
+
+impl PreparedCustomer {
+    /// The customer document.
+    pub fn customer(&self) -> &Customer {
+        &self.customer
+    }
+
+    /// The instant it was prepared at, epoch milliseconds.
+    pub fn now_ms(&self) -> i64 {
+        self.now
+    }
+
+    /// The time zone it was prepared in, minutes east of UTC.
+    pub fn time_zone_offset_minutes(&self) -> i32 {
+        self.offset
+    }
+}
+
 /// What the engine decided for one customer.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -495,14 +555,106 @@ impl Engine {
     /// Decides for one customer.
     pub fn decide(&self, customer: &Customer, options: &DecideOptions) -> Result<Decision, Error> {
         let (now, offset) = options.resolve()?;
-        let c = customer.validate(now, offset)?;
+        let valid = customer.validate(now, offset)?;
         self.check_overrides(&options.force_variants)?;
-        let mut features = self.features_of(&c, now, offset);
+        let derived = self.derive(customer, &valid, now, offset)?;
+        self.decide_derived(customer, &valid, &derived, options, (now, offset))
+    }
+
+    /// Prepares a customer for page views: reads and checks the history once and derives what
+    /// depends on it alone at `now` (features, segment, lifetime value, the history aggregates
+    /// conditions read). [`Self::decide_prepared`] then decides for each page (cart, context,
+    /// a later `now`) with the result [`Self::decide`] gives for the same customer and options.
+    pub fn prepare(
+        &self,
+        customer: Customer,
+        options: &PrepareOptions,
+    ) -> Result<PreparedCustomer, Error> {
+        let (now, offset) = options.resolve()?;
+        let valid = customer.validate(now, offset)?;
+        let derived = self.derive(&customer, &valid, now, offset)?;
+        Ok(PreparedCustomer {
+            customer,
+            valid,
+            now,
+            offset,
+            derived,
+        })
+    }
+
+    /// Decides for a prepared customer: the decision [`Self::decide`] makes for the same
+    /// customer and options. At the prepared `now` and time zone nothing of the history is
+    /// recomputed; at a later `now` the features, segment, lifetime value and aggregates are
+    /// derived again from the checked history (it is not read or checked again); at an earlier
+    /// `now` or another time zone the customer is checked again as by [`Self::decide`].
+    pub fn decide_prepared(
+        &self,
+        prepared: &PreparedCustomer,
+        options: &DecideOptions,
+    ) -> Result<Decision, Error> {
+        let (now, offset) = options.resolve()?;
+        let customer = &prepared.customer;
+        if (now, offset) == (prepared.now, prepared.offset) {
+            self.check_overrides(&options.force_variants)?;
+            return self.decide_derived(
+                customer,
+                &prepared.valid,
+                &prepared.derived,
+                options,
+                (now, offset),
+            );
+        }
+        let revalidated;
+        let valid = if offset == prepared.offset && now > prepared.now {
+            &prepared.valid
+        } else {
+            revalidated = customer.validate(now, offset)?;
+            &revalidated
+        };
+        self.check_overrides(&options.force_variants)?;
+        let derived = self.derive(customer, valid, now, offset)?;
+        self.decide_derived(customer, valid, &derived, options, (now, offset))
+    }
+
+    /// What depends on the history alone at `now`.
+    fn derive(
+        &self,
+        customer: &Customer,
+        valid: &ValidCustomer,
+        now: i64,
+        offset: i32,
+    ) -> Result<Derived, Error> {
+        let features = self.features_of(valid, now, offset);
         let segment = self
             .model
             .assign(&features)
             .map_err(|e| Error::invalid(Doc::Customer, "", e))?;
-        let clv = self.predict_clv(&c, now)?;
+        let clv = self.predict_clv(valid, now)?;
+        let aggregates = self
+            .used_aggregates
+            .iter()
+            .map(|(_, a)| a.value(customer, now, offset))
+            .collect();
+        Ok(Derived {
+            features,
+            segment,
+            clv,
+            aggregates,
+        })
+    }
+
+    /// The decision, from what the history gave ([`Derived`]) and the page's options.
+    fn decide_derived(
+        &self,
+        customer: &Customer,
+        c: &ValidCustomer,
+        derived: &Derived,
+        options: &DecideOptions,
+        (now, offset): (i64, i32),
+    ) -> Result<Decision, Error> {
+        let mut features = derived.features.clone();
+        let segment = derived.segment.clone();
+        let clv = derived.clv.clone();
         let held_out = self
             .program
             .holdout
@@ -532,7 +684,7 @@ impl Engine {
                     .map(|t| (t.id.as_str(), t.name.as_str()));
                 let mut facts = needs_facts.then(|| {
                     self.facts(
-                        customer,
+                        &derived.aggregates,
                         &features,
                         segment.as_ref(),
                         clv.as_ref(),
@@ -627,7 +779,7 @@ impl Engine {
             )
         });
         Ok(Decision {
-            customer_id: c.id,
+            customer_id: c.id.clone(),
             model_version: self.model.version.clone(),
             program: self.program.name.clone(),
             now: now_text,
@@ -951,7 +1103,7 @@ impl Engine {
     #[allow(clippy::too_many_arguments)]
     fn facts(
         &self,
-        customer: &Customer,
+        aggregates: &[Option<f64>],
         f: &Features,
         segment: Option<&Assignment>,
         clv: Option<&ClvState>,
@@ -995,8 +1147,8 @@ impl Engine {
                         "country": ctx.country, "localHour": hour, "dayOfWeek": day_of_week},
             "experiments": experiments.iter().map(|x| (x.key.clone(), json!(x.variant)))
                 .collect::<serde_json::Map<String, Value>>(),
-            "aggregates": self.used_aggregates.iter()
-                .map(|(name, a)| (name.clone(), json!(a.value(customer, now, offset))))
+            "aggregates": self.used_aggregates.iter().zip(aggregates)
+                .map(|((name, _), v)| (name.clone(), json!(v)))
                 .collect::<serde_json::Map<String, Value>>(),
         })
     }

@@ -50,7 +50,7 @@ pub mod transactions;
 #[cfg(target_arch = "wasm32")]
 mod wasm;
 
-pub use engine::{DecideOptions, Decision, Engine};
+pub use engine::{DecideOptions, Decision, Engine, PrepareOptions, PreparedCustomer};
 pub use error::{Doc, Error};
 
 /// The crate version, as reported by `offerwise --version` and `version()` in JS.

@@ -9,7 +9,7 @@ use crate::error::{Doc, Error};
 use crate::experiments::{self, assign as xassign, define::Prepared};
 use crate::features::Features;
 use crate::loyalty::{
-    self, Cart, CartOffer, EvaluateOptions, LoyaltyError, LoyaltyState, MoneyFormat, Nudge, Quote,
+    self, Cart, CartOffer, LoyaltyError, LoyaltyState, MoneyFormat, Nudge, Quote,
 };
 use crate::model::{Assignment, Model};
 use crate::offers::conditions::{Condition, SavedGroups};
@@ -22,6 +22,7 @@ use crate::time;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Options of a decision.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -166,10 +167,12 @@ struct Derived {
 
 /// A customer read, checked and derived once, for the decisions of a session's page views
 /// ([`Engine::prepare`], [`Engine::decide_prepared`]).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct PreparedCustomer {
     customer: Customer,
     valid: ValidCustomer,
+    /// The loyalty account replayed as of the prepared instant.
+    account: loyalty::Account,
     now: i64,
     offset: i32,
     derived: Derived,
@@ -308,6 +311,11 @@ pub struct Engine {
     warnings: Vec<Warning>,
     /// The learned policy, if one is loaded.
     policy: Option<Policy>,
+    /// The loyalty rules checked and in exact units, for the time zone of UTC (a decision in
+    /// another prepares them for its own).
+    loyalty_rules: Arc<loyalty::Prepared>,
+    /// How the programme writes money in messages.
+    money: MoneyFormat,
     /// The experiments, prepared for assignment (in the programme's order).
     experiments: Vec<Prepared>,
     /// The programme as each variant with `caps` or `set` sees it (`[experiment][variant]`).
@@ -422,7 +430,18 @@ impl Engine {
             })?,
             None => SavedGroups::empty(),
         };
+        let loyalty_rules = Arc::new(
+            loyalty::prepare_rules(&program.loyalty, 0)
+                .map_err(|e| e.at_path("loyalty"))
+                .map_err(|e| Error::invalid(Doc::Program, e.path(), e.message()))?,
+        );
+        let money = MoneyFormat {
+            code: program.currency.clone(),
+            symbol: program.currency_symbol.clone(),
+        };
         Ok(Engine {
+            loyalty_rules,
+            money,
             model,
             program,
             program_version,
@@ -504,36 +523,28 @@ impl Engine {
         now: i64,
         offset: i32,
     ) -> Result<LoyaltyState, Error> {
-        self.loyalty_with_offers(customer, cart, now, offset, |_| Vec::new())
+        self.account(customer, now, offset)?
+            .finish(cart, self.max_nudges(), |_| Vec::new())
+            .map_err(loyalty_error)
     }
 
-    /// [`Self::loyalty`] with the offers that change the cart's quote chosen from the account's
-    /// state in between (one replay of the account, see [`loyalty::evaluate_then`]).
-    fn loyalty_with_offers(
+    /// The customer's loyalty account replayed as of `now`, under the programme's rules
+    /// prepared once (for the programme's first time zone; another is prepared per call).
+    fn account(
         &self,
         customer: &Customer,
-        cart: Option<&Cart>,
         now: i64,
         offset: i32,
-        choose: impl FnOnce(&LoyaltyState) -> Vec<CartOffer>,
-    ) -> Result<LoyaltyState, Error> {
-        let account = customer.loyalty.clone().unwrap_or_default();
-        let options = EvaluateOptions {
-            now_ms: now,
-            time_zone_offset_minutes: offset,
-            max_nudges: self.max_nudges(),
-            money: self.money_format(),
-            cart_offers: Vec::new(),
+    ) -> Result<loyalty::Account, Error> {
+        let prepared = if offset == self.loyalty_rules.offset {
+            Arc::clone(&self.loyalty_rules)
+        } else {
+            Arc::new(loyalty::prepare_rules(&self.program.loyalty, offset).map_err(loyalty_error)?)
         };
-        loyalty::evaluate_then(
-            &self.program.loyalty,
-            &account,
-            &customer.orders,
-            cart,
-            &options,
-            choose,
-        )
-        .map_err(loyalty_error)
+        let none = loyalty::AccountInput::default();
+        let account = customer.loyalty.as_ref().unwrap_or(&none);
+        loyalty::Account::at(&prepared, account, &customer.orders, now, &self.money)
+            .map_err(loyalty_error)
     }
 
     /// Quotes a cart for a customer: the points it earns, the most points it can burn, the
@@ -558,7 +569,8 @@ impl Engine {
         let valid = customer.validate(now, offset)?;
         self.check_overrides(&options.force_variants)?;
         let derived = self.derive(customer, &valid, now, offset)?;
-        self.decide_derived(customer, &valid, &derived, options, (now, offset))
+        let account = self.account(customer, now, offset)?;
+        self.decide_derived(&valid, &derived, &account, options, (now, offset))
     }
 
     /// Prepares a customer for page views: reads and checks the history once and derives what
@@ -573,9 +585,11 @@ impl Engine {
         let (now, offset) = options.resolve()?;
         let valid = customer.validate(now, offset)?;
         let derived = self.derive(&customer, &valid, now, offset)?;
+        let account = self.account(&customer, now, offset)?;
         Ok(PreparedCustomer {
             customer,
             valid,
+            account,
             now,
             offset,
             derived,
@@ -597,9 +611,9 @@ impl Engine {
         if (now, offset) == (prepared.now, prepared.offset) {
             self.check_overrides(&options.force_variants)?;
             return self.decide_derived(
-                customer,
                 &prepared.valid,
                 &prepared.derived,
+                &prepared.account,
                 options,
                 (now, offset),
             );
@@ -613,7 +627,8 @@ impl Engine {
         };
         self.check_overrides(&options.force_variants)?;
         let derived = self.derive(customer, valid, now, offset)?;
-        self.decide_derived(customer, valid, &derived, options, (now, offset))
+        let account = self.account(customer, now, offset)?;
+        self.decide_derived(valid, &derived, &account, options, (now, offset))
     }
 
     /// What depends on the history alone at `now`.
@@ -646,9 +661,9 @@ impl Engine {
     /// The decision, from what the history gave ([`Derived`]) and the page's options.
     fn decide_derived(
         &self,
-        customer: &Customer,
         c: &ValidCustomer,
         derived: &Derived,
+        account: &loyalty::Account,
         options: &DecideOptions,
         (now, offset): (i64, i32),
     ) -> Result<Decision, Error> {
@@ -675,8 +690,8 @@ impl Engine {
         // shown (what the page shows, the checkout charges), in one replay of the account.
         let mut picked = None;
         let mut program = Cow::Borrowed(&self.program);
-        let mut loyalty =
-            self.loyalty_with_offers(customer, options.cart.as_ref(), now, offset, |state| {
+        let mut loyalty = account
+            .finish(options.cart.as_ref(), self.max_nudges(), |state| {
                 features.points_balance = state.ledger.balance as f64;
                 let tier = state
                     .tier
@@ -745,7 +760,8 @@ impl Engine {
                 };
                 picked = Some(selected);
                 cart_offers
-            })?;
+            })
+            .map_err(loyalty_error)?;
         let Some((offers, left_out, objective, context, first_slot)) = picked else {
             return Err(Error::invalid(
                 Doc::Options,
@@ -1295,20 +1311,12 @@ impl Engine {
             .collect()
     }
 
-    /// How the programme writes money in messages.
-    fn money_format(&self) -> MoneyFormat {
-        MoneyFormat {
-            code: self.program.currency.clone(),
-            symbol: self.program.currency_symbol.clone(),
-        }
-    }
-
     /// Formats money in the programme's currency (`$1,200.00`, or `1,200.00 USD` without a
     /// symbol), rounded to the minor unit as the loyalty module rounds money.
     pub fn money(&self, x: f64) -> String {
         let digits = self.program.loyalty.minor_unit_digits;
         match crate::loyalty::money::money_to_minor(x, digits) {
-            Ok(minor) => self.money_format().format(minor, digits),
+            Ok(minor) => self.money.format(minor, digits),
             Err(_) => format!("{x}"),
         }
     }

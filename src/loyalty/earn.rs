@@ -192,9 +192,9 @@ impl Decimal {
 
 /// A promotion with resolved instants.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ActivePromotion<'a> {
+pub struct ActivePromotion {
     /// The rule.
-    pub rule: &'a Promotion,
+    pub rule: Promotion,
     /// Start, epoch ms.
     pub start: Option<i64>,
     /// End, epoch ms.
@@ -205,10 +205,10 @@ pub struct ActivePromotion<'a> {
     pub min_order: Option<i64>,
 }
 
-impl ActivePromotion<'_> {
+impl ActivePromotion {
     /// Whether it runs at `t` for a customer in `tier` and an order of `order_minor`.
     pub fn runs(&self, t: i64, tier: Option<&str>, order_minor: i64) -> bool {
-        let p = self.rule;
+        let p = &self.rule;
         self.start.is_none_or(|s| s <= t)
             && self.end.is_none_or(|e| t < e)
             && (p.days_of_week.is_empty()
@@ -221,7 +221,7 @@ impl ActivePromotion<'_> {
 
     /// Whether it applies to a line.
     pub fn covers(&self, line: &Line) -> bool {
-        let p = self.rule;
+        let p = &self.rule;
         (p.categories.is_empty() && p.skus.is_empty())
             || line
                 .category
@@ -284,7 +284,7 @@ impl EarnRules {
         offset: i32,
         tier_ids: &[&str],
         path: &str,
-    ) -> Result<(Option<i64>, Vec<ActivePromotion<'_>>), LoyaltyError> {
+    ) -> Result<(Option<i64>, Vec<ActivePromotion>), LoyaltyError> {
         let ppu = self.points_per_unit;
         if ppu.0 < 0 || ppu > Decimal::whole(1_000_000) {
             return Err(LoyaltyError::rules(
@@ -387,7 +387,7 @@ impl EarnRules {
                 .map(|m| rule_money(m, digits, &join(&pp, "minOrder")))
                 .transpose()?;
             promos.push(ActivePromotion {
-                rule: p,
+                rule: p.clone(),
                 start,
                 end,
                 offset: off,
@@ -494,7 +494,7 @@ pub fn earn_points(
     digits: u32,
     point_value: Decimal,
     min_order: Option<i64>,
-    promotions: &[ActivePromotion<'_>],
+    promotions: &[ActivePromotion],
     lines: &[Line],
     order_minor: i64,
     paid_minor: i64,

@@ -49,7 +49,7 @@ pub use ledger::{Ledger, Op, OpResult};
 pub use money::MoneyFormat;
 pub use nudges::Nudge;
 pub use quote::{CartOffer, Quote};
-pub use rules::LoyaltyRules;
+pub use rules::{LoyaltyRules, Prepared};
 pub use state::LedgerSummary;
 pub use tiers::TierState;
 
@@ -204,41 +204,99 @@ pub fn evaluate_then(
     choose: impl FnOnce(&LoyaltyState) -> Vec<CartOffer>,
 ) -> Result<LoyaltyState, LoyaltyError> {
     let offset = options.time_zone_offset_minutes;
+    check_offset(offset)?;
+    check_now(options.now_ms)?;
+    let prepared = std::sync::Arc::new(rules.prepare(offset)?);
+    let state = Account::at(&prepared, account, history, options.now_ms, &options.money)?;
+    state.finish(cart, options.max_nudges, choose)
+}
+
+/// The rules checked and converted to exact units for the shop's time zone (minutes east of
+/// UTC): what [`Account::at`] replays an account with. An engine prepares its programme's
+/// rules once and shares them.
+pub fn prepare_rules(rules: &LoyaltyRules, offset: i32) -> Result<Prepared, LoyaltyError> {
+    check_offset(offset)?;
+    rules.prepare(offset)
+}
+
+fn check_offset(offset: i32) -> Result<(), LoyaltyError> {
     if !(-18 * 60..=18 * 60).contains(&offset) {
         return Err(LoyaltyError::input(
             "timeZoneOffsetMinutes",
             format!("must be between -1080 and 1080, got {offset}"),
         ));
     }
-    let now = options.now_ms;
+    Ok(())
+}
+
+fn check_now(now: i64) -> Result<(), LoyaltyError> {
     if !(crate::time::MIN_MS..=crate::time::MAX_MS).contains(&now) {
         return Err(LoyaltyError::input("now", "outside the years 1 to 9999"));
     }
-    let prepared = rules.prepare(offset)?;
-    let orders = input::history(history, prepared.digits, now, offset, "history")?;
-    let ctx = state::Context::new(&prepared, account, orders, now, &options.money)?;
-    let summary = state::summarize(&prepared, &ctx.ledger, now)?;
-    let mut state = LoyaltyState {
-        ledger: summary,
-        tier: ctx.tier.clone(),
-        membership: ctx.membership.clone(),
-        accumulative: ctx.accumulative.clone(),
-        discount: ctx.discount.clone(),
-        rewards_due: ctx.rewards_due.clone(),
-        quote: None,
-        nudges: Vec::new(),
-    };
-    let cart_offers = choose(&state);
-    state.quote = cart
-        .map(|c| quote::quote(&ctx, c, &cart_offers))
-        .transpose()?;
-    state.nudges = nudges::nudges(
-        &ctx,
-        &state.ledger,
-        state.quote.as_ref(),
-        options.max_nudges,
-    );
-    Ok(state)
+    Ok(())
+}
+
+/// An account replayed as of one instant: the ledger, the tier, the membership, the discounts
+/// and the rewards due. What depends on the cart (the quote and the nudges) is added by
+/// [`Account::finish`], as often as the cart changes, without replaying the account again.
+#[derive(Debug, Clone)]
+pub struct Account {
+    ctx: state::Context,
+    state: LoyaltyState,
+}
+
+impl Account {
+    /// Replays `account` and `history` under prepared rules as of `now` (epoch ms).
+    pub fn at(
+        prepared: &std::sync::Arc<Prepared>,
+        account: &AccountInput,
+        history: &[OrderInput],
+        now: i64,
+        money: &MoneyFormat,
+    ) -> Result<Account, LoyaltyError> {
+        check_now(now)?;
+        let orders = input::history(history, prepared.digits, now, prepared.offset, "history")?;
+        let ctx = state::Context::new(prepared, account, orders, now, money)?;
+        let summary = state::summarize(prepared, &ctx.ledger, now)?;
+        let state = LoyaltyState {
+            ledger: summary,
+            tier: ctx.tier.clone(),
+            membership: ctx.membership.clone(),
+            accumulative: ctx.accumulative.clone(),
+            discount: ctx.discount.clone(),
+            rewards_due: ctx.rewards_due.clone(),
+            quote: None,
+            nudges: Vec::new(),
+        };
+        Ok(Account { ctx, state })
+    }
+
+    /// The state without a quote or nudges.
+    pub fn state(&self) -> &LoyaltyState {
+        &self.state
+    }
+
+    /// The instant it was replayed to, epoch ms.
+    pub fn now_ms(&self) -> i64 {
+        self.ctx.now
+    }
+
+    /// The state with the cart quoted and the nudges: `choose` sees the state without them
+    /// and returns the offers shown beside the cart, which the quote applies.
+    pub fn finish(
+        &self,
+        cart: Option<&Cart>,
+        max_nudges: usize,
+        choose: impl FnOnce(&LoyaltyState) -> Vec<CartOffer>,
+    ) -> Result<LoyaltyState, LoyaltyError> {
+        let cart_offers = choose(&self.state);
+        let mut state = self.state.clone();
+        state.quote = cart
+            .map(|c| quote::quote(&self.ctx, c, &cart_offers))
+            .transpose()?;
+        state.nudges = nudges::nudges(&self.ctx, &state.ledger, state.quote.as_ref(), max_nudges);
+        Ok(state)
+    }
 }
 
 #[cfg(test)]

@@ -157,7 +157,7 @@ pub fn nudges(
 ) -> Vec<Nudge> {
     let mut out: Vec<Nudge> = Vec::new();
     let now = ctx.now;
-    let rules = ctx.p.rules;
+    let rules = &ctx.p.rules;
     let mut cart_tier: Option<String> = None;
     // This order takes you to Gold.
     if let Some(reach) = quote
@@ -308,7 +308,7 @@ pub fn nudges(
 }
 
 fn membership_break_even(ctx: &Context) -> Option<Nudge> {
-    let rules = ctx.p.rules;
+    let rules = &ctx.p.rules;
     let m = rules.membership.as_ref()?;
     if ctx.membership.as_ref().is_some_and(|s| s.active) {
         return None;

@@ -212,8 +212,8 @@ fn multiplier_extra(points: i64, factor: Decimal) -> Result<i64, LoyaltyError> {
 }
 
 pub fn quote(ctx: &Context, cart: &Cart, offers: &[CartOffer]) -> Result<Quote, LoyaltyError> {
-    let p = ctx.p;
-    let rules = p.rules;
+    let p = &*ctx.p;
+    let rules = &p.rules;
     let digits = p.digits;
     let lines: Vec<Line> = cart.lines(digits, "cart")?;
     let subtotal = lines

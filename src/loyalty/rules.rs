@@ -231,9 +231,9 @@ impl Default for NudgeRules {
 
 /// Rules checked and converted to exact units, for one time zone.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Prepared<'a> {
+pub struct Prepared {
     /// The rules.
-    pub rules: &'a LoyaltyRules,
+    pub rules: LoyaltyRules,
     /// `minorUnitDigits`.
     pub digits: u32,
     /// The shop's time zone (minutes east of UTC).
@@ -241,9 +241,9 @@ pub struct Prepared<'a> {
     /// `earn.minOrder` in minor units.
     pub earn_min_order: Option<i64>,
     /// Promotions with resolved instants.
-    pub promotions: Vec<ActivePromotion<'a>>,
+    pub promotions: Vec<ActivePromotion>,
     /// Tiers with thresholds in measure units.
-    pub tiers: Option<PreparedTiers<'a>>,
+    pub tiers: Option<PreparedTiers>,
     /// Programme types in exact units.
     pub programs: PreparedPrograms,
 }
@@ -265,7 +265,7 @@ impl LoyaltyRules {
 
     /// Validates and converts the rules for a shop at `offset` minutes east of UTC. Paths are
     /// relative to the section.
-    pub fn prepare(&self, offset: i32) -> Result<Prepared<'_>, LoyaltyError> {
+    pub fn prepare(&self, offset: i32) -> Result<Prepared, LoyaltyError> {
         let digits = self.minor_unit_digits;
         if digits > 4 {
             return Err(LoyaltyError::rules(
@@ -332,7 +332,7 @@ impl LoyaltyRules {
         }
         let programs = PreparedPrograms::new(self, digits)?;
         Ok(Prepared {
-            rules: self,
+            rules: self.clone(),
             digits,
             offset,
             earn_min_order,

@@ -71,14 +71,16 @@ pub struct LedgerSummary {
     pub operations: usize,
 }
 
-/// Everything the quote and the nudges need.
-pub struct Context<'a> {
+/// Everything the quote and the nudges need: the account as of `now`. It owns what it holds
+/// (the prepared rules are shared), so a prepared customer keeps it between page views.
+#[derive(Debug, Clone)]
+pub struct Context {
     /// The rules.
-    pub p: &'a Prepared<'a>,
+    pub p: std::sync::Arc<Prepared>,
     /// Now.
     pub now: i64,
     /// Money format for messages.
-    pub money: &'a MoneyFormat,
+    pub money: MoneyFormat,
     /// The ledger as of now.
     pub ledger: Ledger,
     /// The history, sorted.
@@ -111,7 +113,7 @@ pub fn build_ledger(
     account: &AccountInput,
     now: i64,
 ) -> Result<Ledger, LoyaltyError> {
-    let rules = p.rules;
+    let rules = &p.rules;
     let offset = p.offset;
     let mut ledger = Ledger::new(LedgerPolicy {
         refund_grace_ms: i64::from(rules.expiry.refund_grace_days) * DAY_MS,
@@ -320,16 +322,16 @@ pub fn purchase_earns(ledger: &Ledger) -> impl Iterator<Item = (i64, i64)> + '_ 
     })
 }
 
-impl<'a> Context<'a> {
+impl Context {
     /// Builds the account's state.
     pub fn new(
-        p: &'a Prepared<'a>,
+        p: &std::sync::Arc<Prepared>,
         account: &AccountInput,
         orders: Vec<ValidOrder>,
         now: i64,
-        money: &'a MoneyFormat,
-    ) -> Result<Context<'a>, LoyaltyError> {
-        let rules = p.rules;
+        money: &MoneyFormat,
+    ) -> Result<Context, LoyaltyError> {
+        let rules = &p.rules;
         let offset = p.offset;
         let ledger = build_ledger(p, account, now)?;
         let usable = ledger.available_at(now)?;
@@ -468,9 +470,9 @@ impl<'a> Context<'a> {
             }
         }
         Ok(Context {
-            p,
+            p: std::sync::Arc::clone(p),
             now,
-            money,
+            money: money.clone(),
             ledger,
             orders,
             events,

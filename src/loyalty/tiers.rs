@@ -127,16 +127,16 @@ pub struct TierLevel {
 
 /// Tier rules with thresholds in measure units (minor units for spend).
 #[derive(Debug, Clone, PartialEq)]
-pub struct PreparedTiers<'a> {
+pub struct PreparedTiers {
     /// The rules.
-    pub rules: &'a TierRules,
+    pub rules: TierRules,
     /// Thresholds.
     pub thresholds: Vec<i64>,
 }
 
 impl TierRules {
     /// Validates; thresholds in measure units.
-    pub fn prepare(&self, digits: u32, path: &str) -> Result<PreparedTiers<'_>, LoyaltyError> {
+    pub fn prepare(&self, digits: u32, path: &str) -> Result<PreparedTiers, LoyaltyError> {
         let bad = |p: String, m: String| Err(LoyaltyError::rules(p, m));
         let min_days = match (self.window_days, self.period) {
             (Some(_), Some(_)) | (None, None) => {
@@ -199,7 +199,7 @@ impl TierRules {
             thresholds.push(t);
         }
         Ok(PreparedTiers {
-            rules: self,
+            rules: self.clone(),
             thresholds,
         })
     }
@@ -306,7 +306,7 @@ struct Held {
 
 /// Evaluates tiers over sorted events (see the module docs).
 pub struct TierEngine<'a> {
-    tiers: &'a PreparedTiers<'a>,
+    tiers: &'a PreparedTiers,
     offset: i32,
     events: &'a [Event],
     prefix: Vec<i64>,
@@ -315,7 +315,7 @@ pub struct TierEngine<'a> {
 impl<'a> TierEngine<'a> {
     /// `events` must be sorted by instant.
     pub fn new(
-        tiers: &'a PreparedTiers<'a>,
+        tiers: &'a PreparedTiers,
         offset: i32,
         events: &'a [Event],
     ) -> Result<Self, LoyaltyError> {
@@ -476,7 +476,7 @@ impl<'a> TierEngine<'a> {
     /// The full state at `now`; `granted` is a level the shop granted (a floor).
     pub fn state(&self, now: i64, granted: Option<usize>, digits: u32) -> TierState {
         let h = self.held_at(now);
-        let rules = self.tiers.rules;
+        let rules = &self.tiers.rules;
         let (level, source) = match granted {
             Some(g) if g > h.level => (g, "account"),
             _ => (h.level, "history"),

@@ -744,7 +744,7 @@ impl Engine {
                 program = self.program_for(&experiments);
                 let selected = self.select(
                     &program,
-                    &c,
+                    c,
                     &features,
                     segment.as_ref(),
                     clv.as_ref(),

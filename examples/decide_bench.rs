@@ -3,7 +3,9 @@
 //!     cargo run --release --example decide_bench -- <customers.jsonl> <now> [rounds]
 //!
 //! Prints ns per customer for: parsing the customer JSON, `Engine::decide` on a parsed
-//! customer, serializing the decision to JSON, and the whole (text in, JSON out).
+//! customer, preparing a customer and a page view's decision on it (`Engine::prepare`,
+//! `Engine::decide_prepared`), serializing the decision to JSON, and the whole (text in, JSON
+//! out).
 
 use offerwise::customer::Customer;
 use offerwise::engine::DecideOptions;
@@ -53,6 +55,36 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         customers
             .iter()
             .for_each(|c| drop(black_box(engine.decide(c, &options))))
+    });
+    let prepare_options = offerwise::PrepareOptions {
+        now: options.now.clone(),
+        time_zone_offset_minutes: 0,
+    };
+    time("prepare (parsed customer)", &mut || {
+        customers
+            .iter()
+            .for_each(|c| drop(black_box(engine.prepare(c.clone(), &prepare_options))))
+    });
+    let prepared: Vec<_> = customers
+        .iter()
+        .map(|c| engine.prepare(c.clone(), &prepare_options))
+        .collect::<Result<_, _>>()?;
+    time("page view: prepared, no cart", &mut || {
+        prepared
+            .iter()
+            .for_each(|p| drop(black_box(engine.decide_prepared(p, &options))))
+    });
+    let mut with_cart = options.clone();
+    with_cart.cart = Some(serde_json::from_str(r#"{"amount": 42.5}"#)?);
+    time("page view: prepared, cart", &mut || {
+        prepared
+            .iter()
+            .for_each(|p| drop(black_box(engine.decide_prepared(p, &with_cart))))
+    });
+    time("decide with cart (parsed)", &mut || {
+        customers
+            .iter()
+            .for_each(|c| drop(black_box(engine.decide(c, &with_cart))))
     });
     let mut no_clv = engine.model().clone();
     no_clv.clv = None;

@@ -93,6 +93,18 @@ pub fn parse_fixed(x: f64, digits: u32) -> Result<(i64, bool), String> {
 
 /// Converts a money amount in currency units to minor units (see the module docs).
 pub fn money_to_minor(x: f64, digits: u32) -> Result<i64, String> {
+    // Fast path, the same result without the text: below 10^12 minor units the product is
+    // within 2.3e-4 of the shortest decimal's own product, so away from a half (where the
+    // text decides) both round to the same integer. (Money is formatted for every offer
+    // explained in a decision: the text path was 7 % of a page view.)
+    if x.is_finite() && digits <= 6 {
+        let y = x.abs() * pow10(digits) as f64;
+        let r = y.round();
+        if y < 1e12 && (y - r).abs() < 0.499 {
+            let v = r as i64;
+            return Ok(if x < 0.0 { -v } else { v });
+        }
+    }
     let (v, _) = parse_fixed(x, digits)?;
     if v.abs() > MAX_AMOUNT {
         return Err(format!(
@@ -320,6 +332,36 @@ fn group(n: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn money_to_minor_fast_path_rounds_as_the_text_does() {
+        // Every cent amount, halves, and values one ulp either side of a half.
+        let mut xs = Vec::new();
+        for k in 0..200_000i64 {
+            let c = k as f64 / 100.0;
+            xs.extend([
+                c,
+                c + 0.005,
+                c - 0.005,
+                -c,
+                c * 1e4 + 0.125,
+                c / 7.0,
+                c * 1.1,
+            ]);
+            let h = c + 0.005;
+            xs.extend([
+                f64::from_bits(h.to_bits() + 1),
+                f64::from_bits(h.to_bits() - 1),
+            ]);
+        }
+        for x in xs {
+            for digits in [0, 2, 3] {
+                let (slow, _) = parse_fixed(x, digits).unwrap_or((i64::MIN, false));
+                let fast = money_to_minor(x, digits).unwrap_or(i64::MIN);
+                assert_eq!(fast, slow, "{x} at {digits} digits");
+            }
+        }
+    }
 
     #[test]
     fn money_rounds_the_written_decimal_half_away_from_zero() {

@@ -107,7 +107,7 @@ STAMP="$PKG/.build-stamp"
 if [ "$FORCE" = 0 ] && [ -f "$STAMP" ] && [ -f "$PKG/package.json" ] &&
    [ -f "$PKG/web/offerwise_bg.wasm" ] && [ -f "$PKG/node/offerwise_bg.wasm" ] &&
    [ -f "$PKG/data/web/offerwise_bg.wasm" ] && [ -f "$PKG/data/node/offerwise_bg.wasm" ]; then
-  NEWER=$(find src crates Cargo.toml Cargo.lock scripts/build-wasm.sh scripts/inline-snippets.mjs scripts/sizes.mjs README.md -newer "$STAMP" -print -quit 2>/dev/null || true)
+  NEWER=$(find src crates Cargo.toml Cargo.lock scripts/build-wasm.sh scripts/inline-snippets.mjs scripts/strip-glue.mjs scripts/sizes.mjs README.md -newer "$STAMP" -print -quit 2>/dev/null || true)
   if [ -z "$NEWER" ] && [ "$(cat "$STAMP")" = "$VERSION $WASM_BINDGEN_VERSION $BINARYEN_MAJOR" ]; then
     say "pkg/ is up to date (scripts/build-wasm.sh --force rebuilds)"
     print_sizes --check
@@ -176,6 +176,11 @@ for dir in node data/node; do printf '{\n  "type": "commonjs"\n}\n' > "$PKG/$dir
 # miss. The snippets are written for this: no imports, exports only as `export function name(`.
 # Anything else fails the build (scripts/inline-snippets.mjs).
 node scripts/inline-snippets.mjs "$PKG/web" "$PKG/node" "$PKG/data/web" "$PKG/data/node"
+
+# ---- the glue without its comments -----------------------------------------------------------
+# The Rust docs of every export are JSDoc in offerwise.js: the page would download them with
+# the code. They stay in offerwise.d.ts (scripts/strip-glue.mjs).
+node scripts/strip-glue.mjs "$PKG/web" "$PKG/node" "$PKG/data/web" "$PKG/data/node"
 
 # ---- ESM wrapper for Node --------------------------------------------------------------------
 # Named re-exports generated from what the CommonJS build actually exports (not a hand list

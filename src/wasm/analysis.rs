@@ -295,7 +295,7 @@ impl WasmEngine {
             surveys: i.surveys.as_deref().map(|t| (t, "surveys")),
             candidate: None,
         };
-        run(Some(&self.inner), &inputs, &options).map_err(error::analysis_to_js)
+        run(Some(&*self.engine()?), &inputs, &options).map_err(error::analysis_to_js)
     }
 }
 
@@ -365,7 +365,7 @@ impl WasmEngine {
             };
         let d = log_text(Doc::Decision, decisions).map_err(error::to_js)?;
         let o = log_text(Doc::Outcome, outcomes).map_err(error::to_js)?;
-        let e = crate::analysis::ope::evaluate_policy(&d, &o, &self.inner, &options)
+        let e = crate::analysis::ope::evaluate_policy(&d, &o, &*self.engine()?, &options)
             .map_err(error::analysis_to_js)?;
         write(&e)
     }

@@ -19,6 +19,8 @@ use crate::model::Model;
 use crate::program::Program;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use std::cell::{Ref, RefCell};
+use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -95,10 +97,37 @@ fn write<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
 /// ```
 #[wasm_bindgen(js_name = Engine)]
 pub struct WasmEngine {
-    inner: crate::Engine,
+    /// Shared with the customers it prepares, so that a policy set later applies to them too.
+    inner: Rc<RefCell<crate::Engine>>,
+}
+
+/// The engine, borrowed for one call. JavaScript cannot call in while `setPolicy` changes it
+/// (wasm runs one call at a time and `setPolicy` calls no JavaScript), so the error is
+/// unreachable; it exists so that nothing here can panic.
+fn borrow(engine: &RefCell<crate::Engine>) -> Result<Ref<'_, crate::Engine>, JsValue> {
+    engine.try_borrow().map_err(|_| {
+        error::to_js(Error::invalid(
+            Doc::Options,
+            "",
+            "the engine is being changed by setPolicy",
+        ))
+    })
 }
 
 impl WasmEngine {
+    fn engine(&self) -> Result<Ref<'_, crate::Engine>, JsValue> {
+        borrow(&self.inner)
+    }
+
+    /// The model, for the getters (which cannot throw): `None` only while the engine is being
+    /// changed, which JavaScript cannot observe.
+    fn with_model<T: Default>(&self, f: impl FnOnce(&Model) -> T) -> T {
+        self.inner
+            .try_borrow()
+            .map(|e| f(e.model()))
+            .unwrap_or_default()
+    }
+
     /// Reads a customer and the decision options, runs `f` on the engine and writes its
     /// result: the body of `decide`, `assign` and `features`.
     fn for_customer<T: Serialize>(
@@ -109,7 +138,7 @@ impl WasmEngine {
     ) -> Result<JsValue, JsValue> {
         let customer: Customer = read(Doc::Customer, customer)?;
         let options: DecideOptions = read(Doc::Options, options)?;
-        write(&f(&self.inner, &customer, &options).map_err(error::to_js)?)
+        write(&f(&*self.engine()?, &customer, &options).map_err(error::to_js)?)
     }
 }
 
@@ -136,7 +165,9 @@ impl WasmEngine {
             let policy = read_policy(policy)?;
             inner.set_policy(Some(policy)).map_err(error::to_js)?;
         }
-        Ok(WasmEngine { inner })
+        Ok(WasmEngine {
+            inner: Rc::new(RefCell::new(inner)),
+        })
     }
 
     /// Replaces the learned policy (`null`: rank by the programme's priors alone). A policy
@@ -151,13 +182,23 @@ impl WasmEngine {
         } else {
             Some(read_policy(policy)?)
         };
-        self.inner.set_policy(policy).map_err(error::to_js)
+        let mut engine = self.inner.try_borrow_mut().map_err(|_| {
+            error::to_js(Error::invalid(
+                Doc::Policy,
+                "",
+                "the engine is in use and cannot change its policy now",
+            ))
+        })?;
+        engine.set_policy(policy).map_err(error::to_js)
     }
 
     /// The learned policy's version (`name@<12 hex>`), or `null` without one.
     #[wasm_bindgen(getter, js_name = policyVersion)]
     pub fn policy_version(&self) -> Option<String> {
-        self.inner.policy().map(|p| p.version.clone())
+        self.inner
+            .try_borrow()
+            .ok()
+            .and_then(|e| e.policy().map(|p| p.version.clone()))
     }
 
     /// Decides for one customer at `options.now`: features, segment, tier, offers, experiment
@@ -208,7 +249,7 @@ impl WasmEngine {
         let cart: crate::loyalty::Cart = read(Doc::Options, cart)?;
         let options: DecideOptions = read(Doc::Options, options)?;
         let quote = self
-            .inner
+            .engine()?
             .quote(&customer, &cart, &options)
             .map_err(error::to_js)?;
         write(&quote)
@@ -236,7 +277,7 @@ impl WasmEngine {
     /// ```
     #[wasm_bindgen(getter, js_name = modelName)]
     pub fn model_name(&self) -> String {
-        self.inner.model().name.clone()
+        self.with_model(|m| m.name.clone())
     }
 
     /// The model's version (`name@fingerprint`), as in every decision.
@@ -246,7 +287,7 @@ impl WasmEngine {
     /// ```
     #[wasm_bindgen(getter, js_name = modelVersion)]
     pub fn model_version(&self) -> String {
-        self.inner.model().version.clone()
+        self.with_model(|m| m.version.clone())
     }
 
     /// What in the programme will not work as written with this model: an array of
@@ -258,7 +299,7 @@ impl WasmEngine {
     /// ```
     #[wasm_bindgen(getter, unchecked_return_type = "EngineWarning[]")]
     pub fn warnings(&self) -> Result<JsValue, JsValue> {
-        write(&self.inner.warnings())
+        write(&self.engine()?.warnings())
     }
 
     /// The model's segment roles, by segment id.
@@ -268,10 +309,11 @@ impl WasmEngine {
     /// ```
     #[wasm_bindgen(js_name = segmentRoles)]
     pub fn segment_roles(&self) -> Vec<String> {
-        let model = self.inner.model();
-        (0..model.segments.len())
-            .map(|i| model.role(i).id().to_string())
-            .collect()
+        self.with_model(|model| {
+            (0..model.segments.len())
+                .map(|i| model.role(i).id().to_string())
+                .collect()
+        })
     }
 
     /// The model's segment names, by segment id.
@@ -281,12 +323,77 @@ impl WasmEngine {
     /// ```
     #[wasm_bindgen(js_name = segmentNames)]
     pub fn segment_names(&self) -> Vec<String> {
-        self.inner
-            .model()
-            .segments
-            .iter()
-            .map(|s| s.name.clone())
-            .collect()
+        self.with_model(|m| m.segments.iter().map(|s| s.name.clone()).collect())
+    }
+
+    /// Prepares a customer for a session's page views: reads and checks the customer once and
+    /// keeps what depends on the history alone at `options.now` (features, segment, lifetime
+    /// value, the loyalty account as of then, the history aggregates). `prepared.decide()`
+    /// then decides per page view with the result `decide` gives for the same customer and
+    /// options. Throws an `OfferwiseError` as `decide` does.
+    ///
+    /// ```js
+    /// const me = engine.prepare(customer, { now: Date.now() });   // once per session
+    /// const d = me.decide({ now: Date.now(), cart, context: { page: "cart" } });  // per view
+    /// ```
+    pub fn prepare(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Customer | string")] customer: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "PrepareOptions")] options: JsValue,
+    ) -> Result<WasmPrepared, JsValue> {
+        let customer: Customer = read(Doc::Customer, customer)?;
+        let options: crate::engine::PrepareOptions = read(Doc::Options, options)?;
+        let inner = self
+            .engine()?
+            .prepare(customer, &options)
+            .map_err(error::to_js)?;
+        Ok(WasmPrepared {
+            engine: Rc::clone(&self.inner),
+            inner,
+        })
+    }
+}
+
+/// A customer prepared by `engine.prepare(customer, {now})` for a session's page views.
+///
+/// ```js
+/// const me = engine.prepare(customer, { now: Date.now() });
+/// me.decide({ now: Date.now(), cart: { amount: 42.5 } }).offers;
+/// ```
+#[wasm_bindgen(js_name = PreparedCustomer)]
+pub struct WasmPrepared {
+    engine: Rc<RefCell<crate::Engine>>,
+    inner: crate::engine::PreparedCustomer,
+}
+
+#[wasm_bindgen(js_class = PreparedCustomer)]
+impl WasmPrepared {
+    /// Decides for this customer at `options.now` with the page's cart, context, budgets and
+    /// sticky store: the decision `engine.decide(customer, options)` makes. At the prepared
+    /// `now` only what depends on the page is computed; at a later `now` the history's
+    /// features, segment and lifetime value are derived again from the checked history.
+    #[wasm_bindgen(unchecked_return_type = "Decision")]
+    pub fn decide(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "DecideOptions")] options: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let options: DecideOptions = read(Doc::Options, options)?;
+        let decision = borrow(&self.engine)?
+            .decide_prepared(&self.inner, &options)
+            .map_err(error::to_js)?;
+        write(&decision)
+    }
+
+    /// The customer's id.
+    #[wasm_bindgen(getter, js_name = customerId)]
+    pub fn customer_id(&self) -> String {
+        self.inner.customer().id.0.clone()
+    }
+
+    /// The instant it was prepared at (ISO 8601, UTC).
+    #[wasm_bindgen(getter)]
+    pub fn now(&self) -> String {
+        crate::time::format_instant(self.inner.now_ms())
     }
 }
 

@@ -40,6 +40,14 @@ export interface Customer {
   attributes?: Record<string, unknown>;
 }
 
+/** Options of `engine.prepare`: the instant (and time zone) the history is read at. */
+export interface PrepareOptions {
+  /** The instant: the engine never reads a clock. */
+  now: TimeValue;
+  /** Minutes east of UTC of the shop's time zone (default 0). */
+  timeZoneOffsetMinutes?: number;
+}
+
 export interface DecideOptions {
   /** The instant of the decision: the engine never reads a clock. */
   now: TimeValue;

@@ -1,0 +1,87 @@
+// A prepared customer (engine.prepare(customer, {now}) and prepared.decide(options), issue 12)
+// decides exactly as a full decision does: every CDNOW customer, at the prepared instant with and
+// without a cart and a page context, carrying the sticky store from view to view, at a later
+// instant, at an earlier one (an error where an order is then in the future, as in a full
+// decision) and in another time zone. tests/prepared.rs checks the same natively.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import h from "./lib/harness.cjs";
+import { Engine, PreparedCustomer } from "offerwise";
+
+h.requireBuilt();
+const PREPARED_AT = "1998-07-01T10:00:00Z";
+const VIEWS = [
+  { now: PREPARED_AT },
+  { now: PREPARED_AT, cart: { items: [{ category: "jazz", sku: "cd-1", price: 30, qty: 2 }] },
+    context: { page: "cart", channel: "web", device: "mobile", country: "DE" } },
+  { now: Date.parse("1998-07-04T18:30:00Z"), cart: { amount: 80 } },
+  { now: "1997-06-01" },
+  { now: PREPARED_AT, timeZoneOffsetMinutes: 600, cart: { amount: 55 } },
+];
+
+/** What a call gives, as text: the decision's JSON, or the error's code, path and message. */
+function outcome(f) {
+  try {
+    return JSON.stringify(f());
+  } catch (e) {
+    assert.equal(e.name, "OfferwiseError", String(e));
+    return `error ${e.code} at ${e.path}: ${e.message}`;
+  }
+}
+
+test("prepared decisions equal full decisions for every CDNOW customer", () => {
+  const engine = new Engine(h.modelText(), h.programText(), h.policyText());
+  const customers = h.customers(23570);
+  let errors = 0;
+  let differ = [];
+  for (const c of customers) {
+    const me = engine.prepare(c, { now: PREPARED_AT });
+    assert.ok(me instanceof PreparedCustomer);
+    let sticky;
+    for (const [k, view] of VIEWS.entries()) {
+      const options = sticky ? { ...view, assignments: sticky } : view;
+      const full = outcome(() => engine.decide(c, options));
+      const fast = outcome(() => me.decide(options));
+      if (full !== fast) differ.push(`${c.id} view ${k}`);
+      if (full.startsWith("error")) errors += 1;
+      else sticky = JSON.parse(full).assignments;
+    }
+    me.free();
+  }
+  assert.deepEqual(differ.slice(0, 5), [], `${differ.length} page views differ`);
+  // Exactly the customers with an order after 1997-06-01 fail the earlier view (tests/prepared.rs).
+  assert.equal(errors, 8817);
+});
+
+test("prepare reads and checks the customer as decide does; the handle survives errors", () => {
+  const engine = new Engine(h.modelText(), h.programText());
+  const customer = { id: "c1", orders: [{ at: "1998-06-01", amount: 20 }, { at: "1998-06-20", amount: 35 }] };
+  h.assertOfferwiseError(() => engine.prepare({ id: "c1", orders: [{ at: "1998-08-01", amount: 20 }] }, { now: PREPARED_AT }),
+    { code: "customer.invalid", path: "orders[0].at" }, "an order after now");
+  h.assertOfferwiseError(() => engine.prepare({ id: "c1", ordres: [] }, { now: PREPARED_AT }),
+    { code: "customer.invalid", path: "ordres" }, "a misspelt field");
+  h.assertOfferwiseError(() => engine.prepare(customer, { now: PREPARED_AT, cart: { amount: 1 } }),
+    { code: "options.invalid", path: "cart" }, "a page option given to prepare");
+  h.assertOfferwiseError(() => engine.prepare(customer, {}), { code: "options.invalid", path: "", message: /missing field `now`/ }, "no now");
+  const me = engine.prepare(JSON.stringify(customer), { now: PREPARED_AT });
+  assert.equal(me.customerId, "c1");
+  assert.equal(me.now, "1998-07-01T10:00:00Z");
+  h.assertOfferwiseError(() => me.decide({ now: PREPARED_AT, cart: { amount: -1 } }),
+    { code: "options.invalid", path: /^cart/ }, "a bad cart");
+  h.assertOfferwiseError(() => me.decide({ now: PREPARED_AT, forceVariants: { nope: "a" } }),
+    { code: "options.invalid", path: "forceVariants.nope" }, "an unknown experiment");
+  // After the errors the handle decides as before.
+  assert.equal(JSON.stringify(me.decide({ now: PREPARED_AT })),
+    JSON.stringify(engine.decide(customer, { now: PREPARED_AT })));
+});
+
+test("a policy set on the engine applies to the customers it prepared before", () => {
+  const engine = new Engine(h.modelText(), h.programText());
+  const [c] = h.customers(50).filter((x) => x.orders.length > 2);
+  const me = engine.prepare(c, { now: PREPARED_AT });
+  assert.equal(me.decide({ now: PREPARED_AT }).log.policyVersion, null);
+  engine.setPolicy(h.policyText());
+  const withPolicy = me.decide({ now: PREPARED_AT });
+  assert.equal(withPolicy.log.policyVersion, engine.policyVersion);
+  assert.equal(JSON.stringify(withPolicy), JSON.stringify(engine.decide(c, { now: PREPARED_AT })));
+});

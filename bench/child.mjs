@@ -3,6 +3,8 @@
 //
 //   node --expose-gc bench/child.mjs decide --data=cdnow --form=object
 //   node --expose-gc bench/child.mjs decide --data=synth --form=json --n=20000
+//   node --expose-gc bench/child.mjs page-view --data=synth --n=20000
+//   node --expose-gc bench/child.mjs page-view --data=cdnow --mem=1000000
 //   node --expose-gc bench/child.mjs growthbook
 //   node --expose-gc bench/child.mjs clv --rounds=2
 //   node bench/child.mjs first-call --build=node|web
@@ -92,6 +94,64 @@ async function decide() {
   });
 }
 
+async function pageView() {
+  // A storefront session's page views: each customer prepared before the clock starts
+  // (engine.prepare, once per session), then one timed decide per customer with a new cart
+  // (what changes between page views). --mem=N: instead, N page views cycling over the
+  // customers, reporting the wasm memory after warm-up and at the end.
+  const data = args.data || "cdnow";
+  // --mem: the web build, whose initSync returns the instance's exports (its memory among them).
+  let Engine, wasmMemory;
+  if (args.mem) {
+    const web = await import("offerwise/web");
+    wasmMemory = web.initSync({ module: readFileSync(path.join(PKG, "web", "offerwise_bg.wasm")) }).memory;
+    Engine = web.Engine;
+  } else {
+    ({ Engine } = await import("offerwise"));
+  }
+  const programText = readFileSync(PROGRAM_PATH, "utf8");
+  const program = args.program === "catalogue50" ? catalogue50Program(programText) : programText;
+  const engine = new Engine(readFileSync(MODEL_PATH, "utf8"), program);
+  const { warm, items, now } = dataSet(data, args.n ? +args.n : 0, +(args.warmup || 2000));
+  const cartOf = (i) => ({ now, cart: { amount: 10 + (i % 90) + 0.5 } });
+  const warmHandles = warm.map((c) => engine.prepare(c, { now }));
+  const handles = items.map((c) => engine.prepare(c, { now }));
+  const carts = items.map((_, i) => cartOf(i));
+  for (const [i, h] of warmHandles.entries()) h.decide(cartOf(i));
+  for (const h of warmHandles) h.free();
+  if (args.mem) {
+    const total = +args.mem;
+    const before = wasmMemory.buffer.byteLength;
+    const l1 = load1();
+    const stop = timer();
+    let offers = 0;
+    for (let k = 0; k < total; k++) offers += handles[k % handles.length].decide(carts[k % carts.length]).offers.length;
+    const { wallNs, cpuNs } = stop();
+    const after = wasmMemory.buffer.byteLength;
+    emit({ what: "page-view-memory", data, n: total, wallNs, cpuNs, nsPerCustomer: wallNs / total, cpuNsPerCustomer: cpuNs / total, load1: l1,
+      wasmMemoryBefore: before, wasmMemoryAfter: after, growthBytes: after - before, offers });
+    return;
+  }
+  gcMem();
+  const seg = new Int8Array(handles.length);
+  let offers = 0;
+  const l1 = load1();
+  const stop = timer();
+  for (let i = 0; i < handles.length; i++) {
+    const d = handles[i].decide(carts[i]);
+    seg[i] = d.segment === null ? -1 : d.segment.id;
+    offers += d.offers.length;
+  }
+  const { wallNs, cpuNs } = stop();
+  const segmentCounts = {};
+  for (const s of seg) segmentCounts[s] = (segmentCounts[s] || 0) + 1;
+  emit({
+    what: "page-view", data, n: handles.length,
+    wallNs, cpuNs, nsPerCustomer: wallNs / handles.length, cpuNsPerCustomer: cpuNs / handles.length, load1: l1,
+    segmentCounts, offers, rssMB: mem().rssMB,
+  });
+}
+
 async function growthbook() {
   const { GrowthBook } = await import("@growthbook/growthbook");
   const ids = readJsonl(CDNOW_CUSTOMERS).map((c) => c.id);
@@ -177,15 +237,35 @@ async function firstCall() {
   const t2 = process.hrtime.bigint();
   const d = engine.decide(customer, { now: CDNOW_NOW });
   const t3 = process.hrtime.bigint();
+  const processStartToDecisionMs = performance.now();
   if (!d.segment) throw new Error("no segment for 00001");
   const ns = (a, b) => Number(b - a);
   emit({
     what: "first-call", build, importNs: ns(t0, t1), engineNs: ns(t1, t2), decideNs: ns(t2, t3), totalNs: ns(t0, t3),
-    processStartToImportMs: sinceStartMs, segment: d.segment.name, offers: d.offers.map((o) => o.title),
+    processStartToImportMs: sinceStartMs, processStartToDecisionMs, segment: d.segment.name, offers: d.offers.map((o) => o.title),
   });
 }
 
-const cases = { decide, growthbook, clv, "first-call": firstCall };
+async function firstCallGrowthbook() {
+  // The peer's cold start, measured the same way: import the SDK, make the client, run one
+  // experiment for one id (its first decision).
+  const sinceStartMs = performance.now();
+  const t0 = process.hrtime.bigint();
+  const { GrowthBook } = await import("@growthbook/growthbook");
+  const t1 = process.hrtime.bigint();
+  const gb = new GrowthBook({ attributes: { id: "00001" } });
+  const t2 = process.hrtime.bigint();
+  const r = gb.run({ key: EXPERIMENT_KEY, variations: [0, 1], hashVersion: 2 });
+  const t3 = process.hrtime.bigint();
+  const processStartToDecisionMs = performance.now();
+  const ns = (a, b) => Number(b - a);
+  emit({
+    what: "first-call", build: "growthbook", importNs: ns(t0, t1), engineNs: ns(t1, t2), decideNs: ns(t2, t3), totalNs: ns(t0, t3),
+    processStartToImportMs: sinceStartMs, processStartToDecisionMs, inExperiment: r.inExperiment,
+  });
+}
+
+const cases = { decide, "page-view": pageView, growthbook, clv, "first-call": firstCall, "first-call-growthbook": firstCallGrowthbook };
 if (!cases[what]) {
   console.error(`usage: node --expose-gc bench/child.mjs ${Object.keys(cases).join("|")} [--key=value ...]`);
   process.exit(2);

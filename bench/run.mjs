@@ -30,7 +30,8 @@ const RUNS = +(args.runs || (QUICK ? 2 : 5));
 const FIRST_CALL_RUNS = +(args["first-call-runs"] || (QUICK ? 3 : 7));
 const SYNTH_N = +(args["synth-n"] || (QUICK ? 3000 : 20000));
 const CLV_ROUNDS = +(args["clv-rounds"] || 2);
-const ONLY = new Set(String(args.only || "a,b,c,d,e,f,g,h,i").split(",").map((s) => s.trim()));
+const MEM_N = +(args["mem-n"] || (QUICK ? 20000 : 1000000));
+const ONLY = new Set(String(args.only || "a,b,c,d,e,f,g,h,i,j,k").split(",").map((s) => s.trim()));
 const CHILD = path.join(BENCH, "child.mjs");
 const RESULTS = path.join(WORK, "results.json");
 const started = new Date();
@@ -126,6 +127,9 @@ const CASES = [
   { id: "b.ii-pre", group: "b", label: `wasm decide(string made beforehand), synthetic`, run: child("decide", "--data=synth", "--form=json-pre", `--n=${SYNTH_N}`) },
   { id: "i.50", group: "i", label: `wasm decide(obj), 50-offer catalogue, synthetic`, run: child("decide", "--data=synth", "--form=object", "--program=catalogue50", `--n=${SYNTH_N}`) },
   { id: "i.50-explore", group: "i", label: `  same, with a policy exploring (exact propensities)`, run: child("decide", "--data=synth", "--form=object", "--program=catalogue50", "--policy=empty", `--n=${SYNTH_N}`) },
+  { id: "j.cdnow", group: "j", label: `wasm page view: prepared.decide({now, cart}), CDNOW`, run: child("page-view", "--data=cdnow") },
+  { id: "j.synth", group: "j", label: `wasm page view: prepared.decide({now, cart}), synthetic`, run: child("page-view", "--data=synth", `--n=${SYNTH_N}`) },
+  { id: "k.mem", group: "k", label: `wasm memory growth over ${MEM_N.toLocaleString("en")} page views, bytes`, run: child("page-view", "--data=cdnow", `--mem=${MEM_N}`), runs: 1 },
   { id: "c.naive", group: "c", label: `baseline --mode=naive (idiomatic JS), synthetic`, run: baseline("naive") },
   { id: "c.tuned", group: "c", label: `baseline --mode=tuned (typed arrays), synthetic`, run: baseline("tuned") },
   { id: "c.marshal-json", group: "c", label: `baseline --mode=marshal-json (stringify+encode)`, run: baseline("marshal-json") },
@@ -135,6 +139,7 @@ const CASES = [
   { id: "f.cli", group: "f", label: `native CLI offerwise score, process, CDNOW`, run: cliScore },
   { id: "h.node", group: "h", label: `Node ESM entry (import "offerwise")`, run: child("first-call", "--build=node"), runs: FIRST_CALL_RUNS },
   { id: "h.web", group: "h", label: `web build + initSync(bytes)`, run: child("first-call", "--build=web"), runs: FIRST_CALL_RUNS },
+  { id: "h.growthbook", group: "h", label: `GrowthBook: import, new GrowthBook, run()`, run: child("first-call-growthbook"), runs: FIRST_CALL_RUNS },
 ].filter((c) => ONLY.has(c.group));
 
 const samples = Object.fromEntries(CASES.map((c) => [c.id, []]));
@@ -201,13 +206,14 @@ if (summary["f.cli"]) {
     printedReadingSeconds: median(s.map((x) => x.printedReadingSeconds)),
   });
 }
-for (const id of ["h.node", "h.web"]) {
+for (const id of ["h.node", "h.web", "h.growthbook"]) {
   if (!summary[id]) continue;
   const s = samples[id];
   const ms = (f) => median(s.map((x) => x[f] / 1e6));
   Object.assign(summary[id], {
     totalMs: ms("totalNs"), importMs: ms("importNs"), engineMs: ms("engineNs"), decideMs: ms("decideNs"),
     processStartToImportMs: median(s.map((x) => x.processStartToImportMs)),
+    processStartToDecisionMs: median(s.map((x) => x.processStartToDecisionMs)),
     processWallMs: ms("processWallNs"),
     totalMinMs: Math.min(...s.map((x) => x.totalNs / 1e6)), totalMaxMs: Math.max(...s.map((x) => x.totalNs / 1e6)),
   });
@@ -264,6 +270,10 @@ for (const c of CASES) {
   if (group !== null && c.group !== group) out.push("");
   group = c.group;
   out.push(`${(c.id + "  " + c.label).slice(0, W).padEnd(W)} ${int(s.n).padStart(7)} ${int(s.wallNsPerCustomer).padStart(13)} ${`[${int(s.wallMin)} - ${int(s.wallMax)}]`.padStart(19)} ${int(s.cpuNsPerCustomer).padStart(12)} ${fix(s.load1, 2).padStart(6)}`);
+  if (c.id === "k.mem") {
+    const m = samples["k.mem"][0];
+    out.push(`${"      wasm memory after warm-up -> after, bytes".padEnd(W)} ${"".padStart(7)} ${int(m.wasmMemoryBefore).padStart(13)} ${int(m.wasmMemoryAfter).padStart(19)} ${("+" + int(m.growthBytes)).padStart(12)}`);
+  }
   if (c.id === "e.clv") {
     for (const [k, lab] of [["withClv", "with the clv part"], ["withoutClv", "clv key deleted"]]) {
       out.push(`${("      " + lab + " (JSON string input)").padEnd(W)} ${"".padStart(7)} ${int(s[k].wallNsPerCustomer).padStart(13)} ${"".padStart(19)} ${int(s[k].cpuNsPerCustomer).padStart(12)}`);
@@ -277,11 +287,11 @@ for (const c of CASES) {
 if (summary["h.node"] || summary["h.web"]) {
   out.push("");
   out.push(`h  first decision in a fresh Node process, ms (median of ${FIRST_CALL_RUNS}): import = load glue + compile + instantiate wasm`);
-  out.push(`${"".padEnd(W)} ${"import".padStart(7)} ${"new Engine".padStart(11)} ${"decide".padStart(7)} ${"total [min-max]".padStart(20)} ${"start->import".padStart(14)} ${"process".padStart(8)}`);
-  for (const id of ["h.node", "h.web"]) {
+  out.push(`${"".padEnd(W)} ${"import".padStart(7)} ${"new Engine".padStart(11)} ${"decide".padStart(7)} ${"total [min-max]".padStart(20)} ${"start->import".padStart(14)} ${"start->1st".padStart(11)} ${"process".padStart(8)}`);
+  for (const id of ["h.node", "h.web", "h.growthbook"]) {
     const s = summary[id];
     if (!s) continue;
-    out.push(`${(id + "  " + s.label).slice(0, W).padEnd(W)} ${fix(s.importMs).padStart(7)} ${fix(s.engineMs).padStart(11)} ${fix(s.decideMs).padStart(7)} ${`${fix(s.totalMs)} [${fix(s.totalMinMs)}-${fix(s.totalMaxMs)}]`.padStart(20)} ${fix(s.processStartToImportMs).padStart(14)} ${fix(s.processWallMs).padStart(8)}`);
+    out.push(`${(id + "  " + s.label).slice(0, W).padEnd(W)} ${fix(s.importMs).padStart(7)} ${fix(s.engineMs).padStart(11)} ${fix(s.decideMs).padStart(7)} ${`${fix(s.totalMs)} [${fix(s.totalMinMs)}-${fix(s.totalMaxMs)}]`.padStart(20)} ${fix(s.processStartToImportMs).padStart(14)} ${fix(s.processStartToDecisionMs).padStart(11)} ${fix(s.processWallMs).padStart(8)}`);
   }
 }
 if (SIZES.length) {

@@ -66,7 +66,7 @@
 //! # Differences from GrowthBook
 //!
 //! * Patterns with look-around or back-references are refused
-//!   (`condition.unsupported_regex`): the `regex` crate matches in linear time and has
+//!   (`condition.unsupported_regex`): `regex-lite` matches in linear time and has
 //!   neither. Other pattern differences are listed in [`regex`] (astral characters, a few
 //!   case-folding pairs).
 //! * Object literals equal regardless of key order (GrowthBook compares `JSON.stringify`
@@ -78,7 +78,7 @@
 //! # Allocation
 //!
 //! Evaluation allocates nothing, except when a `$regex` tests an array attribute whose text
-//! (`String(array)`) is longer than 512 bytes; the `regex` crate also allocates a pattern's
+//! (`String(array)`) is longer than 512 bytes; `regex-lite` also allocates a pattern's
 //! matching cache on its first use.
 #![warn(missing_docs)]
 #![cfg_attr(

@@ -1,5 +1,10 @@
 //! JavaScript regular expressions (as `new RegExp(source, "i"?)` reads them, without the `u`
-//! flag) translated for the `regex` crate, which matches in linear time.
+//! flag) translated for `regex-lite`, which matches in linear time (`O(m × n)`, no
+//! backtracking). `regex-lite` is the `regex` crate's small sibling by the same authors: the
+//! storefront wasm is 92 KB gzip -9 smaller with it (598,005 -> 506,150 B when it replaced
+//! `regex` with `unicode-case`), for slower matching of long patterns, which conditions do not
+//! have. Its classes and case folding are ASCII, as JavaScript's are without `u`; the non-ASCII
+//! letters JavaScript's `i` flag folds are written out by the translation.
 //!
 //! The translation keeps JavaScript's meaning where the two syntaxes differ:
 //!
@@ -7,7 +12,9 @@
 //! |---|---|---|
 //! | `.` | any character but `\n \r \u2028 \u2029` | that class |
 //! | `\d \w \s` (and `\D \W \S`) | ASCII digits, ASCII word characters, JS white space | explicit classes |
-//! | `\b \B` | ASCII word boundary | `(?-u:\b)` / `(?-u:\B)` |
+//! | `\b \B` | ASCII word boundary | `\b` / `\B` (ASCII in `regex-lite`) |
+//! | `\D \W \S` and the rest inside a class | their characters | ranges of code points (no nested classes) |
+//! | a non-ASCII letter under `i` (`$regexi`) | itself and the letters of the same upper case | a class of them |
 //! | `\0`, `\xHH`, `\uHHHH`, `\cX`, `\t \n \v \f \r` | the character | `\x{..}` |
 //! | `\q` for any other letter `q` (`\A`, `\z`, `\p`, ...) | the letter itself | the letter |
 //! | `{` not starting a quantifier `{n}`, `{n,}`, `{n,m}`; a lone `}` or `]` | itself | escaped |
@@ -24,16 +31,18 @@
 //!
 //! Matching is by Unicode scalar values where JS uses UTF-16 code units: `.` or `[^a]` match
 //! one astral character (JS: one surrogate half), so `^.$` matches `"😀"` here and not in JS.
-//! Case-insensitive matching uses Unicode simple case folding (`(?i)`), where JS without `u`
-//! maps through `toUpperCase`: they differ only for a few characters (`ſ` matches `s` and
-//! `K` (Kelvin sign) matches `k` here, not in JS).
+//! Case-insensitive matching follows JS without `u`: two characters match when their
+//! `toUpperCase` is the same single character, except that a non-ASCII character never matches
+//! an ASCII one (`ſ` does not match `s`, the Kelvin sign does not match `k`), and astral
+//! characters do not fold. For a non-ASCII letter the translation lists its upper case, its
+//! lower case and the lower case of its upper case: a letter with a further variant (the final
+//! `ς` of `Σ`) is not found from the others. Ranges of 4,096 characters or more in a class fold
+//! only their ASCII part.
 
 use regex::{Regex, RegexBuilder};
 
-/// The compiled size limit of one pattern (bytes of the regex crate's program).
+/// The compiled size limit of one pattern (bytes of `regex-lite`'s program).
 pub const REGEX_SIZE_LIMIT: usize = 1 << 18;
-/// The lazy DFA's cache limit of one pattern.
-pub const REGEX_DFA_SIZE_LIMIT: usize = 1 << 18;
 
 /// Why a pattern cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,29 +53,142 @@ pub enum RegexIssue {
     Invalid(String),
 }
 
-const JS_SPACE: &str =
-    r"\t\n\x0B\x0C\r \xA0\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}\x{FEFF}";
-const JS_WORD: &str = "0-9A-Za-z_";
+/// JS white space (`\s`), as ranges of code points.
+const JS_SPACE: &[(u32, u32)] = &[
+    (0x09, 0x0D),
+    (0x20, 0x20),
+    (0xA0, 0xA0),
+    (0x1680, 0x1680),
+    (0x2000, 0x200A),
+    (0x2028, 0x2029),
+    (0x202F, 0x202F),
+    (0x205F, 0x205F),
+    (0x3000, 0x3000),
+    (0xFEFF, 0xFEFF),
+];
+/// JS word characters (`\w`).
+const JS_WORD: &[(u32, u32)] = &[(0x30, 0x39), (0x41, 0x5A), (0x5F, 0x5F), (0x61, 0x7A)];
+/// JS digits (`\d`).
+const JS_DIGIT: &[(u32, u32)] = &[(0x30, 0x39)];
+/// Ranges of a class are folded character by character up to this length.
+const FOLD_RANGE_LIMIT: u32 = 4096;
 
 /// Compiles a JS pattern source (case-insensitive for `$regexi`).
 pub fn compile(source: &str, insensitive: bool) -> Result<Regex, RegexIssue> {
-    let translated = translate(source)?;
+    let translated = translate_with(source, insensitive)?;
     RegexBuilder::new(&translated)
         .case_insensitive(insensitive)
         .size_limit(REGEX_SIZE_LIMIT)
-        .dfa_size_limit(REGEX_DFA_SIZE_LIMIT)
         .nest_limit(64)
         .build()
-        .map_err(|e| match e {
-            regex::Error::CompiledTooBig(limit) => RegexIssue::Invalid(format!(
-                "the pattern is too large once compiled (limit {limit} bytes)"
-            )),
-            other => RegexIssue::Invalid(first_line(&other.to_string())),
-        })
+        .map_err(|e| RegexIssue::Invalid(first_line(&e.to_string())))
+}
+
+/// A class of ranges: `[...]`, or `[^...]` when `negated`.
+fn class(ranges: &[(u32, u32)], negated: bool) -> String {
+    let mut out = String::from(if negated { "[^" } else { "[" });
+    push_ranges(&mut out, ranges);
+    out.push(']');
+    out
+}
+
+/// Ranges written inside a class.
+fn push_ranges(out: &mut String, ranges: &[(u32, u32)]) {
+    for &(a, b) in ranges {
+        push_code(out, a);
+        if b != a {
+            out.push('-');
+            push_code(out, b);
+        }
+    }
+}
+
+/// A code point inside a class: letters and digits as themselves (`regex-lite` under `(?i)`
+/// refuses an escaped letter as a range's end), anything else as `\x{..}`.
+fn push_code(out: &mut String, c: u32) {
+    match char::from_u32(c) {
+        Some(ch) if ch.is_ascii_alphanumeric() => out.push(ch),
+        _ => out.push_str(&format!("\\x{{{c:X}}}")),
+    }
+}
+
+/// The complement of sorted, disjoint ranges within all code points.
+fn complement(ranges: &[(u32, u32)]) -> Vec<(u32, u32)> {
+    let mut out = Vec::new();
+    let mut next = 0u32;
+    for &(a, b) in ranges {
+        if a > next {
+            out.push((next, a - 1));
+        }
+        next = b + 1;
+    }
+    if next <= 0x10FFFF {
+        out.push((next, 0x10FFFF));
+    }
+    out
+}
+
+/// JS's case canonicalisation without `u` (`Canonicalize` in ECMA-262): the upper case when
+/// it is one character and does not take a non-ASCII character to ASCII. Astral characters
+/// (two UTF-16 code units in JS) do not fold.
+fn canonical(c: char) -> char {
+    if u32::from(c) > 0xFFFF {
+        return c;
+    }
+    let mut upper = c.to_uppercase();
+    match (upper.next(), upper.next()) {
+        (Some(u), None) if u32::from(u) <= 0xFFFF && (c.is_ascii() || !u.is_ascii()) => u,
+        _ => c,
+    }
+}
+
+/// The one-character lower case of `c`, if it has one.
+fn lower(c: char) -> Option<char> {
+    let mut l = c.to_lowercase();
+    match (l.next(), l.next()) {
+        (Some(x), None) => Some(x),
+        _ => None,
+    }
+}
+
+/// The other characters that match `c` under JS's `i` (see the module docs), for a non-ASCII
+/// `c`; ASCII letters fold in `regex-lite` itself.
+fn case_variants(c: char) -> Vec<char> {
+    if c.is_ascii() {
+        return Vec::new();
+    }
+    let canon = canonical(c);
+    let mut out: Vec<char> = [Some(canon), lower(canon), lower(c)]
+        .into_iter()
+        .flatten()
+        .filter(|&x| x != c && !x.is_ascii() && canonical(x) == canon)
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// A character outside a class, with its case variants under `i`.
+fn push_folded(out: &mut String, c: char, insensitive: bool) {
+    let variants = if insensitive {
+        case_variants(c)
+    } else {
+        Vec::new()
+    };
+    if variants.is_empty() {
+        push_char(out, c);
+        return;
+    }
+    out.push('[');
+    push_char(out, c);
+    for v in variants {
+        push_char(out, v);
+    }
+    out.push(']');
 }
 
 fn first_line(s: &str) -> String {
-    // The regex crate's messages draw the pattern with carets over several lines.
+    // Error messages may draw the pattern with carets over several lines.
     s.lines()
         .rev()
         .find(|l| l.trim_start().starts_with("error:"))
@@ -167,8 +289,13 @@ fn quantifier_len(chars: &[char], i: usize) -> Option<usize> {
     (chars.get(j) == Some(&'}')).then_some(j + 1 - i)
 }
 
-/// Translates a JS pattern to the regex crate's syntax (see the module docs).
+/// Translates a JS pattern to `regex-lite`'s syntax (see the module docs).
 pub fn translate(source: &str) -> Result<String, RegexIssue> {
+    translate_with(source, false)
+}
+
+/// [`translate`], with the case variants of non-ASCII letters when `insensitive`.
+pub fn translate_with(source: &str, insensitive: bool) -> Result<String, RegexIssue> {
     let chars: Vec<char> = source.chars().collect();
     let mut out = String::with_capacity(source.len() + 16);
     let mut i = 0;
@@ -177,14 +304,14 @@ pub fn translate(source: &str) -> Result<String, RegexIssue> {
             '\\' => {
                 let next = chars.get(i + 1).copied();
                 let class = match next {
-                    Some('d') => Some("[0-9]".to_string()),
-                    Some('D') => Some("[^0-9]".to_string()),
-                    Some('w') => Some(format!("[{JS_WORD}]")),
-                    Some('W') => Some(format!("[^{JS_WORD}]")),
-                    Some('s') => Some(format!("[{JS_SPACE}]")),
-                    Some('S') => Some(format!("[^{JS_SPACE}]")),
-                    Some('b') => Some(r"(?-u:\b)".to_string()),
-                    Some('B') => Some(r"(?-u:\B)".to_string()),
+                    Some('d') => Some(class(JS_DIGIT, false)),
+                    Some('D') => Some(class(JS_DIGIT, true)),
+                    Some('w') => Some(class(JS_WORD, false)),
+                    Some('W') => Some(class(JS_WORD, true)),
+                    Some('s') => Some(class(JS_SPACE, false)),
+                    Some('S') => Some(class(JS_SPACE, true)),
+                    Some('b') => Some(r"\b".to_string()),
+                    Some('B') => Some(r"\B".to_string()),
                     _ => None,
                 };
                 if let Some(class) = class {
@@ -192,7 +319,7 @@ pub fn translate(source: &str) -> Result<String, RegexIssue> {
                     i += 2;
                 } else {
                     let (ch, used) = char_escape(&chars, i + 1, false)?;
-                    push_char(&mut out, ch);
+                    push_folded(&mut out, ch, insensitive);
                     i += 1 + used;
                 }
             }
@@ -200,7 +327,7 @@ pub fn translate(source: &str) -> Result<String, RegexIssue> {
                 out.push_str(r"[^\n\r\x{2028}\x{2029}]");
                 i += 1;
             }
-            '[' => i = translate_class(&chars, i, &mut out)?,
+            '[' => i = translate_class(&chars, i, &mut out, insensitive)?,
             '(' => {
                 if chars.get(i + 1) == Some(&'?') {
                     match (chars.get(i + 2), chars.get(i + 3)) {
@@ -267,7 +394,7 @@ pub fn translate(source: &str) -> Result<String, RegexIssue> {
                 i += 1;
             }
             other => {
-                push_char(&mut out, other);
+                push_folded(&mut out, other, insensitive);
                 i += 1;
             }
         }
@@ -275,90 +402,146 @@ pub fn translate(source: &str) -> Result<String, RegexIssue> {
     Ok(out)
 }
 
-/// Translates a class starting at `chars[start] == '['`; returns the index after it.
-fn translate_class(chars: &[char], start: usize, out: &mut String) -> Result<usize, RegexIssue> {
+/// One item of a class.
+enum Atom {
+    Char(char),
+    Set(Vec<(u32, u32)>),
+}
+
+/// The class escape (`\d`, `\D`, ...) at `chars[i] == '\\'`, if it is one.
+fn class_escape(chars: &[char], i: usize) -> Option<Vec<(u32, u32)>> {
+    if chars.get(i) != Some(&'\\') {
+        return None;
+    }
+    Some(match chars.get(i + 1)? {
+        'd' => JS_DIGIT.to_vec(),
+        'D' => complement(JS_DIGIT),
+        'w' => JS_WORD.to_vec(),
+        'W' => complement(JS_WORD),
+        's' => JS_SPACE.to_vec(),
+        'S' => complement(JS_SPACE),
+        _ => return None,
+    })
+}
+
+/// The item of a class at `chars[i]` (not `]`) and the index after it.
+fn class_atom(chars: &[char], i: usize) -> Result<(Atom, usize), RegexIssue> {
+    let Some(&c) = chars.get(i) else {
+        return Err(RegexIssue::Invalid("unclosed character class".into()));
+    };
+    if c != '\\' {
+        return Ok((Atom::Char(c), i + 1));
+    }
+    if let Some(set) = class_escape(chars, i) {
+        return Ok((Atom::Set(set), i + 2));
+    }
+    match chars.get(i + 1) {
+        Some('b') => Ok((Atom::Char('\u{8}'), i + 2)),
+        Some('-') => Ok((Atom::Char('-'), i + 2)),
+        _ => {
+            let (ch, used) = char_escape(chars, i + 1, true)?;
+            Ok((Atom::Char(ch), i + 1 + used))
+        }
+    }
+}
+
+/// Translates a class starting at `chars[start] == '['`; returns the index after it. The class
+/// is written as ranges of code points (`regex-lite` has no nested classes), with the case
+/// variants of its non-ASCII letters under `i`.
+fn translate_class(
+    chars: &[char],
+    start: usize,
+    out: &mut String,
+    insensitive: bool,
+) -> Result<usize, RegexIssue> {
     let mut i = start + 1;
     let negated = chars.get(i) == Some(&'^');
     if negated {
         i += 1;
     }
     if chars.get(i) == Some(&']') {
-        // JS: `[]` matches nothing, `[^]` any character.
+        // JS: `[]` matches nothing (a position both at and not at a word boundary), `[^]` any
+        // character.
         out.push_str(if negated {
-            r"[\x00-\x{10FFFF}]"
+            r"[\x{0}-\x{10FFFF}]"
         } else {
-            r"[^\x00-\x{10FFFF}]"
+            r"(?:\b\B)"
         });
         return Ok(i + 1);
     }
-    out.push('[');
-    if negated {
-        out.push('^');
-    }
-    // Whether the previous item was a class escape (`\d`...): a `-` after it is literal in JS.
-    let mut after_class_escape = false;
+    let mut ranges: Vec<(u32, u32)> = Vec::new();
+    // The last item, when it was a single character a following `-` can make a range from.
+    let mut last_char: Option<char> = None;
     loop {
-        let Some(&c) = chars.get(i) else {
-            return Err(RegexIssue::Invalid("unclosed character class".into()));
-        };
-        let was_class_escape = after_class_escape;
-        after_class_escape = false;
-        match c {
-            ']' => {
-                out.push(']');
-                return Ok(i + 1);
+        match chars.get(i) {
+            None => return Err(RegexIssue::Invalid("unclosed character class".into())),
+            Some(']') => {
+                i += 1;
+                break;
             }
-            '\\' => {
-                let nested = match chars.get(i + 1) {
-                    Some('d') => Some("0-9".to_string()),
-                    Some('D') => Some("[^0-9]".to_string()),
-                    Some('w') => Some(JS_WORD.to_string()),
-                    Some('W') => Some(format!("[^{JS_WORD}]")),
-                    Some('s') => Some(JS_SPACE.to_string()),
-                    Some('S') => Some(format!("[^{JS_SPACE}]")),
-                    _ => None,
+            Some('-')
+                if last_char.is_some()
+                    && chars.get(i + 1).is_some_and(|&n| n != ']')
+                    && class_escape(chars, i + 1).is_none() =>
+            {
+                // A range between two single characters.
+                let from = last_char.take().map_or(0, u32::from);
+                let (atom, next) = class_atom(chars, i + 1)?;
+                let Atom::Char(to) = atom else {
+                    return Err(RegexIssue::Invalid("invalid range in a class".into()));
                 };
-                if let Some(nested) = nested {
-                    out.push_str(&nested);
-                    after_class_escape = true;
-                    i += 2;
-                } else if chars.get(i + 1) == Some(&'b') {
-                    push_char(out, '\u{8}');
-                    i += 2;
-                } else if chars.get(i + 1) == Some(&'-') {
-                    out.push_str(r"\-");
-                    i += 2;
-                } else {
-                    let (ch, used) = char_escape(chars, i + 1, true)?;
-                    push_char(out, ch);
-                    i += 1 + used;
+                let to = u32::from(to);
+                if to < from {
+                    return Err(RegexIssue::Invalid(
+                        "range out of order in character class".into(),
+                    ));
                 }
+                ranges.pop();
+                ranges.push((from, to));
+                i = next;
             }
-            '-' if was_class_escape || chars.get(i + 1) == Some(&']') => {
-                out.push_str(r"\-");
-                i += 1;
-            }
-            '-' => {
-                // A range only between two single characters: after `[` or before a class
-                // escape it is literal.
-                let at_start = out.ends_with('[') || out.ends_with("[^");
-                let before_class_escape = chars.get(i + 1) == Some(&'\\')
-                    && chars
-                        .get(i + 2)
-                        .is_some_and(|e| matches!(e, 'd' | 'D' | 'w' | 'W' | 's' | 'S'));
-                if at_start || before_class_escape {
-                    out.push_str(r"\-");
-                } else {
-                    out.push('-');
+            Some(_) => {
+                let (atom, next) = class_atom(chars, i)?;
+                match atom {
+                    Atom::Char(c) => {
+                        ranges.push((u32::from(c), u32::from(c)));
+                        last_char = Some(c);
+                    }
+                    Atom::Set(set) => {
+                        ranges.extend(set);
+                        last_char = None;
+                    }
                 }
-                i += 1;
-            }
-            other => {
-                push_char(out, other);
-                i += 1;
+                i = next;
             }
         }
     }
+    if insensitive {
+        let mut extra = Vec::new();
+        for &(a, b) in &ranges {
+            if b - a >= FOLD_RANGE_LIMIT || b < 0x80 {
+                continue;
+            }
+            for c in (a.max(0x80)..=b).filter_map(char::from_u32) {
+                extra.extend(
+                    case_variants(c)
+                        .into_iter()
+                        .map(|v| (u32::from(v), u32::from(v))),
+                );
+            }
+        }
+        ranges.extend(extra);
+    }
+    ranges.sort_unstable();
+    let mut merged: Vec<(u32, u32)> = Vec::with_capacity(ranges.len());
+    for (a, b) in ranges {
+        match merged.last_mut() {
+            Some(last) if a <= last.1.saturating_add(1) => last.1 = last.1.max(b),
+            _ => merged.push((a, b)),
+        }
+    }
+    out.push_str(&class(&merged, negated));
+    Ok(i)
 }
 
 #[cfg(test)]
@@ -385,6 +568,30 @@ mod tests {
         assert!(m(r"a/b", "a/b"));
         assert!(m(r"a\/b", "a/b"));
         assert!(m(r"(?<word>Jazz)", "Jazz"));
+    }
+
+    #[test]
+    fn case_insensitive_as_js_without_u() {
+        let mi = |p: &str, s: &str| compile(p, true).unwrap().is_match(s);
+        assert!(mi("^café$", "CAFÉ"));
+        assert!(mi("^CAFÉ$", "café"));
+        assert!(mi("^[à-ÿ]+$", "ÀÉÎ"));
+        assert!(mi("^[^é]$", "x"));
+        assert!(!mi("^[^é]$", "É"));
+        assert!(mi("^σ$", "Σ"));
+        assert!(mi("^jazz$", "JAZZ"));
+        // JS: a non-ASCII character never matches an ASCII one.
+        assert!(!mi("^s$", "ſ"));
+        assert!(!mi("^k$", "\u{212A}"));
+        assert!(!m("^é$", "É"));
+        assert!(m(r"^[\D]$", "x"));
+        assert!(!m(r"^[\D]$", "7"));
+        assert!(m(r"^[\S\d]+$", "a1"));
+        assert!(!m(r"^[\W]$", "a"));
+        assert!(matches!(
+            compile("[z-a]", false),
+            Err(RegexIssue::Invalid(_))
+        ));
     }
 
     #[test]

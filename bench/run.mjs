@@ -3,7 +3,7 @@
 // about time. See bench/README.md for what each figure means.
 //
 //   bench/run.sh                      # builds if needed, links node_modules, runs this
-//   node bench/run.mjs [--runs=5] [--synth-n=20000] [--only=a,b,c,d,e,f,g,h] [--quick]
+//   node bench/run.mjs [--runs=5] [--synth-n=20000] [--only=a,b,c,d,e,f,g,h,i,j,k] [--mem-n=1000000] [--quick]
 //
 // Every per-customer figure is the median over --runs fresh child processes (bench/child.mjs,
 // the baseline script, the CLI), started round-robin across the cases so that a change in the
@@ -22,7 +22,7 @@ import {
 
 const args = parseArgs(process.argv.slice(2));
 if (args.help || args.h) {
-  console.log("usage: node bench/run.mjs [--runs=5] [--synth-n=20000] [--only=a,b,c,d,e,f,g,h] [--quick]");
+  console.log("usage: node bench/run.mjs [--runs=5] [--synth-n=20000] [--only=a,b,c,d,e,f,g,h,i,j,k] [--mem-n=1000000] [--quick]");
   process.exit(0);
 }
 const QUICK = !!args.quick;

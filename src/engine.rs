@@ -154,6 +154,16 @@ impl PrepareOptions {
     }
 }
 
+/// A customer's features, segment and lifetime value ([`Engine::profile`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Profile {
+    pub customer_id: String,
+    pub features: Features,
+    pub segment: Option<Assignment>,
+    pub clv: Option<ClvState>,
+}
+
 /// What a customer's history alone gives at one instant.
 #[derive(Debug, Clone, PartialEq)]
 struct Derived {
@@ -629,6 +639,21 @@ impl Engine {
         let derived = self.derive(customer, valid, now, offset)?;
         let account = self.account(customer, now, offset)?;
         self.decide_derived(valid, &derived, &account, options, (now, offset))
+    }
+
+    /// What a customer's history alone gives at `options.now`: features, segment and lifetime
+    /// value, as in a decision (its `pointsBalance` is 0: the account is not read). The batch
+    /// path of data jobs that score customers without deciding offers.
+    pub fn profile(&self, customer: &Customer, options: &PrepareOptions) -> Result<Profile, Error> {
+        let (now, offset) = options.resolve()?;
+        let valid = customer.validate(now, offset)?;
+        let d = self.derive(customer, &valid, now, offset)?;
+        Ok(Profile {
+            customer_id: valid.id,
+            features: d.features,
+            segment: d.segment,
+            clv: d.clv,
+        })
     }
 
     /// What depends on the history alone at `now`.

@@ -41,6 +41,8 @@ pub mod offers;
 pub mod program;
 pub mod role;
 pub mod stats;
+#[cfg(feature = "train")]
+pub mod synth;
 pub mod time;
 #[cfg(feature = "train")]
 pub mod train;
@@ -50,7 +52,7 @@ pub mod transactions;
 #[cfg(target_arch = "wasm32")]
 mod wasm;
 
-pub use engine::{DecideOptions, Decision, Engine, PrepareOptions, PreparedCustomer};
+pub use engine::{DecideOptions, Decision, Engine, PrepareOptions, PreparedCustomer, Profile};
 pub use error::{Doc, Error};
 
 /// The crate version, as reported by `offerwise --version` and `version()` in JS.

@@ -31,7 +31,10 @@ const FIRST_CALL_RUNS = +(args["first-call-runs"] || (QUICK ? 3 : 7));
 const SYNTH_N = +(args["synth-n"] || (QUICK ? 3000 : 20000));
 const CLV_ROUNDS = +(args["clv-rounds"] || 2);
 const MEM_N = +(args["mem-n"] || (QUICK ? 20000 : 1000000));
-const ONLY = new Set(String(args.only || "a,b,c,d,e,f,g,h,i,j,k").split(",").map((s) => s.trim()));
+const BATCH_N = +(args["batch-n"] || (QUICK ? 200000 : 10000000));
+const BATCH_HELD = +(args["batch-held"] || (QUICK ? 100000 : 1000000));
+const BATCH_BIN = path.join(ROOT, "target", "release", "examples", "batch_bench");
+const ONLY = new Set(String(args.only || "a,b,c,d,e,f,g,h,i,j,k,l").split(",").map((s) => s.trim()));
 const CHILD = path.join(BENCH, "child.mjs");
 const RESULTS = path.join(WORK, "results.json");
 const started = new Date();
@@ -117,6 +120,20 @@ function cliScore() {
   };
 }
 
+// The native batch of the history part (examples/batch_bench.rs): features, segment and CLV of
+// synthetic customers on every core.
+function batchBench() {
+  const r = spawnSync(BATCH_BIN, [String(BATCH_N), "0", String(BATCH_HELD)], { cwd: ROOT, encoding: "utf8", maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`batch_bench failed (exit ${r.status}): ${r.stderr}\n(cargo build --release --features cli --example batch_bench)`);
+  const num = (re) => { const m = re.exec(r.stdout); if (!m) throw new Error(`batch_bench: cannot read ${re} in:\n${r.stdout}`); return +m[1]; };
+  const heldSeconds = num(/profile \d+ held:\s+([\d.]+) s/);
+  return {
+    n: BATCH_HELD, streamed: BATCH_N, threads: num(/, (\d+) threads/),
+    makeSeconds: num(/make only:\s+([\d.]+) s/), makeAndProfileSeconds: num(/make and profile:\s+([\d.]+) s/),
+    heldSeconds, customersPerSecond: BATCH_HELD / heldSeconds, nsPerCustomer: heldSeconds * 1e9 / BATCH_HELD, load1: loadavg()?.[0] ?? null,
+  };
+}
+
 // ---- the cases --------------------------------------------------------------------------------
 const CASES = [
   { id: "a.i", group: "a", label: `wasm decide(obj), JS object, CDNOW`, run: child("decide", "--data=cdnow", "--form=object") },
@@ -136,6 +153,7 @@ const CASES = [
   { id: "d.growthbook", group: "d", label: `GrowthBook: new GrowthBook + run(), per id`, run: child("growthbook") },
   { id: "d.offerwise", group: "d", label: `wasm decide({id}): full decide, no orders`, run: child("decide", "--data=cdnow", "--form=minimal") },
   { id: "e.clv", group: "e", label: `CLV cost = with clv part - without, CDNOW`, run: child("clv", `--rounds=${CLV_ROUNDS}`) },
+  { id: "l.batch", group: "l", label: `native features + segment + CLV, all cores, synthetic`, run: batchBench, runs: 1 },
   { id: "f.cli", group: "f", label: `native CLI offerwise score, process, CDNOW`, run: cliScore },
   { id: "h.node", group: "h", label: `Node ESM entry (import "offerwise")`, run: child("first-call", "--build=node"), runs: FIRST_CALL_RUNS },
   { id: "h.web", group: "h", label: `web build + initSync(bytes)`, run: child("first-call", "--build=web"), runs: FIRST_CALL_RUNS },
@@ -243,9 +261,55 @@ if (first("h.node") && first("h.web")) {
   check(JSON.stringify([first("h.node").segment, first("h.node").offers]) === JSON.stringify([first("h.web").segment, first("h.web").offers]), "h: Node and web builds decide alike for 00001");
 }
 
+if (summary["l.batch"]) {
+  const x = samples["l.batch"][0];
+  Object.assign(summary["l.batch"], { customersPerSecond: x.customersPerSecond, streamed: x.streamed, threads: x.threads,
+    makeSeconds: x.makeSeconds, makeAndProfileSeconds: x.makeAndProfileSeconds });
+}
+
+// ---- issue 12's goals, each beside its peer (what the README's performance table shows) -------
+const storefront = (() => {
+  try {
+    const j = JSON.parse(readFileSync(path.join(ROOT, "docs", "sizes.json"), "utf8"));
+    return j.builds.storefront.web.total.gzip;
+  } catch { return null; }
+})();
+const kb = (b) => (b === null ? "-" : `${(b / 1000).toFixed(1)} KB`);
+const us = (ns) => (ns === null || ns === undefined || !Number.isFinite(ns) ? "-" : `${(ns / 1000).toFixed(1)} µs`);
+const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(1)}×` : "-");
+const S = (id) => summary[id] || {};
+const goals = [
+  ["storefront build, wasm + glue, gzip -9", kb(storefront), "GrowthBook SDK bundle " + kb(SIZES.find((x) => /growthbook/.test(x.file))?.gzip9 ?? null), "≤ 100 KB"],
+  ["full decision from a JS object, the peer's synthetic customers", us(S("a.ii").wallNsPerCustomer), `naive JS ${us(S("c.naive").wallNsPerCustomer)} (${ratio(S("a.ii").wallNsPerCustomer, S("c.naive").wallNsPerCustomer)})`, "≤ 1× naive JS"],
+  ["page view on a prepared customer (new cart), synthetic", us(S("j.synth").wallNsPerCustomer), `tuned JS ${us(S("c.tuned").wallNsPerCustomer)} (${ratio(S("j.synth").wallNsPerCustomer, S("c.tuned").wallNsPerCustomer)})`, "≤ 2 µs, ≤ 2× tuned JS"],
+  ["page view on a prepared customer (new cart), CDNOW", us(S("j.cdnow").wallNsPerCustomer), `full decision ${us(S("a.i").wallNsPerCustomer)}`, ""],
+  ["fresh Node process to first decision", S("h.node").processStartToDecisionMs ? `${S("h.node").processStartToDecisionMs.toFixed(1)} ms (timed part ${S("h.node").totalMs.toFixed(1)} ms)` : "-",
+    S("h.growthbook").processStartToDecisionMs ? `GrowthBook ${S("h.growthbook").processStartToDecisionMs.toFixed(1)} ms (timed part ${S("h.growthbook").totalMs.toFixed(1)} ms)` : "-", "≤ GrowthBook's"],
+  ["native features + segment + CLV, all cores", S("l.batch").customersPerSecond ? `${Math.round(S("l.batch").customersPerSecond).toLocaleString("en")} customers/s (${S("l.batch").threads} threads)` : "-", "", "≥ 1,000,000 customers/s"],
+  ["native CDNOW score, process start to last line", S("f.cli").wallSeconds ? `${S("f.cli").wallSeconds.toFixed(3)} s` : "-", "", "< 0.1 s"],
+  [`wasm memory over ${MEM_N.toLocaleString("en")} page views after warm-up`, samples["k.mem"]?.[0] ? `+${samples["k.mem"][0].growthBytes.toLocaleString("en")} B` : "-", "", "< 1 MiB"],
+];
+const goalsMarkdown = [
+  `Measured by \`bench/run.sh\` on ${meta.started.slice(0, 10)}: ${meta.cpus} × ${meta.cpuModel}, Node ${meta.node}, load average ${(meta.loadavgStart || []).map((x) => x.toFixed(2)).join(" ")} at the start; offerwise git ${meta.git}. Medians of fresh processes (bench/README.md); figures from different runs or machines are not comparable.`,
+  "",
+  "| measure | offerwise | peer in the same run | goal |",
+  "| --- | ---: | --- | --- |",
+  ...goals.map((g) => `| ${g.join(" | ")} |`),
+].join("\n");
+if (args.readme) {
+  const readmePath = path.join(ROOT, "README.md");
+  const text = readFileSync(readmePath, "utf8");
+  const begin = "<!-- perf:begin (generated by bench/run.mjs --readme) -->";
+  const end = "<!-- perf:end -->";
+  const i = text.indexOf(begin);
+  const j = text.indexOf(end);
+  if (i < 0 || j < i) throw new Error(`README.md has no ${begin} ... ${end} section`);
+  writeFileSync(readmePath, text.slice(0, i + begin.length) + "\n" + goalsMarkdown + "\n" + text.slice(j));
+}
+
 const results = {
   meta: { ...meta, loadavgEnd: loadavg(), totalSeconds: Number(process.hrtime.bigint() - T0) / 1e9 },
-  summary, sizes: SIZES, checks, samples,
+  summary, sizes: SIZES, checks, samples, goals,
 };
 mkdirSync(WORK, { recursive: true });
 writeFileSync(RESULTS, JSON.stringify(results, null, 2) + "\n");
@@ -299,6 +363,9 @@ if (SIZES.length) {
   out.push(`g  sizes, bytes${"".padEnd(W - 15)} ${"raw".padStart(9)} ${"gzip -9".padStart(9)} ${"brotli 11".padStart(10)}`);
   for (const s of SIZES) out.push(`${("   " + s.file.replace(/^bench\/node_modules\//, "")).padEnd(W)} ${int(s.raw).padStart(9)} ${int(s.gzip9).padStart(9)} ${int(s.brotli11).padStart(10)}`);
 }
+out.push("");
+out.push("issue 12's goals, each beside its peer (--readme writes this table into README.md):");
+out.push(goalsMarkdown.split("\n").slice(2).join("\n"));
 if (checks.length) {
   out.push("");
   for (const c of checks) out.push(`${c.ok ? "ok  " : "FAIL"} ${c.what}`);

@@ -20,7 +20,7 @@ done
 
 [ -d "$ROOT/pkg-tests/node_modules" ] || { echo "bench: pkg-tests/node_modules missing: run scripts/setup.sh" >&2; exit 1; }
 if [ "$BUILD" = 1 ]; then
-  (cd "$ROOT" && cargo build --release --features cli --quiet)
+  (cd "$ROOT" && cargo build --release --features cli --quiet && cargo build --release --features cli --example batch_bench --quiet)
   "$ROOT/scripts/build-wasm.sh" >/dev/null
 fi
 # the package as pkg-tests sees it (pkg-tests/run.sh makes the same link)

@@ -80,7 +80,7 @@ async function decide() {
     const d = call(input[i]);
     seg[i] = d.segment === null ? -1 : d.segment.id;
     const x = d.experiments[0];
-    variant[i] = x === undefined ? 3 : x.variant === "winback" ? 1 : x.variant === "control" ? 0 : 2;
+    variant[i] = d.holdout?.heldOut ? 4 : x === undefined ? 3 : x.variant === "winback" ? 1 : x.variant === "control" ? 0 : 2;
     offers += d.offers.length;
   }
   const { wallNs, cpuNs } = stop();
@@ -89,7 +89,7 @@ async function decide() {
   emit({
     what: "decide", data, form, n: input.length,
     wallNs, cpuNs, nsPerCustomer: wallNs / input.length, cpuNsPerCustomer: cpuNs / input.length, load1: l1,
-    segmentCounts, offers, assignDigest: digest(variant), ordersPerCustomer: input.length && data === "synth" ? items[0].orders.length : undefined,
+    segmentCounts, offers, assignDigest: digest(variant), variants: form === "minimal" ? variant.join("") : undefined, ordersPerCustomer: input.length && data === "synth" ? items[0].orders.length : undefined,
     rssMB: mem().rssMB,
   });
 }
@@ -169,7 +169,7 @@ async function growthbook() {
   const { wallNs, cpuNs } = stop();
   emit({
     what: "growthbook", n: ids.length, wallNs, cpuNs, nsPerCustomer: wallNs / ids.length, cpuNsPerCustomer: cpuNs / ids.length,
-    load1: l1, assignDigest: digest(variant), rssMB: mem().rssMB,
+    load1: l1, assignDigest: digest(variant), variants: variant.join(""), rssMB: mem().rssMB,
   });
 }
 

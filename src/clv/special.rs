@@ -222,9 +222,13 @@ fn tail_unit(a: f64, b: f64, c: f64, z: f64, omz: f64) -> Result<f64, ClvError> 
 fn series_tail(a: f64, b: f64, c: f64, z: f64, max_terms: usize) -> Result<f64, ClvError> {
     let mut term = 1.0;
     let mut sum = 0.0;
+    // The ratio of term n + 1 to term n, computed once per term: it makes the next term and
+    // bounds the rest of the series.
+    let ratio = |nf: f64| (a + nf) * (b + nf) / ((c + nf) * (nf + 1.0)) * z;
+    let mut r = ratio(0.0);
     for n in 0..max_terms {
         let nf = n as f64;
-        term *= (a + nf) * (b + nf) / ((c + nf) * (nf + 1.0)) * z;
+        term *= r;
         sum += term;
         if !sum.is_finite() {
             return Err(ClvError::numerical(
@@ -235,8 +239,8 @@ fn series_tail(a: f64, b: f64, c: f64, z: f64, max_terms: usize) -> Result<f64, 
         if term == 0.0 {
             return Ok(sum);
         }
-        let next = ((a + nf + 1.0) * (b + nf + 1.0) / ((c + nf + 1.0) * (nf + 2.0)) * z).abs();
-        let rho = next.max(z.abs());
+        r = ratio(nf + 1.0);
+        let rho = r.abs().max(z.abs());
         if rho < 1.0 {
             let bound = term.abs() * rho / (1.0 - rho);
             if bound <= SERIES_EPS * sum.abs() || bound <= 1e-30 * (1.0 + sum).abs() {

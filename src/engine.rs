@@ -90,20 +90,24 @@ impl DecideOptions {
 
     /// Resolves `now` to epoch milliseconds and checks the offset.
     pub fn resolve(&self) -> Result<(i64, i32), Error> {
-        let offset = self.time_zone_offset_minutes;
-        if !(-18 * 60..=18 * 60).contains(&offset) {
-            return Err(Error::invalid(
-                Doc::Options,
-                "timeZoneOffsetMinutes",
-                format!("must be between -1080 and 1080 (±18 hours), got {offset}"),
-            ));
-        }
-        let now = self
-            .now
-            .to_millis(offset)
-            .map_err(|e| Error::invalid(Doc::Options, "now", e))?;
-        Ok((now, offset))
+        resolve_instant(&self.now, self.time_zone_offset_minutes)
     }
+}
+
+/// `now` in epoch milliseconds and the checked time zone offset, of a decision or a
+/// preparation.
+fn resolve_instant(now: &TimeValue, offset: i32) -> Result<(i64, i32), Error> {
+    if !(-18 * 60..=18 * 60).contains(&offset) {
+        return Err(Error::invalid(
+            Doc::Options,
+            "timeZoneOffsetMinutes",
+            format!("must be between -1080 and 1080 (±18 hours), got {offset}"),
+        ));
+    }
+    let now = now
+        .to_millis(offset)
+        .map_err(|e| Error::invalid(Doc::Options, "now", e))?;
+    Ok((now, offset))
 }
 
 pub use crate::offers::rank::{BudgetState, LeftOut, OfferPick};
@@ -147,10 +151,7 @@ pub struct PrepareOptions {
 impl PrepareOptions {
     /// Resolves `now` to epoch milliseconds and checks the offset, as a decision does.
     pub fn resolve(&self) -> Result<(i64, i32), Error> {
-        let mut options = DecideOptions::at("");
-        options.now = self.now.clone();
-        options.time_zone_offset_minutes = self.time_zone_offset_minutes;
-        options.resolve()
+        resolve_instant(&self.now, self.time_zone_offset_minutes)
     }
 }
 
@@ -539,7 +540,7 @@ impl Engine {
     }
 
     /// The customer's loyalty account replayed as of `now`, under the programme's rules
-    /// prepared once (for the programme's first time zone; another is prepared per call).
+    /// prepared once for UTC (another time zone prepares them per call).
     fn account(
         &self,
         customer: &Customer,
@@ -577,10 +578,22 @@ impl Engine {
     pub fn decide(&self, customer: &Customer, options: &DecideOptions) -> Result<Decision, Error> {
         let (now, offset) = options.resolve()?;
         let valid = customer.validate(now, offset)?;
+        self.decide_checked(customer, &valid, options, (now, offset))
+    }
+
+    /// The decision for a checked customer: the history's part derived and the account
+    /// replayed at `now`, then [`Self::decide_derived`].
+    fn decide_checked(
+        &self,
+        customer: &Customer,
+        valid: &ValidCustomer,
+        options: &DecideOptions,
+        (now, offset): (i64, i32),
+    ) -> Result<Decision, Error> {
         self.check_overrides(&options.force_variants)?;
-        let derived = self.derive(customer, &valid, now, offset)?;
+        let derived = self.derive(customer, valid, now, offset)?;
         let account = self.account(customer, now, offset)?;
-        self.decide_derived(&valid, &derived, &account, options, (now, offset))
+        self.decide_derived(valid, &derived, &account, options, (now, offset))
     }
 
     /// Prepares a customer for page views: reads and checks the history once and derives what
@@ -635,10 +648,7 @@ impl Engine {
             revalidated = customer.validate(now, offset)?;
             &revalidated
         };
-        self.check_overrides(&options.force_variants)?;
-        let derived = self.derive(customer, valid, now, offset)?;
-        let account = self.account(customer, now, offset)?;
-        self.decide_derived(valid, &derived, &account, options, (now, offset))
+        self.decide_checked(customer, valid, options, (now, offset))
     }
 
     /// What a customer's history alone gives at `options.now`: features, segment and lifetime

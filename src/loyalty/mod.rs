@@ -271,16 +271,6 @@ impl Account {
         Ok(Account { ctx, state })
     }
 
-    /// The state without a quote or nudges.
-    pub fn state(&self) -> &LoyaltyState {
-        &self.state
-    }
-
-    /// The instant it was replayed to, epoch ms.
-    pub fn now_ms(&self) -> i64 {
-        self.ctx.now
-    }
-
     /// The state with the cart quoted and the nudges: `choose` sees the state without them
     /// and returns the offers shown beside the cart, which the quote applies.
     pub fn finish(

@@ -304,15 +304,9 @@ pub fn translate_with(source: &str, insensitive: bool) -> Result<String, RegexIs
             '\\' => {
                 let next = chars.get(i + 1).copied();
                 let class = match next {
-                    Some('d') => Some(class(JS_DIGIT, false)),
-                    Some('D') => Some(class(JS_DIGIT, true)),
-                    Some('w') => Some(class(JS_WORD, false)),
-                    Some('W') => Some(class(JS_WORD, true)),
-                    Some('s') => Some(class(JS_SPACE, false)),
-                    Some('S') => Some(class(JS_SPACE, true)),
                     Some('b') => Some(r"\b".to_string()),
                     Some('B') => Some(r"\B".to_string()),
-                    _ => None,
+                    _ => class_escape(&chars, i).map(|set| class(&set, false)),
                 };
                 if let Some(class) = class {
                     out.push_str(&class);

@@ -5,6 +5,7 @@
 //   node --expose-gc bench/child.mjs decide --data=synth --form=json --n=20000
 //   node --expose-gc bench/child.mjs page-view --data=synth --n=20000
 //   node --expose-gc bench/child.mjs page-view --data=cdnow --mem=1000000
+//   node --expose-gc bench/child.mjs columns
 //   node --expose-gc bench/child.mjs growthbook
 //   node --expose-gc bench/child.mjs clv --rounds=2
 //   node bench/child.mjs first-call --build=node|web
@@ -152,6 +153,40 @@ async function pageView() {
   });
 }
 
+async function columns() {
+  // The columnar batch path of the data build: every CDNOW customer decided in one
+  // engine.decideColumns call from packed columns (made before the clock starts), results as
+  // typed arrays. A warm-up call on the first 2,000 customers runs first.
+  const { Engine } = await import("offerwise/data");
+  const engine = new Engine(readFileSync(MODEL_PATH, "utf8"), readFileSync(PROGRAM_PATH, "utf8"));
+  const { items, now } = dataSet("cdnow", args.n ? +args.n : 0, 0);
+  const pack = (customers) => {
+    const rows = [];
+    customers.forEach((c, i) => c.orders.forEach((o) => rows.push([i, typeof o.at === "number" ? o.at : Date.parse(o.at), o.amount])));
+    return {
+      ids: customers.map((c) => c.id),
+      customer: Uint32Array.from(rows, (r) => r[0]),
+      at: Float64Array.from(rows, (r) => r[1]),
+      amount: Float64Array.from(rows, (r) => r[2]),
+    };
+  };
+  engine.decideColumns(pack(items.slice(0, 2000)), { now });
+  const cols = pack(items);
+  gcMem();
+  const l1 = load1();
+  const stop = timer();
+  const r = engine.decideColumns(cols, { now });
+  const { wallNs, cpuNs } = stop();
+  const segmentCounts = {};
+  for (const s of r.segment) segmentCounts[s] = (segmentCounts[s] || 0) + 1;
+  let offers = 0;
+  for (const o of r.offers) if (o >= 0) offers++;
+  emit({
+    what: "columns", data: "cdnow", n: r.len, wallNs, cpuNs, nsPerCustomer: wallNs / r.len, cpuNsPerCustomer: cpuNs / r.len, load1: l1,
+    segmentCounts, offers, errors: r.errors.length, rssMB: mem().rssMB,
+  });
+}
+
 async function growthbook() {
   const { GrowthBook } = await import("@growthbook/growthbook");
   const ids = readJsonl(CDNOW_CUSTOMERS).map((c) => c.id);
@@ -265,7 +300,7 @@ async function firstCallGrowthbook() {
   });
 }
 
-const cases = { decide, "page-view": pageView, growthbook, clv, "first-call": firstCall, "first-call-growthbook": firstCallGrowthbook };
+const cases = { decide, "page-view": pageView, columns, growthbook, clv, "first-call": firstCall, "first-call-growthbook": firstCallGrowthbook };
 if (!cases[what]) {
   console.error(`usage: node --expose-gc bench/child.mjs ${Object.keys(cases).join("|")} [--key=value ...]`);
   process.exit(2);

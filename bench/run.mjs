@@ -34,7 +34,7 @@ const MEM_N = +(args["mem-n"] || (QUICK ? 20000 : 1000000));
 const BATCH_N = +(args["batch-n"] || (QUICK ? 200000 : 10000000));
 const BATCH_HELD = +(args["batch-held"] || (QUICK ? 100000 : 1000000));
 const BATCH_BIN = path.join(ROOT, "target", "release", "examples", "batch_bench");
-const ONLY = new Set(String(args.only || "a,b,c,d,e,f,g,h,i,j,k,l").split(",").map((s) => s.trim()));
+const ONLY = new Set(String(args.only || "a,b,c,d,e,f,g,h,i,j,k,l,m").split(",").map((s) => s.trim()));
 const CHILD = path.join(BENCH, "child.mjs");
 const RESULTS = path.join(WORK, "results.json");
 const started = new Date();
@@ -147,6 +147,7 @@ const CASES = [
   { id: "i.50-explore", group: "i", label: `  same, with a policy exploring (exact propensities)`, run: child("decide", "--data=synth", "--form=object", "--program=catalogue50", "--policy=empty", `--n=${SYNTH_N}`) },
   { id: "j.cdnow", group: "j", label: `wasm page view: prepared.decide({now, cart}), CDNOW`, run: child("page-view", "--data=cdnow") },
   { id: "j.synth", group: "j", label: `wasm page view: prepared.decide({now, cart}), synthetic`, run: child("page-view", "--data=synth", `--n=${SYNTH_N}`) },
+  { id: "m.columns", group: "m", label: `wasm decideColumns(columns): every CDNOW customer in one call`, run: child("columns") },
   { id: "k.mem", group: "k", label: `wasm memory growth over ${MEM_N.toLocaleString("en")} page views, bytes`, run: child("page-view", "--data=cdnow", `--mem=${MEM_N}`), runs: 1 },
   { id: "c.naive", group: "c", label: `baseline --mode=naive (idiomatic JS), synthetic`, run: baseline("naive") },
   { id: "c.tuned", group: "c", label: `baseline --mode=tuned (typed arrays), synthetic`, run: baseline("tuned") },
@@ -246,7 +247,7 @@ const sameJson = (a, b) => JSON.stringify(Object.entries(a).sort()) === JSON.str
 const first = (id) => samples[id]?.[0];
 if (first("f.cli")) {
   const want = first("f.cli").segmentCounts;
-  for (const id of ["a.i", "b.i", "b.i-pre"]) {
+  for (const id of ["a.i", "b.i", "b.i-pre", "m.columns"]) {
     if (first(id)) check(samples[id].every((x) => sameJson(named(x.segmentCounts), want)), `${id}: wasm segment counts = the CLI's (${JSON.stringify(want)})`);
   }
   check(samples["f.cli"].every((x) => x.n === N_CDNOW), `f.cli scored all ${N_CDNOW} customers every time`);
@@ -296,6 +297,7 @@ const goals = [
   ["full decision from a JS object, the peer's synthetic customers", us(S("a.ii").wallNsPerCustomer), `naive JS ${us(S("c.naive").wallNsPerCustomer)} (${ratio(S("a.ii").wallNsPerCustomer, S("c.naive").wallNsPerCustomer)})`, "≤ 1× naive JS"],
   ["page view on a prepared customer (new cart), synthetic", us(S("j.synth").wallNsPerCustomer), `tuned JS ${us(S("c.tuned").wallNsPerCustomer)} (${ratio(S("j.synth").wallNsPerCustomer, S("c.tuned").wallNsPerCustomer)})`, "≤ 2 µs, ≤ 2× tuned JS"],
   ["page view on a prepared customer (new cart), CDNOW", us(S("j.cdnow").wallNsPerCustomer), `full decision ${us(S("a.i").wallNsPerCustomer)}`, ""],
+  ["full decisions in one batch from columns, CDNOW (offerwise/data)", us(S("m.columns").wallNsPerCustomer), `per call, JS object ${us(S("a.i").wallNsPerCustomer)} (${ratio(S("a.i").wallNsPerCustomer, S("m.columns").wallNsPerCustomer)} faster)`, ""],
   ["fresh Node process to first decision", S("h.node").processStartToDecisionMs ? `${S("h.node").processStartToDecisionMs.toFixed(1)} ms (timed part ${S("h.node").totalMs.toFixed(1)} ms)` : "-",
     S("h.growthbook").processStartToDecisionMs ? `GrowthBook ${S("h.growthbook").processStartToDecisionMs.toFixed(1)} ms (timed part ${S("h.growthbook").totalMs.toFixed(1)} ms)` : "-", "≤ GrowthBook's"],
   ["native features + segment + CLV, all cores", S("l.batch").customersPerSecond ? `${Math.round(S("l.batch").customersPerSecond).toLocaleString("en")} customers/s (${S("l.batch").threads} threads)` : "-", "", "≥ 1,000,000 customers/s"],

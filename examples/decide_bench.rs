@@ -5,7 +5,8 @@
 //! Prints ns per customer for: parsing the customer JSON, `Engine::decide` on a parsed
 //! customer, preparing a customer and a page view's decision on it (`Engine::prepare`,
 //! `Engine::decide_prepared`), serializing the decision to JSON, and the whole (text in, JSON
-//! out).
+//! out). `DECIDE_BENCH_ONLY=<label prefix>` times only the parts whose label starts with it,
+//! e.g. `DECIDE_BENCH_ONLY=page` for a profile of page views alone.
 
 use offerwise::customer::Customer;
 use offerwise::engine::DecideOptions;
@@ -30,12 +31,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(|l| Customer::from_json(l))
         .collect::<Result<_, _>>()?;
     let options = DecideOptions::at(now);
-    let decisions: Vec<_> = customers
-        .iter()
-        .map(|c| engine.decide(c, &options))
-        .collect::<Result<_, _>>()?;
     let n = (lines.len() * rounds) as f64;
+    // `DECIDE_BENCH_ONLY=page` times only the parts whose label starts with it (for a profiler).
+    let only = std::env::var("DECIDE_BENCH_ONLY").unwrap_or_default();
     let time = |label: &str, f: &mut dyn FnMut()| {
+        if !label.starts_with(only.as_str()) {
+            return;
+        }
         let t = Instant::now();
         for _ in 0..rounds {
             f();
@@ -112,6 +114,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .iter()
             .for_each(|l| drop(black_box(serde_json::from_str::<serde_json::Value>(l))))
     });
+    let decisions: Vec<_> = if "serialize decision JSON".starts_with(only.as_str()) {
+        customers
+            .iter()
+            .map(|c| engine.decide(c, &options))
+            .collect::<Result<_, _>>()?
+    } else {
+        Vec::new()
+    };
     time("serialize decision JSON", &mut || {
         decisions
             .iter()

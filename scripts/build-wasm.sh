@@ -18,9 +18,9 @@
 # Two builds by job, from cargo features:
 #   storefront (`offerwise`, no features): what a page or an edge worker needs to decide:
 #     Engine (decide, quote, assign, features), conditions, experiments and hashing, loyalty.
-#   data (`offerwise/data`, feature `data`): all of the storefront build plus the experiment
-#     and programme analyses (analyze, analyzeLogs, nps, engine.effectiveness, evaluatePolicy),
-#     for dashboards and data jobs.
+#   data (`offerwise/data`, feature `data`): all of the storefront build plus the columnar
+#     batch path (engine.decideColumns) and the experiment and programme analyses (analyze,
+#     analyzeLogs, nps, engine.effectiveness, evaluatePolicy), for dashboards and data jobs.
 # Sizes (raw, gzip -9, brotli) of every build are printed and written to docs/sizes.json, from
 # which scripts/sizes.mjs regenerates the README's size table; the build fails when the
 # storefront build (wasm + JS glue, gzip -9) exceeds its budget (scripts/sizes.mjs).

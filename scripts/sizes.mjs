@@ -33,7 +33,7 @@ export const BUILDS = [
   {
     name: "data",
     entry: "offerwise/data",
-    holds: "the storefront build plus the experiment and programme analyses",
+    holds: "the storefront build plus the experiment and programme analyses and the columnar batch path",
     dirs: { web: "data/web", node: "data/node" },
   },
 ];

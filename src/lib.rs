@@ -27,6 +27,8 @@
 #[cfg(feature = "data")]
 pub mod analysis;
 pub mod backfill;
+#[cfg(feature = "data")]
+pub mod batch;
 pub mod clv;
 pub mod customer;
 pub mod engine;

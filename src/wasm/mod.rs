@@ -7,6 +7,8 @@
 
 #[cfg(feature = "data")]
 mod analysis;
+#[cfg(feature = "data")]
+mod batch;
 mod error;
 mod experiments;
 mod facts;

@@ -512,6 +512,35 @@ export interface Effectiveness {
   policy?: PolicyEvaluation;
   skipped?: AnalysisProblem[];
 }
+/**
+ * Orders in long form for `engine.decideColumns`, one row per order: row `r` is an order of
+ * customer `ids[customer[r]]` at `at[r]` (epoch ms) for `amount[r]`, with one line of category
+ * `categories[category[r]]` (null or 4294967295: none).
+ */
+export interface OrderColumns {
+  ids: string[];
+  customer: Uint32Array | number[];
+  at: Float64Array | number[];
+  amount: Float64Array | number[];
+  category?: Uint32Array | (number | null)[];
+  categories?: string[];
+}
+/** A customer of a batch whose decision failed (`row`: the order row its path names). */
+export interface ColumnsError { index: number; customerId: string; code: string; path: string; row: number | null; message: string; }
+/**
+ * Decisions as columns, one cell per id: NaN (numbers) or -1 (codes) where a customer has no
+ * value or is in `errors`. `offers[i * offerSlots + s]` and
+ * `variants[i * experiments.length + e]` are row-major.
+ */
+export interface DecisionColumns {
+  len: number;
+  segment: Int32Array; pAlive: Float64Array; churnRisk: Float64Array; expectedPurchases: Float64Array; clv: Float64Array;
+  frequency: Float64Array; recencyDays: Float64Array; monetary: Float64Array; totalSpend: Float64Array;
+  tier: Int32Array; tiers: string[]; pointsBalance: Float64Array; pointsAvailable: Float64Array; heldOut: Uint8Array;
+  offers: Int32Array; offerSlots: number; offerIds: string[];
+  variants: Int32Array; experiments: { key: string; variants: string[] }[];
+  errors: ColumnsError[];
+}
 "#;
 
 #[wasm_bindgen(typescript_custom_section)]

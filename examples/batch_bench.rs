@@ -14,6 +14,10 @@ use offerwise::{synth, Engine, PrepareOptions};
 use rayon::prelude::*;
 use std::time::Instant;
 
+/// mimalloc instead of the system allocator: a decision makes many small allocations.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const SEED: u64 = 42;
 const BLOCK: u64 = 4096;
 

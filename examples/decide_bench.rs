@@ -14,6 +14,10 @@ use offerwise::Engine;
 use std::hint::black_box;
 use std::time::Instant;
 
+/// mimalloc instead of the system allocator: a decision makes many small allocations.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let (Some(path), Some(now)) = (args.get(1), args.get(2)) else {

@@ -128,7 +128,7 @@ pub(crate) fn read_text(path: &Path) -> Result<String, Failure> {
 /// `finish` (the command failed) removes its temporary file and leaves the destination as it
 /// was. `-` is standard output.
 pub(crate) struct Output {
-    writer: BufWriter<Box<dyn Write>>,
+    writer: BufWriter<Box<dyn Write + Send>>,
     /// (temporary file, destination) for a file output.
     file: Option<(PathBuf, PathBuf)>,
 }

@@ -31,6 +31,13 @@ use features::FeaturesArgs;
 use learn::{LearnArgs, SimulateArgs};
 use score::ScoreArgs;
 use std::process::ExitCode;
+
+/// mimalloc instead of the system allocator: a decision makes many small allocations. Measured
+/// with examples/decide_bench.rs (CDNOW, one thread): a decision 19.2 -> 14.8 µs, a page view
+/// with a cart 15.7 -> 13.3 µs, text in and JSON out 27.9 -> 23.9 µs; examples/batch_bench.rs
+/// (2 threads): 413,000 -> 432,000 customers/s.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use train::TrainArgs;
 
 #[derive(Parser)]

@@ -76,10 +76,21 @@ pub(crate) fn cmd_score(a: ScoreArgs) -> Result<(), Failure> {
     let decide_started = Instant::now();
     let mut by_segment = std::collections::BTreeMap::<String, u64>::new();
     let mut offers = 0u64;
-    // Customers are decided and their lines written out on every core (rayon), a block at a
-    // time, and the lines written in input order: the output is the same as one core's, and
-    // the first customer in error is the one reported.
+    // Customers are decided and their lines made on every core (rayon), a block at a time,
+    // while a writer thread writes the block before, in input order: the output is the same
+    // as one core's, and the first customer in error is the one reported.
     const BLOCK: usize = 2048;
+    let (send, receive) = std::sync::mpsc::sync_channel::<Vec<String>>(1);
+    let writer = std::thread::spawn(move || -> io::Result<Output> {
+        for block in receive {
+            for line in block {
+                out.write_all(line.as_bytes())?;
+                out.write_all(b"\n")?;
+            }
+        }
+        Ok(out)
+    });
+    let mut failed = None;
     for block in customers.chunks(BLOCK) {
         let lines: Vec<Result<(String, String, usize), Failure>> = block
             .par_iter()
@@ -98,14 +109,36 @@ pub(crate) fn cmd_score(a: ScoreArgs) -> Result<(), Failure> {
                 Ok((line, segment, d.offers.len()))
             })
             .collect();
+        let mut text = Vec::with_capacity(lines.len());
         for r in lines {
-            let (line, segment, n) = r?;
-            *by_segment.entry(segment).or_default() += 1;
-            offers += n as u64;
-            writeln!(out, "{line}").map_err(fail)?;
+            match r {
+                Ok((line, segment, n)) => {
+                    *by_segment.entry(segment).or_default() += 1;
+                    offers += n as u64;
+                    text.push(line);
+                }
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
+            }
+        }
+        // A failed send means the writer stopped on an error, which joining it gives.
+        if failed.is_some() || send.send(text).is_err() {
+            break;
         }
         bar.inc(block.len() as u64);
     }
+    drop(send);
+    let written = writer
+        .join()
+        .map_err(|_| Failure(1, "error: the output writer stopped".into()))?;
+    if let Some(e) = failed {
+        // The partial output is removed (dropping it removes its temporary file).
+        drop(written);
+        return Err(e);
+    }
+    let out = written.map_err(fail)?;
     out.finish()?;
     bar.finish_and_clear();
     let secs = decide_started.elapsed().as_secs_f64();

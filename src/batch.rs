@@ -149,22 +149,16 @@ impl OrderColumns<'_> {
     /// (`rows[i]`: the column rows of customer `i`'s orders, in order).
     fn customers(&self) -> Result<(Vec<Customer>, Vec<Vec<usize>>), Error> {
         let n = self.customer.len();
-        for (name, len) in [("at", self.at.len()), ("amount", self.amount.len())] {
-            if len != n {
+        let lengths = [
+            ("at", Some(self.at.len())),
+            ("amount", Some(self.amount.len())),
+            ("category", self.category.map(<[u32]>::len)),
+        ];
+        for (name, len) in lengths {
+            if let Some(len) = len.filter(|&len| len != n) {
                 return Err(column_error(
                     name,
                     format!("{len} rows, but customer has {n}: every column needs a cell per row"),
-                ));
-            }
-        }
-        if let Some(category) = self.category {
-            if category.len() != n {
-                return Err(column_error(
-                    "category",
-                    format!(
-                        "{} rows, but customer has {n}: every column needs a cell per row",
-                        category.len()
-                    ),
                 ));
             }
         }
@@ -262,21 +256,37 @@ impl Engine {
             .collect();
         let n = customers.len();
         let k = experiments.len();
+        // Every cell starts missing; a decision fills its customer's cells.
+        let missing = vec![f64::NAN; n];
         let mut out = DecisionColumns {
             len: n,
+            segment: vec![-1; n],
+            p_alive: missing.clone(),
+            churn_risk: missing.clone(),
+            expected_purchases: missing.clone(),
+            clv: missing.clone(),
+            frequency: missing.clone(),
+            recency_days: missing.clone(),
+            monetary: missing.clone(),
+            total_spend: missing.clone(),
+            points_balance: missing.clone(),
+            points_available: missing,
+            tier: vec![-1; n],
+            held_out: vec![0; n],
             variants: vec![-1; n * k],
             ..DecisionColumns::default()
         };
         let mut tiers = Dictionary::default();
         let mut offer_ids = Dictionary::default();
-        // Each customer's offers (codes), packed into slots once the widest is known.
+        // The offers' codes of all customers, and each customer's span of them, packed into
+        // slots once the widest is known.
         let mut shown: Vec<i32> = Vec::new();
-        let mut shown_end: Vec<usize> = Vec::with_capacity(n);
+        let mut spans: Vec<std::ops::Range<usize>> = Vec::with_capacity(n);
         // Each decision is taken into the columns and dropped: a batch never holds more
         // than one decision.
         for (i, (customer, rows)) in customers.iter().zip(&rows).enumerate() {
-            let d = match self.decide(customer, options) {
-                Ok(d) => d,
+            let start = shown.len();
+            match self.decide(customer, options) {
                 Err(e) => {
                     let path = e.path();
                     out.errors.push(RowError {
@@ -287,82 +297,51 @@ impl Engine {
                         path,
                         message: e.to_string(),
                     });
-                    out.segment.push(-1);
-                    for col in [
-                        &mut out.p_alive,
-                        &mut out.churn_risk,
-                        &mut out.expected_purchases,
-                        &mut out.clv,
-                        &mut out.frequency,
-                        &mut out.recency_days,
-                        &mut out.monetary,
-                        &mut out.total_spend,
-                        &mut out.points_balance,
-                        &mut out.points_available,
-                    ] {
-                        col.push(f64::NAN);
-                    }
-                    out.tier.push(-1);
-                    out.held_out.push(0);
-                    shown_end.push(shown.len());
-                    continue;
                 }
-            };
-            out.segment
-                .push(d.segment.as_ref().map_or(-1, |s| s.id as i32));
-            let clv = d.clv.as_ref();
-            out.p_alive.push(clv.map_or(f64::NAN, |c| c.p_alive));
-            out.churn_risk.push(clv.map_or(f64::NAN, |c| c.churn_risk));
-            out.expected_purchases
-                .push(clv.map_or(f64::NAN, |c| c.expected_purchases));
-            out.clv.push(clv.and_then(|c| c.clv).unwrap_or(f64::NAN));
-            let f = &d.features;
-            out.frequency.push(f64::from(f.frequency));
-            out.recency_days.push(f.recency_days.unwrap_or(f64::NAN));
-            out.monetary.push(f.monetary);
-            out.total_spend.push(f.total_spend);
-            out.tier
-                .push(d.loyalty.tier.as_ref().map_or(-1, |t| tiers.code(&t.id)));
-            out.points_balance.push(d.loyalty.ledger.balance as f64);
-            out.points_available.push(d.loyalty.ledger.available as f64);
-            out.held_out
-                .push(u8::from(d.holdout.as_ref().is_some_and(|h| h.held_out)));
-            shown.extend(d.offers.iter().map(|o| offer_ids.code(&o.id)));
-            shown_end.push(shown.len());
-            for x in &d.experiments {
-                let (Some(e), Some(v)) = (
-                    experiments.iter().position(|c| c.key == x.key),
-                    x.variant.as_deref(),
-                ) else {
-                    continue;
-                };
-                out.variants[i * k + e] = experiments[e]
-                    .variants
-                    .iter()
-                    .position(|name| name == v)
-                    .map_or(-1, |p| p as i32);
+                Ok(d) => {
+                    out.segment[i] = d.segment.as_ref().map_or(-1, |s| s.id as i32);
+                    if let Some(c) = &d.clv {
+                        out.p_alive[i] = c.p_alive;
+                        out.churn_risk[i] = c.churn_risk;
+                        out.expected_purchases[i] = c.expected_purchases;
+                        out.clv[i] = c.clv.unwrap_or(f64::NAN);
+                    }
+                    let f = &d.features;
+                    out.frequency[i] = f64::from(f.frequency);
+                    out.recency_days[i] = f.recency_days.unwrap_or(f64::NAN);
+                    out.monetary[i] = f.monetary;
+                    out.total_spend[i] = f.total_spend;
+                    out.tier[i] = d.loyalty.tier.as_ref().map_or(-1, |t| tiers.code(&t.id));
+                    out.points_balance[i] = d.loyalty.ledger.balance as f64;
+                    out.points_available[i] = d.loyalty.ledger.available as f64;
+                    out.held_out[i] = u8::from(d.holdout.as_ref().is_some_and(|h| h.held_out));
+                    shown.extend(d.offers.iter().map(|o| offer_ids.code(&o.id)));
+                    for x in &d.experiments {
+                        let (Some(e), Some(v)) = (
+                            experiments.iter().position(|c| c.key == x.key),
+                            x.variant.as_deref(),
+                        ) else {
+                            continue;
+                        };
+                        out.variants[i * k + e] = experiments[e]
+                            .variants
+                            .iter()
+                            .position(|name| name == v)
+                            .map_or(-1, |p| p as i32);
+                    }
+                }
             }
+            spans.push(start..shown.len());
         }
-        let mut start = 0;
-        let slots = shown_end
-            .iter()
-            .map(|&end| {
-                let len = end - start;
-                start = end;
-                len
-            })
-            .max()
-            .unwrap_or(0);
+        let slots = spans.iter().map(|s| s.len()).max().unwrap_or(0);
         out.offer_slots = slots;
         out.offers = vec![-1; n * slots];
         if slots > 0 {
-            let mut start = 0;
-            for (cells, &end) in out.offers.chunks_exact_mut(slots).zip(&shown_end) {
-                let codes = shown.get(start..end).unwrap_or_default();
+            for (cells, span) in out.offers.chunks_exact_mut(slots).zip(&spans) {
+                let codes = shown.get(span.clone()).unwrap_or_default();
                 for (cell, &code) in cells.iter_mut().zip(codes) {
                     *cell = code;
                 }
-                start = end;
             }
         }
         out.tiers = tiers.values;

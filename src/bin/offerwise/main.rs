@@ -31,6 +31,7 @@ use features::FeaturesArgs;
 use learn::{LearnArgs, SimulateArgs};
 use score::ScoreArgs;
 use std::process::ExitCode;
+use train::TrainArgs;
 
 /// mimalloc instead of the system allocator: a decision makes many small allocations. Measured
 /// with examples/decide_bench.rs (CDNOW, one thread): a decision 19.2 -> 14.8 µs, a page view
@@ -38,7 +39,6 @@ use std::process::ExitCode;
 /// (2 threads): 413,000 -> 432,000 customers/s.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use train::TrainArgs;
 
 #[derive(Parser)]
 #[command(

@@ -5,6 +5,7 @@
 //   node --expose-gc bench/child.mjs decide --data=synth --form=json --n=20000
 //   node --expose-gc bench/child.mjs page-view --data=synth --n=20000
 //   node --expose-gc bench/child.mjs page-view --data=cdnow --mem=1000000
+//   node --expose-gc bench/child.mjs page-view --data=cdnow --lean   (prepared.pageView)
 //   node --expose-gc bench/child.mjs columns
 //   node --expose-gc bench/child.mjs growthbook
 //   node --expose-gc bench/child.mjs clv --rounds=2
@@ -118,7 +119,9 @@ async function pageView() {
   const warmHandles = warm.map((c) => engine.prepare(c, { now }));
   const handles = items.map((c) => engine.prepare(c, { now }));
   const carts = items.map((_, i) => cartOf(i));
-  for (const [i, h] of warmHandles.entries()) h.decide(cartOf(i));
+  // --lean: the storefront's lean call, prepared.pageView (the page's part of the decision).
+  const view = args.lean ? (h, o) => h.pageView(o) : (h, o) => h.decide(o);
+  for (const [i, h] of warmHandles.entries()) view(h, cartOf(i));
   for (const h of warmHandles) h.free();
   if (args.mem) {
     const total = +args.mem;
@@ -126,7 +129,7 @@ async function pageView() {
     const l1 = load1();
     const stop = timer();
     let offers = 0;
-    for (let k = 0; k < total; k++) offers += handles[k % handles.length].decide(carts[k % carts.length]).offers.length;
+    for (let k = 0; k < total; k++) offers += view(handles[k % handles.length], carts[k % carts.length]).offers.length;
     const { wallNs, cpuNs } = stop();
     const after = wasmMemory.buffer.byteLength;
     emit({ what: "page-view-memory", data, n: total, wallNs, cpuNs, nsPerCustomer: wallNs / total, cpuNsPerCustomer: cpuNs / total, load1: l1,
@@ -139,15 +142,17 @@ async function pageView() {
   const l1 = load1();
   const stop = timer();
   for (let i = 0; i < handles.length; i++) {
-    const d = handles[i].decide(carts[i]);
-    seg[i] = d.segment === null ? -1 : d.segment.id;
+    const d = view(handles[i], carts[i]);
+    // The segment is the decision's, or the lean view's log record's.
+    const segment = args.lean ? d.log.segment : d.segment;
+    seg[i] = segment == null ? -1 : segment.id;
     offers += d.offers.length;
   }
   const { wallNs, cpuNs } = stop();
   const segmentCounts = {};
   for (const s of seg) segmentCounts[s] = (segmentCounts[s] || 0) + 1;
   emit({
-    what: "page-view", data, n: handles.length,
+    what: "page-view", data, lean: !!args.lean, n: handles.length,
     wallNs, cpuNs, nsPerCustomer: wallNs / handles.length, cpuNsPerCustomer: cpuNs / handles.length, load1: l1,
     segmentCounts, offers, rssMB: mem().rssMB,
   });

@@ -87,6 +87,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .iter()
             .for_each(|p| drop(black_box(engine.decide_prepared(p, &with_cart))))
     });
+    time("page view: lean, cart", &mut || {
+        prepared
+            .iter()
+            .for_each(|p| drop(black_box(engine.page_view(p, &with_cart))))
+    });
     time("decide with cart (parsed)", &mut || {
         customers
             .iter()

@@ -1,5 +1,6 @@
 // A prepared customer (engine.prepare(customer, {now}) and prepared.decide(options), issue 12)
-// decides exactly as a full decision does: every CDNOW customer, at the prepared instant with and
+// decides exactly as a full decision does, and its lean prepared.pageView(options) is the page's
+// part of that decision: every CDNOW customer, at the prepared instant with and
 // without a cart and a page context, carrying the sticky store from view to view, at a later
 // instant, at an earlier one (an error where an order is then in the future, as in a full
 // decision) and in another time zone. tests/prepared.rs checks the same natively.
@@ -18,6 +19,16 @@ const VIEWS = [
   { now: "1997-06-01" },
   { now: PREPARED_AT, timeZoneOffsetMinutes: 600, cart: { amount: 55 } },
 ];
+
+/** The page's part of a full decision: what `prepared.pageView` returns (src/engine.rs). */
+function pagePart(d) {
+  const page = { customerId: d.customerId, now: d.now, offers: d.offers, leftOut: d.leftOut,
+    experiments: d.experiments };
+  for (const k of ["holdout", "assignments", "assignmentsError"]) if (k in d) page[k] = d[k];
+  return { ...page, tier: d.loyalty.tier ? d.loyalty.tier.id : null,
+    points: { balance: d.loyalty.ledger.balance, available: d.loyalty.ledger.available },
+    quote: d.loyalty.quote, nudges: d.nudges, log: d.log };
+}
 
 /** What a call gives, as text: the decision's JSON, or the error's code, path and message. */
 function outcome(f) {
@@ -43,6 +54,10 @@ test("prepared decisions equal full decisions for every CDNOW customer", () => {
       const full = outcome(() => engine.decide(c, options));
       const fast = outcome(() => me.decide(options));
       if (full !== fast) differ.push(`${c.id} view ${k}`);
+      // The lean page view: the page's part of the same decision, field for field, or the same error.
+      const page = outcome(() => me.pageView(options));
+      const want = full.startsWith("error") ? full : JSON.stringify(pagePart(JSON.parse(full)));
+      if (page !== want) differ.push(`${c.id} view ${k} (pageView)`);
       if (full.startsWith("error")) errors += 1;
       else sticky = JSON.parse(full).assignments;
     }
@@ -70,6 +85,10 @@ test("prepare reads and checks the customer as decide does; the handle survives 
     { code: "options.invalid", path: /^cart/ }, "a bad cart");
   h.assertOfferwiseError(() => me.decide({ now: PREPARED_AT, forceVariants: { nope: "a" } }),
     { code: "options.invalid", path: "forceVariants.nope" }, "an unknown experiment");
+  h.assertOfferwiseError(() => me.pageView({ now: PREPARED_AT, cart: { amount: -1 } }),
+    { code: "options.invalid", path: /^cart/ }, "a bad cart in a page view");
+  h.assertOfferwiseError(() => me.pageView({ now: "1998-06-10" }),
+    { code: "customer.invalid", path: "orders[1].at" }, "a page view before an order");
   // After the errors the handle decides as before.
   assert.equal(JSON.stringify(me.decide({ now: PREPARED_AT })),
     JSON.stringify(engine.decide(customer, { now: PREPARED_AT })));

@@ -176,6 +176,14 @@ struct Derived {
     aggregates: Vec<Option<f64>>,
 }
 
+/// A prepared customer's parts as of a page view's instant ([`Engine::prepared_at`]).
+struct AtInstant<'p> {
+    valid: Cow<'p, ValidCustomer>,
+    derived: Cow<'p, Derived>,
+    account: Cow<'p, loyalty::Account>,
+    facts: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
 /// A customer read, checked and derived once, for the decisions of a session's page views
 /// ([`Engine::prepare`], [`Engine::decide_prepared`]).
 #[derive(Debug, Clone)]
@@ -187,6 +195,8 @@ pub struct PreparedCustomer {
     now: i64,
     offset: i32,
     derived: Derived,
+    /// The history's part of the facts conditions read, as of `now`.
+    facts: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 impl PreparedCustomer {
@@ -241,6 +251,118 @@ pub struct Decision {
     pub nudges: Vec<Nudge>,
     /// The record to log for this decision (`offerwise.decision/1`, see [`crate::offers::log`]).
     pub log: DecisionRecord,
+}
+
+/// A page view's decision for a prepared customer ([`Engine::page_view`]): what depends on
+/// the page (its cart, context, budgets, sticky store and instant), without what depends on
+/// the history alone (features, segment, lifetime value, the account's details), which stay
+/// on the [`PreparedCustomer`]. Each field equals the [`Decision`]'s of the same name for the
+/// same customer and options ([`Decision::page_view`]); `quote` is its `loyalty.quote`,
+/// `tier` its `loyalty.tier.id` and `points` its `loyalty.ledger`'s balance and available.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PageView {
+    pub customer_id: String,
+    pub now: String,
+    pub offers: Vec<OfferPick>,
+    pub left_out: Vec<LeftOut>,
+    pub experiments: Vec<ExperimentAssignment>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub holdout: Option<HoldoutState>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assignments: Option<AssignmentStore>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assignments_error: Option<String>,
+    /// The tier's id, `null` without tiers.
+    pub tier: Option<String>,
+    pub points: PagePoints,
+    /// The cart's quote, `null` without a cart.
+    pub quote: Option<Quote>,
+    pub nudges: Vec<Nudge>,
+    pub log: DecisionRecord,
+}
+
+/// The points of a [`PageView`]: the ledger's balance and what can be spent now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct PagePoints {
+    pub balance: i64,
+    pub available: i64,
+}
+
+impl Decision {
+    /// The page's part of the decision: what [`Engine::page_view`] returns for the same
+    /// customer and options.
+    pub fn page_view(&self) -> PageView {
+        PageView {
+            customer_id: self.customer_id.clone(),
+            now: self.now.clone(),
+            offers: self.offers.clone(),
+            left_out: self.left_out.clone(),
+            experiments: self.experiments.clone(),
+            holdout: self.holdout,
+            assignments: self.assignments.clone(),
+            assignments_error: self.assignments_error.clone(),
+            tier: self.loyalty.tier.as_ref().map(|t| t.id.clone()),
+            points: PagePoints {
+                balance: self.loyalty.ledger.balance,
+                available: self.loyalty.ledger.available,
+            },
+            quote: self.loyalty.quote.clone(),
+            nudges: self.nudges.clone(),
+            log: self.log.clone(),
+        }
+    }
+}
+
+/// Which parts of the facts (see [`crate::offers::facts`]) the programme's conditions read:
+/// each section (`features`, `cart`, ...) whole, when a condition reads the section itself,
+/// or only the fields read. The facts hold nothing else, so a condition gives the same answer
+/// and explanation as on the whole facts, and a decision builds only what it reads.
+#[derive(Debug, Clone, Default)]
+struct FactsPlan {
+    /// Section name: `None` whole, else the fields read.
+    sections: BTreeMap<String, Option<Vec<String>>>,
+}
+
+impl FactsPlan {
+    /// From the dotted paths the conditions (and saved groups) read.
+    fn new(paths: impl Iterator<Item = String>) -> FactsPlan {
+        let mut sections: BTreeMap<String, Option<Vec<String>>> = BTreeMap::new();
+        for path in paths {
+            let mut segs = path.splitn(3, '.');
+            let section = segs.next().unwrap_or_default().to_string();
+            match segs.next() {
+                None => {
+                    sections.insert(section, None);
+                }
+                Some(field) => {
+                    if let Some(fields) = sections.entry(section).or_insert(Some(Vec::new())) {
+                        if !fields.iter().any(|f| f == field) {
+                            fields.push(field.to_string());
+                        }
+                    }
+                }
+            }
+        }
+        FactsPlan { sections }
+    }
+
+    fn wants(&self, section: &str) -> bool {
+        self.sections.contains_key(section)
+    }
+
+    /// Puts `value` in `facts` as `section`, keeping only the fields read.
+    fn put(
+        &self,
+        facts: &mut serde_json::Map<String, serde_json::Value>,
+        section: &str,
+        mut value: serde_json::Value,
+    ) {
+        if let (Some(Some(fields)), Some(v)) = (self.sections.get(section), value.as_object_mut()) {
+            v.retain(|k, _| fields.iter().any(|f| f == k));
+        }
+        facts.insert(section.to_string(), value);
+    }
 }
 
 /// Something in the programme that loads but will not work as written with this model, e.g.
@@ -319,6 +441,8 @@ pub struct Engine {
     saved_groups: SavedGroups,
     /// The aggregates some condition reads, computed once per decision.
     used_aggregates: Vec<(String, crate::offers::aggregates::Aggregate)>,
+    /// The parts of the facts some condition reads; `None`: no condition, no facts.
+    facts_plan: Option<FactsPlan>,
     warnings: Vec<Warning>,
     /// The learned policy, if one is loaded.
     policy: Option<Policy>,
@@ -450,6 +574,17 @@ impl Engine {
             code: program.currency.clone(),
             symbol: program.currency_symbol.clone(),
         };
+        let read: Vec<Condition> = conditions
+            .iter()
+            .flatten()
+            .chain(experiments.iter().filter_map(|x| x.targeting.as_ref()))
+            .cloned()
+            .collect();
+        let facts_plan = (!read.is_empty()).then(|| {
+            FactsPlan::new(
+                crate::offers::conditions::ConditionSet::new(read, saved_groups.clone()).paths(),
+            )
+        });
         Ok(Engine {
             loyalty_rules,
             money,
@@ -459,6 +594,7 @@ impl Engine {
             conditions,
             saved_groups,
             used_aggregates,
+            facts_plan,
             warnings,
             policy: None,
             experiments,
@@ -472,6 +608,29 @@ impl Engine {
         policy.validate()?;
         self.policy = Some(policy);
         Ok(self)
+    }
+
+    /// The engine building every section of the facts whole, as before [`FactsPlan`]: for the
+    /// test that the plan changes no decision (`tests/offer_conditions.rs`).
+    #[doc(hidden)]
+    pub fn with_whole_facts(mut self) -> Engine {
+        if self.facts_plan.is_some() {
+            let sections = [
+                "features",
+                "segment",
+                "tier",
+                "clv",
+                "points",
+                "aggregates",
+                "cart",
+                "context",
+                "experiments",
+            ];
+            self.facts_plan = Some(FactsPlan {
+                sections: sections.iter().map(|s| (s.to_string(), None)).collect(),
+            });
+        }
+        self
     }
 
     /// Replaces the learned policy (`None`: rank by the programme's priors alone).
@@ -593,7 +752,8 @@ impl Engine {
         self.check_overrides(&options.force_variants)?;
         let derived = self.derive(customer, valid, now, offset)?;
         let account = self.account(customer, now, offset)?;
-        self.decide_derived(valid, &derived, &account, options, (now, offset))
+        let facts = self.history_facts(&derived, account.state());
+        self.decide_derived(valid, &derived, &account, facts, options, (now, offset))
     }
 
     /// Prepares a customer for page views: reads and checks the history once and derives what
@@ -609,6 +769,7 @@ impl Engine {
         let valid = customer.validate(now, offset)?;
         let derived = self.derive(&customer, &valid, now, offset)?;
         let account = self.account(&customer, now, offset)?;
+        let facts = self.history_facts(&derived, account.state());
         Ok(PreparedCustomer {
             customer,
             valid,
@@ -616,6 +777,7 @@ impl Engine {
             now,
             offset,
             derived,
+            facts,
         })
     }
 
@@ -629,26 +791,65 @@ impl Engine {
         prepared: &PreparedCustomer,
         options: &DecideOptions,
     ) -> Result<Decision, Error> {
+        let (p, at) = self.prepared_at(prepared, options)?;
+        self.decide_derived(&p.valid, &p.derived, &p.account, p.facts, options, at)
+    }
+
+    /// A page view's decision for a prepared customer: the parts of [`Self::decide_prepared`]'s
+    /// decision that depend on the page ([`PageView`]), without copying what depends on the
+    /// history alone. What a storefront calls on each page view of a session.
+    pub fn page_view(
+        &self,
+        prepared: &PreparedCustomer,
+        options: &DecideOptions,
+    ) -> Result<PageView, Error> {
+        let (p, at) = self.prepared_at(prepared, options)?;
+        let (page, _) =
+            self.page_derived(&p.valid, &p.derived, &p.account, p.facts, options, at)?;
+        Ok(page)
+    }
+
+    /// A prepared customer as of `options`' instant: its own parts at the prepared instant;
+    /// at a later one in the same time zone derived again from the checked history (not read
+    /// or checked again); otherwise checked again as by [`Self::decide`]. The errors and
+    /// their order are [`Self::decide`]'s.
+    fn prepared_at<'p>(
+        &self,
+        prepared: &'p PreparedCustomer,
+        options: &DecideOptions,
+    ) -> Result<(AtInstant<'p>, (i64, i32)), Error> {
         let (now, offset) = options.resolve()?;
-        let customer = &prepared.customer;
         if (now, offset) == (prepared.now, prepared.offset) {
             self.check_overrides(&options.force_variants)?;
-            return self.decide_derived(
-                &prepared.valid,
-                &prepared.derived,
-                &prepared.account,
-                options,
+            return Ok((
+                AtInstant {
+                    valid: Cow::Borrowed(&prepared.valid),
+                    derived: Cow::Borrowed(&prepared.derived),
+                    account: Cow::Borrowed(&prepared.account),
+                    facts: prepared.facts.clone(),
+                },
                 (now, offset),
-            );
+            ));
         }
-        let revalidated;
+        let customer = &prepared.customer;
         let valid = if offset == prepared.offset && now > prepared.now {
-            &prepared.valid
+            Cow::Borrowed(&prepared.valid)
         } else {
-            revalidated = customer.validate(now, offset)?;
-            &revalidated
+            Cow::Owned(customer.validate(now, offset)?)
         };
-        self.decide_checked(customer, valid, options, (now, offset))
+        self.check_overrides(&options.force_variants)?;
+        let derived = self.derive(customer, &valid, now, offset)?;
+        let account = self.account(customer, now, offset)?;
+        let facts = self.history_facts(&derived, account.state());
+        Ok((
+            AtInstant {
+                valid,
+                derived: Cow::Owned(derived),
+                account: Cow::Owned(account),
+                facts,
+            },
+            (now, offset),
+        ))
     }
 
     /// What a customer's history alone gives at `options.now`: features, segment and lifetime
@@ -693,18 +894,54 @@ impl Engine {
         })
     }
 
-    /// The decision, from what the history gave ([`Derived`]) and the page's options.
+    /// The decision, from what the history gave ([`Derived`]) and the page's options: the
+    /// page's part ([`Self::page_derived`]) with the history's.
     fn decide_derived(
         &self,
         c: &ValidCustomer,
         derived: &Derived,
         account: &loyalty::Account,
+        facts: Option<serde_json::Map<String, serde_json::Value>>,
+        options: &DecideOptions,
+        at: (i64, i32),
+    ) -> Result<Decision, Error> {
+        let (page, features) = self.page_derived(c, derived, account, facts, options, at)?;
+        let mut loyalty = account.state().clone();
+        loyalty.quote = page.quote;
+        Ok(Decision {
+            customer_id: page.customer_id,
+            model_version: self.model.version.clone(),
+            program: self.program.name.clone(),
+            now: page.now,
+            features,
+            segment: derived.segment.clone(),
+            clv: derived.clv.clone(),
+            loyalty,
+            offers: page.offers,
+            left_out: page.left_out,
+            experiments: page.experiments,
+            holdout: page.holdout,
+            assignments: page.assignments,
+            assignments_error: page.assignments_error,
+            nudges: page.nudges,
+            log: page.log,
+        })
+    }
+
+    /// What depends on the page, from what the history gave ([`Derived`]) and the page's
+    /// options, with the features the offers were ranked on (`pointsBalance` from the account).
+    fn page_derived(
+        &self,
+        c: &ValidCustomer,
+        derived: &Derived,
+        account: &loyalty::Account,
+        history_facts: Option<serde_json::Map<String, serde_json::Value>>,
         options: &DecideOptions,
         (now, offset): (i64, i32),
-    ) -> Result<Decision, Error> {
+    ) -> Result<(PageView, Features), Error> {
         let mut features = derived.features.clone();
-        let segment = derived.segment.clone();
-        let clv = derived.clv.clone();
+        let segment = derived.segment.as_ref();
+        let clv = derived.clv.as_ref();
         let held_out = self
             .program
             .holdout
@@ -718,33 +955,19 @@ impl Engine {
             },
         };
         let first_seen = c.orders.iter().map(|o| o.at).min();
-        let needs_facts = self.conditions.iter().any(Option::is_some)
-            || self.experiments.iter().any(|p| p.targeting.is_some());
         let mut experiments = Vec::new();
         // The offers are picked from the account's state, and the quote honours the offers
         // shown (what the page shows, the checkout charges), in one replay of the account.
         let mut picked = None;
         let mut program = Cow::Borrowed(&self.program);
-        let mut loyalty = account
-            .finish(options.cart.as_ref(), self.max_nudges(), |state| {
+        let (quote, mut nudges) = account
+            .cart_part(options.cart.as_ref(), self.max_nudges(), |state| {
                 features.points_balance = state.ledger.balance as f64;
                 let tier = state
                     .tier
                     .as_ref()
                     .map(|t| (t.id.as_str(), t.name.as_str()));
-                let mut facts = needs_facts.then(|| {
-                    self.facts(
-                        &derived.aggregates,
-                        &features,
-                        segment.as_ref(),
-                        clv.as_ref(),
-                        state,
-                        options,
-                        now,
-                        offset,
-                        &[],
-                    )
-                });
+                let mut facts = history_facts.map(|h| self.page_facts(h, options, now, offset));
                 experiments = if held_out {
                     xassign::held_out_of_all(&self.program.experiments)
                 } else {
@@ -766,7 +989,10 @@ impl Engine {
                     };
                     xassign::assign(&self.program.experiments, &self.experiments, &input)
                 };
-                if let Some(serde_json::Value::Object(f)) = facts.as_mut() {
+                if let (Some(serde_json::Value::Object(f)), Some(true)) = (
+                    facts.as_mut(),
+                    self.facts_plan.as_ref().map(|p| p.wants("experiments")),
+                ) {
                     f.insert(
                         "experiments".into(),
                         experiments
@@ -781,8 +1007,8 @@ impl Engine {
                     &program,
                     c,
                     &features,
-                    segment.as_ref(),
-                    clv.as_ref(),
+                    segment,
+                    clv,
                     tier,
                     (&experiments, held_out),
                     facts.as_ref(),
@@ -804,12 +1030,11 @@ impl Engine {
                 "the offers were not picked",
             ));
         };
-        let mut nudges = std::mem::take(&mut loyalty.nudges);
         self.variant_nudges(&program, &experiments, held_out, &mut nudges);
         let mut log = self.record(
             &c.id,
             now,
-            segment.as_ref(),
+            segment,
             &experiments,
             &offers,
             objective,
@@ -829,15 +1054,13 @@ impl Engine {
                 &now_text,
             )
         });
-        Ok(Decision {
+        let points = PagePoints {
+            balance: account.state().ledger.balance,
+            available: account.state().ledger.available,
+        };
+        let page = PageView {
             customer_id: c.id.clone(),
-            model_version: self.model.version.clone(),
-            program: self.program.name.clone(),
             now: now_text,
-            features,
-            segment,
-            clv,
-            loyalty,
             offers,
             left_out,
             experiments,
@@ -847,9 +1070,13 @@ impl Engine {
             }),
             assignments,
             assignments_error,
+            tier: account.state().tier.as_ref().map(|t| t.id.clone()),
+            points,
+            quote,
             nudges,
             log,
-        })
+        };
+        Ok((page, features))
     }
 
     /// A customer's experiments, holdout and sticky store, as [`Self::decide`] assigns them,
@@ -1150,58 +1377,118 @@ impl Engine {
         )
     }
 
-    /// The facts offer conditions read (see [`crate::offers::facts`]), built once per decision.
-    #[allow(clippy::too_many_arguments)]
-    fn facts(
+    /// The history's part of the facts conditions read (see [`crate::offers::facts`]):
+    /// `features`, `segment`, `tier`, `clv`, `points` and `aggregates`, only the sections and
+    /// fields some condition reads ([`FactsPlan`]); `None` when no condition reads facts.
+    /// Built once per decision, and once per prepared customer for all its page views.
+    fn history_facts(
         &self,
-        aggregates: &[Option<f64>],
-        f: &Features,
-        segment: Option<&Assignment>,
-        clv: Option<&ClvState>,
+        derived: &Derived,
         loyalty: &LoyaltyState,
+    ) -> Option<serde_json::Map<String, serde_json::Value>> {
+        use serde_json::{json, Value};
+        let plan = self.facts_plan.as_ref()?;
+        let ledger = &loyalty.ledger;
+        let mut facts = serde_json::Map::new();
+        if plan.wants("features") {
+            let mut features = serde_json::to_value(&derived.features).unwrap_or(Value::Null);
+            if let Some(f) = features.as_object_mut() {
+                f.insert("pointsBalance".into(), json!(ledger.balance as f64));
+            }
+            plan.put(&mut facts, "features", features);
+        }
+        if plan.wants("segment") {
+            let segment = derived
+                .segment
+                .as_ref()
+                .map(|s| json!({"id": s.id, "name": s.name, "role": s.role.id()}));
+            plan.put(&mut facts, "segment", json!(segment));
+        }
+        if plan.wants("tier") {
+            plan.put(
+                &mut facts,
+                "tier",
+                json!(loyalty.tier.as_ref().map(|t| t.id.clone())),
+            );
+        }
+        if plan.wants("clv") {
+            let clv = derived.clv.as_ref().map(|c| {
+                json!({"pAlive": c.p_alive, "churnRisk": c.churn_risk,
+                       "value": c.clv, "expectedPurchases": c.expected_purchases})
+            });
+            plan.put(&mut facts, "clv", json!(clv));
+        }
+        if plan.wants("points") {
+            let expiring: i64 = ledger.expiring_soon.iter().map(|g| g.points).sum();
+            plan.put(
+                &mut facts,
+                "points",
+                json!({"balance": ledger.balance, "available": ledger.available, "expiring": expiring}),
+            );
+        }
+        if plan.wants("aggregates") {
+            let aggregates: serde_json::Map<String, Value> = self
+                .used_aggregates
+                .iter()
+                .zip(&derived.aggregates)
+                .map(|((name, _), v)| (name.clone(), json!(v)))
+                .collect();
+            plan.put(&mut facts, "aggregates", Value::Object(aggregates));
+        }
+        Some(facts)
+    }
+
+    /// The facts of one page: the history's part with `cart`, `context` and an empty
+    /// `experiments` (filled once the variants are assigned), as far as conditions read them.
+    fn page_facts(
+        &self,
+        mut facts: serde_json::Map<String, serde_json::Value>,
         options: &DecideOptions,
         now: i64,
         offset: i32,
-        experiments: &[ExperimentAssignment],
     ) -> serde_json::Value {
         use serde_json::{json, Value};
-        let features = serde_json::to_value(f).unwrap_or(Value::Null);
-        let cart = options.cart.as_ref().map(|c| {
-            let mut categories: Vec<&str> =
-                c.items.iter().filter_map(|i| i.category.as_deref()).collect();
-            categories.sort_unstable();
-            categories.dedup();
-            let mut skus: Vec<&str> = c.items.iter().filter_map(|i| i.sku.as_deref()).collect();
-            skus.sort_unstable();
-            skus.dedup();
-            let subtotal = c.subtotal();
-            let count: f64 = c.items.iter().map(|i| i.qty).sum();
-            json!({"subtotal": subtotal, "itemCount": count, "categories": categories, "skus": skus})
-        });
-        let local = now.saturating_add(i64::from(offset) * 60_000);
-        let day = local.div_euclid(time::DAY_MS);
-        let hour = local.rem_euclid(time::DAY_MS) / 3_600_000;
-        // 1970-01-01 was a Thursday (ISO day 4).
-        let day_of_week = (day + 3).rem_euclid(7) + 1;
-        let ctx = options.context.clone().unwrap_or_default();
-        let ledger = &loyalty.ledger;
-        let expiring: i64 = ledger.expiring_soon.iter().map(|g| g.points).sum();
-        json!({
-            "features": features,
-            "segment": segment.map(|s| json!({"id": s.id, "name": s.name, "role": s.role.id()})),
-            "tier": loyalty.tier.as_ref().map(|t| t.id.clone()),
-            "clv": clv.map(|c| json!({"pAlive": c.p_alive, "churnRisk": c.churn_risk,
-                                      "value": c.clv, "expectedPurchases": c.expected_purchases})),
-            "points": {"balance": ledger.balance, "available": ledger.available, "expiring": expiring},
-            "cart": cart,
-            "context": {"page": ctx.page, "channel": ctx.channel, "device": ctx.device,
-                        "country": ctx.country, "localHour": hour, "dayOfWeek": day_of_week},
-            "experiments": experiments.iter().map(|x| (x.key.clone(), json!(x.variant)))
-                .collect::<serde_json::Map<String, Value>>(),
-            "aggregates": self.used_aggregates.iter().zip(aggregates)
-                .map(|((name, _), v)| (name.clone(), json!(v)))
-                .collect::<serde_json::Map<String, Value>>(),
-        })
+        let Some(plan) = self.facts_plan.as_ref() else {
+            return Value::Object(facts);
+        };
+        if plan.wants("cart") {
+            let cart = options.cart.as_ref().map(|c| {
+                let mut categories: Vec<&str> = c
+                    .items
+                    .iter()
+                    .filter_map(|i| i.category.as_deref())
+                    .collect();
+                categories.sort_unstable();
+                categories.dedup();
+                let mut skus: Vec<&str> = c.items.iter().filter_map(|i| i.sku.as_deref()).collect();
+                skus.sort_unstable();
+                skus.dedup();
+                let count: f64 = c.items.iter().map(|i| i.qty).sum();
+                json!({"subtotal": c.subtotal(), "itemCount": count,
+                       "categories": categories, "skus": skus})
+            });
+            plan.put(&mut facts, "cart", json!(cart));
+        }
+        if plan.wants("context") {
+            let local = now.saturating_add(i64::from(offset) * 60_000);
+            let day = local.div_euclid(time::DAY_MS);
+            let hour = local.rem_euclid(time::DAY_MS) / 3_600_000;
+            // 1970-01-01 was a Thursday (ISO day 4).
+            let day_of_week = (day + 3).rem_euclid(7) + 1;
+            let ctx = options.context.as_ref();
+            let text = |f: fn(&DecideContext) -> &Option<String>| ctx.and_then(|c| f(c).clone());
+            plan.put(
+                &mut facts,
+                "context",
+                json!({"page": text(|c| &c.page), "channel": text(|c| &c.channel),
+                       "device": text(|c| &c.device), "country": text(|c| &c.country),
+                       "localHour": hour, "dayOfWeek": day_of_week}),
+            );
+        }
+        if plan.wants("experiments") {
+            facts.insert("experiments".into(), Value::Object(serde_json::Map::new()));
+        }
+        Value::Object(facts)
     }
 
     /// The programme's version in decision records: `name@<12 hex digits>`.

@@ -1,6 +1,8 @@
 //! Offers with a `when` condition over the documented facts: checked against the facts when the
 //! programme loads (a typo is an error with its path and a suggestion), evaluated per decision.
 
+mod common;
+
 use offerwise::customer::Customer;
 use offerwise::engine::{DecideContext, DecideOptions};
 use offerwise::loyalty::Cart;
@@ -179,4 +181,87 @@ fn conditions_read_named_aggregates_of_the_history() {
     p["aggregates"]["orders30d"] = json!({"count": "orders", "windowDays": -1});
     let err = Engine::from_json(MODEL, &p.to_string()).unwrap_err();
     assert_eq!(err.path(), "aggregates.orders30d.windowDays", "{err}");
+}
+
+/// The facts hold only the sections and fields some condition reads (issue 12: a decision no
+/// longer builds all of them). Every CDNOW customer's decision and page views, with conditions
+/// over every section (whole sections, single fields, arrays, saved groups, experiments, an
+/// experiment's targeting), equal those of the same engine building every section whole,
+/// including the explanations of offers left out.
+#[test]
+fn the_facts_built_for_the_conditions_read_decide_as_the_whole_facts() {
+    let mut p: Value =
+        serde_json::from_str(include_str!("../models/default-program.json")).unwrap();
+    let whens = [
+        json!({"segment.name": {"$exists": true}, "tier": {"$in": ["silver", "gold", null]}}),
+        json!({"clv.pAlive": {"$gt": 0.3}, "points.balance": {"$gte": 0}}),
+        json!({"cart.categories": {"$elemMatch": {"$eq": "jazz"}}, "context.country": {"$inGroup": "nl-be"}}),
+        json!({"experiments.winback-2026q4": "winback", "context.dayOfWeek": {"$in": [3, 4, 5]}}),
+        json!({"$or": [{"features.recencyDays": {"$lt": 200}}, {"segment.role": "loyal"}]}),
+        json!({"cart.subtotal": {"$exists": true}, "clv.value": {"$ne": null}, "points.expiring": {"$gte": 0}}),
+    ];
+    for (i, when) in whens.into_iter().enumerate() {
+        let kind = if i == 5 { "donation" } else { "discount" };
+        p["offers"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"id": format!("facts-{i}"),
+            "kind": kind, "title": "t", "value": 1 + i, "weight": 0.3, "response": 0.05,
+            "when": when}));
+    }
+    p["maxOffers"] = json!(24);
+    p["savedGroups"] = json!({"nl-be": ["NL", "BE"]});
+    p["experiments"][1]["targeting"] = json!({"$or": [{"features.frequency": {"$gte": 1}}, {"context.page": "cart"}, {"clv.churnRisk": {"$gt": 0.99}}]});
+    let engine = Engine::from_json(MODEL, &p.to_string()).unwrap();
+    let whole = engine.clone().with_whole_facts();
+    let views = [
+        options(None, None, None),
+        options(
+            Some(r#"{"items": [{"category": "jazz", "sku": "a", "price": 20, "qty": 3}]}"#),
+            Some("mobile"),
+            Some("NL"),
+        ),
+        DecideOptions {
+            context: Some(DecideContext {
+                page: Some("cart".into()),
+                ..DecideContext::default()
+            }),
+            ..DecideOptions::at("1998-03-05T08:00:00Z")
+        },
+    ];
+    let transactions = common::read_cdnow("CDNOW_master.txt");
+    assert_eq!(transactions.len(), 23_570);
+    let (mut decided, mut shown) = (0, [0usize; 6]);
+    for (id, (at, amounts)) in &transactions {
+        let orders: Vec<Value> = at
+            .iter()
+            .zip(amounts)
+            .map(|(t, a)| json!({"at": t, "amount": a}))
+            .collect();
+        let c: Customer = serde_json::from_value(json!({"id": id, "orders": orders})).unwrap();
+        for o in &views {
+            let (a, b) = (engine.decide(&c, o), whole.decide(&c, o));
+            match (&a, &b) {
+                (Ok(a), Ok(b)) => {
+                    assert!(a == b, "customer {id}: the decisions differ");
+                    decided += 1;
+                    for (k, n) in shown.iter_mut().enumerate() {
+                        let id = format!("facts-{k}");
+                        // Shown, or left out for a reason after its condition held.
+                        let held = a.offers.iter().any(|x| x.id == id)
+                            || a.left_out
+                                .iter()
+                                .any(|x| x.id == id && x.code != "condition_failed");
+                        *n += usize::from(held);
+                    }
+                }
+                (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
+                _ => panic!("customer {id}: one engine decides, the other fails"),
+            }
+        }
+    }
+    assert!(decided > 50_000, "{decided}");
+    // Each condition holds for some customers (the offer is shown, or left out for a reason
+    // found after its condition held), so each one's facts were read.
+    assert!(shown.iter().all(|&n| n > 0), "{shown:?}");
 }

@@ -1,6 +1,7 @@
-//! A prepared customer decides as a full decision does (issue 12): every CDNOW customer, at the
-//! prepared instant, with carts and contexts, at a later and an earlier instant and in another
-//! time zone, plus customers with order lines, loyalty accounts and offer histories.
+//! A prepared customer decides as a full decision does, and its lean page view is the page's
+//! part of that decision (issue 12): every CDNOW customer, at the prepared instant, with carts
+//! and contexts, at a later and an earlier instant and in another time zone, plus customers with
+//! order lines, loyalty accounts and offer histories.
 
 mod common;
 
@@ -60,6 +61,29 @@ fn check(engine: &Engine, customer: &Customer, views: &[DecideOptions]) -> usize
         view.assignments = sticky.clone();
         let full = engine.decide(customer, &view);
         let fast = engine.decide_prepared(&prepared, &view);
+        // The lean page view is the page's part of the same decision, or the same error.
+        let page = engine.page_view(&prepared, &view);
+        match (&full, &page) {
+            (Ok(a), Ok(p)) => assert!(
+                a.page_view() == *p,
+                "customer {:?}, page view {k}: the page view differs\nfull: {}\npage: {}",
+                customer.id.0,
+                serde_json::to_string(&a.page_view()).unwrap_or_default(),
+                serde_json::to_string(p).unwrap_or_default()
+            ),
+            (Err(a), Err(p)) => assert_eq!(
+                (a.code(), a.path(), a.to_string()),
+                (p.code(), p.path(), p.to_string()),
+                "customer {:?}, page view {k}",
+                customer.id.0
+            ),
+            _ => panic!(
+                "customer {:?}, page view {k}: full {:?} but page view {:?}",
+                customer.id.0,
+                full.as_ref().map(|_| "a decision"),
+                page.as_ref().map(|_| "a page view")
+            ),
+        }
         match (&full, &fast) {
             (Ok(a), Ok(b)) => {
                 assert!(

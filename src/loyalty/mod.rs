@@ -271,6 +271,28 @@ impl Account {
         Ok(Account { ctx, state })
     }
 
+    /// The state as of the replayed instant, without a quote or nudges.
+    pub fn state(&self) -> &LoyaltyState {
+        &self.state
+    }
+
+    /// What depends on the cart: its quote (when there is a cart) and the nudges. `choose`
+    /// sees [`Account::state`] and returns the offers shown beside the cart, which the quote
+    /// applies. A page view's part of [`Account::finish`], without copying the state.
+    pub fn cart_part(
+        &self,
+        cart: Option<&Cart>,
+        max_nudges: usize,
+        choose: impl FnOnce(&LoyaltyState) -> Vec<CartOffer>,
+    ) -> Result<(Option<Quote>, Vec<Nudge>), LoyaltyError> {
+        let cart_offers = choose(&self.state);
+        let quote = cart
+            .map(|c| quote::quote(&self.ctx, c, &cart_offers))
+            .transpose()?;
+        let nudges = nudges::nudges(&self.ctx, &self.state.ledger, quote.as_ref(), max_nudges);
+        Ok((quote, nudges))
+    }
+
     /// The state with the cart quoted and the nudges: `choose` sees the state without them
     /// and returns the offers shown beside the cart, which the quote applies.
     pub fn finish(
@@ -279,12 +301,10 @@ impl Account {
         max_nudges: usize,
         choose: impl FnOnce(&LoyaltyState) -> Vec<CartOffer>,
     ) -> Result<LoyaltyState, LoyaltyError> {
-        let cart_offers = choose(&self.state);
+        let (quote, nudges) = self.cart_part(cart, max_nudges, choose)?;
         let mut state = self.state.clone();
-        state.quote = cart
-            .map(|c| quote::quote(&self.ctx, c, &cart_offers))
-            .transpose()?;
-        state.nudges = nudges::nudges(&self.ctx, &state.ledger, state.quote.as_ref(), max_nudges);
+        state.quote = quote;
+        state.nudges = nudges;
         Ok(state)
     }
 }

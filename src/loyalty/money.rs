@@ -300,15 +300,45 @@ impl MoneyFormat {
 
 /// Formats an integer count of `10^-digits` with thousands separators: `123450, 2` → `1,234.50`.
 pub fn fmt_fixed(value: i64, digits: u32) -> String {
-    let sign = if value < 0 { "-" } else { "" };
     let a = value.unsigned_abs();
     let unit = pow10(digits).unsigned_abs();
     let (int, frac) = (a / unit, a % unit);
-    let grouped = group(int);
-    if digits == 0 {
-        format!("{sign}{grouped}")
-    } else {
-        format!("{sign}{grouped}.{frac:0w$}", w = digits as usize)
+    // Digit by digit, without `format!`: a decision formats a dozen amounts.
+    let mut out = String::with_capacity(28 + digits as usize);
+    if value < 0 {
+        out.push('-');
+    }
+    let mut buf = [0u8; 20];
+    let n = decimal_digits(int, &mut buf);
+    for (i, &b) in buf[buf.len() - n..].iter().enumerate() {
+        if i > 0 && (n - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(char::from(b));
+    }
+    if digits > 0 {
+        out.push('.');
+        let n = decimal_digits(frac, &mut buf);
+        for _ in n..digits as usize {
+            out.push('0');
+        }
+        for &b in &buf[buf.len() - n..] {
+            out.push(char::from(b));
+        }
+    }
+    out
+}
+
+/// Writes `n`'s decimal digits at the end of `buf`; returns how many (at least one).
+fn decimal_digits(mut n: u64, buf: &mut [u8; 20]) -> usize {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return buf.len() - i;
+        }
     }
 }
 
@@ -317,21 +347,65 @@ pub fn fmt_points(points: i64) -> String {
     fmt_fixed(points, 0)
 }
 
-fn group(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::with_capacity(s.len() + s.len() / 3);
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `fmt_fixed` as it was written with `format!`, the reference for the digit-by-digit one.
+    fn fmt_fixed_reference(value: i64, digits: u32) -> String {
+        let sign = if value < 0 { "-" } else { "" };
+        let a = value.unsigned_abs();
+        let unit = pow10(digits).unsigned_abs();
+        let (int, frac) = (a / unit, a % unit);
+        let s = int.to_string();
+        let mut grouped = String::new();
+        for (i, c) in s.chars().enumerate() {
+            if i > 0 && (s.len() - i) % 3 == 0 {
+                grouped.push(',');
+            }
+            grouped.push(c);
+        }
+        if digits == 0 {
+            format!("{sign}{grouped}")
+        } else {
+            format!("{sign}{grouped}.{frac:0w$}", w = digits as usize)
+        }
+    }
+
+    #[test]
+    fn fmt_fixed_equals_the_format_reference() {
+        let mut values = vec![
+            0,
+            1,
+            -1,
+            9,
+            10,
+            999,
+            1000,
+            -1000,
+            123_450,
+            i64::MAX,
+            i64::MIN,
+        ];
+        let mut x: i64 = 1;
+        for _ in 0..400 {
+            x = x
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            values.push(x >> (x.rem_euclid(60) as u32));
+        }
+        for v in values {
+            for digits in 0..8 {
+                assert_eq!(
+                    fmt_fixed(v, digits),
+                    fmt_fixed_reference(v, digits),
+                    "{v} {digits}"
+                );
+            }
+        }
+        assert_eq!(fmt_fixed(123_450, 2), "1,234.50");
+        assert_eq!(fmt_fixed(-5, 3), "-0.005");
+    }
 
     #[test]
     fn money_to_minor_fast_path_rounds_as_the_text_does() {

@@ -386,6 +386,28 @@ impl WasmPrepared {
         write(&decision)
     }
 
+    /// A page view's decision: the parts of `decide(options)`'s decision that depend on the
+    /// page (offers, left out, experiments, sticky store, tier id, points, the cart's quote,
+    /// nudges, the log record), equal to them, without building the history's part again.
+    /// What a storefront calls on each page view: about a fifth cheaper than `decide` in wasm
+    /// (bench/ rows `j`).
+    ///
+    /// ```js
+    /// const view = me.pageView({ now: Date.now(), cart: { amount: 42.5 } });
+    /// view.offers; view.quote.earn.points; view.log;
+    /// ```
+    #[wasm_bindgen(js_name = pageView, unchecked_return_type = "PageView")]
+    pub fn page_view(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "DecideOptions")] options: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let options: DecideOptions = read(Doc::Options, options)?;
+        let page = borrow(&self.engine)?
+            .page_view(&self.inner, &options)
+            .map_err(error::to_js)?;
+        write(&page)
+    }
+
     /// The customer's id.
     #[wasm_bindgen(getter, js_name = customerId)]
     pub fn customer_id(&self) -> String {

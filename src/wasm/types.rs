@@ -228,6 +228,30 @@ export interface Decision {
   log: DecisionRecord;
 }
 
+/**
+ * A page view's decision on a prepared customer (`prepared.pageView(options)`): the parts of
+ * `Decision` that depend on the page, each equal to the full decision's; what depends on the
+ * history alone (features, segment, lifetime value) stays on the prepared customer.
+ */
+export interface PageView {
+  customerId: string;
+  now: string;
+  offers: OfferPick[];
+  leftOut: LeftOut[];
+  experiments: ExperimentAssignment[];
+  holdout?: { heldOut: boolean; share: number };
+  assignments?: AssignmentStore;
+  assignmentsError?: string;
+  /** The tier's id (the decision's `loyalty.tier.id`); null without tiers. */
+  tier: string | null;
+  /** The ledger's balance and the points that can be spent now. */
+  points: { balance: number; available: number };
+  /** The cart's quote (the decision's `loyalty.quote`); null without a cart. */
+  quote: Quote | null;
+  nudges: Nudge[];
+  log: DecisionRecord;
+}
+
 /** What a page or worker logs for a decision; learning and offline evaluation read it. */
 export interface DecisionRecord {
   schema: "offerwise.decision/1";

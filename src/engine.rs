@@ -524,8 +524,18 @@ impl Engine {
                 format!("{} [{}]", e.message(), e.code()),
             )
         };
+        // The aggregates the offers' conditions and the experiments' targeting read.
         let mut used: Vec<String> = Vec::new();
-        for w in program.offers.iter().filter_map(|o| o.when.as_ref()) {
+        let targeting = program
+            .experiments
+            .iter()
+            .filter_map(|x| x.targeting.as_ref());
+        for w in program
+            .offers
+            .iter()
+            .filter_map(|o| o.when.as_ref())
+            .chain(targeting)
+        {
             crate::offers::facts::aggregates_used(w, &mut used);
         }
         let used_aggregates = used
@@ -1390,12 +1400,41 @@ impl Engine {
         let plan = self.facts_plan.as_ref()?;
         let ledger = &loyalty.ledger;
         let mut facts = serde_json::Map::new();
-        if plan.wants("features") {
-            let mut features = serde_json::to_value(&derived.features).unwrap_or(Value::Null);
-            if let Some(f) = features.as_object_mut() {
-                f.insert("pointsBalance".into(), json!(ledger.balance as f64));
+        match plan.sections.get("features") {
+            // The fields read, each as the whole object serializes it (about a tenth of the
+            // cost of serializing all of them).
+            Some(Some(fields)) => {
+                let f = &derived.features;
+                let features = fields
+                    .iter()
+                    .filter_map(|name| {
+                        let v = match name.as_str() {
+                            "recencyDays" => json!(f.recency_days),
+                            "frequency" => json!(f.frequency),
+                            "purchaseDays" => json!(f.purchase_days),
+                            "monetary" => json!(f.monetary),
+                            "totalSpend" => json!(f.total_spend),
+                            "tenureDays" => json!(f.tenure_days),
+                            "meanDaysBetweenPurchases" => json!(f.mean_days_between_purchases),
+                            "spendLast365d" => json!(f.spend_last_365d),
+                            "ordersLast365d" => json!(f.orders_last_365d),
+                            "categoryShares" => json!(f.category_shares),
+                            "pointsBalance" => json!(ledger.balance as f64),
+                            _ => return None,
+                        };
+                        Some((name.clone(), v))
+                    })
+                    .collect();
+                facts.insert("features".into(), Value::Object(features));
             }
-            plan.put(&mut facts, "features", features);
+            Some(None) => {
+                let mut features = serde_json::to_value(&derived.features).unwrap_or(Value::Null);
+                if let Some(f) = features.as_object_mut() {
+                    f.insert("pointsBalance".into(), json!(ledger.balance as f64));
+                }
+                facts.insert("features".into(), features);
+            }
+            None => {}
         }
         if plan.wants("segment") {
             let segment = derived
@@ -1716,4 +1755,57 @@ fn fill_template(template: &str, fields: &serde_json::Map<String, serde_json::Va
     }
     out.push_str(rest);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The features' facts built field by field equal the fields of the whole serialized
+    /// features, for every field (types included: counts are integers, as serde writes them).
+    #[test]
+    fn features_facts_field_by_field_equal_the_serialized_features() {
+        let mut engine = Engine::from_json(
+            include_str!("../models/default.json"),
+            include_str!("../models/default-program.json"),
+        )
+        .expect("the default engine loads");
+        let customer = Customer::from_json(include_str!("../www/example-customer.json"))
+            .expect("the example customer reads");
+        let prepared = engine
+            .prepare(
+                customer,
+                &PrepareOptions {
+                    now: TimeValue::Text("1998-07-01".into()),
+                    time_zone_offset_minutes: 0,
+                },
+            )
+            .expect("the example customer prepares");
+        let fields: Vec<String> = crate::features::NUMERIC_FEATURES
+            .iter()
+            .map(|f| f.to_string())
+            .chain(["categoryShares".to_string()])
+            .collect();
+        let (mut by_field, mut whole) = (FactsPlan::default(), FactsPlan::default());
+        by_field
+            .sections
+            .insert("features".into(), Some(fields.clone()));
+        whole.sections.insert("features".into(), None);
+        let mut facts = |plan: FactsPlan| {
+            engine.facts_plan = Some(plan);
+            engine
+                .history_facts(&prepared.derived, prepared.account.state())
+                .and_then(|mut f| f.remove("features"))
+                .unwrap_or_default()
+        };
+        let (a, b) = (facts(by_field), facts(whole));
+        assert_eq!(a.as_object().map(|o| o.len()), Some(fields.len()));
+        // A field added to Features must be added to history_facts' list too.
+        assert_eq!(b.as_object().map(|o| o.len()), Some(fields.len()));
+        for name in &fields {
+            assert_eq!(a.get(name), b.get(name), "{name}");
+            assert!(a.get(name).is_some(), "{name}");
+        }
+        assert!(a["frequency"].is_u64() && a["monetary"].is_f64());
+    }
 }

@@ -164,6 +164,20 @@ fn conditions_read_named_aggregates_of_the_history() {
     assert!(shown("1998-07-01"));
     // 30 days after the last order: no order in the last 30 days.
     assert!(!shown("1998-07-13"));
+    // An experiment's targeting reads the aggregates too (an aggregate read by targeting
+    // alone was once missing from the facts, so the targeting never held).
+    let mut q = p.clone();
+    q["offers"].as_array_mut().unwrap().pop();
+    q["experiments"][0]["targeting"] = json!({"aggregates.orders30d": {"$gte": 1}});
+    let e = Engine::from_json(MODEL, &q.to_string()).unwrap();
+    let targeted = |now: &str| {
+        let d = e.decide(&customer(), &DecideOptions::at(now)).unwrap();
+        d.experiments
+            .iter()
+            .any(|x| x.key == "winback-2026q4" && x.reason != Some("targeting"))
+    };
+    assert!(targeted("1998-07-01"));
+    assert!(!targeted("1998-07-13"));
     // A typo in an aggregate name is caught at load, with a suggestion.
     p["offers"].as_array_mut().unwrap().last_mut().unwrap()["when"] =
         json!({"aggregates.jazzSpend09d": {"$gte": 40}});

@@ -17,9 +17,9 @@ import zlib from "node:zlib";
 // The storefront budget, wasm + glue, gzip -9, in bytes. Issue 12's goal is 100 KB (aim 80 KB);
 // until the build gets there the budget is a ratchet: the measured size plus a little, lowered
 // with every reduction, so that nothing grows the storefront build unnoticed.
-// Raised 530,000 -> 535,000 on 2026-12-01 for +5.1 KB: prepared.pageView (the lean page view,
-// a fifth cheaper than decide), the facts plan and hand-written number formatting.
-export const STOREFRONT_BUDGET_GZIP = 535_000; // measured 531,875 B on 2026-12-01 (rustc 1.95)
+// Raised 530,000 -> 535,000 on 2026-12-01 for +6.0 KB: prepared.pageView (the lean page view,
+// a sixth cheaper than decide), the facts plan and hand-written number formatting.
+export const STOREFRONT_BUDGET_GZIP = 535_000; // measured 532,807 B on 2026-12-01 (rustc 1.95)
 export const STOREFRONT_GOAL_GZIP = 100_000;
 
 const HERE = fileURLToPath(import.meta.url);

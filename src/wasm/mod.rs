@@ -389,7 +389,7 @@ impl WasmPrepared {
     /// A page view's decision: the parts of `decide(options)`'s decision that depend on the
     /// page (offers, left out, experiments, sticky store, tier id, points, the cart's quote,
     /// nudges, the log record), equal to them, without building the history's part again.
-    /// What a storefront calls on each page view: about a fifth cheaper than `decide` in wasm
+    /// What a storefront calls on each page view: about a sixth cheaper than `decide` in wasm
     /// (bench/ rows `j`).
     ///
     /// ```js

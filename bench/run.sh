@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the offerwise benchmarks (bench/run.mjs); arguments are passed on to it.
 #
-#   bench/run.sh                 # build what is missing or stale, then every benchmark (~17 min on 2 cores: 5 processes per row)
+#   bench/run.sh                 # build what is missing or stale, then every benchmark (~31 min on 2 cores: 5 processes per row; 1,845 s on 2026-12-01)
 #   bench/run.sh --no-build      # measure what is built now (target/release/offerwise, pkg/)
 #   bench/run.sh --quick         # a smoke run: fewer processes, fewer synthetic customers
 #   bench/run.sh --only=a,d,g    # some groups only (a..h, see bench/README.md)

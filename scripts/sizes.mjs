@@ -19,7 +19,7 @@ import zlib from "node:zlib";
 // with every reduction, so that nothing grows the storefront build unnoticed.
 // Raised 530,000 -> 535,000 on 2026-12-01 for +6.0 KB: prepared.pageView (the lean page view,
 // a sixth cheaper than decide), the facts plan and hand-written number formatting.
-export const STOREFRONT_BUDGET_GZIP = 535_000; // measured 532,807 B on 2026-12-01 (rustc 1.95)
+export const STOREFRONT_BUDGET_GZIP = 535_000; // measured 532,764 B on 2026-12-01 (rustc 1.95)
 export const STOREFRONT_GOAL_GZIP = 100_000;
 
 const HERE = fileURLToPath(import.meta.url);

@@ -176,7 +176,8 @@ struct Derived {
     aggregates: Vec<Option<f64>>,
 }
 
-/// A prepared customer's parts as of a page view's instant ([`Engine::prepared_at`]).
+/// A customer's parts as of a decision's instant ([`Engine::at_instant`],
+/// [`Engine::prepared_at`]): borrowed from a prepared customer, or derived at that instant.
 struct AtInstant<'p> {
     valid: Cow<'p, ValidCustomer>,
     derived: Cow<'p, Derived>,
@@ -524,27 +525,6 @@ impl Engine {
                 format!("{} [{}]", e.message(), e.code()),
             )
         };
-        // The aggregates the offers' conditions and the experiments' targeting read.
-        let mut used: Vec<String> = Vec::new();
-        let targeting = program
-            .experiments
-            .iter()
-            .filter_map(|x| x.targeting.as_ref());
-        for w in program
-            .offers
-            .iter()
-            .filter_map(|o| o.when.as_ref())
-            .chain(targeting)
-        {
-            crate::offers::facts::aggregates_used(w, &mut used);
-        }
-        let used_aggregates = used
-            .into_iter()
-            .filter_map(|name| {
-                let a = program.aggregates.get(&name)?.clone();
-                Some((name, a))
-            })
-            .collect();
         for (i, row) in variant_programs.iter().enumerate() {
             for (j, p) in row.iter().enumerate() {
                 if let Some(p) = p {
@@ -595,6 +575,23 @@ impl Engine {
                 crate::offers::conditions::ConditionSet::new(read, saved_groups.clone()).paths(),
             )
         });
+        // The aggregates some condition reads (an offer's, an experiment's targeting, a saved
+        // group's), from the same paths as the facts.
+        let used_aggregates = match facts_plan
+            .as_ref()
+            .and_then(|p| p.sections.get("aggregates"))
+        {
+            Some(Some(names)) => names
+                .iter()
+                .filter_map(|name| Some((name.clone(), program.aggregates.get(name)?.clone())))
+                .collect(),
+            Some(None) => program
+                .aggregates
+                .iter()
+                .map(|(name, a)| (name.clone(), a.clone()))
+                .collect(),
+            None => Vec::new(),
+        };
         Ok(Engine {
             loyalty_rules,
             money,
@@ -759,11 +756,36 @@ impl Engine {
         options: &DecideOptions,
         (now, offset): (i64, i32),
     ) -> Result<Decision, Error> {
+        let p = self.at_instant(customer, Cow::Borrowed(valid), options, (now, offset))?;
+        self.decide_derived(
+            &p.valid,
+            &p.derived,
+            &p.account,
+            p.facts,
+            options,
+            (now, offset),
+        )
+    }
+
+    /// A checked customer's parts at `now`: the overrides checked, the history's part derived,
+    /// the account replayed and the history's facts built.
+    fn at_instant<'p>(
+        &self,
+        customer: &Customer,
+        valid: Cow<'p, ValidCustomer>,
+        options: &DecideOptions,
+        (now, offset): (i64, i32),
+    ) -> Result<AtInstant<'p>, Error> {
         self.check_overrides(&options.force_variants)?;
-        let derived = self.derive(customer, valid, now, offset)?;
+        let derived = self.derive(customer, &valid, now, offset)?;
         let account = self.account(customer, now, offset)?;
         let facts = self.history_facts(&derived, account.state());
-        self.decide_derived(valid, &derived, &account, facts, options, (now, offset))
+        Ok(AtInstant {
+            valid,
+            derived: Cow::Owned(derived),
+            account: Cow::Owned(account),
+            facts,
+        })
     }
 
     /// Prepares a customer for page views: reads and checks the history once and derives what
@@ -847,17 +869,8 @@ impl Engine {
         } else {
             Cow::Owned(customer.validate(now, offset)?)
         };
-        self.check_overrides(&options.force_variants)?;
-        let derived = self.derive(customer, &valid, now, offset)?;
-        let account = self.account(customer, now, offset)?;
-        let facts = self.history_facts(&derived, account.state());
         Ok((
-            AtInstant {
-                valid,
-                derived: Cow::Owned(derived),
-                account: Cow::Owned(account),
-                facts,
-            },
+            self.at_instant(customer, valid, options, (now, offset))?,
             (now, offset),
         ))
     }
@@ -999,18 +1012,15 @@ impl Engine {
                     };
                     xassign::assign(&self.program.experiments, &self.experiments, &input)
                 };
-                if let (Some(serde_json::Value::Object(f)), Some(true)) = (
-                    facts.as_mut(),
-                    self.facts_plan.as_ref().map(|p| p.wants("experiments")),
-                ) {
-                    f.insert(
-                        "experiments".into(),
-                        experiments
-                            .iter()
-                            .map(|x| (x.key.clone(), serde_json::json!(x.variant)))
-                            .collect::<serde_json::Map<_, _>>()
-                            .into(),
-                    );
+                // The variants, in the `experiments` section page_facts left empty when some
+                // condition reads it.
+                let slot = facts.as_mut().and_then(|f| f.get_mut("experiments"));
+                if let Some(slot) = slot {
+                    *slot = experiments
+                        .iter()
+                        .map(|x| (x.key.clone(), serde_json::json!(x.variant)))
+                        .collect::<serde_json::Map<_, _>>()
+                        .into();
                 }
                 program = self.program_for(&experiments);
                 let selected = self.select(

@@ -184,30 +184,6 @@ struct Known<'a> {
     aggregates: &'a [&'a str],
 }
 
-/// The aggregates a condition reads (`aggregates.<name>` attributes), in order, once each.
-pub fn aggregates_used(condition: &Value, out: &mut Vec<String>) {
-    let Some(obj) = condition.as_object() else {
-        return;
-    };
-    for (k, x) in obj {
-        match k.as_str() {
-            "$and" | "$or" | "$nor" => {
-                for c in x.as_array().into_iter().flatten() {
-                    aggregates_used(c, out);
-                }
-            }
-            "$not" => aggregates_used(x, out),
-            field => {
-                if let Some(name) = field.strip_prefix("aggregates.") {
-                    if !out.iter().any(|o| o == name) {
-                        out.push(name.to_string());
-                    }
-                }
-            }
-        }
-    }
-}
-
 fn join(base: &str, key: &str) -> String {
     if base.is_empty() {
         key.to_string()

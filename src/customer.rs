@@ -203,6 +203,22 @@ pub struct ValidCustomer {
     pub orders: Vec<ValidOrder>,
     /// Offer history events `(offer id, epoch ms, event)`, in document order.
     pub offer_history: Vec<(String, i64, crate::offers::catalogue::CapEvent)>,
+    /// The orders as a loyalty ledger reads them, when checked for one
+    /// ([`Customer::validate_for`]).
+    pub ledger: Option<LedgerOrders>,
+}
+
+/// The orders in a loyalty ledger's exact units, checked with the rest of the customer so that
+/// a decision reads and checks each order once.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LedgerOrders {
+    /// The currency's decimal digits the amounts are in.
+    pub digits: u32,
+    /// The orders in minor units, sorted as [`ValidCustomer::orders`]; or the first order
+    /// whose money the ledger cannot read (amounts out of range, more refunded than paid, an
+    /// empty SKU: paths `history[i]...`), reported when the account is replayed, after the
+    /// customer's other checks, as when the ledger checked the orders itself.
+    pub orders: Result<Vec<crate::loyalty::input::ValidOrder>, crate::loyalty::LoyaltyError>,
 }
 
 /// A checked order.
@@ -245,6 +261,18 @@ impl Customer {
     /// Checks every value and resolves times; `now` bounds order times (an order after `now`
     /// is an error: a decision cannot see the future).
     pub fn validate(&self, now: i64, offset_minutes: i32) -> Result<ValidCustomer, Error> {
+        self.validate_for(now, offset_minutes, None)
+    }
+
+    /// [`Self::validate`], and with `ledger_digits` the orders in the minor units of a
+    /// currency with that many decimals, as a loyalty ledger reads them
+    /// ([`ValidCustomer::ledger`]).
+    pub fn validate_for(
+        &self,
+        now: i64,
+        offset_minutes: i32,
+        ledger_digits: Option<u32>,
+    ) -> Result<ValidCustomer, Error> {
         if self.id.0.trim().is_empty() {
             return Err(Error::invalid(
                 Doc::Customer,
@@ -253,6 +281,7 @@ impl Customer {
             ));
         }
         let mut orders = Vec::with_capacity(self.orders.len());
+        let mut ledger = ledger_digits.map(|_| Ok(Vec::with_capacity(self.orders.len())));
         for (i, order) in self.orders.iter().enumerate() {
             let path = || index("orders", i);
             let at = order
@@ -293,6 +322,12 @@ impl Customer {
                     category_spend.push((c.clone(), item.price * item.qty));
                 }
             }
+            if let (Some(digits), Some(Ok(l))) = (ledger_digits, &mut ledger) {
+                match crate::loyalty::input::order(order, at, digits, &|| index("history", i)) {
+                    Ok(o) => l.push(o),
+                    Err(e) => ledger = Some(Err(e)),
+                }
+            }
             orders.push(ValidOrder {
                 at,
                 amount: order.amount,
@@ -301,6 +336,9 @@ impl Customer {
         }
         // Stable sort: orders at the same instant keep the document order.
         orders.sort_by_key(|o| o.at);
+        if let Some(Ok(l)) = &mut ledger {
+            l.sort_by_key(|o| o.at);
+        }
         let mut offer_history = Vec::with_capacity(self.offer_history.len());
         for (i, e) in self.offer_history.iter().enumerate() {
             let path = || join(&index("offerHistory", i), "at");
@@ -324,6 +362,9 @@ impl Customer {
             id: self.id.0.clone(),
             orders,
             offer_history,
+            ledger: ledger_digits
+                .zip(ledger)
+                .map(|(digits, orders)| LedgerOrders { digits, orders }),
         })
     }
 }

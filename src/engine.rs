@@ -682,9 +682,12 @@ impl Engine {
         options: &DecideOptions,
     ) -> Result<Features, Error> {
         let (now, offset) = options.resolve()?;
-        let valid = customer.validate(now, offset)?;
+        let valid = self.check(customer, now, offset)?;
         let mut features = self.features_of(&valid, now, offset);
-        features.points_balance = self.loyalty(customer, None, now, offset)?.ledger.balance as f64;
+        features.points_balance = self
+            .loyalty(customer, &valid, None, now, offset)?
+            .ledger
+            .balance as f64;
         Ok(features)
     }
 
@@ -696,20 +699,30 @@ impl Engine {
     fn loyalty(
         &self,
         customer: &Customer,
+        valid: &ValidCustomer,
         cart: Option<&Cart>,
         now: i64,
         offset: i32,
     ) -> Result<LoyaltyState, Error> {
-        self.account(customer, now, offset)?
+        self.account(customer, valid, now, offset)?
             .finish(cart, self.max_nudges(), |_| Vec::new())
             .map_err(loyalty_error)
     }
 
+    /// Checks a customer for a decision: [`Customer::validate`], with the orders in the
+    /// programme currency's minor units for the ledger, so that they are read and checked once.
+    fn check(&self, customer: &Customer, now: i64, offset: i32) -> Result<ValidCustomer, Error> {
+        customer.validate_for(now, offset, Some(self.loyalty_rules.digits))
+    }
+
     /// The customer's loyalty account replayed as of `now`, under the programme's rules
-    /// prepared once for UTC (another time zone prepares them per call).
+    /// prepared once for UTC (another time zone prepares them per call). The orders are those
+    /// checked with the customer ([`ValidCustomer::ledger`]); a history checked without them
+    /// is checked here.
     fn account(
         &self,
         customer: &Customer,
+        valid: &ValidCustomer,
         now: i64,
         offset: i32,
     ) -> Result<loyalty::Account, Error> {
@@ -720,8 +733,14 @@ impl Engine {
         };
         let none = loyalty::AccountInput::default();
         let account = customer.loyalty.as_ref().unwrap_or(&none);
-        loyalty::Account::at(&prepared, account, &customer.orders, now, &self.money)
-            .map_err(loyalty_error)
+        match &valid.ledger {
+            Some(l) if l.digits == prepared.digits => {
+                let orders = l.orders.clone().map_err(loyalty_error)?;
+                loyalty::Account::at_checked(&prepared, account, orders, now, &self.money)
+            }
+            _ => loyalty::Account::at(&prepared, account, &customer.orders, now, &self.money),
+        }
+        .map_err(loyalty_error)
     }
 
     /// Quotes a cart for a customer: the points it earns, the most points it can burn, the
@@ -733,8 +752,8 @@ impl Engine {
         options: &DecideOptions,
     ) -> Result<Quote, Error> {
         let (now, offset) = options.resolve()?;
-        customer.validate(now, offset)?;
-        let state = self.loyalty(customer, Some(cart), now, offset)?;
+        let valid = self.check(customer, now, offset)?;
+        let state = self.loyalty(customer, &valid, Some(cart), now, offset)?;
         state
             .quote
             .ok_or_else(|| Error::invalid(Doc::Options, "cart", "the cart could not be quoted"))
@@ -743,7 +762,7 @@ impl Engine {
     /// Decides for one customer.
     pub fn decide(&self, customer: &Customer, options: &DecideOptions) -> Result<Decision, Error> {
         let (now, offset) = options.resolve()?;
-        let valid = customer.validate(now, offset)?;
+        let valid = self.check(customer, now, offset)?;
         self.decide_checked(customer, &valid, options, (now, offset))
     }
 
@@ -778,7 +797,7 @@ impl Engine {
     ) -> Result<AtInstant<'p>, Error> {
         self.check_overrides(&options.force_variants)?;
         let derived = self.derive(customer, &valid, now, offset)?;
-        let account = self.account(customer, now, offset)?;
+        let account = self.account(customer, &valid, now, offset)?;
         let facts = self.history_facts(&derived, account.state());
         Ok(AtInstant {
             valid,
@@ -798,9 +817,9 @@ impl Engine {
         options: &PrepareOptions,
     ) -> Result<PreparedCustomer, Error> {
         let (now, offset) = options.resolve()?;
-        let valid = customer.validate(now, offset)?;
+        let valid = self.check(&customer, now, offset)?;
         let derived = self.derive(&customer, &valid, now, offset)?;
-        let account = self.account(&customer, now, offset)?;
+        let account = self.account(&customer, &valid, now, offset)?;
         let facts = self.history_facts(&derived, account.state());
         Ok(PreparedCustomer {
             customer,
@@ -867,7 +886,7 @@ impl Engine {
         let valid = if offset == prepared.offset && now > prepared.now {
             Cow::Borrowed(&prepared.valid)
         } else {
-            Cow::Owned(customer.validate(now, offset)?)
+            Cow::Owned(self.check(customer, now, offset)?)
         };
         Ok((
             self.at_instant(customer, valid, options, (now, offset))?,

@@ -201,3 +201,163 @@ fn preparing_checks_the_customer_as_a_decision_does() {
     let e = engine.prepare(customer, &bad_zone).map(|_| ()).unwrap_err();
     assert_eq!(e.path(), "timeZoneOffsetMinutes");
 }
+
+/// The orders are read and checked once per decision (issue 12): the ledger's checks of their
+/// money (range, refunds, SKUs) run with the customer's, yet report what they reported when the
+/// ledger checked the orders again (code, path, message) and in the same order: after every
+/// other check of the customer and of the options, before the account's own.
+#[test]
+fn the_ledger_checks_of_the_orders_keep_their_errors_and_their_order() {
+    let engine = engine();
+    let now = "1998-07-01";
+    let order = |at: &str, amount: f64| json!({"at": at, "amount": amount});
+    let cases: Vec<(serde_json::Value, serde_json::Value, (&str, &str, &str))> = vec![
+        (
+            json!({"id": "a", "orders": [order("1998-01-01", 5.0),
+                {"at": "1998-02-01", "amount": 5, "refunded": 6}]}),
+            json!({}),
+            ("customer.invalid", "orders[1].refunded", "more was refunded than paid"),
+        ),
+        (
+            json!({"id": "a", "orders": [{"at": "1998-01-01", "amount": 5,
+                "items": [{"sku": "", "price": 5}]}]}),
+            json!({}),
+            ("customer.invalid", "orders[0].items[0].sku", "the sku is empty; leave it out instead"),
+        ),
+        (
+            json!({"id": "a", "orders": [order("1998-01-01", 1e16)]}),
+            json!({}),
+            ("customer.invalid", "orders[0].amount", "amount 10000000000000000 is beyond the supported range (±10^15)"),
+        ),
+        (
+            json!({"id": "a", "orders": [{"at": "1998-01-01", "amount": 5,
+                "items": [{"price": 1e12, "qty": 10000}]}]}),
+            json!({}),
+            ("customer.invalid", "orders[0].items[0]", "the line total price × qty 10000000000000000 is beyond the supported range (±10^15)"),
+        ),
+        // A customer's own check of a later order comes first ...
+        (
+            json!({"id": "a", "orders": [{"at": "1998-01-01", "amount": 5, "refunded": 6},
+                order("1998-02-01", -1.0)]}),
+            json!({}),
+            ("customer.invalid", "orders[1].amount", "amount must be ≥ 0, got -1"),
+        ),
+        // ... so do the offer history's ...
+        (
+            json!({"id": "a", "orders": [{"at": "1998-01-01", "amount": 5, "refunded": 6}],
+                "offerHistory": [{"offerId": "x", "at": "1999-01-01", "event": "shown"}]}),
+            json!({}),
+            ("customer.invalid", "offerHistory[0].at", "the event is dated 1999-01-01T00:00:00Z, after now (1998-07-01T00:00:00Z); decisions only see the past"),
+        ),
+        // ... and the options' ...
+        (
+            json!({"id": "a", "orders": [{"at": "1998-01-01", "amount": 5, "refunded": 6}]}),
+            json!({"forceVariants": {"no-such-test": "a"}}),
+            ("options.invalid", "forceVariants.no-such-test", ""),
+        ),
+        // ... but the account's come after.
+        (
+            json!({"id": "a", "orders": [{"at": "1998-01-01", "amount": 5, "refunded": 6}],
+                "loyalty": {"birthday": "02-30"}}),
+            json!({}),
+            ("customer.invalid", "orders[0].refunded", "more was refunded than paid"),
+        ),
+        (
+            json!({"id": "a", "orders": [order("1998-01-01", 5.0)],
+                "loyalty": {"birthday": "02-30"}}),
+            json!({}),
+            ("customer.invalid", "loyalty.birthday", "\"02-30\" is not a month-day like \"02-29\""),
+        ),
+    ];
+    for (customer, extra, (code, path, message)) in cases {
+        let customer: Customer = serde_json::from_value(customer).expect("the customer reads");
+        let mut o = json!({"now": now, "cart": {"amount": 20}});
+        for (k, v) in extra.as_object().into_iter().flatten() {
+            o[k] = v.clone();
+        }
+        let opts = options(o);
+        let e = engine
+            .decide(&customer, &opts)
+            .expect_err("the decision fails");
+        let what = format!("{customer:?} {opts:?}");
+        assert_eq!(
+            (e.code().as_str(), e.path().as_str()),
+            (code, path),
+            "{what}: {e}"
+        );
+        if !message.is_empty() {
+            assert!(e.to_string().ends_with(message), "{what}: {e}");
+        }
+        if code == "options.invalid" {
+            continue;
+        }
+        let prepared = engine.prepare(
+            customer.clone(),
+            &PrepareOptions {
+                now: offerwise::customer::TimeValue::Text(now.into()),
+                time_zone_offset_minutes: 0,
+            },
+        );
+        let cart = opts.cart.clone().expect("a cart");
+        for (how, other) in [
+            ("prepare", prepared.err()),
+            ("quote", engine.quote(&customer, &cart, &opts).err()),
+            ("features", engine.features(&customer, &opts).err()),
+        ] {
+            assert_eq!(other.as_ref(), Some(&e), "{how} {what}");
+        }
+    }
+}
+
+/// The account a decision replays from the orders checked with the customer is the one the
+/// loyalty module replays from the history on its own, in a currency without minor units and
+/// in another time zone too.
+#[test]
+fn the_ledger_read_from_the_checked_customer_is_the_loyalty_modules() {
+    let mut program: serde_json::Value =
+        serde_json::from_str(include_str!("../models/default-program.json")).expect("json");
+    for digits in [2, 0, 3] {
+        program["loyalty"]["minorUnitDigits"] = json!(digits);
+        let engine =
+            Engine::from_json(include_str!("../models/default.json"), &program.to_string())
+                .expect("the engine loads");
+        let rules: offerwise::loyalty::LoyaltyRules =
+            serde_json::from_value(program["loyalty"].clone()).expect("rules");
+        let customer: Customer = serde_json::from_value(json!({"id": "c", "orders": [
+            {"at": "1998-05-01T23:30:00", "amount": 120.4449, "refunded": 20.005},
+            {"at": "1998-01-01", "amount": 60.5, "items": [{"sku": "a", "category": "jazz", "price": 30.25, "qty": 2}]},
+            {"at": "1998-05-01T23:30:00", "amount": 300.5},
+            {"at": "1997-12-31T12:00:00Z", "amount": 0.5}
+        ], "loyalty": {"operations": [
+            {"type": "earn", "key": "e", "at": "1998-02-01", "points": 150}
+        ]}}))
+        .expect("customer");
+        for offset in [0, 600, -300] {
+            let opts = options(json!({"now": "1998-07-01T10:00:00Z",
+                "timeZoneOffsetMinutes": offset}));
+            let d = engine.decide(&customer, &opts).expect("decides");
+            let mut eo = offerwise::loyalty::EvaluateOptions::at(
+                offerwise::time::parse_instant("1998-07-01T10:00:00Z", 0).expect("now"),
+            );
+            eo.time_zone_offset_minutes = offset;
+            let alone = offerwise::loyalty::evaluate(
+                &rules,
+                customer.loyalty.as_ref().expect("account"),
+                &customer.orders,
+                None,
+                &eo,
+            )
+            .expect("evaluates");
+            assert_eq!(
+                serde_json::to_value(&d.loyalty.ledger).expect("json"),
+                serde_json::to_value(&alone.ledger).expect("json"),
+                "digits {digits}, offset {offset}"
+            );
+            assert_eq!(
+                serde_json::to_value(&d.loyalty.tier).expect("json"),
+                serde_json::to_value(&alone.tier).expect("json"),
+                "digits {digits}, offset {offset}"
+            );
+        }
+    }
+}

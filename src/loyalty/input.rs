@@ -271,11 +271,9 @@ pub struct Line {
     pub minor: i64,
 }
 
-/// A checked history order.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A checked history order, as the ledger reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ValidOrder {
-    /// Order id.
-    pub id: Option<String>,
     /// Epoch ms.
     pub at: i64,
     /// Paid, minor units.
@@ -406,26 +404,43 @@ pub fn history(
                 ),
             ));
         }
-        let amount = money(o.amount, digits, &|| join(&p(), "amount"), "amount")?;
-        let refunded = money(o.refunded, digits, &|| join(&p(), "refunded"), "refunded")?;
-        if refunded > amount {
-            return Err(LoyaltyError::input(
-                join(&p(), "refunded"),
-                "more was refunded than paid",
-            ));
-        }
-        for (j, it) in o.items.iter().enumerate() {
-            line_at(it, digits, &|| index(&join(&p(), "items"), j))?;
-        }
-        out.push(ValidOrder {
-            id: o.id.as_ref().map(|i| i.0.clone()),
-            at,
-            amount,
-            refunded,
-        });
+        out.push(order(o, at, digits, &p)?);
     }
     out.sort_by_key(|o| o.at);
     Ok(out)
+}
+
+/// Checks an order's money (amount, refunded, lines) in minor units of `digits` decimals;
+/// `at` is its time, already resolved and checked. `path` (the order's) is built only for an
+/// error. What [`history`] checks of each order after its time, and what
+/// [`crate::customer::Customer::validate_for`] checks once for the ledger of a decision.
+pub fn order(
+    o: &OrderInput,
+    at: i64,
+    digits: u32,
+    path: &dyn Fn() -> String,
+) -> Result<ValidOrder, LoyaltyError> {
+    let amount = money(o.amount, digits, &|| join(&path(), "amount"), "amount")?;
+    let refunded = money(
+        o.refunded,
+        digits,
+        &|| join(&path(), "refunded"),
+        "refunded",
+    )?;
+    if refunded > amount {
+        return Err(LoyaltyError::input(
+            join(&path(), "refunded"),
+            "more was refunded than paid",
+        ));
+    }
+    for (j, it) in o.items.iter().enumerate() {
+        line_at(it, digits, &|| index(&join(&path(), "items"), j))?;
+    }
+    Ok(ValidOrder {
+        at,
+        amount,
+        refunded,
+    })
 }
 
 /// Reads `"MM-DD"`.

@@ -256,6 +256,21 @@ impl Account {
     ) -> Result<Account, LoyaltyError> {
         check_now(now)?;
         let orders = input::history(history, prepared.digits, now, prepared.offset, "history")?;
+        Self::at_checked(prepared, account, orders, now, money)
+    }
+
+    /// [`Account::at`] for a history already checked in the rules' currency digits and time
+    /// zone and sorted by time ([`input::history`], or the ledger part of
+    /// [`crate::customer::Customer::validate_for`]): what a decision replays, so that the
+    /// orders are read and checked once.
+    pub fn at_checked(
+        prepared: &std::sync::Arc<Prepared>,
+        account: &AccountInput,
+        orders: Vec<input::ValidOrder>,
+        now: i64,
+        money: &MoneyFormat,
+    ) -> Result<Account, LoyaltyError> {
+        check_now(now)?;
         let ctx = state::Context::new(prepared, account, orders, now, money)?;
         let summary = state::summarize(prepared, &ctx.ledger, now)?;
         let state = LoyaltyState {

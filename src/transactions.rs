@@ -151,31 +151,77 @@ pub fn read_with(
     input: impl Read,
     options: &ReadOptions,
 ) -> Result<(Vec<Transaction>, ReadReport), Error> {
+    let mut out = Vec::new();
+    let report = read_each(input, options, &mut |t| {
+        out.push(t);
+        Ok(())
+    })?;
+    Ok((out, report))
+}
+
+/// Reads transactions one row at a time, in file order, into `emit`: what [`read_with`] reads,
+/// without holding the file's rows (a data job streams them into [`Grouper`]). An error of
+/// `emit` stops the read and is returned.
+pub fn read_each(
+    input: impl Read,
+    options: &ReadOptions,
+    emit: &mut dyn FnMut(Transaction) -> Result<(), Error>,
+) -> Result<ReadReport, Error> {
     match options.format {
-        Format::Csv => read_csv(input, options.delimiter, options.skip_bad_rows),
-        Format::Cdnow => read_cdnow(input, options.skip_bad_rows),
+        Format::Csv => read_csv(input, options.delimiter, options.skip_bad_rows, emit),
+        Format::Cdnow => read_cdnow(input, options.skip_bad_rows, emit),
     }
 }
 
 /// Leaves out the rows after `now` (a backtest "as of" `now`); returns how many rows and
 /// distinct orders were left out. Rows of one order share one time, so orders are never split.
 pub fn drop_after(rows: &mut Vec<Transaction>, now: i64) -> (u64, u64) {
-    let before = rows.len();
-    let mut orders = std::collections::HashSet::new();
-    let mut single = 0u64;
-    rows.retain(|t| {
-        if t.at <= now {
+    let mut as_of = AsOf::new(now);
+    rows.retain(|t| as_of.keep(t));
+    as_of.left_out()
+}
+
+/// [`drop_after`] one row at a time, for rows read as a stream.
+#[derive(Debug, Clone)]
+pub struct AsOf {
+    now: i64,
+    rows: u64,
+    single: u64,
+    orders: std::collections::HashSet<String>,
+}
+
+impl AsOf {
+    /// Leaves out the rows after `now`.
+    pub fn new(now: i64) -> Self {
+        AsOf {
+            now,
+            rows: 0,
+            single: 0,
+            orders: Default::default(),
+        }
+    }
+
+    /// Whether a row is kept (placed at or before `now`); counts it when not.
+    pub fn keep(&mut self, t: &Transaction) -> bool {
+        if t.at <= self.now {
             return true;
         }
+        self.rows += 1;
         match &t.order_id {
             Some(o) => {
-                orders.insert(o.clone());
+                if !self.orders.contains(o) {
+                    self.orders.insert(o.clone());
+                }
             }
-            None => single += 1,
+            None => self.single += 1,
         }
         false
-    });
-    ((before - rows.len()) as u64, single + orders.len() as u64)
+    }
+
+    /// The rows and distinct orders left out so far.
+    pub fn left_out(&self) -> (u64, u64) {
+        (self.rows, self.single + self.orders.len() as u64)
+    }
 }
 
 fn row_err(line: u64, column: &str, message: impl Into<String>) -> Error {
@@ -234,8 +280,11 @@ fn looks_like_cdnow(line: &str) -> bool {
             .is_some_and(|f| f.eq_ignore_ascii_case("customer_id"))
 }
 
-fn read_cdnow(input: impl Read, skip: bool) -> Result<(Vec<Transaction>, ReadReport), Error> {
-    let mut out = Vec::new();
+fn read_cdnow(
+    input: impl Read,
+    skip: bool,
+    emit: &mut dyn FnMut(Transaction) -> Result<(), Error>,
+) -> Result<ReadReport, Error> {
     let mut report = ReadReport::default();
     for (i, raw) in BufReader::new(input).lines().enumerate() {
         let raw = raw.map_err(read_error)?;
@@ -290,11 +339,11 @@ fn read_cdnow(input: impl Read, skip: bool) -> Result<(Vec<Transaction>, ReadRep
             })
         })();
         match parsed {
-            Ok(t) => out.push(t),
+            Ok(t) => emit(t)?,
             Err(e) => keep_or_fail(&mut report, e, skip)?,
         }
     }
-    Ok((out, report))
+    Ok(report)
 }
 
 /// The meanings of CSV columns and the (normalised) names each is read from.
@@ -394,7 +443,8 @@ fn read_csv(
     input: impl Read,
     delimiter: u8,
     skip: bool,
-) -> Result<(Vec<Transaction>, ReadReport), Error> {
+    emit: &mut dyn FnMut(Transaction) -> Result<(), Error>,
+) -> Result<ReadReport, Error> {
     let mut input = BufReader::new(input);
     let mut first = String::new();
     input.read_line(&mut first).map_err(read_error)?;
@@ -501,7 +551,6 @@ fn read_csv(
     let value_col = name_of(c_value);
     // order id -> (line, customer, instant) of its first row.
     let mut orders: HashMap<String, (u64, String, i64)> = HashMap::new();
-    let mut out = Vec::new();
     for rec in rdr.records() {
         let parsed = (|| {
             let rec = rec.map_err(|e| Error::Row {
@@ -586,11 +635,11 @@ fn read_csv(
         })();
         report.rows += 1;
         match parsed {
-            Ok(t) => out.push(t),
+            Ok(t) => emit(t)?,
             Err(e) => keep_or_fail(&mut report, e, skip)?,
         }
     }
-    Ok((out, report))
+    Ok(report)
 }
 
 /// Groups transactions into customer documents, in the order customers first appear.
@@ -602,59 +651,225 @@ pub fn customers(transactions: &[Transaction]) -> Vec<Customer> {
     let mut order_index: HashMap<(usize, &str), usize> = HashMap::new();
     for t in transactions {
         let ci = *index.entry(t.customer_id.as_str()).or_insert_with(|| {
-            out.push(Customer {
-                id: Id(t.customer_id.clone()),
-                orders: Vec::new(),
-                loyalty: None,
-                offer_history: Vec::new(),
-                attributes: Default::default(),
-            });
+            out.push(new_customer(t));
             out.len() - 1
         });
         let Some(customer) = out.get_mut(ci) else {
             continue;
         };
-        let item = (t.category.is_some() || t.sku.is_some()).then(|| Item {
-            sku: t.sku.clone(),
-            category: t.category.clone(),
-            price: t.amount / t.quantity,
-            qty: t.quantity,
-        });
-        // The written form, except epoch seconds, which become epoch milliseconds.
-        let at = if t.at_epoch_seconds {
-            TimeValue::Millis(t.at as f64)
-        } else {
-            TimeValue::Text(t.at_text.clone())
-        };
         let existing = t
             .order_id
             .as_deref()
             .and_then(|o| order_index.get(&(ci, o)).copied());
-        match existing.and_then(|oi| customer.orders.get_mut(oi)) {
-            Some(order) => {
-                order.amount += t.amount;
-                order.items.extend(item);
-            }
-            None => {
-                if let Some(o) = t.order_id.as_deref() {
-                    order_index.insert((ci, o), customer.orders.len());
-                }
-                customer.orders.push(Order {
-                    id: t.order_id.clone().map(Id),
-                    at,
-                    amount: t.amount,
-                    refunded: 0.0,
-                    items: item.into_iter().collect(),
-                });
-            }
+        if let (Some(o), Some(i)) = (t.order_id.as_deref(), add_row(customer, existing, t)) {
+            order_index.insert((ci, o), i);
         }
     }
     out
 }
 
+fn new_customer(t: &Transaction) -> Customer {
+    Customer {
+        id: Id(t.customer_id.clone()),
+        orders: Vec::new(),
+        loyalty: None,
+        offer_history: Vec::new(),
+        attributes: Default::default(),
+    }
+}
+
+/// Adds a row to its customer: a line of the order `existing` (the order of the same id), or
+/// a new order, whose index is returned.
+fn add_row(customer: &mut Customer, existing: Option<usize>, t: &Transaction) -> Option<usize> {
+    let item = (t.category.is_some() || t.sku.is_some()).then(|| Item {
+        sku: t.sku.clone(),
+        category: t.category.clone(),
+        price: t.amount / t.quantity,
+        qty: t.quantity,
+    });
+    if let Some(order) = existing.and_then(|oi| customer.orders.get_mut(oi)) {
+        order.amount += t.amount;
+        order.items.extend(item);
+        return None;
+    }
+    // The written form, except epoch seconds, which become epoch milliseconds.
+    let at = if t.at_epoch_seconds {
+        TimeValue::Millis(t.at as f64)
+    } else {
+        TimeValue::Text(t.at_text.clone())
+    };
+    customer.orders.push(Order {
+        id: t.order_id.clone().map(Id),
+        at,
+        amount: t.amount,
+        refunded: 0.0,
+        items: item.into_iter().collect(),
+    });
+    Some(customer.orders.len() - 1)
+}
+
+/// Groups rows read as a stream into the customers [`customers`] makes of the whole file, each
+/// as soon as its rows end, when each customer's rows are together (a file sorted or grouped by
+/// customer, as exports usually are). A customer whose rows come back after another's is
+/// [`NotGrouped`]: the caller then reads the whole file with [`customers`].
+#[derive(Debug, Default)]
+pub struct Grouper {
+    current: Option<Customer>,
+    /// The current customer's orders by id.
+    orders: HashMap<String, usize>,
+    /// Hashes of the ids of the customers already given out: a collision only sends a grouped
+    /// file to the whole read, never groups wrongly.
+    done: std::collections::HashSet<u64>,
+}
+
+/// A customer's rows are not together: they come back on `line` after another customer's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotGrouped {
+    pub customer_id: String,
+    pub line: u64,
+}
+
+impl Grouper {
+    /// Adds the next row; gives out the customer before it when the row starts another.
+    pub fn push(&mut self, t: &Transaction) -> Result<Option<Customer>, NotGrouped> {
+        if let Some(c) = &mut self.current {
+            if c.id.0 == t.customer_id {
+                let existing = t
+                    .order_id
+                    .as_deref()
+                    .and_then(|o| self.orders.get(o).copied());
+                if let (Some(o), Some(i)) = (&t.order_id, add_row(c, existing, t)) {
+                    self.orders.insert(o.clone(), i);
+                }
+                return Ok(None);
+            }
+        }
+        if self.done.contains(&id_hash(&t.customer_id)) {
+            return Err(NotGrouped {
+                customer_id: t.customer_id.clone(),
+                line: t.line,
+            });
+        }
+        let mut next = new_customer(t);
+        self.orders.clear();
+        if let (Some(o), Some(i)) = (&t.order_id, add_row(&mut next, None, t)) {
+            self.orders.insert(o.clone(), i);
+        }
+        let finished = self.current.replace(next);
+        if let Some(f) = &finished {
+            self.done.insert(id_hash(&f.id.0));
+        }
+        Ok(finished)
+    }
+
+    /// The last customer.
+    pub fn finish(self) -> Option<Customer> {
+        self.current
+    }
+}
+
+fn id_hash(id: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    // Keys fixed: the same ids hash the same in every run.
+    let mut h = std::hash::DefaultHasher::new();
+    id.hash(&mut h);
+    h.finish()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Rows of 40 customers, grouped by customer: orders of several lines (ids shared by
+    /// customers, as order numbers per customer are), single-row orders, epoch seconds.
+    fn grouped_rows() -> Vec<Transaction> {
+        let mut rows = Vec::new();
+        let mut line = 1;
+        let mut state = 7u64;
+        let mut next = |n: u64| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) % n
+        };
+        for c in 0..40 {
+            for o in 0..1 + next(5) {
+                let lines = 1 + next(3);
+                let with_id = next(4) != 0;
+                let at = 852_076_800_000 + (o as i64) * 86_400_000 * (1 + next(30) as i64);
+                for l in 0..lines {
+                    line += 1;
+                    rows.push(Transaction {
+                        line,
+                        customer_id: format!("c{c}"),
+                        order_id: with_id.then(|| format!("o{o}")),
+                        at_text: if c % 3 == 0 {
+                            format!("{}", at / 1000)
+                        } else {
+                            time::format_instant(at)
+                        },
+                        at,
+                        at_epoch_seconds: c % 3 == 0,
+                        amount: (next(10_000) as f64) / 100.0,
+                        quantity: 1.0 + next(3) as f64,
+                        category: (l % 2 == 0).then(|| format!("cat{}", next(4))),
+                        sku: (l % 3 == 1).then(|| format!("sku{l}")),
+                    });
+                }
+            }
+        }
+        rows
+    }
+
+    fn grouped(rows: &[Transaction]) -> Result<Vec<Customer>, NotGrouped> {
+        let mut g = Grouper::default();
+        let mut out = Vec::new();
+        for t in rows {
+            out.extend(g.push(t)?);
+        }
+        out.extend(g.finish());
+        Ok(out)
+    }
+
+    #[test]
+    fn a_grouped_stream_makes_the_whole_files_customers() {
+        let rows = grouped_rows();
+        let whole = customers(&rows);
+        assert!(
+            whole.len() > 30
+                && whole
+                    .iter()
+                    .any(|c| c.orders.iter().any(|o| o.items.len() > 1))
+        );
+        assert_eq!(grouped(&rows), Ok(whole));
+        assert_eq!(grouped(&[]), Ok(Vec::new()));
+        // A customer coming back after another is not grouped, at the line it comes back on.
+        let mut mixed = rows.clone();
+        let back = mixed
+            .iter()
+            .position(|t| t.customer_id == "c5")
+            .expect("c5 has rows");
+        let moved = mixed.remove(back);
+        let at = mixed
+            .iter()
+            .position(|t| t.customer_id == "c9")
+            .expect("c9 has rows");
+        mixed.insert(at, moved.clone());
+        let e = grouped(&mixed).expect_err("not grouped");
+        assert_eq!((e.customer_id.as_str(), e.line), ("c5", moved.line));
+    }
+
+    #[test]
+    fn as_of_one_row_at_a_time_is_drop_after() {
+        let rows = grouped_rows();
+        let now = rows.iter().map(|t| t.at).sum::<i64>() / rows.len() as i64;
+        let mut kept = rows.clone();
+        let counts = drop_after(&mut kept, now);
+        let mut as_of = AsOf::new(now);
+        let streamed: Vec<Transaction> = rows.into_iter().filter(|t| as_of.keep(t)).collect();
+        assert_eq!((streamed, as_of.left_out()), (kept, counts));
+        assert!(counts.0 > counts.1 && counts.1 > 0, "{counts:?}");
+    }
 
     #[test]
     fn reads_cdnow_master_and_sample_rows() {

@@ -537,3 +537,90 @@ fn score_on_every_core_writes_what_one_core_writes() {
     assert_eq!(stderr(&first), stderr(&many));
     assert!(stderr(&first).contains("00003"), "{}", stderr(&first));
 }
+
+/// `score` to a file scores while it reads when each customer's rows are together, and reads
+/// the whole file first when they are not; either way it writes what it writes to standard
+/// output (which always reads the whole file first), and reports the whole read's errors.
+#[test]
+fn score_streams_a_grouped_file_and_reads_a_mixed_one_whole() {
+    let dir = scratch("stream");
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(SAMPLE)).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    let grouped = write(&dir, "grouped.txt", &text);
+    // The first customer's first row moved to the end: its rows are no longer together.
+    let first = lines.remove(0);
+    lines.push(first);
+    let mixed = write(&dir, "mixed.txt", &(lines.join("\n") + "\n"));
+    // A bad row at the end of a file whose customers fail early: the row is what is reported.
+    let bad = write(&dir, "bad.txt", &format!("{text} 99999 1997010x 1 2.00\n"));
+    let score = |orders: &str, now: &str, out: &str| {
+        run(&[
+            "score", "--orders", orders, "--format", "cdnow", "--now", now, "--out", out,
+        ])
+    };
+    for (file, how) in [(&grouped, "read while scoring"), (&mixed, "s before")] {
+        let to_file = dir.join("out.jsonl");
+        let streamed = score(file, "1998-07-01", to_file.to_str().unwrap());
+        assert_eq!(streamed.status.code(), Some(0), "{}", stderr(&streamed));
+        assert!(
+            stderr(&streamed).contains(how),
+            "{file}: {}",
+            stderr(&streamed)
+        );
+        assert_eq!(
+            stderr(&streamed).contains("come back on line"),
+            file == &mixed,
+            "{}",
+            stderr(&streamed)
+        );
+        let whole = score(file, "1998-07-01", "-");
+        assert_eq!(whole.status.code(), Some(0), "{}", stderr(&whole));
+        let written = std::fs::read(&to_file).unwrap();
+        assert_eq!(written.iter().filter(|&&c| c == b'\n').count(), 2357);
+        assert!(
+            written == whole.stdout,
+            "{file}: the file differs from standard output"
+        );
+    }
+    // A backtest reports the same rows read and left out either way.
+    let head = |o: &Output| stderr(o).lines().take(2).collect::<Vec<_>>().join("\n");
+    let args = [
+        "--format",
+        "cdnow",
+        "--now",
+        "1998-01-01",
+        "--as-of",
+        "--out",
+    ];
+    let to_file = dir.join("as-of.jsonl");
+    let streamed = run(&[
+        &["score", "--orders", &grouped][..],
+        &args,
+        &[to_file.to_str().unwrap()],
+    ]
+    .concat());
+    let whole = run(&[&["score", "--orders", &grouped][..], &args, &["-"]].concat());
+    assert!(
+        stderr(&streamed).contains("read while scoring"),
+        "{}",
+        stderr(&streamed)
+    );
+    assert!(
+        head(&streamed).contains("left out"),
+        "{}",
+        stderr(&streamed)
+    );
+    assert_eq!(head(&streamed), head(&whole));
+    assert!(std::fs::read(&to_file).unwrap() == whole.stdout);
+    let streamed = score(&bad, "1998-01-01", dir.join("bad.jsonl").to_str().unwrap());
+    assert_eq!(streamed.status.code(), Some(2), "{}", stderr(&streamed));
+    let bad_line = format!("line {}, column date", text.lines().count() + 1);
+    assert!(
+        stderr(&streamed).contains(&bad_line),
+        "{}",
+        stderr(&streamed)
+    );
+    let whole = score(&bad, "1998-01-01", "-");
+    assert_eq!(stderr(&streamed), stderr(&whole));
+    assert!(!dir.join("bad.jsonl").exists());
+}

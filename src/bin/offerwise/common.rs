@@ -201,13 +201,17 @@ pub(crate) fn output(path: &Path) -> Result<Output, Failure> {
 /// kept (a later order is then an error naming the customer).
 pub(crate) fn as_of(mut rows: Vec<Transaction>, now: i64, as_of: bool) -> Vec<Transaction> {
     if as_of {
-        let (dropped_rows, dropped_orders) = transactions::drop_after(&mut rows, now);
-        eprintln!(
-            "as of {}: left out {dropped_orders} orders ({dropped_rows} rows) placed after it",
-            offerwise::time::format_instant(now)
-        );
+        report_as_of(now, transactions::drop_after(&mut rows, now));
     }
     rows
+}
+
+/// Says how many rows and orders `--as-of` left out.
+pub(crate) fn report_as_of(now: i64, (dropped_rows, dropped_orders): (u64, u64)) {
+    eprintln!(
+        "as of {}: left out {dropped_orders} orders ({dropped_rows} rows) placed after it",
+        offerwise::time::format_instant(now)
+    );
 }
 
 pub(crate) fn parse_now(now: &str, offset: i32) -> Result<i64, Failure> {
@@ -233,12 +237,21 @@ pub(crate) fn now_value(now: &str) -> offerwise::customer::TimeValue {
 
 pub(crate) fn read_orders(args: &OrdersArgs) -> Result<Vec<Transaction>, Failure> {
     let file = File::open(&args.orders).map_err(|e| input_fail(&args.orders, e))?;
-    let options = transactions::ReadOptions {
+    let (rows, report) = transactions::read_with(io::BufReader::new(file), &read_options(args))?;
+    report_read(args, rows.len(), &report);
+    Ok(rows)
+}
+
+pub(crate) fn read_options(args: &OrdersArgs) -> transactions::ReadOptions {
+    transactions::ReadOptions {
         format: args.format,
         delimiter: args.delimiter,
         skip_bad_rows: args.skip_bad_rows,
-    };
-    let (rows, report) = transactions::read_with(io::BufReader::new(file), &options)?;
+    }
+}
+
+/// Says what a read of the transaction file found: rows, columns, bad rows skipped.
+pub(crate) fn report_read(args: &OrdersArgs, rows: usize, report: &transactions::ReadReport) {
     let renamed: Vec<String> = report
         .columns
         .iter()
@@ -247,7 +260,7 @@ pub(crate) fn read_orders(args: &OrdersArgs) -> Result<Vec<Transaction>, Failure
         .collect();
     eprintln!(
         "read {} rows of {}{}",
-        rows.len(),
+        rows,
         args.orders.display(),
         if renamed.is_empty() {
             String::new()
@@ -270,7 +283,6 @@ pub(crate) fn read_orders(args: &OrdersArgs) -> Result<Vec<Transaction>, Failure
             eprintln!("  {e}");
         }
     }
-    Ok(rows)
 }
 
 pub(crate) fn load_engine(args: &EngineArgs) -> Result<Engine, Failure> {

@@ -7,7 +7,7 @@ use offerwise::train;
 use offerwise::transactions::{self, Format};
 use rayon::prelude::*;
 use std::io::{self, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 #[derive(Args)]
@@ -26,7 +26,10 @@ pub(crate) struct ScoreArgs {
     /// Minutes east of UTC of the shop's time zone.
     #[arg(long, default_value_t = 0, allow_hyphen_values = true)]
     tz_offset: i32,
-    /// Output file (`-` for standard output), written whole or not at all.
+    /// Output file (`-` for standard output), written whole or not at all. To a file, customers
+    /// are scored while the file is read when each one's rows are together (a file sorted or
+    /// grouped by customer), holding a few thousand customers at a time; otherwise, and to
+    /// standard output, the whole file is read first. The output is the same either way.
     #[arg(long)]
     out: PathBuf,
     /// `jsonl` (one decision JSON per line) or `csv` (a flat table: customer, segment, churn
@@ -62,42 +65,142 @@ pub(crate) fn cmd_score(a: ScoreArgs) -> Result<(), Failure> {
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("csv")),
     };
-    let started = Instant::now();
-    let rows = as_of(read_orders(&a.orders)?, now, a.as_of);
-    let customers = transactions::customers(&rows);
-    let read_secs = started.elapsed().as_secs_f64();
-    let mut out = output(&a.out)?;
-    let fail = |e: io::Error| io_fail(&a.out, e);
-    let max_offers = engine.program().max_offers;
-    if csv {
-        writeln!(out, "{}", score_csv_header(max_offers)).map_err(fail)?;
-    }
-    let bar = progress_bar(customers.len() as u64, "customers");
-    let decide_started = Instant::now();
-    let mut by_segment = std::collections::BTreeMap::<String, u64>::new();
-    let mut offers = 0u64;
-    // Customers are decided and their lines made on every core (rayon), a block at a time,
-    // while a writer thread writes the block before, in input order: the output is the same
-    // as one core's, and the first customer in error is the one reported.
-    const BLOCK: usize = 2048;
-    let (send, receive) = std::sync::mpsc::sync_channel::<Vec<String>>(1);
-    let writer = std::thread::spawn(move || -> io::Result<Output> {
-        for block in receive {
-            for line in block {
-                out.write_all(line.as_bytes())?;
-                out.write_all(b"\n")?;
+    let job = Job {
+        engine: &engine,
+        options: &options,
+        csv,
+        out: &a.out,
+    };
+    // A file out: the rows are scored while they are read when each customer's rows are
+    // together (as in a sorted export), and the whole file is read first when they are not.
+    // Standard output cannot take back what it was given, so it reads the whole file first.
+    let streamed = if a.out == Path::new("-") {
+        None
+    } else {
+        score_streaming(&job, &a, now)?
+    };
+    let summary = match streamed {
+        Some(s) => s,
+        None => {
+            let started = Instant::now();
+            let rows = as_of(read_orders(&a.orders)?, now, a.as_of);
+            let customers = transactions::customers(&rows);
+            let read_secs = started.elapsed().as_secs_f64();
+            let mut scorer = Scorer::new(&job, Some(customers.len() as u64))?;
+            for block in customers.chunks(BLOCK) {
+                if !scorer.block(block) {
+                    break;
+                }
             }
+            let mut summary = scorer.finish()?;
+            summary.rows = rows.len();
+            summary.reading = format!("reading {read_secs:.3} s before");
+            summary
         }
-        Ok(out)
-    });
-    let mut failed = None;
-    for block in customers.chunks(BLOCK) {
+    };
+    eprintln!(
+        "scored {} customers ({} transactions) with {} in {:.3} s ({:.0} ns per customer; {})",
+        summary.customers,
+        summary.rows,
+        engine.model().version,
+        summary.secs,
+        summary.secs * 1e9 / summary.customers.max(1) as f64,
+        summary.reading
+    );
+    for (name, n) in &summary.by_segment {
+        eprintln!("  {name:<36} {n:>6}");
+    }
+    eprintln!(
+        "  offers: {} in all; decisions written to {} ({})",
+        summary.offers,
+        a.out.display(),
+        if csv { "csv" } else { "jsonl" }
+    );
+    Ok(())
+}
+
+/// Customers decided at a time on every core.
+const BLOCK: usize = 2048;
+
+/// What a score run decides with and writes to.
+struct Job<'a> {
+    engine: &'a offerwise::Engine,
+    options: &'a DecideOptions,
+    csv: bool,
+    out: &'a Path,
+}
+
+/// What a score run did.
+struct Summary {
+    customers: u64,
+    rows: usize,
+    secs: f64,
+    reading: String,
+    by_segment: std::collections::BTreeMap<String, u64>,
+    offers: u64,
+}
+
+/// Scores customers a block at a time: decided and their lines made on every core (rayon),
+/// while a writer thread writes the block before, in input order. The output is the same as
+/// one core's, and the first customer in error is the one reported.
+struct Scorer<'a> {
+    job: &'a Job<'a>,
+    send: Option<std::sync::mpsc::SyncSender<Vec<String>>>,
+    writer: std::thread::JoinHandle<io::Result<Output>>,
+    failed: Option<Failure>,
+    bar: indicatif::ProgressBar,
+    started: Instant,
+    summary: Summary,
+}
+
+impl<'a> Scorer<'a> {
+    /// Opens the output (a temporary file until [`Scorer::finish`]) and writes the header.
+    fn new(job: &'a Job<'a>, customers: Option<u64>) -> Result<Self, Failure> {
+        let mut out = output(job.out)?;
+        if job.csv {
+            let header = score_csv_header(job.engine.program().max_offers);
+            writeln!(out, "{header}").map_err(|e| io_fail(job.out, e))?;
+        }
+        let (send, receive) = std::sync::mpsc::sync_channel::<Vec<String>>(1);
+        let writer = std::thread::spawn(move || -> io::Result<Output> {
+            for block in receive {
+                for line in block {
+                    out.write_all(line.as_bytes())?;
+                    out.write_all(b"\n")?;
+                }
+            }
+            Ok(out)
+        });
+        Ok(Scorer {
+            job,
+            send: Some(send),
+            writer,
+            failed: None,
+            bar: progress_bar(customers.unwrap_or(0), "customers"),
+            started: Instant::now(),
+            summary: Summary {
+                customers: 0,
+                rows: 0,
+                secs: 0.0,
+                reading: String::new(),
+                by_segment: Default::default(),
+                offers: 0,
+            },
+        })
+    }
+
+    /// Decides a block and hands its lines to the writer; false once a customer failed or
+    /// the writer stopped (nothing more is decided).
+    fn block(&mut self, block: &[offerwise::customer::Customer]) -> bool {
+        if self.failed.is_some() {
+            return false;
+        }
+        let (engine, options, csv) = (self.job.engine, self.job.options, self.job.csv);
+        let max_offers = engine.program().max_offers;
         let lines: Vec<Result<(String, String, usize), Failure>> = block
             .par_iter()
             .map(|c| {
-                let d = engine
-                    .decide(c, &options)
-                    .map_err(|e| customer_fail(c, e))?;
+                let d = engine.decide(c, options).map_err(|e| customer_fail(c, e))?;
                 let segment = d.segment.as_ref().map_or("(no segment)".into(), |s| {
                     format!("{} ({})", s.name, s.role.id())
                 });
@@ -113,55 +216,137 @@ pub(crate) fn cmd_score(a: ScoreArgs) -> Result<(), Failure> {
         for r in lines {
             match r {
                 Ok((line, segment, n)) => {
-                    *by_segment.entry(segment).or_default() += 1;
-                    offers += n as u64;
+                    *self.summary.by_segment.entry(segment).or_default() += 1;
+                    self.summary.offers += n as u64;
+                    self.summary.customers += 1;
                     text.push(line);
                 }
                 Err(e) => {
-                    failed = Some(e);
-                    break;
+                    self.failed = Some(e);
+                    return false;
                 }
             }
         }
+        let Some(send) = &self.send else {
+            return false;
+        };
         // A failed send means the writer stopped on an error, which joining it gives.
-        if failed.is_some() || send.send(text).is_err() {
-            break;
+        if send.send(text).is_err() {
+            self.send = None;
+            return false;
         }
-        bar.inc(block.len() as u64);
+        if self.bar.length() < Some(self.summary.customers) {
+            self.bar.set_length(self.summary.customers);
+        }
+        self.bar.set_position(self.summary.customers);
+        true
     }
-    drop(send);
-    let written = writer
-        .join()
-        .map_err(|_| Failure(1, "error: the output writer stopped".into()))?;
-    if let Some(e) = failed {
-        // The partial output is removed (dropping it removes its temporary file).
-        drop(written);
-        return Err(e);
+
+    /// Waits for the writer and renames the output into place; or removes it and returns the
+    /// first customer's error.
+    fn finish(mut self) -> Result<Summary, Failure> {
+        drop(self.send.take());
+        let written = self
+            .writer
+            .join()
+            .map_err(|_| Failure(1, "error: the output writer stopped".into()))?;
+        if let Some(e) = self.failed {
+            // The partial output is removed (dropping it removes its temporary file).
+            drop(written);
+            return Err(e);
+        }
+        let out = written.map_err(|e| io_fail(self.job.out, e))?;
+        out.finish()?;
+        self.bar.finish_and_clear();
+        self.summary.secs = self.started.elapsed().as_secs_f64();
+        Ok(self.summary)
     }
-    let out = written.map_err(fail)?;
-    out.finish()?;
-    bar.finish_and_clear();
-    let secs = decide_started.elapsed().as_secs_f64();
-    eprintln!(
-        "scored {} customers ({} transactions) with {} in {:.3} s ({:.0} ns per customer; reading {:.3} s)",
-        customers.len(),
-        rows.len(),
-        engine.model().version,
-        secs,
-        secs * 1e9 / customers.len().max(1) as f64,
-        read_secs
-    );
-    for (name, n) in &by_segment {
-        eprintln!("  {name:<36} {n:>6}");
+
+    /// Stops without writing the output (its temporary file is removed).
+    fn discard(mut self) {
+        drop(self.send.take());
+        let _ = self.writer.join();
+        self.bar.finish_and_clear();
     }
-    eprintln!(
-        "  offers: {offers} in all; decisions written to {} ({})",
-        a.out.display(),
-        if csv { "csv" } else { "jsonl" }
-    );
-    Ok(())
 }
 
+/// Scores while a reader thread reads the rows and groups them into customers. `None` when a
+/// customer's rows are not together: nothing is written, and the caller reads the whole file.
+/// The errors are the whole read's: a bad row anywhere in the file, else the first customer
+/// in error.
+fn score_streaming(job: &Job, a: &ScoreArgs, now: i64) -> Result<Option<Summary>, Failure> {
+    let file =
+        std::fs::File::open(&a.orders.orders).map_err(|e| input_fail(&a.orders.orders, e))?;
+    let read_options = read_options(&a.orders);
+    let mut scorer = Scorer::new(job, None)?;
+    let (blocks, receive) = std::sync::mpsc::sync_channel::<Vec<offerwise::customer::Customer>>(2);
+    let use_as_of = a.as_of;
+    let reader = std::thread::spawn(move || {
+        let mut grouper = transactions::Grouper::default();
+        let mut as_of = transactions::AsOf::new(now);
+        let mut not_grouped = None;
+        let (mut read_rows, mut rows) = (0usize, 0usize);
+        let mut block = Vec::with_capacity(BLOCK);
+        let read = transactions::read_each(io::BufReader::new(file), &read_options, &mut |t| {
+            read_rows += 1;
+            if use_as_of && !as_of.keep(&t) {
+                return Ok(());
+            }
+            rows += 1;
+            match grouper.push(&t) {
+                Ok(Some(c)) => block.push(c),
+                Ok(None) => {}
+                Err(e) => {
+                    not_grouped = Some(e);
+                    return Err(offerwise::Error::Row {
+                        line: t.line,
+                        column: None,
+                        message: "not grouped by customer".into(),
+                    });
+                }
+            }
+            if block.len() == BLOCK {
+                // The scorer stopped (a customer failed): read on for the file's own errors.
+                let _ = blocks.send(std::mem::replace(&mut block, Vec::with_capacity(BLOCK)));
+            }
+            Ok(())
+        });
+        block.extend(grouper.finish());
+        if read.is_ok() && !block.is_empty() {
+            let _ = blocks.send(block);
+        }
+        (read, not_grouped, (read_rows, rows), as_of)
+    });
+    for block in receive {
+        scorer.block(&block);
+    }
+    let (read, not_grouped, (read_rows, rows), dropped) = reader
+        .join()
+        .map_err(|_| Failure(1, "error: the reader stopped".into()))?;
+    if let Some(ng) = not_grouped {
+        scorer.discard();
+        eprintln!(
+            "note: the rows of customer {:?} come back on line {} after another customer's: reading the whole file before scoring",
+            ng.customer_id, ng.line
+        );
+        return Ok(None);
+    }
+    let report = match read {
+        Ok(r) => r,
+        Err(e) => {
+            scorer.discard();
+            return Err(e.into());
+        }
+    };
+    report_read(&a.orders, read_rows, &report);
+    if a.as_of {
+        report_as_of(now, dropped.left_out());
+    }
+    let mut summary = scorer.finish()?;
+    summary.rows = rows;
+    summary.reading = "read while scoring".into();
+    Ok(Some(summary))
+}
 /// The columns of `score --out-format csv`.
 fn score_csv_header(max_offers: usize) -> String {
     let mut cols: Vec<String> = [

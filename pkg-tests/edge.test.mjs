@@ -4,80 +4,26 @@
 // the OfferwiseError's code and path.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { createServer } from "node:net";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import h from "./lib/harness.cjs";
+import { startWorkerd } from "./lib/workerd.mjs";
 
 const EDGE_DIR = path.join(h.PKG_TESTS, "edge");
 const N_CUSTOMERS = 20;
 
-function workerdBinary() {
-  for (const p of [
-    path.join(h.PKG_TESTS, "node_modules", "@cloudflare", "workerd-linux-64", "bin", "workerd"),
-    path.join(h.PKG_TESTS, "node_modules", "workerd", "bin", "workerd"),
-  ]) if (existsSync(p)) return p;
-  throw new Error("workerd binary not found: npm ci in pkg-tests");
-}
-
-/** A port the OS says is free right now (another process could take it before workerd). */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on("error", reject);
-    s.listen(0, "127.0.0.1", () => { const { port } = s.address(); s.close(() => resolve(port)); });
-  });
-}
-
-let proc = null;
+let worker = null;
 let base = null;
-let logs = "";
-let exited = null;
-
-async function startWorkerd() {
-  const port = await freePort();
-  logs = "";
-  exited = null;
-  proc = spawn(workerdBinary(), ["serve", "config.capnp", "--socket-addr", `http=127.0.0.1:${port}`], {
-    cwd: EDGE_DIR, stdio: ["ignore", "pipe", "pipe"],
-  });
-  proc.stdout.on("data", (d) => { logs += d; });
-  proc.stderr.on("data", (d) => { logs += d; });
-  proc.on("exit", (code, signal) => { exited = { code, signal }; });
-  base = `http://127.0.0.1:${port}`;
-  // Readiness: poll /health, bounded (workerd compiles the worker in well under a second; the
-  // bound is generous for a loaded 2-core machine).
-  const deadline = Date.now() + 30_000;
-  for (let attempt = 0; Date.now() < deadline; attempt++) {
-    if (exited) return false;
-    try {
-      const r = await fetch(`${base}/health`);
-      if (r.ok) return true;
-    } catch { /* not listening yet */ }
-    await new Promise((r) => setTimeout(r, Math.min(50 * 2 ** attempt, 500)));
-  }
-  throw new Error(`workerd did not answer /health within 30 s; its output:\n${logs}`);
-}
+const logs = () => (worker ? worker.logs() : "");
 
 before(async () => {
   h.requireBuilt();
-  // The port can be taken between freePort() and workerd's bind: retry a few times.
-  for (let i = 0; i < 3; i++) {
-    if (await startWorkerd()) return;
-    if (!/address already in use/i.test(logs)) break;
-  }
-  throw new Error(`workerd exited (${JSON.stringify(exited)}) before serving; its output:\n${logs}`);
+  worker = await startWorkerd({ dir: EDGE_DIR });
+  base = worker.base;
 });
 
 after(async () => {
-  if (proc && !exited) {
-    const gone = new Promise((r) => proc.once("exit", r));
-    proc.kill("SIGTERM");
-    const timer = setTimeout(() => proc.kill("SIGKILL"), 5000);
-    await gone;
-    clearTimeout(timer);
-  }
+  if (worker) await worker.stop();
 });
 
 const decide = (body, query = `now=${h.NOW}`) =>
@@ -100,7 +46,7 @@ test(`POST /decide equals the CLI for ${N_CUSTOMERS} CDNOW customers`, async () 
   for (const c of picked) {
     const r = await decide(JSON.stringify(c));
     const text = await r.text();
-    assert.equal(r.status, 200, `customer ${c.id}: HTTP ${r.status} ${text}\n${logs}`);
+    assert.equal(r.status, 200, `customer ${c.id}: HTTP ${r.status} ${text}\n${logs()}`);
     h.assertSameJson(JSON.parse(text), expected.get(c.id), `customer ${c.id} via workerd`);
   }
 });
@@ -144,5 +90,5 @@ test("the shared assignment vectors assign alike in workerd (tests/vectors/assig
 });
 
 test("workerd logged no uncaught errors", () => {
-  assert.doesNotMatch(logs, /uncaught|panicked|RuntimeError|unreachable/i, logs);
+  assert.doesNotMatch(logs(), /uncaught|panicked|RuntimeError|unreachable/i, logs());
 });

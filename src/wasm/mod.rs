@@ -194,6 +194,18 @@ impl WasmEngine {
         engine.set_policy(policy).map_err(error::to_js)
     }
 
+    /// The programme's version (`name@<12 hex>`), as in every decision's log record.
+    /// ```js
+    /// engine.programVersion; // "CDNOW Music Club@719dc80bfeaa"
+    /// ```
+    #[wasm_bindgen(getter, js_name = programVersion)]
+    pub fn program_version(&self) -> String {
+        self.inner
+            .try_borrow()
+            .map(|e| e.program_version().to_string())
+            .unwrap_or_default()
+    }
+
     /// The learned policy's version (`name@<12 hex>`), or `null` without one.
     #[wasm_bindgen(getter, js_name = policyVersion)]
     pub fn policy_version(&self) -> Option<String> {

@@ -1,0 +1,167 @@
+// offerwise at the edge: a Cloudflare-Workers-style worker that serves decisions.
+//
+// The model, programme and learned policy are bundled with the worker and read once per
+// isolate; the engine is kept for the life of the isolate. A new programme can be pushed at run
+// time; one that fails its checks is refused and the last good one keeps serving (flagd's
+// behaviour for a bad flag configuration).
+//
+//   POST /decide          {"customer": {...}, "now"?, "cart"?, "context"?, "ids"?, "assignments"?,
+//                          "forceVariants"?, "budgets"?, "timeZoneOffsetMinutes"?}
+//                         200 the decision; `now` defaults to the request's time
+//   GET  /health          200 {"ok", "engine", "model", "program", "policy", "programSource",
+//                              "programSince", "lastUpdateError"}
+//   PUT  /program         {"program": {...}, "policy"?: {...} | null}  (Authorization: Bearer
+//                         <ADMIN_TOKEN>; "policy" left out keeps the current one)
+//                         200 {"ok": true, "program", "policy"} or 400 with the error, the last
+//                         good programme still serving
+//
+// Every error is {"error": {"code", "path", "message"}}: 400 for what the request got wrong
+// (its JSON, its shape, or the engine's OfferwiseError with its code and path), 401/403 for an
+// update without the token, 404/405 for a route or method the worker does not have, and 503
+// only when the bundled documents themselves do not load.
+import { Engine, initSync, version } from "offerwise";
+import wasm from "offerwise/offerwise_bg.wasm";
+import model from "./model.json";
+import program from "./program.json";
+import policy from "./policy.json";
+
+// Instantiating the compiled module is synchronous: no fetch of the wasm at run time.
+initSync({ module: wasm });
+
+/** The engine serving this isolate, with where its programme came from. */
+let live = null;
+/** Why the bundled documents do not load (every request then answers 503 with it). */
+let bootError = null;
+/** The last refused programme update: `{code, path, message, at}`. */
+let lastUpdateError = null;
+
+function engine() {
+  if (live === null && bootError === null) {
+    try {
+      live = { engine: new Engine(model, program, policy), policy, source: "bundled", since: null };
+    } catch (e) {
+      bootError = errorBody(e).error;
+    }
+  }
+  return live;
+}
+
+const json = (body, status = 200) =>
+  new Response(JSON.stringify(body), {
+    status,
+    headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" },
+  });
+
+const fail = (status, code, path, message) => json({ error: { code, path, message } }, status);
+
+function errorBody(e) {
+  if (e instanceof Error && e.name === "OfferwiseError") {
+    return { error: { code: e.code, path: e.path, message: e.message } };
+  }
+  // Not an input error: the engine reports every bad input as an OfferwiseError.
+  return { error: { code: "internal", path: "", message: String((e && e.message) || e) } };
+}
+
+function errorResponse(e) {
+  const body = errorBody(e);
+  return json(body, body.error.code === "internal" ? 500 : 400);
+}
+
+/** The request body as a JSON object, or a 400 saying what is wrong with it. */
+async function readObject(request, what) {
+  const text = await request.text();
+  let body;
+  try {
+    body = JSON.parse(text);
+  } catch (e) {
+    return { error: fail(400, "request.syntax", "", `the body is not JSON: ${e.message}`) };
+  }
+  if (body === null || typeof body !== "object" || Array.isArray(body)) {
+    return { error: fail(400, "request.invalid", "", `the body must be a JSON object ${what}`) };
+  }
+  return { body };
+}
+
+async function decide(request) {
+  const { body, error } = await readObject(request, 'with "customer" and the decision options');
+  if (error) return error;
+  const { customer, ...options } = body;
+  if (customer === null || typeof customer !== "object" || Array.isArray(customer)) {
+    return fail(400, "request.invalid", "customer", 'give the customer document as "customer"');
+  }
+  // Time is an input: the caller's `now`, else the time of the request.
+  if (options.now === undefined) options.now = Date.now();
+  const current = engine();
+  if (current === null) return json({ error: bootError }, 503);
+  try {
+    return json(current.engine.decide(customer, options));
+  } catch (e) {
+    return errorResponse(e);
+  }
+}
+
+async function updateProgram(request, env) {
+  const token = env && env.ADMIN_TOKEN;
+  if (!token) return fail(403, "update.disabled", "", "programme updates are off: set ADMIN_TOKEN");
+  if (request.headers.get("authorization") !== `Bearer ${token}`) {
+    return fail(401, "update.unauthorized", "", "send Authorization: Bearer <ADMIN_TOKEN>");
+  }
+  const { body, error } = await readObject(request, 'with "program" (and optionally "policy")');
+  if (error) return error;
+  const current = engine();
+  if (current === null) return json({ error: bootError }, 503);
+  if (body.program === undefined) {
+    return fail(400, "request.invalid", "program", 'give the new programme as "program"');
+  }
+  const nextPolicy = body.policy === undefined ? current.policy : body.policy;
+  let next;
+  try {
+    next = new Engine(model, body.program, nextPolicy);
+  } catch (e) {
+    const refused = errorBody(e);
+    lastUpdateError = { ...refused.error, at: new Date().toISOString() };
+    return json({ ...refused, serving: current.engine.programVersion }, 400);
+  }
+  const previous = current.engine;
+  live = { engine: next, policy: nextPolicy, source: "update", since: new Date().toISOString() };
+  lastUpdateError = null;
+  // No request is inside the old engine: a decision runs start to end without yielding.
+  previous.free();
+  return json({ ok: true, program: next.programVersion, policy: next.policyVersion ?? null });
+}
+
+function health() {
+  const current = engine();
+  if (current === null) return json({ ok: false, engine: version(), error: bootError }, 503);
+  const e = current.engine;
+  return json({
+    ok: true,
+    engine: version(),
+    model: e.modelVersion,
+    program: e.programVersion,
+    policy: e.policyVersion ?? null,
+    programSource: current.source,
+    programSince: current.since,
+    lastUpdateError,
+  });
+}
+
+const routes = {
+  "/decide": { POST: (request) => decide(request) },
+  "/health": { GET: () => health() },
+  "/program": { PUT: (request, env) => updateProgram(request, env) },
+};
+
+export default {
+  async fetch(request, env) {
+    const route = routes[new URL(request.url).pathname];
+    if (!route) return fail(404, "not_found", "", "routes: POST /decide, GET /health, PUT /program");
+    const handler = route[request.method];
+    if (!handler) return fail(405, "method", "", `use ${Object.keys(route).join(" or ")}`);
+    try {
+      return await handler(request, env);
+    } catch (e) {
+      return errorResponse(e);
+    }
+  },
+};

@@ -73,7 +73,8 @@ test("```html blocks are browser pages (browser.test.mjs), never run in Node", (
   ].join("\n");
   assert.deepEqual(extractBlocks(md).map(blockKind), ["browser", "node", null, null]);
   const readmeHtml = blocks.filter((b) => b.lang === "html");
-  assert.ok(readmeHtml.every((b) => blockKind(b) === "browser"), "an ```html block of README.md is not classified as a browser page");
+  assert.ok(readmeHtml.every((b) => ["browser", "widget"].includes(blockKind(b))), "an ```html block of README.md is not classified as a browser page");
+  assert.equal(blockKind({ lang: "html", info: "html widget", code: "" }), "widget");
   // what this file runs: node and shell blocks only
   const runHere = blocks.filter((b) => ["node", "shell"].includes(blockKind(b)));
   assert.ok(runHere.every((b) => b.lang !== "html"));

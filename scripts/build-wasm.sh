@@ -107,7 +107,7 @@ STAMP="$PKG/.build-stamp"
 if [ "$FORCE" = 0 ] && [ -f "$STAMP" ] && [ -f "$PKG/package.json" ] &&
    [ -f "$PKG/web/offerwise_bg.wasm" ] && [ -f "$PKG/node/offerwise_bg.wasm" ] &&
    [ -f "$PKG/data/web/offerwise_bg.wasm" ] && [ -f "$PKG/data/node/offerwise_bg.wasm" ]; then
-  NEWER=$(find src crates Cargo.toml Cargo.lock scripts/build-wasm.sh scripts/inline-snippets.mjs scripts/strip-glue.mjs scripts/sizes.mjs README.md -newer "$STAMP" -print -quit 2>/dev/null || true)
+  NEWER=$(find src crates Cargo.toml Cargo.lock scripts/build-wasm.sh scripts/inline-snippets.mjs scripts/strip-glue.mjs scripts/sizes.mjs www/widget README.md -newer "$STAMP" -print -quit 2>/dev/null || true)
   if [ -z "$NEWER" ] && [ "$(cat "$STAMP")" = "$VERSION $WASM_BINDGEN_VERSION $BINARYEN_MAJOR" ]; then
     say "pkg/ is up to date (scripts/build-wasm.sh --force rebuilds)"
     print_sizes --check
@@ -181,6 +181,11 @@ node scripts/inline-snippets.mjs "$PKG/web" "$PKG/node" "$PKG/data/web" "$PKG/da
 # The Rust docs of every export are JSDoc in offerwise.js: the page would download them with
 # the code. They stay in offerwise.d.ts (scripts/strip-glue.mjs).
 node scripts/strip-glue.mjs "$PKG/web" "$PKG/node" "$PKG/data/web" "$PKG/data/node"
+
+# ---- the storefront widget -------------------------------------------------------------------
+# <offerwise-offers> (www/widget/offerwise-offers.js) imports "./offerwise.js": it sits beside
+# the web build's glue and is exported as "offerwise/widget".
+cp www/widget/offerwise-offers.js "$PKG/web/offerwise-offers.js"
 
 # ---- ESM wrapper for Node --------------------------------------------------------------------
 # Named re-exports generated from what the CommonJS build actually exports (not a hand list
@@ -268,6 +273,8 @@ node -e '
         default: { types: "./data/web/offerwise.d.ts", default: "./data/web/offerwise.js" },
       },
       "./data/offerwise_bg.wasm": "./data/web/offerwise_bg.wasm",
+      // The storefront widget: <offerwise-offers>, for browsers (web build).
+      "./widget": "./web/offerwise-offers.js",
       "./web": { types: "./web/offerwise.d.ts", default: "./web/offerwise.js" },
       "./node": {
         import: { types: "./node/offerwise.d.mts", default: "./node/offerwise.mjs" },

@@ -53,6 +53,7 @@ export const BROWSER_LANGS = new Set(["html", "htm"]);
 export function blockKind(block) {
   if (NODE_LANGS.has(block.lang)) return "node";
   if (SHELL_LANGS.has(block.lang)) return offerwiseCommands(block.code).length ? "shell" : null;
-  if (BROWSER_LANGS.has(block.lang)) return "browser";
+  // ```html widget: a page of the storefront widget, run by widget.test.mjs.
+  if (BROWSER_LANGS.has(block.lang)) return /\bwidget\b/.test(block.info) ? "widget" : "browser";
   return null;
 }

@@ -15,6 +15,7 @@ import { launchChromium } from "./lib/chromium.mjs";
 import h from "./lib/harness.cjs";
 import { blockKind, extractBlocks } from "./lib/markdown.mjs";
 import { serveStatic } from "./lib/static-server.mjs";
+import { seriousViolations } from "./lib/axe.mjs";
 
 const SCREENSHOT = path.join(h.WORK, "www.png");
 const PICK = 7; // index of the sample customer the test picks (not the first, which loads by default)
@@ -215,6 +216,10 @@ test("the shared assignment vectors assign alike in Chromium (tests/vectors/assi
   }, v);
   assert.deepEqual(got.variants, v.variants);
   assert.deepEqual(got.buckets, v.offerwise1.buckets);
+});
+
+test("axe-core finds no serious accessibility violation on the decision explorer", async () => {
+  assert.deepEqual(await seriousViolations(page), []);
 });
 
 test("no console errors, page errors or failed requests", () => {

@@ -12,6 +12,7 @@ import { Engine } from "offerwise";
 import { launchChromium } from "./lib/chromium.mjs";
 import h from "./lib/harness.cjs";
 import { serveStatic } from "./lib/static-server.mjs";
+import { seriousViolations } from "./lib/axe.mjs";
 
 const SCREENSHOTS = path.join(h.WORK, "screenshots");
 const PICK = 7;
@@ -130,6 +131,14 @@ test("a customer the engine refuses shows nothing and reports the error; the nex
   assert.equal(await page.$eval("#offers", (el) => el.shadowRoot.querySelector(".panel").hidden), true);
   await page.selectOption("#customer-select", "3");
   await page.waitForSelector('#offers[data-state="ready"]');
+});
+
+test("axe-core finds no serious accessibility violation on the shop's product and cart pages", async () => {
+  for (const tab of ["product", "cart"]) {
+    await page.click(`.tab[data-page="${tab}"]`);
+    await page.waitForSelector('#offers[data-state="ready"]');
+    assert.deepEqual(await seriousViolations(page), [], `${tab} page`);
+  }
 });
 
 test("no request carries the purchase history or the account, and none leaves the page's origin", () => {

@@ -69,7 +69,7 @@ async function main() {
   $("products").replaceChildren(...PRODUCTS.map((p) => el("li", { class: "product" },
     el("div", { class: "cover", style: `background:${p.color}`, "aria-hidden": "true" }, p.title.slice(0, 1)),
     el("strong", {}, p.title), el("span", { class: "meta" }, `${p.artist} · ${p.category}`), el("span", {}, money(p.price)),
-    el("button", { type: "button", dataset: { add: p.sku }, "aria-label": `Add ${p.title} to the cart` }, "Add to cart"))));
+    el("button", { type: "button", dataset: { add: p.sku }, "aria-label": `Add to cart: ${p.title}` }, "Add to cart"))));
   $("customer-select").replaceChildren(...customers.map((c, i) => el("option", { value: String(i) }, `Customer ${c.id}`)));
   $("customer-select").addEventListener("change", (e) => { offers.customer = customers[Number(e.target.value)]; });
   document.addEventListener("click", (e) => {

@@ -61,6 +61,21 @@ test("an analyst opens a units CSV and reads the CLI's analysis: sample ratio, v
   });
   assert.equal(await page.$$eval("#lift-plot circle", (cs) => cs.length), want.results.length, "a point per comparison in the plot");
   await page.screenshot({ path: path.join(SCREENSHOTS, "dashboard-experiment.png"), fullPage: true });
+
+  // The exposure dates (first_seen) make the day-by-day view of the first metric.
+  assert.equal(await page.inputValue("#time-column"), "first_seen");
+  const timed = JSON.parse(h.cli(["analyze", "--units", UNITS, "--control", "control", "--metric", "converted",
+    "--metric", "revenue", "--metric", "orders:mean", "--time-column", "first_seen", "--json", "-"]));
+  const line = timed.timeline.filter((p) => p.metric === "converted");
+  const days = new Set(line.map((p) => p.day)).size;
+  assert.ok(days > 10, `${days} days`);
+  assert.equal(await page.getAttribute("#timeline-plot", "data-days"), String(days));
+  for (const v of ["a", "b"]) {
+    const vs = line.filter((p) => p.variant === v).sort((x, y) => (x.day < y.day ? -1 : 1));
+    assert.equal(await page.getAttribute(`#timeline-plot polyline[data-variant="${v}"]`, "data-points"), String(vs.length));
+    const last = vs[vs.length - 1].absLift;
+    assert.equal(await page.textContent(`#timeline-plot text[data-variant="${v}"]`), `${v} ${last >= 0 ? "+" : ""}${last.toFixed(4)}`);
+  }
 });
 
 test("a wrong column shows the engine's error with its path; a good run after it works", async () => {

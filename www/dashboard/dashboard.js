@@ -34,6 +34,8 @@ function load(file) {
     const { variants, numeric } = sniff(text, $("variant-column").value.trim());
     $("control").replaceChildren(...variants.map((v) => new Option(v, v, false, v === "control")));
     $("metrics").value = numeric.join(", ");
+    const { header } = sniff(text, $("variant-column").value.trim());
+    $("time-column").value = ["first_seen", "date", "time"].find((c) => header.includes(c)) ?? "";
     $("options").hidden = false;
     status(`${file.name}: ${text.split(/\r?\n/).filter((l) => l.trim()).length - 1} units read; choose the control and the metrics, then analyse.`);
     setState("loaded");
@@ -50,6 +52,8 @@ function run(event) {
     metrics: $("metrics").value.split(",").map((m) => m.trim()).filter(Boolean),
     alpha: Number($("alpha").value),
   };
+  const timeColumn = $("time-column").value.trim();
+  if (timeColumn) options.timeColumn = timeColumn;
   const id = ++nextId;
   setState("running");
   status("Analysing…");
@@ -92,7 +96,66 @@ function show(a) {
     return tr;
   }));
   plot(a.results.filter((r) => r.relLift !== null));
+  timeline(a.timeline ?? [], a.results[0]?.metric);
   $("result").hidden = false;
+}
+
+const NS = "http://www.w3.org/2000/svg";
+function svgEl(tag, attrs, text) {
+  const e = document.createElementNS(NS, tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+/** The first metric's cumulative absolute lift day by day, per variant, with the always-valid
+ * (sequential) interval as a band: where the band leaves zero, a team looking every day may stop. */
+function timeline(points, metric) {
+  const rows = points.filter((p) => p.metric === metric);
+  $("timeline-figure").hidden = rows.length === 0;
+  if (rows.length === 0) return;
+  const days = [...new Set(rows.map((p) => p.day))].sort();
+  const variants = [...new Set(rows.map((p) => p.variant))];
+  const W = 900, H = 300, left = 70, right = 120, top = 16, bottom = 40;
+  // The first days' intervals are very wide: the scale is set by the days after the first
+  // fifth (and every lift), and the band is clipped to it.
+  const settled = rows.filter((p) => days.indexOf(p.day) >= Math.floor(days.length / 5));
+  const band = [...settled.flatMap((p) => (p.sequentialCI ?? p.absLiftCI ?? [])), ...rows.map((p) => p.absLift)];
+  const lo = Math.min(0, ...band), hi = Math.max(0, ...band);
+  const clip = (v) => Math.max(lo, Math.min(hi, v));
+  const x = (d) => left + (days.length === 1 ? 0 : (days.indexOf(d) / (days.length - 1)) * (W - left - right));
+  const y = (v) => top + (1 - (v - lo) / (hi - lo || 1)) * (H - top - bottom);
+  const colors = ["#0b6e4f", "#3d5a80", "#8a5a00", "#6b2d5c"];
+  const svg = $("timeline-plot");
+  svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
+  svg.dataset.days = String(days.length);
+  const parts = [svgEl("line", { x1: left, x2: W - right, y1: y(0), y2: y(0), stroke: "#55606a", "stroke-dasharray": "4 3" }),
+    svgEl("text", { x: left - 8, y: y(0) + 4, "text-anchor": "end", "font-size": 12, fill: "#55606a" }, "0"),
+    svgEl("text", { x: left, y: H - 12, "font-size": 12, fill: "#55606a" }, days[0]),
+    svgEl("text", { x: W - right, y: H - 12, "text-anchor": "end", "font-size": 12, fill: "#55606a" }, days[days.length - 1])];
+  const labelYs = [];
+  variants.forEach((v, i) => {
+    const vs = rows.filter((p) => p.variant === v).sort((a, b) => (a.day < b.day ? -1 : 1));
+    const color = colors[i % colors.length];
+    const ci = vs.filter((p) => p.sequentialCI);
+    if (ci.length > 1) {
+      const upper = ci.map((p) => `${x(p.day)},${y(clip(p.sequentialCI[1]))}`);
+      const lower = ci.map((p) => `${x(p.day)},${y(clip(p.sequentialCI[0]))}`).reverse();
+      parts.push(svgEl("polygon", { points: [...upper, ...lower].join(" "), fill: color, "fill-opacity": 0.12 }));
+    }
+    parts.push(svgEl("polyline", { points: vs.map((p) => `${x(p.day)},${y(p.absLift)}`).join(" "), fill: "none", stroke: color,
+      "stroke-width": 2, "data-variant": v, "data-points": vs.length }));
+    const last = vs[vs.length - 1];
+    // End labels kept 14 px apart.
+    let ly = y(last.absLift) + 4;
+    while (labelYs.some((o) => Math.abs(o - ly) < 14)) ly += 14;
+    labelYs.push(ly);
+    parts.push(svgEl("text", { x: W - right + 6, y: ly, "font-size": 12, fill: color, "data-variant": v },
+      `${v} ${last.absLift >= 0 ? "+" : ""}${last.absLift.toFixed(4)}`));
+  });
+  svg.replaceChildren(...parts);
+  $("timeline-caption").textContent = `Cumulative lift in ${metric} over the control, day by day (${days.length} days), `
+    + "with the always-valid interval shaded: a team that looks every day may stop where the band leaves 0.";
 }
 
 /** A forest plot of the relative lifts with their intervals, drawn as SVG. */

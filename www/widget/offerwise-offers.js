@@ -86,7 +86,6 @@ const fmt = (n) => Number(n).toLocaleString(undefined, { maximumFractionDigits: 
 export class OfferwiseOffers extends HTMLElement {
   #props = { customer: null, cart: null, context: null, now: undefined, timeZoneOffsetMinutes: undefined, ids: undefined, assignments: undefined };
   #prepared = null;
-  #preparedFor = null;
   #scheduled = false;
   #view = null;
   #exposed = null;
@@ -135,7 +134,6 @@ export class OfferwiseOffers extends HTMLElement {
   #release() {
     if (this.#prepared) this.#prepared.free();
     this.#prepared = null;
-    this.#preparedFor = null;
   }
 
   #schedule() {
@@ -155,12 +153,9 @@ export class OfferwiseOffers extends HTMLElement {
     const options = { now };
     if (timeZoneOffsetMinutes !== undefined) options.timeZoneOffsetMinutes = timeZoneOffsetMinutes;
     try {
-      // The history's part once per customer (and time zone); the page's part per render.
-      if (this.#preparedFor !== customer || this.#prepared === null) {
-        this.#release();
-        this.#prepared = engine.prepare(customer, options);
-        this.#preparedFor = customer;
-      }
+      // The history's part once per customer, `now` and time zone (setting one of them
+      // releases it); the page's part per render.
+      if (this.#prepared === null) this.#prepared = engine.prepare(customer, options);
       const page = { ...options };
       if (cart) page.cart = cart;
       if (context) page.context = context;

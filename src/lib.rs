@@ -20,8 +20,8 @@
 //! * [`engine`] — ties them together into a [`engine::Decision`];
 //! * [`backfill`] — the points an order history would have earned under the programme.
 //!
-//! With the `train` feature, [`train`] fits models from transactions; with `cli`,
-//! [`transactions`] reads CSV and CDNOW transaction files. The `#[wasm_bindgen]` layer lives
+//! With the `train` feature, [`transactions`] reads CSV and CDNOW transaction files and
+//! [`train`] fits models from them (natively, and in the data wasm the dashboard uses). The `#[wasm_bindgen]` layer lives
 //! in `src/wasm/` and is compiled only for `wasm32`.
 
 #[cfg(feature = "data")]
@@ -48,7 +48,7 @@ pub mod synth;
 pub mod time;
 #[cfg(feature = "train")]
 pub mod train;
-#[cfg(feature = "cli")]
+#[cfg(feature = "train")]
 pub mod transactions;
 
 #[cfg(target_arch = "wasm32")]

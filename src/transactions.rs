@@ -1,4 +1,4 @@
-//! Transaction files: CSV with a header, and the CDNOW text format. (Feature `cli`.)
+//! Transaction files: CSV with a header, and the CDNOW text format. (Feature `train`.)
 //!
 //! **CSV** (`--format csv`, the default): a header row naming the columns, in any order and
 //! any case; spaces, `_` and `-` in names are ignored, so `Customer ID`, `customer_id` and
@@ -297,7 +297,7 @@ fn read_cdnow(
             return Err(Error::Row {
                 line,
                 column: None,
-                message: "this looks like a CSV file, not the CDNOW text format: pass --format csv"
+                message: "this looks like a CSV file, not the CDNOW text format: pass --format csv (format: \"csv\" from JavaScript)"
                     .into(),
             });
         }
@@ -419,19 +419,23 @@ fn sniff_header(first: &str, delimiter: u8) -> Option<String> {
     }
     if looks_like_cdnow(first) {
         return Some(
-            "this looks like the CDNOW text format (customer_id YYYYMMDD number_of_cds dollar_value, separated by spaces), not CSV: pass --format cdnow"
+            "this looks like the CDNOW text format (customer_id YYYYMMDD number_of_cds dollar_value, separated by spaces), not CSV: pass --format cdnow (format: \"cdnow\" from JavaScript)"
                 .into(),
         );
     }
     for other in [b',', b';', b'\t', b'|'] {
         if other != delimiter && first.contains(char::from(other)) {
             return Some(format!(
-                "the header has no {} but has {}: pass --delimiter {}",
+                "the header has no {} but has {}: pass --delimiter {} (delimiter: {} from JavaScript)",
                 delimiter_name(delimiter),
                 delimiter_name(other),
                 match other {
                     b'\t' => "tab".to_string(),
                     o => format!("'{}'", char::from(o)),
+                },
+                match other {
+                    b'\t' => "\"tab\"".to_string(),
+                    o => format!("\"{}\"", char::from(o)),
                 }
             ));
         }

@@ -31,6 +31,8 @@ pub mod ifrs15;
 pub mod kpis;
 pub mod logs;
 pub mod ope;
+#[cfg(feature = "train")]
+pub mod programme_files;
 pub mod programme_report;
 pub mod report;
 #[cfg(feature = "train")]

@@ -294,8 +294,19 @@ pub fn train(
     config: &ValidTrainConfig,
     matrix: &FeatureMatrix,
     data: &DataInfo,
-    mut progress: impl FnMut(usize),
+    progress: impl FnMut(usize),
 ) -> Result<Model, String> {
+    train_labelled(config, matrix, data, progress).map(|(model, _)| model)
+}
+
+/// [`train`], with the segment id of every row of the matrix (the clustering's own
+/// assignment: nearest centroid for k-means, the most probable component for a mixture).
+pub fn train_labelled(
+    config: &ValidTrainConfig,
+    matrix: &FeatureMatrix,
+    data: &DataInfo,
+    mut progress: impl FnMut(usize),
+) -> Result<(Model, Vec<usize>), String> {
     let c = &config.0;
     if matrix.raw.nrows() < 2 {
         return Err(format!(
@@ -418,6 +429,16 @@ pub fn train(
             }
         })
         .collect();
+    let mut segment_of = vec![0; k];
+    for (id, &i) in order.iter().enumerate() {
+        if let Some(slot) = segment_of.get_mut(i) {
+            *slot = id;
+        }
+    }
+    let row_segments: Vec<usize> = labels
+        .iter()
+        .map(|&l| segment_of.get(l).copied().unwrap_or(0))
+        .collect();
     let cluster_sizes = segments.iter().map(|s| s.size).collect();
     let short = data
         .fingerprint
@@ -425,7 +446,7 @@ pub fn train(
         .chars()
         .take(12)
         .collect::<String>();
-    Ok(Model {
+    let model = Model {
         format_version: MODEL_FORMAT_VERSION,
         kind: MODEL_KIND.into(),
         name: c.name.clone(),
@@ -479,7 +500,8 @@ pub fn train(
             offerwise_version: crate::VERSION.into(),
         },
         clv: None,
-    })
+    };
+    Ok((model, row_segments))
 }
 
 /// The fit of one k, by algorithm.
@@ -589,22 +611,39 @@ pub fn fit_clv_with(
     penalizer: f64,
     model: Option<crate::clv::PurchaseModelKind>,
 ) -> Result<crate::clv::ClvModel, String> {
-    let fail = |e: crate::clv::ClvError| format!("{e} [{}]", e.code());
-    let rows = clv_summaries(customers, now, None, unit).map_err(|e| e.to_string())?;
+    fit_clv_checked(customers, now, unit, penalizer, model).map_err(|e| match e {
+        TrainError::Clv { code, message } => format!("{message} [{code}]"),
+        other => other.to_string(),
+    })
+}
+
+/// [`fit_clv_with`] with a typed error: [`TrainError::Data`] for invalid orders,
+/// [`TrainError::Clv`] (with its `clv.*` code) when the fit is refused.
+pub fn fit_clv_checked(
+    customers: &[Customer],
+    now: i64,
+    unit: crate::clv::TimeUnit,
+    penalizer: f64,
+    model: Option<crate::clv::PurchaseModelKind>,
+) -> Result<crate::clv::ClvModel, TrainError> {
+    let fail = |e: crate::clv::ClvError| TrainError::Clv {
+        code: e.code().to_string(),
+        message: e.to_string(),
+    };
+    let rows = clv_summaries(customers, now, None, unit)?;
     let summaries: Vec<_> = rows.into_iter().map(|(s, _)| s).collect();
     let mut split_rows = Vec::new();
     let mut split_at = None;
     if model.is_none() {
         let mut first: Option<i64> = None;
         for (i, c) in customers.iter().enumerate() {
-            let valid = validate_row(c, i, crate::time::MAX_MS).map_err(|e| e.to_string())?;
+            let valid = validate_row(c, i, crate::time::MAX_MS)?;
             for o in valid.orders.iter().filter(|o| o.at <= now) {
                 first = Some(first.map_or(o.at, |f| f.min(o.at)));
             }
         }
         if let Some((split, end)) = first.and_then(|f| crate::clv::holdout_split(f, now)) {
-            split_rows = clv_summaries(customers, split, Some(end), unit)
-                .map_err(|e| e.to_string())?
+            split_rows = clv_summaries(customers, split, Some(end), unit)?
                 .into_iter()
                 .map(|(s, n)| crate::clv::HoldoutCustomer {
                     summary: s,
@@ -616,4 +655,137 @@ pub fn fit_clv_with(
     }
     let holdout = split_at.map(|s| (split_rows.as_slice(), s));
     crate::clv::select_and_fit_clv(&summaries, holdout, model, unit, now, penalizer).map_err(fail)
+}
+
+/// Why [`train_transactions`] (or [`fit_clv_checked`]) failed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum TrainError {
+    /// The transactions cannot be trained on: a customer's orders are invalid (the error names
+    /// the customer and the order).
+    #[error(transparent)]
+    Data(#[from] Error),
+    /// The clustering could not be fitted (too few customers, k larger than the customers, a
+    /// feature the transform cannot take): code `train.failed`.
+    #[error("{0}")]
+    Fit(String),
+    /// The lifetime-value fit was refused (degenerate, not converged, too few repeat buyers):
+    /// its `clv.*` code.
+    #[error("lifetime value: {message}")]
+    Clv { code: String, message: String },
+}
+
+impl TrainError {
+    /// The stable error code: the data error's (`orders.invalid`), `train.failed`, or `clv.*`.
+    pub fn code(&self) -> String {
+        match self {
+            TrainError::Data(e) => e.code(),
+            TrainError::Fit(_) => "train.failed".into(),
+            TrainError::Clv { code, .. } => code.clone(),
+        }
+    }
+
+    /// Where: the data error's path, else `""`.
+    pub fn path(&self) -> String {
+        match self {
+            TrainError::Data(e) => e.path(),
+            TrainError::Fit(_) | TrainError::Clv { .. } => String::new(),
+        }
+    }
+}
+
+/// The lifetime-value part of a training run (`offerwise train` without `--no-clv`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ClvParams {
+    /// The model's time unit.
+    pub unit: crate::clv::TimeUnit,
+    /// L2 penalty of the fit (lifetimes' `penalizer_coef`).
+    pub penalizer: f64,
+    /// The purchase model, or `None` to choose it by holdout performance.
+    pub model: Option<crate::clv::PurchaseModelKind>,
+}
+
+/// A step of [`train_transactions`], as it starts: for a log or a progress bar.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Step {
+    /// Computing every customer's features.
+    Features { customers: usize },
+    /// Clustering with this k, the `index`-th (from 0) of `count` values of k to try.
+    Cluster {
+        k: usize,
+        index: usize,
+        count: usize,
+    },
+    /// Fitting the lifetime-value model (`None`: choosing it on a holdout first).
+    Clv {
+        model: Option<crate::clv::PurchaseModelKind>,
+    },
+}
+
+/// What [`train_transactions`] trained.
+#[derive(Debug, Clone)]
+pub struct Trained {
+    /// The model, with its lifetime-value part when asked for.
+    pub model: Model,
+    /// The features of the customers, those clustered and those left out.
+    pub matrix: FeatureMatrix,
+    /// The segment id of every clustered customer (row of `matrix`).
+    pub segments: Vec<usize>,
+    /// Customers in the transactions.
+    pub customers: usize,
+}
+
+/// Trains a model from transaction rows, as `offerwise train` does (and the dashboard, in the
+/// data wasm): customers grouped in order of first appearance, features at `now`, the
+/// clustering of [`train_labelled`], then the lifetime-value model of [`fit_clv_checked`] when
+/// `clv` is given. `source` names the data in the model (`"CDNOW_master.txt (cdnow)"`).
+pub fn train_transactions(
+    rows: &[crate::transactions::Transaction],
+    config: &ValidTrainConfig,
+    source: &str,
+    now: i64,
+    clv: Option<ClvParams>,
+    mut progress: impl FnMut(Step),
+) -> Result<Trained, TrainError> {
+    let customers = crate::transactions::customers(rows);
+    progress(Step::Features {
+        customers: customers.len(),
+    });
+    let matrix = feature_matrix(&customers, &config.0.features, now)?;
+    let data = DataInfo {
+        source: source.to_string(),
+        transactions: rows.len() as u64,
+        fingerprint: fingerprint(
+            rows.iter()
+                .map(|t| (t.customer_id.as_str(), t.at, t.amount)),
+        ),
+        now,
+    };
+    let (lo, hi) = match config.0.k {
+        KChoice::Fixed(k) => (k, k),
+        KChoice::Range(a, b) => (a, b),
+    };
+    let (mut model, segments) = train_labelled(config, &matrix, &data, |k| {
+        progress(Step::Cluster {
+            k,
+            index: k - lo,
+            count: hi - lo + 1,
+        })
+    })
+    .map_err(TrainError::Fit)?;
+    if let Some(p) = clv {
+        progress(Step::Clv { model: p.model });
+        model.clv = Some(fit_clv_checked(
+            &customers,
+            now,
+            p.unit,
+            p.penalizer,
+            p.model,
+        )?);
+    }
+    Ok(Trained {
+        model,
+        matrix,
+        segments,
+        customers: customers.len(),
+    })
 }

@@ -3,14 +3,14 @@
 
 use crate::common::*;
 use clap::Args;
-use offerwise::analysis::did::History;
 use offerwise::analysis::effectiveness::{self, EffectivenessOptions, Inputs};
+use offerwise::analysis::programme_files as files;
 use offerwise::analysis::simulate::{self, Base, Params};
 use offerwise::analysis::surveys::SurveyOptions;
 use offerwise::analysis::AnalysisError;
 use offerwise::loyalty::AccountInput;
 use offerwise::time::format_instant;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -232,105 +232,12 @@ pub(crate) struct EffectivenessArgs {
     html: Option<PathBuf>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct LedgerIn {
-    customer_id: String,
-    account: AccountInput,
-}
-
-fn bad(path: String, message: String) -> Failure {
-    crate::common::analysis_fail(AnalysisError {
-        code: "input.invalid".into(),
-        path,
-        message,
-    })
-}
-
-/// Reads a two-column CSV keyed by customer: `names` are the accepted headers of the value
-/// column (compared without case, `_`, `-` or spaces); `parse` reads a value.
-fn read_keyed<T>(
+/// A programme file read into text and parsed by `parse` (errors name the file).
+fn read_with<T>(
     path: &Path,
-    names: &[&str],
-    parse: &dyn Fn(&str) -> Result<T, String>,
-) -> Result<BTreeMap<String, T>, Failure> {
-    let text = read_text(path)?;
-    let name = path.display().to_string();
-    let mut r = csv::ReaderBuilder::new().from_reader(text.as_bytes());
-    let headers = r
-        .headers()
-        .map_err(|e| bad(name.clone(), e.to_string()))?
-        .clone();
-    let norm = |h: &str| h.to_ascii_lowercase().replace(['_', '-', ' '], "");
-    let find = |names: &[&str]| {
-        headers
-            .iter()
-            .position(|h| names.contains(&norm(h).as_str()))
-    };
-    let id = find(&["customerid", "customer"])
-        .ok_or_else(|| bad(name.clone(), "no customer_id column".into()))?;
-    let col = find(names).ok_or_else(|| bad(name.clone(), format!("no {} column", names[0])))?;
-    let field = headers.get(col).unwrap_or("").to_string();
-    let mut out = BTreeMap::new();
-    for (i, row) in r.records().enumerate() {
-        let line = i + 2;
-        let row = row.map_err(|e| bad(format!("{name}:{line}"), e.to_string()))?;
-        let c = row.get(id).unwrap_or("").trim();
-        if c.is_empty() {
-            return Err(bad(format!("{name}:{line}.customer_id"), "empty".into()));
-        }
-        let v = parse(row.get(col).unwrap_or("").trim())
-            .map_err(|e| bad(format!("{name}:{line}.{field}"), e))?;
-        if out.insert(c.to_string(), v).is_some() {
-            return Err(bad(
-                format!("{name}:{line}.customer_id"),
-                format!("{c:?} is listed twice"),
-            ));
-        }
-    }
-    Ok(out)
-}
-
-fn read_segments(path: &Path) -> Result<BTreeMap<String, String>, Failure> {
-    read_keyed(path, &["segment"], &|s| {
-        if s.is_empty() {
-            Err("empty".into())
-        } else {
-            Ok(s.to_string())
-        }
-    })
-}
-
-fn read_members(path: &Path) -> Result<BTreeMap<String, i64>, Failure> {
-    read_keyed(path, &["enrolledat", "enrolled", "joinedat"], &|s| {
-        offerwise::time::parse_instant(s, 0)
-    })
-}
-
-fn read_ledger(path: &Path) -> Result<Vec<(String, AccountInput)>, Failure> {
-    let text = read_text(path)?;
-    let name = path.display().to_string();
-    let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let l: LedgerIn =
-            offerwise::json::from_str(offerwise::Doc::Options, line).map_err(|e| {
-                let (p, message) = match e {
-                    offerwise::Error::Invalid { path, message, .. } => (path, message),
-                    e => (String::new(), e.to_string()),
-                };
-                let at = if p.is_empty() {
-                    String::new()
-                } else {
-                    format!(".{p}")
-                };
-                bad(format!("{name}:{}{at}", i + 1), message)
-            })?;
-        out.push((l.customer_id, l.account));
-    }
-    Ok(out)
+    parse: impl Fn(&str, &str) -> Result<T, AnalysisError>,
+) -> Result<T, Failure> {
+    parse(&read_text(path)?, &path.display().to_string()).map_err(analysis_fail)
 }
 
 pub(crate) fn cmd_effectiveness(a: EffectivenessArgs) -> Result<(), Failure> {
@@ -346,33 +253,24 @@ pub(crate) fn cmd_effectiveness(a: EffectivenessArgs) -> Result<(), Failure> {
         None => None,
     };
     let rows = read_orders(&a.orders)?;
-    let mut members = match &a.members {
-        Some(p) => read_members(p)?,
+    let members = match &a.members {
+        Some(p) => read_with(p, files::read_members)?,
         None => BTreeMap::new(),
     };
-    let mut segments = match &a.segments {
-        Some(p) => read_segments(p)?,
+    let segments = match &a.segments {
+        Some(p) => read_with(p, files::read_segments)?,
         None => BTreeMap::new(),
     };
-    let mut customers: Vec<History> = Base::from_transactions(&rows)
-        .into_iter()
-        .map(|b| History {
-            enrolled_at: members.remove(&b.id),
-            segment: segments.remove(&b.id),
-            id: b.id,
-            orders: b.orders,
-        })
-        .collect();
-    if let Some((id, _)) = members.iter().next() {
+    let (customers, orderless) = files::histories(&rows, members, segments);
+    if let Some(id) = orderless.first() {
         eprintln!(
             "note: {} members have no order in {} (the first: {id:?}); they are left out",
-            members.len(),
+            orderless.len(),
             a.orders.orders.display()
         );
     }
-    customers.retain(|c| !c.orders.is_empty());
     let accounts = match &a.ledger {
-        Some(p) => read_ledger(p)?,
+        Some(p) => read_with(p, files::read_ledger)?,
         None => Vec::new(),
     };
     let text = |p: &Option<PathBuf>| p.as_ref().map(|p| read_text(p)).transpose();

@@ -4,8 +4,8 @@ use crate::clv::purchase_model_arg;
 use crate::common::*;
 use clap::Args;
 use offerwise::model::{Algorithm, Model, Transform};
-use offerwise::train::{self, KChoice, TrainConfig};
-use offerwise::transactions::{self, Format};
+use offerwise::train::{self, KChoice, Step, TrainConfig, TrainError};
+use offerwise::transactions::Format;
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -139,66 +139,72 @@ pub(crate) fn cmd_train(a: TrainArgs) -> Result<(), Failure> {
     .map_err(|e| Failure(2, format!("error: {e}")))?;
     let started = Instant::now();
     let rows = as_of(read_orders(&a.orders)?, now, a.as_of);
-    let customers = transactions::customers(&rows);
-    let matrix = train::feature_matrix(&customers, &a.features, now)?;
-    if !matrix.left_out.is_empty() {
+    let source = format!(
+        "{} ({})",
+        a.orders
+            .orders
+            .file_name()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        if a.orders.format == Format::Cdnow {
+            "cdnow"
+        } else {
+            "csv"
+        }
+    );
+    let clv = if a.no_clv {
+        None
+    } else {
+        Some(train::ClvParams {
+            unit: time_unit(&a.clv_time_unit)?,
+            penalizer: a.clv_penalizer,
+            model: purchase_model_arg("--clv-model", &a.clv_model)?,
+        })
+    };
+    let trained = train::train_transactions(&rows, &config, &source, now, clv, |step| match step {
+        Step::Features { .. } => {}
+        Step::Cluster { k, .. } => match algorithm {
+            Algorithm::Kmeans => eprintln!("fitting k-means with k = {k} ({} restarts)", a.n_init),
+            Algorithm::Gmm => eprintln!("fitting a Gaussian mixture with k = {k}"),
+        },
+        Step::Clv { model } => eprintln!(
+            "fitting {} + Gamma-Gamma ({})",
+            model.map_or("the purchase model chosen on a holdout", |k| k.name()),
+            a.clv_time_unit
+        ),
+    })
+    .map_err(|e| match e {
+        TrainError::Data(e) => Failure::from(e),
+        TrainError::Fit(e) => Failure(1, format!("error: {e}")),
+        TrainError::Clv { code, message } => Failure(
+            1,
+            format!("error: lifetime value: {message} [{code}] (or use --no-clv)"),
+        ),
+    })?;
+    let left_out = &trained.matrix.left_out;
+    if !left_out.is_empty() {
         eprintln!(
             "note: {} customers lack a clustering feature and are not clustered (first: {})",
-            matrix.left_out.len(),
-            matrix.left_out.first().map(String::as_str).unwrap_or("")
+            left_out.len(),
+            left_out.first().map(String::as_str).unwrap_or("")
         );
     }
-    let data = train::DataInfo {
-        source: format!(
-            "{} ({})",
-            a.orders
-                .orders
-                .file_name()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-            if a.orders.format == Format::Cdnow {
-                "cdnow"
-            } else {
-                "csv"
+    let model = trained.model;
+    if let Some(sel) = model.clv.as_ref().and_then(|c| c.selection.as_ref()) {
+        for c in &sel.candidates {
+            match (c.score, &c.error) {
+                (Some(s), _) => eprintln!("  {:<10} holdout score {s:.4}", c.model.name()),
+                (None, Some(e)) => eprintln!("  {:<10} refused: {e}", c.model.name()),
+                (None, None) => {}
             }
-        ),
-        transactions: rows.len() as u64,
-        fingerprint: train::fingerprint(
-            rows.iter()
-                .map(|t| (t.customer_id.as_str(), t.at, t.amount)),
-        ),
-        now,
-    };
-    let mut model = train::train(&config, &matrix, &data, |k| match algorithm {
-        Algorithm::Kmeans => eprintln!("fitting k-means with k = {k} ({} restarts)", a.n_init),
-        Algorithm::Gmm => eprintln!("fitting a Gaussian mixture with k = {k}"),
-    })
-    .map_err(|e| Failure(1, format!("error: {e}")))?;
-    if !a.no_clv {
-        let unit = time_unit(&a.clv_time_unit)?;
-        let kind = purchase_model_arg("--clv-model", &a.clv_model)?;
-        eprintln!(
-            "fitting {} + Gamma-Gamma ({})",
-            kind.map_or("the purchase model chosen on a holdout", |k| k.name()),
-            a.clv_time_unit
-        );
-        let clv = train::fit_clv_with(&customers, now, unit, a.clv_penalizer, kind)
-            .map_err(|e| Failure(1, format!("error: lifetime value: {e} (or use --no-clv)")))?;
-        if let Some(sel) = &clv.selection {
-            for c in &sel.candidates {
-                match (c.score, &c.error) {
-                    (Some(s), _) => eprintln!("  {:<10} holdout score {s:.4}", c.model.name()),
-                    (None, Some(e)) => eprintln!("  {:<10} refused: {e}", c.model.name()),
-                    (None, None) => {}
-                }
-            }
+        }
+        if let Some(clv) = &model.clv {
             eprintln!(
                 "  purchase model {}: {}",
                 clv.purchase_model.name(),
                 sel.reason
             );
         }
-        model.clv = Some(clv);
     }
     let mut out = output(&a.out)?;
     serde_json::to_writer_pretty(&mut out, &model)

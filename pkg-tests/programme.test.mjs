@@ -10,6 +10,7 @@ import path from "node:path";
 import { launchChromium } from "./lib/chromium.mjs";
 import h from "./lib/harness.cjs";
 import { serveStatic } from "./lib/static-server.mjs";
+import { seriousViolations } from "./lib/axe.mjs";
 import { Engine } from "offerwise/data";
 
 const DIR = path.join(h.WORK, "programme");
@@ -40,6 +41,7 @@ function readInput() {
 before(async () => {
   h.requireBuilt();
   mkdirSync(DIR, { recursive: true });
+  mkdirSync(path.join(h.WORK, "screenshots"), { recursive: true });
   h.cli(["simulate-programme", "--orders", h.CDNOW, "--format", "cdnow", "--out", DIR]);
   h.cli(["effectiveness", "--orders", file("orders.csv"), "--members", file("members.csv"),
     "--ledger", file("ledger.jsonl"), "--decisions", file("decisions.jsonl"), "--outcomes", file("outcomes.jsonl"),
@@ -140,6 +142,88 @@ test("the programme report is one page that requests nothing, with every plot dr
     }
     await page.screenshot({ path: path.join(h.WORK, "programme-report.png"), fullPage: true });
     await page.locator("#event-time").screenshot({ path: path.join(h.WORK, "programme-event-time.png") });
+  } finally {
+    await context.close();
+  }
+});
+
+test("engine.effectivenessFiles() reads the CLI's files with the CLI's readers: the same analyses and report", () => {
+  const read = (n) => readFileSync(file(n), "utf8");
+  const files = { orders: read("orders.csv"), members: read("members.csv"), ledger: read("ledger.jsonl"),
+    decisions: read("decisions.jsonl"), outcomes: read("outcomes.jsonl") };
+  const r = engine.effectivenessFiles(files, { holdoutShare: 0.1 });
+  assert.equal(r.now, "1998-07-01T00:00:00Z", "now defaults to the day after the last order");
+  h.assertSameJson(r.effectiveness, JSON.parse(read("effectiveness.json")), "effectivenessFiles vs offerwise effectiveness");
+  assert.equal(r.report, read("cli-report.html"));
+  assert.equal(r.customers, 23570);
+  assert.deepEqual(r.orderlessMembers, []);
+  // Bytes work as text does; problems name the file and line.
+  const bytes = engine.effectivenessFiles({ ...files, orders: new TextEncoder().encode(files.orders) }, { now: OPTIONS.now, holdoutShare: 0.1 });
+  h.assertSameJson(bytes.effectiveness, r.effectiveness, "orders as bytes");
+  h.assertOfferwiseError(() => engine.effectivenessFiles({ ...files, members: "customer_id,enrolled_at\n00004,someday\n" }, OPTIONS),
+    { code: "input.invalid", path: "members:2.enrolled_at" }, "a bad enrolment date");
+  h.assertOfferwiseError(() => engine.effectivenessFiles({ ...files, ledger: '{"customerId":"00004","acount":{}}\n' }, OPTIONS),
+    { code: "input.invalid", path: /^ledger:1/ }, "a misspelt ledger field");
+  h.assertOfferwiseError(() => engine.effectivenessFiles({ members: files.members }, OPTIONS),
+    { code: "options.invalid", path: "orders" }, "no orders");
+  h.assertOfferwiseError(() => engine.effectivenessFiles({ ...files, member: files.members }, OPTIONS),
+    { code: "options.invalid", path: "member" }, "an unknown file");
+  h.assertOfferwiseError(() => engine.effectivenessFiles({ ...files, members: 42 }, OPTIONS),
+    { code: "options.invalid", path: "members" }, "a file that is not text");
+  h.assertOfferwiseError(() => engine.effectivenessFiles(files, { now: "1998-07-01" }),
+    { code: "options.invalid", path: "now" }, "now as text");
+  h.assertOfferwiseError(() => engine.effectivenessFiles(files, { holdoutShare: 0.1, windowDay: 3 }),
+    { code: "options.invalid", path: /windowDay/ }, "a misspelt option");
+});
+
+test("the dashboard's programme page reads the files in the page and shows the CLI's analysis and report", async () => {
+  const cli = JSON.parse(readFileSync(file("effectiveness.json"), "utf8"));
+  const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+  const page = await context.newPage();
+  const requests = [];
+  const problems = [];
+  page.on("request", (r) => requests.push({ url: r.url(), method: r.method(), body: r.postData() ?? "" }));
+  page.on("console", (m) => { if (m.type() === "error") problems.push(m.text()); });
+  page.on("pageerror", (e) => problems.push(e.message));
+  page.setDefaultTimeout(120_000);
+  try {
+    await page.goto(`${server.url}/www/dashboard/programme.html`);
+    await page.waitForSelector('body[data-state="idle"]');
+    for (const [input, name] of [["#orders", "orders.csv"], ["#members", "members.csv"], ["#ledger", "ledger.jsonl"],
+      ["#decisions", "decisions.jsonl"], ["#outcomes", "outcomes.jsonl"]]) {
+      await page.setInputFiles(input, file(name));
+    }
+    await page.waitForSelector('body[data-state="ready"]');
+    await page.fill("#holdout-share", "0.1");
+    await page.click("#run");
+    await page.waitForSelector('body[data-state="done"], body[data-state="error"]');
+    assert.equal(await page.getAttribute("body", "data-state"), "done", await page.textContent("#status"));
+    assert.equal(await page.textContent("#status"), "Analysed 23,570 customers up to 1998-07-01.");
+    const revenue = cli.holdout.results.find((x) => x.metric === "revenue");
+    const headline = await page.textContent('#headlines li[data-headline="holdout-revenue"]');
+    const money = (x) => `${x >= 0 ? "+" : "−"}${Math.abs(x).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+    assert.ok(headline.startsWith(`Programme against its holdout, revenue per customer: ${money(revenue.absLift)} `
+      + `[${money(revenue.absLiftCI[0])}, ${money(revenue.absLiftCI[1])}], p ${revenue.pValue.toFixed(4)} → ${revenue.verdict}; `
+      + `with CUPED ${money(revenue.cuped.absLift)} [${money(revenue.cuped.absLiftCI[0])}, ${money(revenue.cuped.absLiftCI[1])}]`), headline);
+    assert.match(await page.textContent('#headlines li[data-headline="matched"]'),
+      new RegExp(`^Members against matched non-members \\(difference-in-differences\\), revenue over 180 days: \\${money(cli.matched.effect.effect)} `));
+    assert.equal(await page.getAttribute("#report", "srcdoc"), readFileSync(file("cli-report.html"), "utf8"), "the CLI's report, in a frame");
+    // The frame shows it: its answer plot is drawn (a sandboxed frame runs no script; the report needs none).
+    const report = page.frameLocator("#report");
+    await report.locator("#answer svg circle").first().waitFor();
+    assert.equal(await report.locator("#answer svg circle").count(), 3);
+    // A full-page screenshot leaves a sandboxed frame blank (it is drawn by another process): the frame on its own.
+    await page.locator("#report").screenshot({ path: path.join(h.WORK, "screenshots", "dashboard-programme-report.png") });
+    assert.deepEqual(await seriousViolations(page), []);
+    await page.screenshot({ path: path.join(h.WORK, "screenshots", "dashboard-programme.png"), fullPage: true });
+    const origin = new URL(server.url).origin;
+    for (const r of requests) {
+      assert.equal(new URL(r.url).origin, origin, r.url);
+      assert.equal(r.method, "GET", r.url);
+      assert.equal(r.body, "", r.url);
+    }
+    assert.ok(!requests.some((r) => /\.work\/programme\//.test(r.url)), "a programme file was requested");
+    assert.deepEqual(problems, []);
   } finally {
     await context.close();
   }

@@ -18,9 +18,11 @@
 # Two builds by job, from cargo features:
 #   storefront (`offerwise`, no features): what a page or an edge worker needs to decide:
 #     Engine (decide, quote, assign, features), conditions, experiments and hashing, loyalty.
-#   data (`offerwise/data`, feature `data`): all of the storefront build plus the columnar
-#     batch path (engine.decideColumns) and the experiment and programme analyses (analyze,
-#     analyzeLogs, nps, engine.effectiveness, evaluatePolicy), for dashboards and data jobs.
+#   data (`offerwise/data`, feature `train`, which holds `data`): all of the storefront build
+#     plus the columnar batch path (engine.decideColumns), the experiment and programme analyses
+#     (analyze, analyzeLogs, nps, engine.effectiveness, evaluatePolicy) and training from a
+#     transaction file (customerFeatures, train: the CLI's reader, linfa k-means, the CLV fit),
+#     for dashboards and data jobs.
 # Sizes (raw, gzip -9, brotli) of every build are printed and written to docs/sizes.json, from
 # which scripts/sizes.mjs regenerates the README's size table; the build fails when the
 # storefront build (wasm + JS glue, gzip -9) exceeds its budget (scripts/sizes.mjs).
@@ -122,9 +124,9 @@ mkdir -p "$PKG/data"
 # with --offline and with its HTTPS proxy pointed at a closed local port: wasm-pack 0.15 asks
 # the crates.io web API for a newer wasm-pack once a day (no opt-out), and --mode no-install
 # forbids it to fetch wasm-bindgen; with the proxy nothing it does can reach the network.
-say "cargo build --lib --profile wasm-release --target wasm32-unknown-unknown (storefront, data)"
+say "cargo build --lib --target wasm32-unknown-unknown (storefront: --profile wasm-release, data: --profile wasm-data)"
 cargo build --lib --profile wasm-release --target wasm32-unknown-unknown
-cargo build --lib --profile wasm-release --target wasm32-unknown-unknown --features data
+cargo build --lib --profile wasm-data --target wasm32-unknown-unknown --features train
 NO_NET=(env HTTPS_PROXY=http://127.0.0.1:9 https_proxy=http://127.0.0.1:9 HTTP_PROXY=http://127.0.0.1:9
         http_proxy=http://127.0.0.1:9 ALL_PROXY=http://127.0.0.1:9 all_proxy=http://127.0.0.1:9 NO_PROXY= no_proxy=)
 # --mode no-install: use the wasm-bindgen on PATH, never download one.
@@ -136,13 +138,16 @@ DIRS=(web node data/web data/node)
 for dir in "${DIRS[@]}"; do
   target=$([ "${dir##*/}" = node ] && echo nodejs || echo web)
   features=()
-  case "$dir" in data/*) features=(--features data) ;; esac
-  say "wasm-pack build --target $target ${features[*]} -> pkg/$dir"
-  "${NO_NET[@]}" wasm-pack --log-level warn build --profile wasm-release --mode no-install --no-opt --no-pack --no-gitignore \
+  profile=wasm-release
+  case "$dir" in data/*) features=(--features train); profile=wasm-data ;; esac
+  say "wasm-pack build --target $target --profile $profile ${features[*]} -> pkg/$dir"
+  "${NO_NET[@]}" wasm-pack --log-level warn build --profile "$profile" --mode no-install --no-opt --no-pack --no-gitignore \
     --target "$target" --out-dir "pkg/$dir" --out-name offerwise -- --offline "${features[@]}"
 done
 
-# ---- wasm-opt -Oz ----------------------------------------------------------------------------
+# ---- wasm-opt: -Oz for the storefront (size), -O3 for the data build (speed; Cargo.toml's
+# wasm-data profile has the figures) --------------------------------------------------------
+level() { case "$1" in data/*) echo -O3 ;; *) echo -Oz ;; esac; }
 # wasm-bindgen writes the same wasm for the web and nodejs targets of a build (only the glue
 # differs): when the bytes are equal the node one is the optimised web one, not a second run.
 for dir in "${DIRS[@]}"; do
@@ -154,10 +159,10 @@ for dir in "${DIRS[@]}"; do
     rm -f "$web.pre"
   else
     cp "$f" "$f.pre"
-    "$WASM_OPT" -Oz "${WASM_OPT_FEATURES[@]}" --strip-debug --strip-producers "$f" -o "$f.opt"
+    "$WASM_OPT" "$(level "$dir")" "${WASM_OPT_FEATURES[@]}" --strip-debug --strip-producers "$f" -o "$f.opt"
     mv "$f.opt" "$f"
   fi
-  say "wasm-opt -Oz pkg/$dir/offerwise_bg.wasm: $before -> $(stat -c %s "$f") bytes"
+  say "wasm-opt $(level "$dir") pkg/$dir/offerwise_bg.wasm: $before -> $(stat -c %s "$f") bytes"
 done
 
 rm -f "$PKG"/web/*.pre "$PKG"/data/web/*.pre
@@ -305,8 +310,9 @@ node --input-type=module -e '
       if (typeof m.Engine !== "function" || typeof m.version !== "function")
         throw new Error(`${what}${sub} build does not export Engine and version()`);
       // The analyses are in the data build only.
-      if ((typeof m.analyze === "function") !== (sub === "/data"))
-        throw new Error(`${what}${sub} build: analyze() ${sub ? "missing" : "present"}`);
+      for (const f of ["analyze", "train", "customerFeatures"])
+        if ((typeof m[f] === "function") !== (sub === "/data"))
+          throw new Error(`${what}${sub} build: ${f}() ${sub ? "missing" : "present"}`);
     }
     if (esm.version() !== cjs.version() || web.version() !== cjs.version())
       throw new Error("builds disagree on version()");

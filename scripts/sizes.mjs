@@ -35,7 +35,7 @@ export const BUILDS = [
   {
     name: "data",
     entry: "offerwise/data",
-    holds: "the storefront build plus the experiment and programme analyses and the columnar batch path",
+    holds: "the storefront build plus the experiment and programme analyses, the columnar batch path and training from a transaction file",
     dirs: { web: "data/web", node: "data/node" },
   },
 ];

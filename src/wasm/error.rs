@@ -15,7 +15,7 @@ pub fn analysis_to_js(e: crate::analysis::AnalysisError) -> JsValue {
     offerwise_error(&format!("{}: {}", e.path, e.message), &e.code, &e.path)
 }
 
-fn offerwise_error(message: &str, code: &str, path: &str) -> JsValue {
+pub fn offerwise_error(message: &str, code: &str, path: &str) -> JsValue {
     let err = js_sys::Error::new(message);
     err.set_name("OfferwiseError");
     let obj: &JsValue = err.as_ref();

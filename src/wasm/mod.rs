@@ -12,6 +12,8 @@ mod batch;
 mod error;
 mod experiments;
 mod facts;
+#[cfg(feature = "train")]
+mod train;
 mod types;
 
 use crate::customer::Customer;

@@ -703,3 +703,131 @@ export interface OfferwiseError extends Error {
   path: string;
 }
 "#;
+
+/// The training functions' types: only in the data build with training (`offerwise/data`).
+#[cfg(feature = "train")]
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TRAIN_TYPES: &'static str = r#"
+/** How `customerFeatures()` and `train()` read a transaction file. */
+export interface ReadOrdersOptions {
+  /** The instant the features are computed at (ISO 8601, or epoch milliseconds); default the
+   *  start (UTC) of the day after the last order. */
+  now?: string | number;
+  /** "csv" (a header naming the columns; the default) or "cdnow" (CDNOW text). */
+  format?: "csv" | "cdnow";
+  /** The CSV field delimiter: one character, or "tab" (default ","). */
+  delimiter?: string;
+  /** Count and report bad rows instead of stopping at the first one. */
+  skipBadRows?: boolean;
+  /** Leave out the orders after `now` (counted in `read.asOfLeftOut`) instead of refusing them. */
+  asOf?: boolean;
+}
+
+/** What a read of a transaction file found. */
+export interface OrdersRead {
+  rows: number;
+  skipped: number;
+  firstErrors: { code: string; path: string; message: string }[];
+  ignoredColumns: string[];
+  /** Meaning -> the file's column read for it. */
+  columns: Record<string, string>;
+  asOfLeftOut: { rows: number; orders: number };
+}
+
+/** Every numeric feature, one value per customer (NaN where undefined). */
+export type FeatureColumns = Record<
+  "recencyDays" | "frequency" | "purchaseDays" | "monetary" | "totalSpend" | "tenureDays"
+  | "meanDaysBetweenPurchases" | "spendLast365d" | "ordersLast365d" | "pointsBalance",
+  Float64Array>;
+
+export interface CustomerFeatures {
+  customers: number;
+  ids: string[];
+  features: FeatureColumns;
+  /** The instant the features were computed at (ISO 8601). */
+  now: string;
+  read: OrdersRead;
+}
+
+/** `train()`'s options: the reader's and `offerwise train`'s. */
+export interface TrainOptions extends ReadOrdersOptions {
+  /** Number of segments (default 5), or */
+  k?: number;
+  /** every k from the first to the second, the best mean silhouette kept. */
+  kRange?: [number, number];
+  algorithm?: "kmeans" | "gmm";
+  /** Clustering features (default recencyDays, frequency, monetary). */
+  features?: string[];
+  transform?: "log1p" | "identity";
+  nInit?: number;
+  maxIter?: number;
+  tolerance?: number;
+  /** Random seed (default 42). */
+  seed?: number;
+  /** The model's name (default "model"). */
+  name?: string;
+  /** Where the data came from, recorded in the model (the CLI writes "FILE (cdnow)"). */
+  source?: string;
+  /** Fit the lifetime-value model too (default true). */
+  clv?: boolean;
+  clvTimeUnit?: "days" | "weeks";
+  clvPenalizer?: number;
+  /** "auto" (chosen on a holdout; the default), "bgnbd", "mbgnbd" or "pareto-nbd". */
+  clvModel?: string;
+}
+
+/** `engine.effectivenessFiles()`: the files `offerwise effectiveness` reads. */
+export interface ProgrammeFiles {
+  /** The transaction file (CSV with a header, or CDNOW text with format "cdnow"). */
+  orders: string | Uint8Array | ArrayBuffer;
+  format?: "csv" | "cdnow";
+  delimiter?: string;
+  /** CSV: customer_id, enrolled_at. */
+  members?: string;
+  /** CSV: customer_id, segment. */
+  segments?: string;
+  /** JSON Lines: { customerId, account }. */
+  ledger?: string;
+  /** The decision log, JSON Lines. */
+  decisions?: string;
+  /** Outcome events, JSON Lines or CSV. */
+  outcomes?: string;
+  /** Survey answers, CSV with a 0-10 score column. */
+  surveys?: string;
+}
+
+export interface EffectivenessFiles {
+  effectiveness: Effectiveness;
+  /** The report as one self-contained HTML page (no script, no request). */
+  report: string;
+  /** The end of the data used (ISO 8601). */
+  now: string;
+  /** Customers with orders. */
+  customers: number;
+  /** Members without an order in the file (left out). */
+  orderlessMembers: string[];
+  read: OrdersRead;
+}
+
+/** A training step, as it starts. */
+export type TrainProgress =
+  | { step: "features"; customers: number }
+  | { step: "cluster"; k: number; index: number; count: number }
+  | { step: "clv" };
+
+export interface Trained {
+  model: ModelBundle;
+  customers: number;
+  clustered: number;
+  leftOut: number;
+  leftOutIds: string[];
+  /** The clustered customers, in order of first appearance. */
+  ids: string[];
+  /** The segment id of each clustered customer. */
+  segments: Uint32Array;
+  /** The clustered customers' features. */
+  features: FeatureColumns;
+  now: string;
+  read: OrdersRead;
+}
+"#;

@@ -1,9 +1,8 @@
-// The data team's dashboard, in the browser: a units CSV is read here and analysed by the
-// engine's data build in a Web Worker (analysis-worker.js), so the page never blocks.
-const $ = (id) => document.getElementById(id);
-const worker = new Worker(new URL("./analysis-worker.js", import.meta.url), { type: "module" });
+// Experiment analysis in the browser: a units CSV is read here and analysed by the engine's
+// data build in the dashboard's Web Worker (worker.js), so the page never blocks.
+import { $, work, describe, svgEl, dropZone } from "./common.js";
+
 let text = null;
-let nextId = 0;
 
 const KNOWN = new Set(["unit", "id", "segment", "first_seen", "time", "date"]);
 const pct = (x) => `${x >= 0 ? "+" : ""}${(100 * x).toFixed(2)}%`;
@@ -15,32 +14,24 @@ function status(message, error = false) {
   $("status").className = error ? "status-error" : "";
 }
 
-/** The header and the first rows: columns, which are numeric, the variants seen. */
-function sniff(csv, variantColumn) {
-  const lines = csv.split(/\r?\n/).filter((l) => l.trim() !== "");
-  const header = lines[0].split(",").map((c) => c.trim());
-  const rows = lines.slice(1, 2001).map((l) => l.split(","));
-  const vi = header.indexOf(variantColumn);
-  const variants = vi < 0 ? [] : [...new Set(rows.map((r) => (r[vi] ?? "").trim()).filter(Boolean))].sort();
-  const numeric = header.filter((c, i) => i !== vi && !KNOWN.has(c) && !c.startsWith("pre_")
-    && rows.every((r) => r[i] === undefined || r[i].trim() === "" || Number.isFinite(Number(r[i]))));
-  return { header, variants, numeric };
-}
-
-function load(file) {
-  const reader = new FileReader();
-  reader.onload = () => {
-    text = String(reader.result);
-    const { variants, numeric } = sniff(text, $("variant-column").value.trim());
-    $("control").replaceChildren(...variants.map((v) => new Option(v, v, false, v === "control")));
-    $("metrics").value = numeric.join(", ");
-    const { header } = sniff(text, $("variant-column").value.trim());
-    $("time-column").value = ["first_seen", "date", "time"].find((c) => header.includes(c)) ?? "";
-    $("options").hidden = false;
-    status(`${file.name}: ${text.split(/\r?\n/).filter((l) => l.trim()).length - 1} units read; choose the control and the metrics, then analyse.`);
-    setState("loaded");
-  };
-  reader.readAsText(file);
+async function load(file) {
+  text = await file.text();
+  const variantColumn = $("variant-column").value.trim();
+  let sniffed;
+  try {
+    sniffed = await work("sniffUnits", { text, variantColumn, known: [...KNOWN] });
+  } catch (e) {
+    status(describe(e), true);
+    setState("error");
+    return;
+  }
+  const { header, variants, numeric, units } = sniffed;
+  $("control").replaceChildren(...variants.map((v) => new Option(v, v, false, v === "control")));
+  $("metrics").value = numeric.join(", ");
+  $("time-column").value = ["first_seen", "date", "time"].find((c) => header.includes(c)) ?? "";
+  $("options").hidden = false;
+  status(`${file.name}: ${units} units read; choose the control and the metrics, then analyse.`);
+  setState("loaded");
 }
 
 function run(event) {
@@ -54,22 +45,18 @@ function run(event) {
   };
   const timeColumn = $("time-column").value.trim();
   if (timeColumn) options.timeColumn = timeColumn;
-  const id = ++nextId;
   setState("running");
   status("Analysing…");
-  worker.onmessage = ({ data }) => {
-    if (data.id !== id) return;
-    if (data.error) {
-      $("result").hidden = true;
-      status(`${data.error.code} at ${data.error.path || "(input)"}: ${data.error.message}`, true);
-      setState("error");
-      return;
-    }
-    show(data.analysis);
+  work("analyze", { text, options }).then((analysis) => {
+    $("join").hidden = true;
+    show(analysis);
     status(`Analysed ${options.metrics.length} metric(s) at alpha ${options.alpha}.`);
     setState("done");
-  };
-  worker.postMessage({ id, text, options });
+  }, (e) => {
+    $("result").hidden = true;
+    status(describe(e), true);
+    setState("error");
+  });
 }
 
 function show(a) {
@@ -95,17 +82,12 @@ function show(a) {
     });
     return tr;
   }));
+  const skipped = a.skipped ?? [];
+  $("skipped").textContent = skipped.length ? `Not compared: ${skipped.map((k) => k.message).join("; ")}.` : "";
+  $("skipped").hidden = skipped.length === 0;
   plot(a.results.filter((r) => r.relLift !== null));
   timeline(a.timeline ?? [], a.results[0]?.metric);
   $("result").hidden = false;
-}
-
-const NS = "http://www.w3.org/2000/svg";
-function svgEl(tag, attrs, text) {
-  const e = document.createElementNS(NS, tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
-  if (text !== undefined) e.textContent = text;
-  return e;
 }
 
 /** The first metric's cumulative absolute lift day by day, per variant, with the always-valid
@@ -168,13 +150,7 @@ function plot(rows) {
   const hi = Math.max(0, ...rows.map((r) => r.relLiftCI[1]));
   const pad = (hi - lo) * 0.08 || 0.1;
   const x = (v) => left + ((v - (lo - pad)) / (hi - lo + 2 * pad)) * (W - left - right);
-  const ns = "http://www.w3.org/2000/svg";
-  const el = (tag, attrs, text) => {
-    const e = document.createElementNS(ns, tag);
-    for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
-    if (text !== undefined) e.textContent = text;
-    return e;
-  };
+  const el = svgEl;
   const parts = [el("line", { x1: x(0), x2: x(0), y1: top - 10, y2: H - 24, stroke: "#55606a", "stroke-dasharray": "4 3" }),
     el("text", { x: x(0), y: H - 8, "text-anchor": "middle", "font-size": 12, fill: "#55606a" }, "0%")];
   rows.forEach((r, i) => {
@@ -188,10 +164,85 @@ function plot(rows) {
   svg.replaceChildren(...parts);
 }
 
-$("units-file").addEventListener("change", (e) => { if (e.target.files[0]) load(e.target.files[0]); });
-const drop = $("drop");
-drop.addEventListener("dragover", (e) => { e.preventDefault(); drop.classList.add("over"); });
-drop.addEventListener("dragleave", () => drop.classList.remove("over"));
-drop.addEventListener("drop", (e) => { e.preventDefault(); drop.classList.remove("over"); if (e.dataTransfer.files[0]) load(e.dataTransfer.files[0]); });
+// ---- from the decision log -------------------------------------------------------------------
+let decisions = null;
+let outcomes = null;
+let experiments = {};
+
+function fillControls() {
+  const variants = experiments[$("experiment").value] ?? [];
+  $("log-control").replaceChildren(...variants.map((v) => new Option(v, v, false, ["control", "rules"].includes(v))));
+}
+
+async function loadLog(which, file) {
+  const content = await file.text();
+  if (which === "decisions") {
+    decisions = content;
+    let info;
+    try {
+      info = await work("sniffLog", { text: content });
+    } catch (e) {
+      status(describe(e), true);
+      setState("error");
+      return;
+    }
+    experiments = info.experiments;
+    const keys = Object.keys(experiments).sort();
+    $("experiment").replaceChildren(...keys.map((k) => new Option(`${k} (${experiments[k].join(", ")})`, k)));
+    fillControls();
+    status(`${file.name}: ${info.decisions.toLocaleString("en-US")} decisions assigning ${keys.length} experiment(s)`
+      + (outcomes === null ? "; now open the outcome events." : "; choose the experiment and its control, then analyse."));
+  } else {
+    outcomes = content;
+    status(`${file.name} read` + (decisions === null ? "; now open the decision log." : "; choose the experiment and its control, then analyse."));
+  }
+  $("log-options").hidden = decisions === null || outcomes === null;
+  setState(decisions !== null && outcomes !== null ? "log-loaded" : "loading-log");
+}
+
+function runLogs(event) {
+  event.preventDefault();
+  if (decisions === null || outcomes === null) return;
+  const options = {
+    experiment: $("experiment").value,
+    control: $("log-control").value,
+    metrics: $("log-metrics").value.split(",").map((m) => m.trim()).filter(Boolean),
+    windowDays: Number($("window-days").value),
+  };
+  setState("running");
+  status("Joining the log with the outcomes and analysing…");
+  work("analyzeLogs", { decisions, outcomes, options }).then((a) => {
+    const j = a.join;
+    $("join").textContent = `${j.decisions.toLocaleString("en-US")} decisions, ${j.exposures.toLocaleString("en-US")} exposing to ${j.experiment}: `
+      + `${j.units.toLocaleString("en-US")} units (${j.multipleVariants} left out: exposed to more than one variant); `
+      + `${j.outcomes.toLocaleString("en-US")} outcomes, ${j.attributed.toLocaleString("en-US")} in a unit's ${j.windowDays}-day window, `
+      + `${j.outsideWindow.toLocaleString("en-US")} outside it, ${j.unmatched.toLocaleString("en-US")} of no unit.`;
+    $("join").hidden = false;
+    show(a);
+    status(`Analysed ${options.experiment}: ${options.metrics.length} metric(s).`);
+    setState("done");
+  }, (e) => {
+    $("result").hidden = true;
+    status(describe(e), true);
+    setState("error");
+  });
+}
+
+dropZone($("drop"), $("units-file"), load);
+$("decisions-file").addEventListener("change", (e) => { if (e.target.files[0]) loadLog("decisions", e.target.files[0]); });
+$("outcomes-file").addEventListener("change", (e) => { if (e.target.files[0]) loadLog("outcomes", e.target.files[0]); });
+$("log-drop").addEventListener("dragover", (e) => { e.preventDefault(); $("log-drop").classList.add("over"); });
+$("log-drop").addEventListener("dragleave", () => $("log-drop").classList.remove("over"));
+// Dropped together or one by one: the decision log is the file whose first record is a decision.
+$("log-drop").addEventListener("drop", async (e) => {
+  e.preventDefault();
+  $("log-drop").classList.remove("over");
+  for (const file of e.dataTransfer.files) {
+    const head = await file.slice(0, 200).text();
+    await loadLog(head.includes('"offerwise.decision/') ? "decisions" : "outcomes", file);
+  }
+});
+$("experiment").addEventListener("change", fillControls);
+$("log-options").addEventListener("submit", runLogs);
 $("options").addEventListener("submit", run);
 setState("idle");

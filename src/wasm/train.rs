@@ -1,0 +1,596 @@
+//! `customerFeatures()` and `train()`: the transaction file reader, the features and the
+//! training of `offerwise train`, in the data build (the dashboard trains a segmentation in the
+//! page). The same code as the CLI, so the same file, `now` and seed give the same model.
+
+use super::{error, read, write, WasmEngine};
+use crate::error::{Doc, Error};
+use crate::features::{Features, NUMERIC_FEATURES};
+use crate::model::{Algorithm, Transform};
+use crate::train::{self, ClvParams, KChoice, Step, TrainConfig, TrainError};
+use crate::transactions::{self, Format, ReadOptions, ReadReport, Transaction};
+use serde::Deserialize;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+/// How to read a transaction file (the CLI's `--format`, `--delimiter`, `--skip-bad-rows`,
+/// `--as-of`) and the instant the features are computed at.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ReadArgs {
+    #[serde(default)]
+    now: Option<crate::customer::TimeValue>,
+    #[serde(default)]
+    format: Option<String>,
+    #[serde(default)]
+    delimiter: Option<String>,
+    #[serde(default)]
+    skip_bad_rows: bool,
+    #[serde(default)]
+    as_of: bool,
+}
+
+/// `train()`'s options: [`ReadArgs`] and `offerwise train`'s flags.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct TrainArgs {
+    #[serde(default)]
+    now: Option<crate::customer::TimeValue>,
+    #[serde(default)]
+    format: Option<String>,
+    #[serde(default)]
+    delimiter: Option<String>,
+    #[serde(default)]
+    skip_bad_rows: bool,
+    #[serde(default)]
+    as_of: bool,
+    #[serde(default)]
+    k: Option<usize>,
+    #[serde(default)]
+    k_range: Option<[usize; 2]>,
+    #[serde(default)]
+    algorithm: Option<Algorithm>,
+    #[serde(default)]
+    features: Option<Vec<String>>,
+    #[serde(default)]
+    transform: Option<Transform>,
+    #[serde(default)]
+    n_init: Option<usize>,
+    #[serde(default)]
+    max_iter: Option<u64>,
+    #[serde(default)]
+    tolerance: Option<f64>,
+    #[serde(default)]
+    seed: Option<u64>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    source: Option<String>,
+    #[serde(default = "yes")]
+    clv: bool,
+    #[serde(default)]
+    clv_time_unit: Option<crate::clv::TimeUnit>,
+    #[serde(default)]
+    clv_penalizer: Option<f64>,
+    #[serde(default)]
+    clv_model: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A transaction file as read: its rows, what the reader found, the instant the features are
+/// computed at (epoch ms), and the rows and orders left out as of it.
+struct OrdersRead {
+    rows: Vec<Transaction>,
+    report: ReadReport,
+    now: i64,
+    left_out: (u64, u64),
+}
+
+/// The rows of a transaction file given as text or bytes, read as the CLI reads them; rows
+/// after `now` left out when `as_of`. Without `now`: the start (UTC) of the day after the
+/// last order.
+fn read_rows(
+    orders: &JsValue,
+    now: Option<&crate::customer::TimeValue>,
+    format: Option<&str>,
+    delimiter: Option<&str>,
+    skip_bad_rows: bool,
+    as_of: bool,
+) -> Result<OrdersRead, Error> {
+    let now = match now {
+        Some(now) => Some(
+            now.to_millis(0)
+                .map_err(|e| Error::invalid(Doc::Options, "now", e))?,
+        ),
+        None if as_of => {
+            return Err(Error::invalid(
+                Doc::Options,
+                "asOf",
+                "asOf leaves out the orders after now: give now",
+            ))
+        }
+        None => None,
+    };
+    let format = match format {
+        None => Format::Csv,
+        Some(f) => f
+            .parse::<Format>()
+            .map_err(|e| Error::invalid(Doc::Options, "format", e))?,
+    };
+    let delimiter = match delimiter {
+        None => b',',
+        Some(d) => transactions::parse_delimiter(d)
+            .map_err(|e| Error::invalid(Doc::Options, "delimiter", e))?,
+    };
+    let bytes = if let Some(text) = orders.as_string() {
+        text.into_bytes()
+    } else if let Some(array) = orders.dyn_ref::<js_sys::Uint8Array>() {
+        array.to_vec()
+    } else if let Some(buffer) = orders.dyn_ref::<js_sys::ArrayBuffer>() {
+        js_sys::Uint8Array::new(buffer).to_vec()
+    } else {
+        return Err(Error::invalid(
+            Doc::Orders,
+            "",
+            "the orders are the transaction file's text, a Uint8Array or an ArrayBuffer",
+        ));
+    };
+    let options = ReadOptions {
+        format,
+        delimiter,
+        skip_bad_rows,
+    };
+    let (mut rows, report) = transactions::read_with(bytes.as_slice(), &options)?;
+    let now = match now {
+        Some(now) => now,
+        None => {
+            let last = rows.iter().map(|t| t.at).max().ok_or_else(|| {
+                Error::invalid(
+                    Doc::Orders,
+                    "",
+                    "the file has no orders, so there is no day after the last one: give now",
+                )
+            })?;
+            const DAY_MS: i64 = 86_400_000;
+            (last.div_euclid(DAY_MS) + 1) * DAY_MS
+        }
+    };
+    let left_out = if as_of {
+        transactions::drop_after(&mut rows, now)
+    } else {
+        (0, 0)
+    };
+    Ok(OrdersRead {
+        rows,
+        report,
+        now,
+        left_out,
+    })
+}
+
+fn set(target: &JsValue, key: &str, value: &JsValue) {
+    // Setting a property of a fresh plain object cannot fail.
+    let _ = js_sys::Reflect::set(target, &key.into(), value);
+}
+
+/// What the read found, as `{ rows, skipped, firstErrors, ignoredColumns, columns, asOfLeftOut }`.
+fn read_report(report: &ReadReport, left_out: (u64, u64)) -> JsValue {
+    let out = js_sys::Object::new();
+    let out: &JsValue = out.as_ref();
+    set(out, "rows", &(report.rows as f64).into());
+    set(out, "skipped", &(report.skipped as f64).into());
+    let errors = js_sys::Array::new();
+    for e in &report.first_errors {
+        let item = js_sys::Object::new();
+        set(&item, "code", &e.code().into());
+        set(&item, "path", &e.path().into());
+        set(&item, "message", &e.to_string().into());
+        errors.push(&item);
+    }
+    set(out, "firstErrors", &errors);
+    let ignored: js_sys::Array = report
+        .ignored_columns
+        .iter()
+        .map(|c| JsValue::from(c.as_str()))
+        .collect();
+    set(out, "ignoredColumns", &ignored);
+    let columns = js_sys::Object::new();
+    for (meaning, name) in &report.columns {
+        set(&columns, meaning, &name.as_str().into());
+    }
+    set(out, "columns", &columns);
+    let dropped = js_sys::Object::new();
+    set(&dropped, "rows", &(left_out.0 as f64).into());
+    set(&dropped, "orders", &(left_out.1 as f64).into());
+    set(out, "asOfLeftOut", &dropped);
+    out.clone()
+}
+
+/// Every numeric feature of the given customers as `{ name: Float64Array }` (NaN where a
+/// feature is undefined for a customer, e.g. the recency of a customer without orders).
+fn feature_columns<'a>(rows: impl ExactSizeIterator<Item = &'a Features> + Clone) -> JsValue {
+    let columns = js_sys::Object::new();
+    for name in NUMERIC_FEATURES {
+        let values: Vec<f64> = rows
+            .clone()
+            .map(|f| f.value(name).ok().flatten().unwrap_or(f64::NAN))
+            .collect();
+        set(
+            &columns,
+            name,
+            &js_sys::Float64Array::from(values.as_slice()),
+        );
+    }
+    columns.into()
+}
+
+fn ids(ids: impl Iterator<Item = impl AsRef<str>>) -> js_sys::Array {
+    ids.map(|id| JsValue::from(id.as_ref())).collect()
+}
+
+/// Reads a transaction file and computes every customer's features at `now` (default: the
+/// start, UTC, of the day after the last order), as `offerwise features` does: for looking at
+/// the data before training on it.
+///
+/// `orders` is the file's text, a `Uint8Array` or an `ArrayBuffer` (CSV with a header, or
+/// CDNOW text with `format: "cdnow"`). Returns `{ customers, ids, features: { recencyDays:
+/// Float64Array, ... } (NaN where undefined), read: { rows, skipped, firstErrors,
+/// ignoredColumns, columns, asOfLeftOut } }`. Throws an `OfferwiseError` with the `code` and
+/// `path` (`line 12, column amount`) of a problem.
+#[wasm_bindgen(js_name = customerFeatures, unchecked_return_type = "CustomerFeatures")]
+pub fn customer_features(
+    #[wasm_bindgen(unchecked_param_type = "string | Uint8Array | ArrayBuffer")] orders: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "ReadOrdersOptions")] options: JsValue,
+) -> Result<JsValue, JsValue> {
+    let a: ReadArgs = read(Doc::Options, options)?;
+    let OrdersRead {
+        rows,
+        report,
+        now,
+        left_out,
+    } = read_rows(
+        &orders,
+        a.now.as_ref(),
+        a.format.as_deref(),
+        a.delimiter.as_deref(),
+        a.skip_bad_rows,
+        a.as_of,
+    )
+    .map_err(error::to_js)?;
+    let customers = transactions::customers(&rows);
+    let mut features = Vec::with_capacity(customers.len());
+    for (i, c) in customers.iter().enumerate() {
+        let valid = c.validate(now, 0).map_err(|e| {
+            error::to_js(match e {
+                Error::Invalid { path, message, .. } => Error::invalid(
+                    Doc::Orders,
+                    format!("customer {} ({}) {path}", i + 1, c.id.0),
+                    message,
+                ),
+                other => other,
+            })
+        })?;
+        features.push(Features::compute(&valid, now, 0));
+    }
+    let out: JsValue = js_sys::Object::new().into();
+    set(&out, "customers", &(customers.len() as f64).into());
+    set(&out, "ids", &ids(customers.iter().map(|c| c.id.0.as_str())));
+    set(&out, "features", &feature_columns(features.iter()));
+    set(&out, "now", &crate::time::format_instant(now).into());
+    set(&out, "read", &read_report(&report, left_out));
+    Ok(out)
+}
+
+/// Trains a segmentation (and the lifetime-value model) from a transaction file, as
+/// `offerwise train` does: the same reader, features, linfa k-means (or Gaussian mixture) and
+/// BG/NBD-family fit, so the same file, `now` and `seed` give the CLI's model (its segments,
+/// sizes and data fingerprint).
+///
+/// `onProgress`, when given, is called as each step starts with `{ step: "features",
+/// customers }`, `{ step: "cluster", k, index, count }` or `{ step: "clv" }`; an error it
+/// throws is rethrown once training ends. Returns `{ model, customers, clustered, leftOut,
+/// leftOutIds (the first 20), ids, segments: Uint32Array (the segment of each clustered
+/// customer), features: { name: Float64Array } (of the clustered customers), now, read }`.
+///
+/// ```js
+/// const t = train(csvText, { now: "1998-07-01", format: "cdnow", kRange: [3, 8] },
+///                 (p) => postMessage({ progress: p }));
+/// const engine = new Engine(t.model, program);
+/// ```
+#[wasm_bindgen(js_name = train, unchecked_return_type = "Trained")]
+pub fn train_js(
+    #[wasm_bindgen(unchecked_param_type = "string | Uint8Array | ArrayBuffer")] orders: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "TrainOptions")] options: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "(progress: TrainProgress) => void")] on_progress: Option<
+        js_sys::Function,
+    >,
+) -> Result<JsValue, JsValue> {
+    let a: TrainArgs = read(Doc::Options, options)?;
+    let invalid = |path: &str, e: String| error::to_js(Error::invalid(Doc::Options, path, e));
+    let k = match (a.k, a.k_range) {
+        (Some(_), Some(_)) => {
+            return Err(invalid("kRange", "give k or kRange, not both".to_string()))
+        }
+        (Some(k), None) => KChoice::Fixed(k),
+        (None, Some([lo, hi])) => KChoice::Range(lo, hi),
+        (None, None) => KChoice::Fixed(5),
+    };
+    let defaults = TrainConfig::default();
+    let config = TrainConfig {
+        name: a.name.clone().unwrap_or(defaults.name),
+        features: a.features.clone().unwrap_or(defaults.features),
+        transform: a.transform.unwrap_or(defaults.transform),
+        k,
+        algorithm: a.algorithm.unwrap_or(defaults.algorithm),
+        n_init: a.n_init.unwrap_or(defaults.n_init),
+        max_iter: a.max_iter.unwrap_or(defaults.max_iter),
+        tolerance: a.tolerance.unwrap_or(defaults.tolerance),
+        seed: a.seed.unwrap_or(defaults.seed),
+    }
+    .check()
+    .map_err(|e| invalid("", e))?;
+    let clv = if a.clv {
+        let model = match a.clv_model.as_deref() {
+            None | Some("auto") => None,
+            Some(id) => Some(crate::clv::PurchaseModelKind::from_id(id).map_err(|_| {
+                invalid(
+                    "clvModel",
+                    format!("{id:?} must be auto, bgnbd, mbgnbd or pareto-nbd"),
+                )
+            })?),
+        };
+        Some(ClvParams {
+            unit: a.clv_time_unit.unwrap_or(crate::clv::TimeUnit::Weeks),
+            penalizer: a.clv_penalizer.unwrap_or(0.0),
+            model,
+        })
+    } else {
+        None
+    };
+    let OrdersRead {
+        rows,
+        report,
+        now,
+        left_out,
+    } = read_rows(
+        &orders,
+        a.now.as_ref(),
+        a.format.as_deref(),
+        a.delimiter.as_deref(),
+        a.skip_bad_rows,
+        a.as_of,
+    )
+    .map_err(error::to_js)?;
+    let source = a.source.clone().unwrap_or_else(|| {
+        format!(
+            "orders ({})",
+            a.format.as_deref().unwrap_or("csv").to_lowercase()
+        )
+    });
+    let mut callback_error: Option<JsValue> = None;
+    let trained = train::train_transactions(&rows, &config, &source, now, clv, |step| {
+        let Some(f) = &on_progress else { return };
+        if callback_error.is_some() {
+            return;
+        }
+        let p: JsValue = js_sys::Object::new().into();
+        match step {
+            Step::Features { customers } => {
+                set(&p, "step", &"features".into());
+                set(&p, "customers", &(customers as f64).into());
+            }
+            Step::Cluster { k, index, count } => {
+                set(&p, "step", &"cluster".into());
+                set(&p, "k", &(k as f64).into());
+                set(&p, "index", &(index as f64).into());
+                set(&p, "count", &(count as f64).into());
+            }
+            Step::Clv { .. } => set(&p, "step", &"clv".into()),
+        }
+        if let Err(e) = f.call1(&JsValue::NULL, &p) {
+            callback_error = Some(e);
+        }
+    })
+    .map_err(train_error)?;
+    if let Some(e) = callback_error {
+        return Err(e);
+    }
+    let out: JsValue = js_sys::Object::new().into();
+    set(&out, "model", &write(&trained.model)?);
+    set(&out, "customers", &(trained.customers as f64).into());
+    set(&out, "clustered", &(trained.matrix.ids.len() as f64).into());
+    set(
+        &out,
+        "leftOut",
+        &(trained.matrix.left_out.len() as f64).into(),
+    );
+    set(
+        &out,
+        "leftOutIds",
+        &ids(trained.matrix.left_out.iter().take(20)),
+    );
+    set(&out, "ids", &ids(trained.matrix.ids.iter()));
+    let segments: Vec<u32> = trained
+        .segments
+        .iter()
+        .map(|&s| u32::try_from(s).unwrap_or(u32::MAX))
+        .collect();
+    set(
+        &out,
+        "segments",
+        &js_sys::Uint32Array::from(segments.as_slice()),
+    );
+    set(
+        &out,
+        "features",
+        &feature_columns(trained.matrix.features.iter()),
+    );
+    set(&out, "now", &crate::time::format_instant(now).into());
+    set(&out, "read", &read_report(&report, left_out));
+    Ok(out)
+}
+
+fn train_error(e: TrainError) -> JsValue {
+    match e {
+        TrainError::Data(e) => error::to_js(e),
+        other => error::offerwise_error(&other.to_string(), &other.code(), &other.path()),
+    }
+}
+
+/// The files of `engine.effectivenessFiles()`, by key.
+const PROGRAMME_FILES: [&str; 9] = [
+    "orders",
+    "format",
+    "delimiter",
+    "members",
+    "segments",
+    "ledger",
+    "decisions",
+    "outcomes",
+    "surveys",
+];
+
+#[wasm_bindgen(js_class = Engine)]
+impl WasmEngine {
+    /// Does the programme pay, from the files `offerwise effectiveness` reads, read by the same
+    /// code: `orders` (a transaction file: text, `Uint8Array` or `ArrayBuffer`; `format`
+    /// "csv" or "cdnow", `delimiter`), and as text `members` (CSV `customer_id,enrolled_at`),
+    /// `segments` (CSV `customer_id,segment`), `ledger` (JSON Lines of accounts), `decisions`
+    /// (the decision log), `outcomes` (JSON Lines or CSV) and `surveys` (CSV). Options are
+    /// `engine.effectiveness()`'s; without `now`, the start (UTC) of the day after the last
+    /// order. Returns `{ effectiveness, report (the HTML page), now, customers,
+    /// orderlessMembers, read }`.
+    ///
+    /// ```js
+    /// const r = engine.effectivenessFiles({ orders, members, ledger, decisions, outcomes }, { holdoutShare: 0.1 });
+    /// iframe.srcdoc = r.report;
+    /// ```
+    #[wasm_bindgen(js_name = effectivenessFiles, unchecked_return_type = "EffectivenessFiles")]
+    pub fn effectiveness_files(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ProgrammeFiles")] files: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "Partial<EffectivenessOptions>")]
+        options: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        use crate::analysis::effectiveness::{run, EffectivenessOptions, Inputs};
+        use crate::analysis::programme_files as pf;
+        let Some(object) = files.dyn_ref::<js_sys::Object>() else {
+            return Err(error::to_js(Error::invalid(
+                Doc::Options,
+                "",
+                "the files are an object: { orders, members, ledger, decisions, outcomes, ... }",
+            )));
+        };
+        for key in js_sys::Object::keys(object).iter() {
+            let key = key.as_string().unwrap_or_default();
+            if !PROGRAMME_FILES.contains(&key.as_str()) {
+                return Err(error::to_js(Error::invalid(
+                    Doc::Options,
+                    key.clone(),
+                    format!(
+                        "unknown file {key:?}; known: {}",
+                        PROGRAMME_FILES.join(", ")
+                    ),
+                )));
+            }
+        }
+        let get = |key: &str| {
+            let v = js_sys::Reflect::get(&files, &key.into()).unwrap_or(JsValue::UNDEFINED);
+            (!v.is_undefined() && !v.is_null()).then_some(v)
+        };
+        let text = |key: &str| -> Result<Option<String>, JsValue> {
+            match get(key) {
+                None => Ok(None),
+                Some(v) => v.as_string().map(Some).ok_or_else(|| {
+                    error::to_js(Error::invalid(
+                        Doc::Options,
+                        key,
+                        "must be the file's text (a string)",
+                    ))
+                }),
+            }
+        };
+        let orders = get("orders").ok_or_else(|| {
+            error::to_js(Error::invalid(
+                Doc::Options,
+                "orders",
+                "the transaction file is missing",
+            ))
+        })?;
+        let (format, delimiter) = (text("format")?, text("delimiter")?);
+        // `now` is epoch ms in the options; read it (or not) before the orders.
+        let mut options: serde_json::Value = if options.is_undefined() || options.is_null() {
+            serde_json::Value::Object(Default::default())
+        } else {
+            read(Doc::Options, options)?
+        };
+        let given_now = match options.get("now") {
+            None => None,
+            Some(v) => Some(crate::customer::TimeValue::Millis(
+                v.as_f64()
+                    .ok_or_else(|| invalid_now("now is epoch milliseconds (a number)"))?,
+            )),
+        };
+        let OrdersRead {
+            rows,
+            report,
+            now,
+            left_out,
+        } = read_rows(
+            &orders,
+            given_now.as_ref(),
+            format.as_deref(),
+            delimiter.as_deref(),
+            false,
+            false,
+        )
+        .map_err(error::to_js)?;
+        if let Some(map) = options.as_object_mut() {
+            map.insert("now".into(), now.into());
+        }
+        let options: EffectivenessOptions =
+            crate::json::from_str(Doc::Options, &options.to_string()).map_err(error::to_js)?;
+        let members = match text("members")? {
+            Some(t) => pf::read_members(&t, "members").map_err(error::analysis_to_js)?,
+            None => Default::default(),
+        };
+        let segments = match text("segments")? {
+            Some(t) => pf::read_segments(&t, "segments").map_err(error::analysis_to_js)?,
+            None => Default::default(),
+        };
+        let accounts = match text("ledger")? {
+            Some(t) => pf::read_ledger(&t, "ledger").map_err(error::analysis_to_js)?,
+            None => Vec::new(),
+        };
+        let (customers, orderless) = pf::histories(&rows, members, segments);
+        let (decisions, outcomes, surveys) =
+            (text("decisions")?, text("outcomes")?, text("surveys")?);
+        let inputs = Inputs {
+            customers: &customers,
+            accounts: &accounts,
+            decisions: decisions.as_deref().map(|t| (t, "decisions")),
+            outcomes: outcomes.as_deref().map(|t| (t, "outcomes")),
+            surveys: surveys.as_deref().map(|t| (t, "surveys")),
+            candidate: None,
+        };
+        let e = run(Some(&*self.engine()?), &inputs, &options).map_err(error::analysis_to_js)?;
+        let out: JsValue = js_sys::Object::new().into();
+        set(&out, "effectiveness", &write(&e)?);
+        set(
+            &out,
+            "report",
+            &crate::analysis::programme_report::html(&e, "Does the programme pay?").into(),
+        );
+        set(&out, "now", &crate::time::format_instant(now).into());
+        set(&out, "customers", &(customers.len() as f64).into());
+        set(&out, "orderlessMembers", &ids(orderless.iter()));
+        set(&out, "read", &read_report(&report, left_out));
+        Ok(out)
+    }
+}
+
+fn invalid_now(message: &str) -> JsValue {
+    error::to_js(Error::invalid(Doc::Options, "now", message))
+}

@@ -35,6 +35,8 @@ retry() {
 # them all, e.g. r-efi or portable-atomic-util), fetched up front so later steps work offline.
 say "cargo fetch (all crates of Cargo.lock)"
 retry cargo fetch --locked
+say "cargo fetch (the Python package's crates, crates/python/Cargo.lock)"
+retry cargo fetch --locked --manifest-path crates/python/Cargo.toml
 
 if [ "${1:-}" = "--native" ]; then
   say "native only: nothing to install beyond cargo"
@@ -74,6 +76,15 @@ if [ ! -x /usr/bin/chromium ]; then
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
   retry $SUDO apt-get update -qq
   retry $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+
+# The Python package's tests: a venv in target/py with the pinned requirements (maturin, pytest,
+# pyarrow, pandas, polars), all from PyPI.
+if [ ! -x target/py/bin/python ] || [ crates/python/requirements-test.txt -nt target/py/.installed ]; then
+  say "installing the Python test environment (target/py)"
+  python3 -m venv target/py
+  retry target/py/bin/pip install -q -r crates/python/requirements-test.txt
+  touch target/py/.installed
 fi
 
 say "ready"

@@ -1,0 +1,182 @@
+"""offerwise: the storefront's offers engine, in Python.
+
+One Rust core is the storefront's WebAssembly, the CLI and this package, so a decision made here
+is the decision the page makes for the same customer, ``now`` and documents::
+
+    import offerwise
+    engine = offerwise.Engine()                      # the embedded default model and programme
+    d = engine.decide({"id": "c1", "orders": [{"at": "1998-03-01", "amount": 40.0}]}, now="1998-07-01")
+    d["segment"]["name"], d["clv"]["pAlive"], [o["id"] for o in d["offers"]]
+
+    table = engine.score(orders_table, now="1998-07-01")   # Arrow in, Arrow out: one row per customer
+
+Documents are dicts (or JSON text); results are plain dicts equal to the CLI's JSON. Every
+refusal is an :class:`OfferwiseError` with a stable ``code`` and the ``path`` of the problem.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json as _json
+from typing import Any, Mapping, Optional, Union
+
+from . import _offerwise
+from ._errors import OfferwiseError
+
+__all__ = ["Engine", "OfferwiseError", "analyze", "train", "version"]
+
+Document = Union[str, bytes, Mapping[str, Any]]
+Instant = Union[str, int, float, _dt.datetime, _dt.date]
+
+
+def version() -> str:
+    """The engine's version (the crate's, the CLI's and the npm package's)."""
+    return _offerwise.version()
+
+
+def _text(doc: Optional[Document], what: str) -> Optional[str]:
+    if doc is None:
+        return None
+    if isinstance(doc, (bytes, bytearray)):
+        return bytes(doc).decode("utf-8")
+    if isinstance(doc, str):
+        return doc
+    if isinstance(doc, Mapping):
+        return _json.dumps(doc, allow_nan=False)
+    raise OfferwiseError(f"the {what} is a dict, JSON text or bytes, not {type(doc).__name__}", f"{what}.invalid", "")
+
+
+def _instant(now: Instant) -> Union[str, float]:
+    """`now` as the engine reads it: ISO 8601 text or epoch milliseconds."""
+    if isinstance(now, _dt.datetime):
+        if now.tzinfo is None:
+            raise OfferwiseError("now is a naive datetime: give it a time zone (e.g. datetime.timezone.utc)", "options.invalid", "now")
+        return now.isoformat()
+    if isinstance(now, _dt.date):
+        return now.isoformat()
+    if isinstance(now, bool):
+        raise OfferwiseError("now is a date, an ISO 8601 text or epoch milliseconds, not a bool", "options.invalid", "now")
+    if isinstance(now, (int, float, str)):
+        return now
+    raise OfferwiseError(f"now is a date, an ISO 8601 text or epoch milliseconds, not {type(now).__name__}", "options.invalid", "now")
+
+
+def _options(now: Instant, cart: Optional[Mapping[str, Any]], context: Optional[Mapping[str, Any]],
+             time_zone_offset_minutes: int, extra: Mapping[str, Any]) -> str:
+    options: dict = {"now": _instant(now)}
+    if time_zone_offset_minutes:
+        options["timeZoneOffsetMinutes"] = time_zone_offset_minutes
+    if cart is not None:
+        options["cart"] = cart
+    if context is not None:
+        options["context"] = context
+    options.update(extra)
+    return _json.dumps(options, allow_nan=False)
+
+
+class Engine:
+    """A trained model, a loyalty programme and (optionally) a learned policy.
+
+    ``Engine()`` loads the embedded default model and programme with their learned policy, as
+    the CLI does without ``--model`` and ``--program``. Each document is a dict, JSON text or
+    bytes; ``policy`` is used when given (with a model or programme of your own no policy is
+    loaded unless you give one).
+    """
+
+    def __init__(self, model: Optional[Document] = None, program: Optional[Document] = None,
+                 policy: Optional[Document] = None) -> None:
+        self._engine = _offerwise.Engine(_text(model, "model"), _text(program, "program"), _text(policy, "policy"))
+
+    @property
+    def model_version(self) -> str:
+        """The model's version, ``name@fingerprint``."""
+        return self._engine.model_version
+
+    @property
+    def program_version(self) -> str:
+        """The programme's name and version."""
+        return self._engine.program_version
+
+    def warnings(self) -> list:
+        """What the engine noticed about the programme (as dicts with code, path, message)."""
+        return self._engine.warnings()
+
+    def decide(self, customer: Document, now: Instant, cart: Optional[Mapping[str, Any]] = None,
+               context: Optional[Mapping[str, Any]] = None, time_zone_offset_minutes: int = 0,
+               **options: Any) -> dict:
+        """The decision for one customer document at ``now``: a dict equal to the JSON of
+        ``offerwise decide`` and of the wasm ``engine.decide``.
+
+        Other decision options (``budgets``, ``ids``, ``assignments``, ``forceVariants``) are
+        passed as keyword arguments in their JSON spelling.
+        """
+        return self._engine.decide(_text(customer, "customer"), _options(now, cart, context, time_zone_offset_minutes, options))
+
+    def decide_json(self, customer: Document, now: Instant, cart: Optional[Mapping[str, Any]] = None,
+                    context: Optional[Mapping[str, Any]] = None, time_zone_offset_minutes: int = 0,
+                    **options: Any) -> str:
+        """The decision as JSON text: the line ``offerwise score`` writes for the customer."""
+        return self._engine.decide_json(_text(customer, "customer"), _options(now, cart, context, time_zone_offset_minutes, options))
+
+    def score(self, orders: Any, now: Instant, columns: Optional[Mapping[str, str]] = None,
+              cart: Optional[Mapping[str, Any]] = None, context: Optional[Mapping[str, Any]] = None,
+              time_zone_offset_minutes: int = 0, threads: int = 0) -> Any:
+        """Decides for every customer of a table of orders in long form and returns a
+        ``pyarrow.Table`` with one row per customer, in order of first appearance.
+
+        ``orders`` is Arrow data: a ``pyarrow.Table``, ``RecordBatch`` or ``RecordBatchReader``,
+        a polars ``DataFrame`` (read without a copy), or a pandas ``DataFrame`` (through
+        pyarrow). Its columns are found by name as the CLI finds a CSV's (``customer_id``,
+        ``date``, ``amount``, and optionally ``order_id``, ``quantity``, ``category``, ``sku``;
+        ``columns`` names them otherwise, e.g. ``{"customer_id": "member"}``). Times are
+        timestamps, dates or ISO 8601 text.
+
+        The result's columns: ``customer_id``, ``segment_id``, ``segment``, ``role``,
+        ``p_alive``, ``churn_risk``, ``expected_purchases``, ``clv``, ``tier``,
+        ``points_balance``, ``points_available``, ``held_out``, ``offers`` and
+        ``propensities`` (lists, in slot order), ``variant:<experiment>`` for each experiment,
+        ``decision`` (the full decision as JSON, the line ``offerwise score`` writes), and
+        ``error_code``, ``error_path``, ``error_message`` for a customer whose decision failed
+        (its other cells are null: one bad customer never loses the batch).
+        """
+        import pyarrow as pa
+
+        data = orders
+        if hasattr(data, "__dataframe__") and not hasattr(data, "__arrow_c_stream__"):
+            data = pa.Table.from_pandas(data, preserve_index=False)
+        elif type(data).__module__.startswith("pandas"):
+            data = pa.Table.from_pandas(data, preserve_index=False)
+        if isinstance(data, pa.RecordBatch):
+            data = pa.Table.from_batches([data])
+        batch = self._engine.score_arrow(data, dict(columns or {}), _options(now, cart, context, time_zone_offset_minutes, {}), threads)
+        return pa.Table.from_batches([pa.record_batch(batch)])
+
+
+def train(orders: Union[bytes, str], now: Instant, *, format: str = "csv", k: Optional[int] = None,
+          k_range: Optional[tuple] = None, features: Optional[list] = None, seed: int = 42,
+          n_init: int = 10, name: str = "model", source: Optional[str] = None, clv: bool = True) -> dict:
+    """Trains a segmentation (linfa k-means) and the lifetime-value model from a transaction
+    file's contents (CSV with a header, or CDNOW text with ``format="cdnow"``), as
+    ``offerwise train``: the model as a dict, ready for :class:`Engine`.
+    """
+    data = orders.encode("utf-8") if isinstance(orders, str) else bytes(orders)
+    options: dict = {"now": _instant(now), "format": format, "seed": seed, "nInit": n_init, "name": name, "clv": clv}
+    if k is not None:
+        options["k"] = k
+    if k_range is not None:
+        options["kRange"] = list(k_range)
+    if features is not None:
+        options["features"] = list(features)
+    if source is not None:
+        options["source"] = source
+    return _offerwise.train(data, _json.dumps(options))
+
+
+def analyze(units: Union[bytes, str], control: str, metrics: list, **options: Any) -> dict:
+    """Analyses an experiment's unit CSV, as ``offerwise analyze --units``: each variant
+    against ``control`` for each metric (tests, intervals, Holm and BH, the sample-ratio check,
+    Bayesian, always-valid and CUPED read-outs). Other options in their JSON spelling
+    (``variantColumn``, ``covariates``, ``alpha``, ``timeColumn``, ...).
+    """
+    data = units.encode("utf-8") if isinstance(units, str) else bytes(units)
+    return _offerwise.analyze(data, _json.dumps({"control": control, "metrics": list(metrics), **options}))

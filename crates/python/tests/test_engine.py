@@ -1,0 +1,166 @@
+"""The Python package decides as the CLI does: the same decisions, value for value and byte for
+byte, the same errors, and Arrow in and out."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+import offerwise
+from conftest import CDNOW, NOW, ROOT, SAMPLE, cdnow_columns, cli, load_jsonl
+
+
+def test_decide_equals_the_cli_for_1000_cdnow_customers(engine, cli_decisions):
+    customers = load_jsonl(cli("customers", "--orders", str(CDNOW), "--format", "cdnow", "--limit", "1000", "--out", "-"))
+    assert len(customers) == 1000
+    by_id = {json.loads(line)["customerId"]: line for line in cli_decisions[:1200]}
+    for c in customers:
+        want = by_id[c["id"]]
+        assert engine.decide(c, now=NOW) == json.loads(want), c["id"]
+        # The JSON text itself: the line the CLI writes.
+        assert engine.decide_json(c, now=NOW) == want, c["id"]
+
+
+def test_documents_as_dicts_text_or_bytes_and_now_as_date_datetime_or_ms(engine):
+    customer = json.loads((ROOT / "www" / "example-customer.json").read_text())
+    want = engine.decide(customer, now="1998-07-01T00:00:00Z")
+    text = json.dumps(customer)
+    assert engine.decide(text, now=dt.date(1998, 7, 1)) == want
+    assert engine.decide(text.encode(), now=dt.datetime(1998, 7, 1, tzinfo=dt.timezone.utc)) == want
+    assert engine.decide(customer, now=899251200000) == want
+    cart = {"items": [{"sku": "box", "price": 89.0, "qty": 1, "category": "rock"}]}
+    quoted = engine.decide(customer, now=NOW, cart=cart, context={"page": "cart"})
+    assert quoted["loyalty"]["quote"] is not None
+    cart_file = ROOT / "pkg-tests" / ".work" / "python-cart.json"
+    cart_file.parent.mkdir(parents=True, exist_ok=True)
+    cart_file.write_text(json.dumps(cart))
+    expected = json.loads(cli("decide", "--customer", "www/example-customer.json", "--now", NOW,
+                              "--cart", str(cart_file), "--context", json.dumps({"page": "cart"})))
+    assert quoted == expected
+
+
+def test_errors_carry_the_code_and_path_of_every_other_build(engine):
+    with pytest.raises(offerwise.OfferwiseError) as e:
+        engine.decide({"id": "c1", "orders": [{"at": "soon", "amount": 1}]}, now=NOW)
+    assert (e.value.code, e.value.path) == ("customer.invalid", "orders[0].at")
+    assert "orders[0].at" in str(e.value)
+    with pytest.raises(offerwise.OfferwiseError) as e:
+        engine.decide({"id": "c1", "orders": [], "oders": []}, now=NOW)
+    assert e.value.code == "customer.invalid" and "oders" in e.value.path
+    with pytest.raises(offerwise.OfferwiseError) as e:
+        engine.decide({"id": "c1", "orders": []}, now="yesterday")
+    assert (e.value.code, e.value.path) == ("options.invalid", "now")
+    with pytest.raises(offerwise.OfferwiseError) as e:
+        engine.decide({"id": "c1", "orders": []}, now=dt.datetime(1998, 7, 1))
+    assert (e.value.code, e.value.path) == ("options.invalid", "now")
+    with pytest.raises(offerwise.OfferwiseError) as e:
+        offerwise.Engine(model={"formatVersion": 1})
+    assert e.value.code.startswith("model.")
+    with pytest.raises(offerwise.OfferwiseError) as e:
+        offerwise.Engine(program="{not json")
+    assert e.value.code == "program.syntax"
+    # An OfferwiseError is a ValueError, and survives pickling (Spark ships it between processes).
+    import pickle
+
+    err = pickle.loads(pickle.dumps(e.value))
+    assert isinstance(err, ValueError) and (err.code, err.path) == (e.value.code, e.value.path)
+    # The engine keeps deciding after any error.
+    assert engine.decide({"id": "c1", "orders": []}, now=NOW)["customerId"] == "c1"
+
+
+def test_score_arrow_gives_the_cli_score_lines_for_every_cdnow_customer(engine, cdnow_table, cli_decisions):
+    out = engine.score(cdnow_table, now=NOW)
+    assert out.num_rows == len(cli_decisions) == 23570
+    assert out.column("decision").to_pylist() == cli_decisions
+    assert out.column("error_code").null_count == out.num_rows
+    first = json.loads(cli_decisions[0])
+    row = out.slice(0, 1).to_pylist()[0]
+    assert row["customer_id"] == first["customerId"]
+    assert row["segment"] == first["segment"]["name"] and row["segment_id"] == first["segment"]["id"]
+    assert row["p_alive"] == first["clv"]["pAlive"] and row["clv"] == first["clv"]["clv"]
+    assert row["offers"] == [o["id"] for o in first["offers"]]
+    assert row["propensities"] == [o["propensity"] for o in first["offers"]]
+    assert row["tier"] == first["loyalty"]["tier"]["id"]
+    assert row["points_balance"] == first["loyalty"]["ledger"]["balance"]
+    for x in first["experiments"]:
+        assert row[f"variant:{x['key']}"] == x["variant"]
+    # One thread or two: the same table.
+    part = cdnow_table.slice(0, 3000)
+    assert engine.score(part, now=NOW, threads=1).equals(engine.score(part, now=NOW, threads=2))
+
+
+def test_pandas_and_polars_frames_score_as_the_arrow_table(engine, cdnow_table):
+    pd = pytest.importorskip("pandas")
+    pl = pytest.importorskip("polars")
+    small = cdnow_table.slice(0, 5000)
+    want = engine.score(small, now=NOW).column("decision").to_pylist()
+    assert engine.score(small.to_pandas(), now=NOW).column("decision").to_pylist() == want
+    assert engine.score(pl.from_arrow(small), now=NOW).column("decision").to_pylist() == want
+    assert engine.score(small.to_batches()[0], now=NOW).num_rows > 0
+    # Typed columns: timestamps and dates read as the same instants as the text.
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    typed = small.set_column(1, "date", pc.strptime(small.column("date"), format="%Y%m%d", unit="s"))
+    assert engine.score(typed, now=NOW).column("decision").to_pylist() == want
+    dates = small.set_column(1, "date", pc.cast(typed.column("date"), pa.date32()))
+    assert engine.score(dates, now=NOW).column("decision").to_pylist() == want
+    # And the result goes back to pandas as any Arrow table does.
+    frame = engine.score(small, now=NOW).to_pandas()
+    assert list(frame.columns[:4]) == ["customer_id", "segment_id", "segment", "role"]
+
+
+def test_score_names_a_bad_column_or_cell_and_keeps_a_bad_customer_in_its_row(engine):
+    pa = pytest.importorskip("pyarrow")
+    good = {"customer_id": ["a", "a", "b"], "date": ["1998-01-01", "1998-03-01", "1998-02-01"], "amount": [10.0, 20.0, 5.0]}
+    with pytest.raises(offerwise.OfferwiseError) as e:
+        engine.score(pa.table({**good, "amount": ["10", "20", "5"]}), now=NOW)
+    assert (e.value.code, e.value.path) == ("orders.invalid", "amount")
+    with pytest.raises(offerwise.OfferwiseError) as e:
+        engine.score(pa.table({**good, "amount": [10.0, -1.0, 5.0]}), now=NOW)
+    assert (e.value.code, e.value.path) == ("orders.invalid", "amount[1]")
+    with pytest.raises(offerwise.OfferwiseError) as e:
+        engine.score(pa.table({**good, "date": ["1998-01-01", "someday", "1998-02-01"]}), now=NOW)
+    assert (e.value.code, e.value.path) == ("orders.invalid", "date[1]")
+    with pytest.raises(offerwise.OfferwiseError) as e:
+        engine.score(pa.table({"who": ["a"], "date": ["1998-01-01"], "amount": [1.0]}), now=NOW)
+    assert e.value.code == "orders.invalid" and "customer_id" in str(e.value)
+    out = engine.score(pa.table({"who": ["a"], "date": ["1998-01-01"], "amount": [1.0]}), now=NOW, columns={"customer_id": "who"})
+    assert out.column("customer_id").to_pylist() == ["a"]
+    with pytest.raises(offerwise.OfferwiseError) as e:
+        engine.score(pa.table(good), now=NOW, columns={"customer": "who"})
+    assert (e.value.code, e.value.path) == ("options.invalid", "columns.customer")
+    # An order after now fails its customer only: the error is in its row, the others decide.
+    out = engine.score(pa.table({**good, "date": ["1998-01-01", "1998-03-01", "1998-09-01"]}), now=NOW).to_pylist()
+    assert out[0]["error_code"] is None and out[0]["decision"] is not None
+    assert out[1]["customer_id"] == "b" and out[1]["error_code"] == "customer.invalid" and out[1]["error_path"] == "orders[0].at"
+    assert out[1]["decision"] is None and out[1]["segment"] is None
+
+
+def test_train_gives_the_cli_model(tmp_path):
+    model = offerwise.train(SAMPLE.read_bytes(), now=NOW, format="cdnow", k_range=(3, 5), seed=7, clv=False,
+                            name="sample", source="CDNOW_sample.txt (cdnow)")
+    out = tmp_path / "m.json"
+    cli("train", "--orders", str(SAMPLE), "--format", "cdnow", "--k-range", "3..5", "--now", NOW, "--seed", "7",
+        "--no-clv", "--name", "sample", "--out", str(out))
+    want = json.loads(out.read_text())
+    assert model["version"] == want["version"]
+    assert model["training"]["clusterSizes"] == want["training"]["clusterSizes"]
+    assert model == want
+    assert offerwise.Engine(model=model, program=(ROOT / "models" / "default-program.json").read_text()).model_version == want["version"]
+    with pytest.raises(offerwise.OfferwiseError) as e:
+        offerwise.train(b"customer_id,date,amount\na,2024-01-05,1\n", now="2024-02-01", k=4, clv=False)
+    assert e.value.code == "train.failed"
+
+
+def test_analyze_gives_the_cli_analysis():
+    units = (ROOT / "tests" / "vectors" / "units.csv").read_bytes()
+    a = offerwise.analyze(units, control="control", metrics=["converted", "revenue"], covariates={"revenue": "pre_revenue"})
+    want = json.loads(cli("analyze", "--units", "tests/vectors/units.csv", "--control", "control", "--metric", "converted",
+                          "--metric", "revenue", "--covariate", "revenue=pre_revenue", "--json", "-"))
+    assert a == want
+    with pytest.raises(offerwise.OfferwiseError) as e:
+        offerwise.analyze(units, control="control", metrics=["nosuch"])
+    assert (e.value.code, e.value.path) == ("analysis.unknown_column", "units") and "nosuch" in str(e.value)

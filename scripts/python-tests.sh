@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The Python package (crates/python): the abi3 wheel built by maturin from the folder holding
+# its pyproject.toml, installed into target/py (scripts/setup.sh makes it), and its pytest suite,
+# which checks the package against the release CLI (built here if missing).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY="$PWD/target/py/bin/python"
+[ -x "$PY" ] || { echo "target/py is missing: run scripts/setup.sh" >&2; exit 1; }
+[ -x target/release/offerwise ] || cargo build --release --features cli
+rm -rf target/wheels
+(cd crates/python && "$PY" -m maturin build --release --out ../../target/wheels)
+WHEEL=$(ls target/wheels/offerwise-*.whl)
+printf 'wheel: %s, %s bytes\n' "$WHEEL" "$(stat -c %s "$WHEEL")"
+"$PY" -m pip install -q --force-reinstall --no-deps "$WHEEL"
+cd crates/python/tests
+"$PY" -m pytest -q

@@ -132,7 +132,11 @@ pub struct FeatureMatrix {
 }
 
 /// Validates the `i`-th customer of a transaction file; errors name the customer.
-fn validate_row(c: &Customer, i: usize, now: i64) -> Result<crate::customer::ValidCustomer, Error> {
+pub(crate) fn validate_row(
+    c: &Customer,
+    i: usize,
+    now: i64,
+) -> Result<crate::customer::ValidCustomer, Error> {
     c.validate(now, 0).map_err(|e| match e {
         Error::Invalid { path, message, .. } => Error::invalid(
             Doc::Orders,

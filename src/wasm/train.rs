@@ -91,14 +91,15 @@ struct OrdersRead {
 /// The rows of a transaction file given as text or bytes, read as the CLI reads them; rows
 /// after `now` left out when `as_of`. Without `now`: the start (UTC) of the day after the
 /// last order.
-fn read_rows(
-    orders: &JsValue,
-    now: Option<&crate::customer::TimeValue>,
-    format: Option<&str>,
-    delimiter: Option<&str>,
-    skip_bad_rows: bool,
-    as_of: bool,
-) -> Result<OrdersRead, Error> {
+fn read_rows(orders: &JsValue, args: &ReadArgs) -> Result<OrdersRead, Error> {
+    let ReadArgs {
+        now,
+        format,
+        delimiter,
+        skip_bad_rows,
+        as_of,
+    } = args;
+    let (as_of, skip_bad_rows) = (*as_of, *skip_bad_rows);
     let now = match now {
         Some(now) => Some(
             now.to_millis(0)
@@ -113,13 +114,13 @@ fn read_rows(
         }
         None => None,
     };
-    let format = match format {
+    let format = match format.as_deref() {
         None => Format::Csv,
         Some(f) => f
             .parse::<Format>()
             .map_err(|e| Error::invalid(Doc::Options, "format", e))?,
     };
-    let delimiter = match delimiter {
+    let delimiter = match delimiter.as_deref() {
         None => b',',
         Some(d) => transactions::parse_delimiter(d)
             .map_err(|e| Error::invalid(Doc::Options, "delimiter", e))?,
@@ -250,28 +251,11 @@ pub fn customer_features(
         report,
         now,
         left_out,
-    } = read_rows(
-        &orders,
-        a.now.as_ref(),
-        a.format.as_deref(),
-        a.delimiter.as_deref(),
-        a.skip_bad_rows,
-        a.as_of,
-    )
-    .map_err(error::to_js)?;
+    } = read_rows(&orders, &a).map_err(error::to_js)?;
     let customers = transactions::customers(&rows);
     let mut features = Vec::with_capacity(customers.len());
     for (i, c) in customers.iter().enumerate() {
-        let valid = c.validate(now, 0).map_err(|e| {
-            error::to_js(match e {
-                Error::Invalid { path, message, .. } => Error::invalid(
-                    Doc::Orders,
-                    format!("customer {} ({}) {path}", i + 1, c.id.0),
-                    message,
-                ),
-                other => other,
-            })
-        })?;
+        let valid = train::validate_row(c, i, now).map_err(error::to_js)?;
         features.push(Features::compute(&valid, now, 0));
     }
     let out: JsValue = js_sys::Object::new().into();
@@ -349,20 +333,19 @@ pub fn train_js(
     } else {
         None
     };
+    let reading = ReadArgs {
+        now: a.now.clone(),
+        format: a.format.clone(),
+        delimiter: a.delimiter.clone(),
+        skip_bad_rows: a.skip_bad_rows,
+        as_of: a.as_of,
+    };
     let OrdersRead {
         rows,
         report,
         now,
         left_out,
-    } = read_rows(
-        &orders,
-        a.now.as_ref(),
-        a.format.as_deref(),
-        a.delimiter.as_deref(),
-        a.skip_bad_rows,
-        a.as_of,
-    )
-    .map_err(error::to_js)?;
+    } = read_rows(&orders, &reading).map_err(error::to_js)?;
     let source = a.source.clone().unwrap_or_else(|| {
         format!(
             "orders ({})",
@@ -540,11 +523,13 @@ impl WasmEngine {
             left_out,
         } = read_rows(
             &orders,
-            given_now.as_ref(),
-            format.as_deref(),
-            delimiter.as_deref(),
-            false,
-            false,
+            &ReadArgs {
+                now: given_now,
+                format,
+                delimiter,
+                skip_bad_rows: false,
+                as_of: false,
+            },
         )
         .map_err(error::to_js)?;
         if let Some(map) = options.as_object_mut() {

@@ -78,8 +78,16 @@ if [ ! -x /usr/bin/chromium ]; then
   retry $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
 
+# Spark (the Python package's Spark test) runs on a JVM: Debian's Java 17.
+if ! command -v java >/dev/null 2>&1; then
+  say "installing Debian openjdk-17-jre-headless for the Spark test"
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  retry $SUDO apt-get update -qq
+  retry $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null
+fi
+
 # The Python package's tests: a venv in target/py with the pinned requirements (maturin, pytest,
-# pyarrow, pandas, polars), all from PyPI.
+# pyarrow, pandas, polars, pyspark), all from PyPI.
 if [ ! -x target/py/bin/python ] || [ crates/python/requirements-test.txt -nt target/py/.installed ]; then
   say "installing the Python test environment (target/py)"
   python3 -m venv target/py

@@ -515,46 +515,31 @@ fn decision_batch(
         id.append_value(&c.id.0);
         match d {
             Ok(d) => {
-                let v = serde_json::to_value(d).map_err(|e| e.to_string())?;
-                let num = |p: &str| v.pointer(p).and_then(serde_json::Value::as_f64);
-                let text = |p: &str| {
-                    v.pointer(p)
-                        .and_then(serde_json::Value::as_str)
-                        .map(str::to_string)
-                };
-                segment_id.append_option(num("/segment/id").map(|x| x as i32));
-                segment.append_option(text("/segment/name"));
-                role.append_option(text("/segment/role"));
-                p_alive.append_option(num("/clv/pAlive"));
-                churn.append_option(num("/clv/churnRisk"));
-                purchases.append_option(num("/clv/expectedPurchases"));
-                clv.append_option(num("/clv/clv"));
-                tier.append_option(text("/loyalty/tier/id"));
-                balance.append_option(num("/loyalty/ledger/balance"));
-                available.append_option(num("/loyalty/ledger/available"));
-                held_out.append_option(
-                    v.pointer("/holdout/heldOut")
-                        .and_then(serde_json::Value::as_bool),
-                );
-                let shown = v.get("offers").and_then(serde_json::Value::as_array);
-                for o in shown.into_iter().flatten() {
-                    offers
-                        .values()
-                        .append_option(o.get("id").and_then(serde_json::Value::as_str));
-                    propensities
-                        .values()
-                        .append_option(o.get("propensity").and_then(serde_json::Value::as_f64));
+                let seg = d.segment.as_ref();
+                segment_id.append_option(seg.and_then(|s| i32::try_from(s.id).ok()));
+                segment.append_option(seg.map(|s| s.name.as_str()));
+                role.append_option(seg.map(|s| s.role.id()));
+                let clv_state = d.clv.as_ref();
+                p_alive.append_option(clv_state.map(|c| c.p_alive));
+                churn.append_option(clv_state.map(|c| c.churn_risk));
+                purchases.append_option(clv_state.map(|c| c.expected_purchases));
+                clv.append_option(clv_state.and_then(|c| c.clv));
+                tier.append_option(d.loyalty.tier.as_ref().map(|t| t.id.as_str()));
+                balance.append_value(d.loyalty.ledger.balance as f64);
+                available.append_value(d.loyalty.ledger.available as f64);
+                held_out.append_option(d.holdout.as_ref().map(|h| h.held_out));
+                for o in &d.offers {
+                    offers.values().append_value(&o.id);
+                    propensities.values().append_value(o.propensity);
                 }
                 offers.append(true);
                 propensities.append(true);
-                let assigned = v.get("experiments").and_then(serde_json::Value::as_array);
                 for (key, b) in experiments.iter().zip(variants.iter_mut()) {
                     b.append_option(
-                        assigned
-                            .into_iter()
-                            .flatten()
-                            .find(|x| x.get("key").and_then(serde_json::Value::as_str) == Some(key))
-                            .and_then(|x| x.get("variant").and_then(serde_json::Value::as_str)),
+                        d.experiments
+                            .iter()
+                            .find(|x| &x.key == key)
+                            .and_then(|x| x.variant.as_deref()),
                     );
                 }
                 json.append_value(serde_json::to_string(d).map_err(|e| e.to_string())?);

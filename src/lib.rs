@@ -40,6 +40,8 @@ pub mod loyalty;
 pub mod math;
 pub mod model;
 pub mod offers;
+#[cfg(feature = "arrow")]
+pub mod orders_arrow;
 pub mod program;
 pub mod role;
 pub mod stats;

@@ -40,7 +40,7 @@
 //! is dropped silently.
 
 use crate::customer::{Customer, Id, Item, Order, TimeValue};
-use crate::error::Error;
+use crate::error::{Doc, Error};
 use crate::time;
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read};
@@ -50,6 +50,8 @@ use std::io::{BufRead, BufReader, Read};
 pub enum Format {
     Csv,
     Cdnow,
+    /// Apache Parquet (feature `parquet`): columns found as in a CSV header.
+    Parquet,
 }
 
 impl std::str::FromStr for Format {
@@ -58,7 +60,10 @@ impl std::str::FromStr for Format {
         match s {
             "csv" => Ok(Format::Csv),
             "cdnow" => Ok(Format::Cdnow),
-            other => Err(format!("unknown format {other:?}: use csv or cdnow")),
+            "parquet" => Ok(Format::Parquet),
+            other => Err(format!(
+                "unknown format {other:?}: use csv, cdnow or parquet"
+            )),
         }
     }
 }
@@ -170,7 +175,72 @@ pub fn read_each(
     match options.format {
         Format::Csv => read_csv(input, options.delimiter, options.skip_bad_rows, emit),
         Format::Cdnow => read_cdnow(input, options.skip_bad_rows, emit),
+        Format::Parquet => read_parquet(input, emit),
     }
+}
+
+/// A Parquet file's rows ([`crate::orders_arrow`] finds and reads its columns): the file is read
+/// whole, then a record batch at a time. Bad rows are errors (`amount[17]`), never skipped: a
+/// Parquet file's types were checked when it was written.
+#[cfg(feature = "parquet")]
+fn read_parquet(
+    mut input: impl Read,
+    emit: &mut dyn FnMut(Transaction) -> Result<(), Error>,
+) -> Result<ReadReport, Error> {
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let mut bytes = Vec::new();
+    input.read_to_end(&mut bytes).map_err(read_error)?;
+    let fail = |e: parquet::errors::ParquetError| {
+        Error::invalid(
+            Doc::Orders,
+            "",
+            format!("not a Parquet file this build reads: {e}"),
+        )
+    };
+    let builder =
+        ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(bytes)).map_err(fail)?;
+    let schema = builder.schema().clone();
+    let mut reader = crate::orders_arrow::Reader::new(&schema, &Default::default())?;
+    let mut report = ReadReport {
+        columns: schema
+            .fields()
+            .iter()
+            .map(|f| f.name().to_string())
+            .filter_map(|n| {
+                COLUMNS
+                    .iter()
+                    .find(|(_, a)| a.contains(&normalise(&n).as_str()))
+                    .map(|(m, _)| (*m, n))
+            })
+            .collect(),
+        ..ReadReport::default()
+    };
+    report.ignored_columns = schema
+        .fields()
+        .iter()
+        .map(|f| f.name().to_string())
+        .filter(|n| !report.columns.iter().any(|(_, c)| c == n))
+        .collect();
+    for batch in builder.build().map_err(fail)? {
+        let batch = batch.map_err(|e| Error::invalid(Doc::Orders, "", e.to_string()))?;
+        for t in reader.batch(&batch)? {
+            report.rows += 1;
+            emit(t)?;
+        }
+    }
+    Ok(report)
+}
+
+#[cfg(not(feature = "parquet"))]
+fn read_parquet(
+    _input: impl Read,
+    _emit: &mut dyn FnMut(Transaction) -> Result<(), Error>,
+) -> Result<ReadReport, Error> {
+    Err(Error::invalid(
+        Doc::Options,
+        "format",
+        "this build of offerwise reads Parquet only with the `parquet` feature (the CLI has it)",
+    ))
 }
 
 /// Leaves out the rows after `now` (a backtest "as of" `now`); returns how many rows and
@@ -347,7 +417,7 @@ fn read_cdnow(
 }
 
 /// The meanings of CSV columns and the (normalised) names each is read from.
-const COLUMNS: [(&str, &[&str]); 8] = [
+pub(crate) const COLUMNS: [(&str, &[&str]); 8] = [
     (
         "customer_id",
         &["customerid", "customer", "userid", "clientid", "memberid"],
@@ -397,7 +467,7 @@ const COLUMNS: [(&str, &[&str]); 8] = [
 ];
 
 /// A column name without case, spaces, `_` and `-`.
-fn normalise(name: &str) -> String {
+pub(crate) fn normalise(name: &str) -> String {
     name.chars()
         .filter(|c| !matches!(c, ' ' | '_' | '-'))
         .flat_map(char::to_lowercase)

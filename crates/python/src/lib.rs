@@ -10,17 +10,15 @@
 use arrow_array::builder::{
     BooleanBuilder, Float64Builder, Int32Builder, ListBuilder, StringBuilder,
 };
-use arrow_array::cast::AsArray;
-use arrow_array::types::{Date32Type, Date64Type, Float64Type};
-use arrow_array::{Array, ArrayRef, RecordBatch};
-use arrow_schema::{DataType, Field, Schema, TimeUnit};
+use arrow_array::{ArrayRef, RecordBatch};
+use arrow_schema::{DataType, Field, Schema};
 use offerwise::customer::Customer;
 use offerwise::engine::{DecideOptions, Decision, Engine};
 use offerwise::error::{Doc, Error};
 use offerwise::model::Model;
 use offerwise::offers::policy::Policy;
 use offerwise::program::Program;
-use offerwise::transactions::{self, Transaction};
+use offerwise::transactions;
 use pyo3::prelude::*;
 use pyo3_arrow::{PyRecordBatch, PyTable};
 use rayon::prelude::*;
@@ -163,7 +161,8 @@ impl PyEngine {
             offerwise::json::from_str(Doc::Options, options).map_err(|e| core_error(py, &e))?;
         options.resolve().map_err(|e| core_error(py, &e))?;
         let (batches, schema) = orders.into_inner();
-        let rows = transactions_of(&batches, &schema, &columns).map_err(|e| core_error(py, &e))?;
+        let rows = offerwise::orders_arrow::transactions(&batches, &schema, &columns)
+            .map_err(|e| core_error(py, &e))?;
         let customers = transactions::customers(&rows);
         let engine = &self.engine;
         let decide = || -> Vec<Result<Decision, Error>> {
@@ -196,286 +195,6 @@ impl PyEngine {
         let customer = Customer::from_json(customer)?;
         self.engine.decide(&customer, &options)
     }
-}
-
-/// Names of a meaning's column, as the transaction reader accepts them (spaces, `_` and `-`
-/// ignored, any case).
-const ALIASES: [(&str, &[&str]); 7] = [
-    (
-        "customer_id",
-        &["customerid", "customer", "userid", "clientid", "memberid"],
-    ),
-    (
-        "date",
-        &[
-            "date",
-            "timestamp",
-            "time",
-            "datetime",
-            "orderdate",
-            "createdat",
-            "invoicedate",
-            "purchasedate",
-            "at",
-        ],
-    ),
-    (
-        "amount",
-        &[
-            "amount",
-            "total",
-            "revenue",
-            "sales",
-            "value",
-            "ordertotal",
-            "linetotal",
-            "dollarvalue",
-        ],
-    ),
-    (
-        "order_id",
-        &[
-            "orderid",
-            "order",
-            "ordernumber",
-            "invoice",
-            "invoiceno",
-            "invoiceid",
-            "transactionid",
-        ],
-    ),
-    ("quantity", &["quantity", "qty", "units", "numberofcds"]),
-    ("category", &["category", "productcategory"]),
-    ("sku", &["sku", "productid", "itemid", "stockcode"]),
-];
-
-fn norm(name: &str) -> String {
-    name.chars()
-        .filter(|c| !matches!(c, ' ' | '_' | '-'))
-        .flat_map(char::to_lowercase)
-        .collect()
-}
-
-/// The column index of each meaning: as `columns` names it, else found by its aliases.
-fn locate(
-    schema: &Schema,
-    columns: &std::collections::BTreeMap<String, String>,
-) -> Result<[Option<usize>; 7], Error> {
-    for k in columns.keys() {
-        if !ALIASES.iter().any(|(m, _)| m == k) {
-            return Err(Error::invalid(
-                Doc::Options,
-                format!("columns.{k}"),
-                format!(
-                    "unknown meaning {k:?}; known: {}",
-                    ALIASES.map(|(m, _)| m).join(", ")
-                ),
-            ));
-        }
-    }
-    let mut out = [None; 7];
-    for (slot, (meaning, aliases)) in out.iter_mut().zip(ALIASES.iter()) {
-        *slot = match columns.get(*meaning) {
-            Some(name) => Some(schema.index_of(name).map_err(|_| {
-                Error::invalid(
-                    Doc::Orders,
-                    name.clone(),
-                    format!("no column {name:?} (given as columns.{meaning})"),
-                )
-            })?),
-            None => schema
-                .fields()
-                .iter()
-                .position(|f| aliases.contains(&norm(f.name()).as_str())),
-        };
-    }
-    for (i, meaning) in ["customer_id", "date", "amount"].iter().enumerate() {
-        if out[i].is_none() {
-            return Err(Error::invalid(
-                Doc::Orders,
-                "",
-                format!(
-                    "no {meaning} column (columns: {}); name it with columns={{\"{meaning}\": ...}}",
-                    schema
-                        .fields()
-                        .iter()
-                        .map(|f| f.name().as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            ));
-        }
-    }
-    Ok(out)
-}
-
-/// A column's values as text (ids, categories): strings as they are, integers in decimal.
-fn texts(array: &ArrayRef, name: &str) -> Result<Vec<Option<String>>, Error> {
-    let strings = arrow_cast::cast(array, &DataType::Utf8).map_err(|e| {
-        Error::invalid(
-            Doc::Orders,
-            name,
-            format!("cannot read {} as text: {e}", array.data_type()),
-        )
-    })?;
-    let strings = strings.as_string::<i32>();
-    Ok((0..strings.len())
-        .map(|i| (!strings.is_null(i)).then(|| strings.value(i).to_string()))
-        .collect())
-}
-
-/// A column's values as numbers (amounts, quantities).
-fn numbers(array: &ArrayRef, name: &str) -> Result<Vec<Option<f64>>, Error> {
-    if matches!(
-        array.data_type(),
-        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
-    ) {
-        return Err(Error::invalid(
-            Doc::Orders,
-            name,
-            format!("is {} : cast it to a number", array.data_type()),
-        ));
-    }
-    let values = arrow_cast::cast(array, &DataType::Float64).map_err(|e| {
-        Error::invalid(
-            Doc::Orders,
-            name,
-            format!("cannot read {} as a number: {e}", array.data_type()),
-        )
-    })?;
-    let values = values.as_primitive::<Float64Type>();
-    Ok((0..values.len())
-        .map(|i| (!values.is_null(i)).then(|| values.value(i)))
-        .collect())
-}
-
-/// A time column as (epoch ms, the time as written): timestamps (any unit, any zone: the
-/// instant), dates (midnight UTC) or ISO 8601 text (the CLI's time formats).
-fn times(array: &ArrayRef, name: &str) -> Result<Vec<Option<(i64, String)>>, Error> {
-    let instant = |ms: i64| Some((ms, offerwise::time::format_instant(ms)));
-    match array.data_type() {
-        DataType::Timestamp(unit, _) => {
-            let ms = arrow_cast::cast(array, &DataType::Timestamp(TimeUnit::Millisecond, None))
-                .map_err(|e| Error::invalid(Doc::Orders, name, e.to_string()))?;
-            let ms = ms.as_primitive::<arrow_array::types::TimestampMillisecondType>();
-            let _ = unit;
-            Ok((0..ms.len())
-                .map(|i| if ms.is_null(i) { None } else { instant(ms.value(i)) })
-                .collect())
-        }
-        DataType::Date32 => {
-            let d = array.as_primitive::<Date32Type>();
-            Ok((0..d.len())
-                .map(|i| {
-                    if d.is_null(i) {
-                        None
-                    } else {
-                        let ms = i64::from(d.value(i)) * 86_400_000;
-                        Some((ms, offerwise::time::format_date(ms, 0)))
-                    }
-                })
-                .collect())
-        }
-        DataType::Date64 => {
-            let d = array.as_primitive::<Date64Type>();
-            Ok((0..d.len())
-                .map(|i| if d.is_null(i) { None } else { instant(d.value(i)) })
-                .collect())
-        }
-        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
-            let text = texts(array, name)?;
-            text.into_iter()
-                .enumerate()
-                .map(|(row, t)| match t {
-                    None => Ok(None),
-                    Some(t) => offerwise::time::parse_instant(&t, 0)
-                        .map(|ms| Some((ms, t)))
-                        .map_err(|e| cell_error(name, row as u64, e)),
-                })
-                .collect()
-        }
-        other => Err(Error::invalid(
-            Doc::Orders,
-            name,
-            format!(
-                "is {other}: give a timestamp, a date or ISO 8601 text (a number is ambiguous: seconds or milliseconds?)"
-            ),
-        )),
-    }
-}
-
-/// A bad cell of the orders: its path is `column[row]` (rows counted from 0 over the batches,
-/// as the batch path of the wasm build names them).
-fn cell_error(column: &str, row: u64, message: impl Into<String>) -> Error {
-    Error::invalid(Doc::Orders, format!("{column}[{row}]"), message)
-}
-
-/// Transaction rows of Arrow batches, as the CLI's reader makes them of a file: a row without
-/// a customer, a time or an amount, or with a negative amount, is an error naming its column
-/// and row (`amount[17]`).
-fn transactions_of(
-    batches: &[RecordBatch],
-    schema: &Schema,
-    columns: &std::collections::BTreeMap<String, String>,
-) -> Result<Vec<Transaction>, Error> {
-    let idx = locate(schema, columns)?;
-    let name = |i: usize| schema.field(i).name().clone();
-    let mut out = Vec::new();
-    for batch in batches {
-        let col = |slot: Option<usize>| slot.map(|i| (batch.column(i), name(i)));
-        let (ids, at, amount) = match (col(idx[0]), col(idx[1]), col(idx[2])) {
-            (Some(c), Some(t), Some(a)) => {
-                (texts(c.0, &c.1)?, times(t.0, &t.1)?, numbers(a.0, &a.1)?)
-            }
-            _ => {
-                return Err(Error::invalid(
-                    Doc::Orders,
-                    "",
-                    "a required column is missing",
-                ))
-            }
-        };
-        let order_ids = col(idx[3]).map(|c| texts(c.0, &c.1)).transpose()?;
-        let quantity = col(idx[4]).map(|c| numbers(c.0, &c.1)).transpose()?;
-        let category = col(idx[5]).map(|c| texts(c.0, &c.1)).transpose()?;
-        let sku = col(idx[6]).map(|c| texts(c.0, &c.1)).transpose()?;
-        let base = out.len() as u64;
-        for r in 0..batch.num_rows() {
-            let row = base + r as u64;
-            let missing = |i: usize| cell_error(&name(i), row, "is empty (null)");
-            let customer_id = ids[r].clone().ok_or_else(|| missing(idx[0].unwrap_or(0)))?;
-            let (at_ms, at_text) = at[r].clone().ok_or_else(|| missing(idx[1].unwrap_or(0)))?;
-            let value = amount[r].ok_or_else(|| missing(idx[2].unwrap_or(0)))?;
-            if !(value.is_finite() && value >= 0.0) {
-                return Err(cell_error(
-                    &name(idx[2].unwrap_or(0)),
-                    row,
-                    format!("amount {value} must be a finite number >= 0"),
-                ));
-            }
-            let q = quantity.as_ref().and_then(|q| q[r]).unwrap_or(1.0);
-            if !(q.is_finite() && q > 0.0) {
-                return Err(cell_error(
-                    &name(idx[4].unwrap_or(0)),
-                    row,
-                    format!("quantity {q} must be a number > 0"),
-                ));
-            }
-            out.push(Transaction {
-                line: row,
-                customer_id,
-                order_id: order_ids.as_ref().and_then(|o| o[r].clone()),
-                at_text,
-                at: at_ms,
-                at_epoch_seconds: false,
-                amount: value,
-                quantity: q,
-                category: category.as_ref().and_then(|c| c[r].clone()),
-                sku: sku.as_ref().and_then(|s| s[r].clone()),
-            });
-        }
-    }
-    Ok(out)
 }
 
 /// One row per customer: the decision's flat columns, its JSON, and its error when it failed.

@@ -40,6 +40,8 @@ Transaction files (--orders):
   2024-03-01T10:30:00Z / +03:00 / -0500, or epoch seconds (a number not 8 digits long).
   CDNOW (--format cdnow): whitespace-separated customer_id YYYYMMDD number_of_cds
   dollar_value (the 1/10 sample's extra sample-id column is read too).
+  Parquet (--format parquet): the columns above by name; snappy or zstd; times as
+  timestamps, dates or text; a bad cell is named as amount[17] (row from 0).
 Exit codes: 0 success, 2 bad input (including a missing or unreadable input file),
 1 anything else; 141 when the output pipe was closed (e.g. | head).";
 
@@ -48,7 +50,7 @@ pub(crate) struct OrdersArgs {
     /// The transaction file (CSV with a header, or CDNOW text; see below).
     #[arg(long)]
     pub(crate) orders: PathBuf,
-    /// `csv` or `cdnow`.
+    /// `csv`, `cdnow` or `parquet`.
     #[arg(long, default_value = "csv")]
     pub(crate) format: Format,
     /// CSV field delimiter: one character (`;`, `|`, ...) or `tab`.

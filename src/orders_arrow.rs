@@ -198,46 +198,50 @@ pub fn transactions(
     schema: &Schema,
     columns: &BTreeMap<String, String>,
 ) -> Result<Vec<Transaction>, Error> {
+    let mut reader = Reader::new(schema, columns)?;
     let mut out = Vec::new();
-    let idx = locate(schema, columns)?;
     for batch in batches {
-        push_batch(&mut out, batch, &idx)?;
+        out.extend(reader.batch(batch)?);
     }
     Ok(out)
 }
 
-/// A reader of the batches of one schema, for files read a batch at a time (Parquet).
+/// A reader of the batches of one schema, a batch at a time (Parquet files, a table's batches).
 pub struct Reader {
     idx: [Option<usize>; 8],
+    /// (meaning, column name) of each column found, for the read report.
+    found: Vec<(&'static str, String)>,
     rows: u64,
 }
 
 impl Reader {
     /// Finds the columns in `schema`.
     pub fn new(schema: &Schema, columns: &BTreeMap<String, String>) -> Result<Reader, Error> {
+        let idx = locate(schema, columns)?;
+        let found = COLUMNS
+            .iter()
+            .zip(idx)
+            .filter_map(|((meaning, _), i)| i.map(|i| (*meaning, schema.field(i).name().clone())))
+            .collect();
         Ok(Reader {
-            idx: locate(schema, columns)?,
+            idx,
+            found,
             rows: 0,
         })
+    }
+
+    /// The columns read, as (meaning, column name).
+    pub fn columns(&self) -> &[(&'static str, String)] {
+        &self.found
     }
 
     /// The transactions of the next batch.
     pub fn batch(&mut self, batch: &RecordBatch) -> Result<Vec<Transaction>, Error> {
         let mut out = Vec::with_capacity(batch.num_rows());
-        let base = self.rows;
-        push_rows(&mut out, batch, &self.idx, base)?;
+        push_rows(&mut out, batch, &self.idx, self.rows)?;
         self.rows += batch.num_rows() as u64;
         Ok(out)
     }
-}
-
-fn push_batch(
-    out: &mut Vec<Transaction>,
-    batch: &RecordBatch,
-    idx: &[Option<usize>; 8],
-) -> Result<(), Error> {
-    let base = out.len() as u64;
-    push_rows(out, batch, idx, base)
 }
 
 fn push_rows(

@@ -202,17 +202,7 @@ fn read_parquet(
     let schema = builder.schema().clone();
     let mut reader = crate::orders_arrow::Reader::new(&schema, &Default::default())?;
     let mut report = ReadReport {
-        columns: schema
-            .fields()
-            .iter()
-            .map(|f| f.name().to_string())
-            .filter_map(|n| {
-                COLUMNS
-                    .iter()
-                    .find(|(_, a)| a.contains(&normalise(&n).as_str()))
-                    .map(|(m, _)| (*m, n))
-            })
-            .collect(),
+        columns: reader.columns().to_vec(),
         ..ReadReport::default()
     };
     report.ignored_columns = schema

@@ -122,15 +122,16 @@ async function runTraining(event) {
   if (!bytes) return;
   const low = Number($("k-low").value), high = Number($("k-high").value);
   const features = [...$("feature-choice").querySelectorAll("input:checked")].map((b) => b.value);
+  const reading = readOptions();
   const options = {
-    ...readOptions(),
+    ...reading,
     nInit: Number($("n-init").value),
     seed: Number($("seed").value),
     transform: $("transform").value,
     features,
     clv: $("clv").checked,
     name: file.name.replace(/\.[^.]*$/, "") || "model",
-    source: `${file.name} (${readOptions().format})`,
+    source: `${file.name} (${reading.format})`,
   };
   if (low === high) options.k = low;
   else options.kRange = [low, high];

@@ -31,6 +31,8 @@ pub mod backfill;
 pub mod batch;
 pub mod clv;
 pub mod customer;
+#[cfg(feature = "arrow")]
+pub mod decisions_arrow;
 pub mod engine;
 pub mod error;
 pub mod experiments;

@@ -7,21 +7,20 @@
 //! as Arrow record batches. Errors are `offerwise.OfferwiseError`s with the stable `code` and
 //! `path` of the CLI and the wasm builds. Nothing here panics on input.
 
-use arrow_array::builder::{
-    BooleanBuilder, Float64Builder, Int32Builder, ListBuilder, StringBuilder,
-};
 use arrow_array::{ArrayRef, RecordBatch};
-use arrow_schema::{DataType, Field, Schema};
+use arrow_schema::{DataType, Schema};
 use offerwise::customer::Customer;
-use offerwise::engine::{DecideOptions, Decision, Engine};
+use offerwise::decisions_arrow::{DecisionTable, ProfileTable};
+use offerwise::engine::{DecideOptions, Decision, Engine, PrepareOptions};
 use offerwise::error::{Doc, Error};
 use offerwise::model::Model;
 use offerwise::offers::policy::Policy;
 use offerwise::program::Program;
 use offerwise::transactions;
 use pyo3::prelude::*;
-use pyo3_arrow::{PyRecordBatch, PyTable};
+use pyo3_arrow::PyTable;
 use rayon::prelude::*;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 const DEFAULT_MODEL: &str = include_str!("../../../models/default.json");
@@ -144,48 +143,125 @@ impl PyEngine {
 
     /// Scores orders in long form, given as Arrow (anything with `__arrow_c_stream__`: a
     /// pyarrow Table or RecordBatchReader, a polars DataFrame, ...): one row per customer in
-    /// order of first appearance, with the decision's flat columns and its JSON. `columns`
-    /// maps meanings (`customer_id`, `date`, `amount`, `order_id`, `quantity`, `category`,
-    /// `sku`) to column names. Customers are decided on `threads` threads (0: all cores),
-    /// without the GIL.
+    /// order of first appearance, with the decision's flat columns and its JSON
+    /// ([`offerwise::decisions_arrow::DecisionTable`]). `columns` maps meanings
+    /// (`customer_id`, `date`, `amount`, `order_id`, `quantity`, `category`, `sku`) to column
+    /// names. Customers are decided, and their rows built, on `threads` threads (0: all
+    /// cores), without the GIL.
     #[pyo3(signature = (orders, columns, options, threads=0))]
     fn score_arrow(
         &self,
         py: Python<'_>,
         orders: PyTable,
-        columns: std::collections::BTreeMap<String, String>,
+        columns: BTreeMap<String, String>,
         options: &str,
         threads: usize,
-    ) -> PyResult<PyRecordBatch> {
-        let options: DecideOptions =
+    ) -> PyResult<PyTable> {
+        let options = decide_options(py, options)?;
+        let customers = customers_of(py, orders, &columns)?;
+        let engine = &self.engine;
+        let schema = DecisionTable::new(engine, true).schema();
+        let batches = in_chunks(py, threads, &customers, |chunk| {
+            let mut table = DecisionTable::new(engine, true);
+            for c in chunk {
+                let d = engine.decide(c, &options);
+                table.push(Some(&c.id.0), d.as_ref())?;
+            }
+            table.finish()
+        })?;
+        PyTable::try_new(batches, schema)
+    }
+
+    /// The history's part of the decisions of [`Self::score_arrow`] (features, segment and
+    /// lifetime value, `Engine::profile`), as a table of one row per customer: the batch path
+    /// of data jobs that need no offers.
+    #[pyo3(signature = (orders, columns, options, threads=0))]
+    fn profile_arrow(
+        &self,
+        py: Python<'_>,
+        orders: PyTable,
+        columns: BTreeMap<String, String>,
+        options: &str,
+        threads: usize,
+    ) -> PyResult<PyTable> {
+        let options: PrepareOptions =
             offerwise::json::from_str(Doc::Options, options).map_err(|e| core_error(py, &e))?;
         options.resolve().map_err(|e| core_error(py, &e))?;
-        let (batches, schema) = orders.into_inner();
-        let rows = offerwise::orders_arrow::transactions(&batches, &schema, &columns)
-            .map_err(|e| core_error(py, &e))?;
-        let customers = transactions::customers(&rows);
+        let customers = customers_of(py, orders, &columns)?;
         let engine = &self.engine;
-        let decide = || -> Vec<Result<Decision, Error>> {
-            customers
-                .par_iter()
-                .map(|c| engine.decide(c, &options))
-                .collect()
-        };
-        let decisions = py.detach(|| {
-            if threads == 0 {
-                Ok(decide())
-            } else {
-                rayon::ThreadPoolBuilder::new()
-                    .num_threads(threads)
-                    .build()
-                    .map(|pool| pool.install(decide))
+        let schema = ProfileTable::new(true).schema();
+        let batches = in_chunks(py, threads, &customers, |chunk| {
+            let mut table = ProfileTable::new(true);
+            for c in chunk {
+                let p = engine.profile(c, &options);
+                table.push(Some(&c.id.0), p.as_ref())?;
             }
-        });
-        let decisions =
-            decisions.map_err(|e| invalid(py, Doc::Options, "threads", e.to_string()))?;
-        let batch = decision_batch(engine, &customers, &decisions)
-            .map_err(|e| invalid(py, Doc::Options, "", e))?;
-        Ok(PyRecordBatch::new(batch))
+            table.finish()
+        })?;
+        PyTable::try_new(batches, schema)
+    }
+
+    /// Decides for customer documents given as an Arrow column (`column` of `documents`): JSON
+    /// text, or structs with the document's fields (as `pyarrow.Table.from_pylist` or
+    /// `pyarrow.json.read_json` make them). One row per document in input order; a document
+    /// that cannot be read is a row with its error (path `customer` fields, as for
+    /// `decide`).
+    #[pyo3(signature = (documents, column, options, threads=0))]
+    fn decide_documents(
+        &self,
+        py: Python<'_>,
+        documents: PyTable,
+        column: &str,
+        options: &str,
+        threads: usize,
+    ) -> PyResult<PyTable> {
+        let options = decide_options(py, options)?;
+        let (batches, schema) = documents.into_inner();
+        let index = schema.index_of(column).map_err(|_| {
+            invalid(
+                py,
+                Doc::Options,
+                "column",
+                format!(
+                    "no column {column:?}; the table has {}",
+                    schema
+                        .fields()
+                        .iter()
+                        .map(|f| format!("{:?}", f.name()))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+        })?;
+        let mut texts: Vec<Option<String>> = Vec::new();
+        for b in &batches {
+            json_texts(b.column(index), &mut texts)
+                .map_err(|e| invalid(py, Doc::Options, "column", e))?;
+        }
+        let engine = &self.engine;
+        let table_schema = DecisionTable::new(engine, true).schema();
+        let out = in_chunks(py, threads, &texts, |chunk| {
+            let mut table = DecisionTable::new(engine, true);
+            for text in chunk {
+                let customer = match text {
+                    Some(t) => Customer::from_json(t),
+                    None => Err(Error::invalid(
+                        Doc::Customer,
+                        "",
+                        "the document is null".to_string(),
+                    )),
+                };
+                match customer {
+                    Ok(c) => {
+                        let d = engine.decide(&c, &options);
+                        table.push(Some(&c.id.0), d.as_ref())?;
+                    }
+                    Err(e) => table.push(None, Err(&e))?,
+                }
+            }
+            table.finish()
+        })?;
+        PyTable::try_new(out, table_schema)
     }
 }
 
@@ -197,153 +273,104 @@ impl PyEngine {
     }
 }
 
-/// One row per customer: the decision's flat columns, its JSON, and its error when it failed.
-fn decision_batch(
-    engine: &Engine,
-    customers: &[Customer],
-    decisions: &[Result<Decision, Error>],
-) -> Result<RecordBatch, String> {
-    let n = customers.len();
-    let mut id = StringBuilder::new();
-    let mut segment_id = Int32Builder::with_capacity(n);
-    let mut segment = StringBuilder::new();
-    let mut role = StringBuilder::new();
-    let mut p_alive = Float64Builder::with_capacity(n);
-    let mut churn = Float64Builder::with_capacity(n);
-    let mut purchases = Float64Builder::with_capacity(n);
-    let mut clv = Float64Builder::with_capacity(n);
-    let mut tier = StringBuilder::new();
-    let mut balance = Float64Builder::with_capacity(n);
-    let mut available = Float64Builder::with_capacity(n);
-    let mut held_out = BooleanBuilder::with_capacity(n);
-    let mut offers = ListBuilder::new(StringBuilder::new());
-    let mut propensities = ListBuilder::new(Float64Builder::new());
-    let experiments: Vec<String> = engine
-        .program()
-        .experiments
-        .iter()
-        .map(|x| x.key.clone())
-        .collect();
-    let mut variants: Vec<StringBuilder> =
-        experiments.iter().map(|_| StringBuilder::new()).collect();
-    let mut json = StringBuilder::new();
-    let mut code = StringBuilder::new();
-    let mut path = StringBuilder::new();
-    let mut message = StringBuilder::new();
-    for (c, d) in customers.iter().zip(decisions) {
-        id.append_value(&c.id.0);
-        match d {
-            Ok(d) => {
-                let seg = d.segment.as_ref();
-                segment_id.append_option(seg.and_then(|s| i32::try_from(s.id).ok()));
-                segment.append_option(seg.map(|s| s.name.as_str()));
-                role.append_option(seg.map(|s| s.role.id()));
-                let clv_state = d.clv.as_ref();
-                p_alive.append_option(clv_state.map(|c| c.p_alive));
-                churn.append_option(clv_state.map(|c| c.churn_risk));
-                purchases.append_option(clv_state.map(|c| c.expected_purchases));
-                clv.append_option(clv_state.and_then(|c| c.clv));
-                tier.append_option(d.loyalty.tier.as_ref().map(|t| t.id.as_str()));
-                balance.append_value(d.loyalty.ledger.balance as f64);
-                available.append_value(d.loyalty.ledger.available as f64);
-                held_out.append_option(d.holdout.as_ref().map(|h| h.held_out));
-                for o in &d.offers {
-                    offers.values().append_value(&o.id);
-                    propensities.values().append_value(o.propensity);
-                }
-                offers.append(true);
-                propensities.append(true);
-                for (key, b) in experiments.iter().zip(variants.iter_mut()) {
-                    b.append_option(
-                        d.experiments
-                            .iter()
-                            .find(|x| &x.key == key)
-                            .and_then(|x| x.variant.as_deref()),
-                    );
-                }
-                json.append_value(serde_json::to_string(d).map_err(|e| e.to_string())?);
-                code.append_null();
-                path.append_null();
-                message.append_null();
-            }
-            Err(e) => {
-                segment_id.append_null();
-                segment.append_null();
-                role.append_null();
-                p_alive.append_null();
-                churn.append_null();
-                purchases.append_null();
-                clv.append_null();
-                tier.append_null();
-                balance.append_null();
-                available.append_null();
-                held_out.append_null();
-                offers.append(false);
-                propensities.append(false);
-                for b in variants.iter_mut() {
-                    b.append_null();
-                }
-                json.append_null();
-                code.append_value(e.code());
-                path.append_value(e.path());
-                message.append_value(e.to_string());
+fn decide_options(py: Python<'_>, options: &str) -> PyResult<DecideOptions> {
+    let options: DecideOptions =
+        offerwise::json::from_str(Doc::Options, options).map_err(|e| core_error(py, &e))?;
+    options.resolve().map_err(|e| core_error(py, &e))?;
+    Ok(options)
+}
+
+/// The customers of orders in long form (their rows read as the CLI reads a file's).
+fn customers_of(
+    py: Python<'_>,
+    orders: PyTable,
+    columns: &BTreeMap<String, String>,
+) -> PyResult<Vec<Customer>> {
+    let (batches, schema) = orders.into_inner();
+    let rows = offerwise::orders_arrow::transactions(&batches, &schema, columns)
+        .map_err(|e| core_error(py, &e))?;
+    Ok(transactions::customers(&rows))
+}
+
+/// Customers per record batch: each chunk is decided and built into its batch on one thread.
+const CHUNK: usize = 1024;
+
+/// `make` for every chunk of `items`, on `threads` threads (0: all cores) without the GIL;
+/// the batches in input order.
+fn in_chunks<T: Sync>(
+    py: Python<'_>,
+    threads: usize,
+    items: &[T],
+    make: impl Fn(&[T]) -> Result<RecordBatch, Error> + Sync,
+) -> PyResult<Vec<RecordBatch>> {
+    let run =
+        || -> Result<Vec<RecordBatch>, Error> { items.par_chunks(CHUNK).map(&make).collect() };
+    let made = py.detach(|| {
+        if threads == 0 {
+            Ok(run())
+        } else {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .map(|pool| pool.install(run))
+        }
+    });
+    made.map_err(|e| invalid(py, Doc::Options, "threads", e.to_string()))?
+        .map_err(|e| core_error(py, &e))
+}
+
+/// JSON documents of an Arrow column: text as it is, structs (and maps) written as JSON objects
+/// by arrow-json; a null cell is `None`.
+fn json_texts(column: &ArrayRef, out: &mut Vec<Option<String>>) -> Result<(), String> {
+    use arrow_array::cast::AsArray;
+    use arrow_array::Array;
+    match column.data_type() {
+        DataType::Utf8 => {
+            out.extend(
+                column
+                    .as_string::<i32>()
+                    .iter()
+                    .map(|v| v.map(str::to_string)),
+            );
+        }
+        DataType::LargeUtf8 => {
+            out.extend(
+                column
+                    .as_string::<i64>()
+                    .iter()
+                    .map(|v| v.map(str::to_string)),
+            );
+        }
+        DataType::Utf8View => {
+            out.extend(
+                column
+                    .as_string_view()
+                    .iter()
+                    .map(|v| v.map(str::to_string)),
+            );
+        }
+        DataType::Struct(fields) => {
+            let structs = column.as_struct();
+            let batch = RecordBatch::try_new(
+                Arc::new(Schema::new(fields.clone())),
+                structs.columns().to_vec(),
+            )
+            .map_err(|e| e.to_string())?;
+            let mut writer = arrow_json::LineDelimitedWriter::new(Vec::new());
+            writer.write(&batch).map_err(|e| e.to_string())?;
+            writer.finish().map_err(|e| e.to_string())?;
+            let text = String::from_utf8(writer.into_inner()).map_err(|e| e.to_string())?;
+            for (i, line) in text.lines().enumerate() {
+                out.push(structs.is_valid(i).then(|| line.to_string()));
             }
         }
+        other => {
+            return Err(format!(
+                "the documents' column is {other}: give JSON text or structs"
+            ))
+        }
     }
-    let mut fields = vec![
-        Field::new("customer_id", DataType::Utf8, false),
-        Field::new("segment_id", DataType::Int32, true),
-        Field::new("segment", DataType::Utf8, true),
-        Field::new("role", DataType::Utf8, true),
-        Field::new("p_alive", DataType::Float64, true),
-        Field::new("churn_risk", DataType::Float64, true),
-        Field::new("expected_purchases", DataType::Float64, true),
-        Field::new("clv", DataType::Float64, true),
-        Field::new("tier", DataType::Utf8, true),
-        Field::new("points_balance", DataType::Float64, true),
-        Field::new("points_available", DataType::Float64, true),
-        Field::new("held_out", DataType::Boolean, true),
-        Field::new(
-            "offers",
-            DataType::List(Arc::new(Field::new("item", DataType::Utf8, true))),
-            true,
-        ),
-        Field::new(
-            "propensities",
-            DataType::List(Arc::new(Field::new("item", DataType::Float64, true))),
-            true,
-        ),
-    ];
-    let mut arrays: Vec<ArrayRef> = vec![
-        Arc::new(id.finish()),
-        Arc::new(segment_id.finish()),
-        Arc::new(segment.finish()),
-        Arc::new(role.finish()),
-        Arc::new(p_alive.finish()),
-        Arc::new(churn.finish()),
-        Arc::new(purchases.finish()),
-        Arc::new(clv.finish()),
-        Arc::new(tier.finish()),
-        Arc::new(balance.finish()),
-        Arc::new(available.finish()),
-        Arc::new(held_out.finish()),
-        Arc::new(offers.finish()),
-        Arc::new(propensities.finish()),
-    ];
-    for (key, mut b) in experiments.iter().zip(variants) {
-        fields.push(Field::new(format!("variant:{key}"), DataType::Utf8, true));
-        arrays.push(Arc::new(b.finish()));
-    }
-    for (name, mut b) in [
-        ("decision", json),
-        ("error_code", code),
-        ("error_path", path),
-        ("error_message", message),
-    ] {
-        fields.push(Field::new(name, DataType::Utf8, true));
-        arrays.push(Arc::new(b.finish()));
-    }
-    RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays).map_err(|e| e.to_string())
+    Ok(())
 }
 
 /// Trains a model from a transaction file's bytes, as `offerwise train` (options as JSON:

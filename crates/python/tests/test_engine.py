@@ -164,3 +164,55 @@ def test_analyze_gives_the_cli_analysis():
     with pytest.raises(offerwise.OfferwiseError) as e:
         offerwise.analyze(units, control="control", metrics=["nosuch"])
     assert (e.value.code, e.value.path) == ("analysis.unknown_column", "units") and "nosuch" in str(e.value)
+
+
+def test_profile_is_the_history_part_of_the_decisions(engine, cdnow_table, cli_decisions):
+    prof = engine.profile(cdnow_table, now=NOW)
+    assert prof.num_rows == 23570 and prof.column("error_code").null_count == prof.num_rows
+    rows = prof.to_pylist()
+    for row, line in zip(rows, cli_decisions):
+        d = json.loads(line)
+        assert row["customer_id"] == d["customerId"]
+        assert (row["segment_id"], row["segment"], row["role"]) == (d["segment"]["id"], d["segment"]["name"], d["segment"]["role"])
+        f, clv = d["features"], d["clv"]
+        assert (row["orders"], row["recency_days"], row["monetary"], row["total_spend"], row["tenure_days"]) == (
+            f["frequency"], f["recencyDays"], f["monetary"], f["totalSpend"], f["tenureDays"])
+        assert (row["p_alive"], row["churn_risk"], row["expected_purchases"], row["expected_order_value"], row["clv"]) == (
+            clv["pAlive"], clv["churnRisk"], clv["expectedPurchases"], clv["expectedOrderValue"], clv["clv"])
+    # The decisions' table carries the same columns, value for value.
+    scored = engine.score(cdnow_table.slice(0, 4000), now=NOW)
+    part = engine.profile(cdnow_table.slice(0, 4000), now=NOW, threads=1)
+    for name in ("customer_id", "segment_id", "orders", "recency_days", "p_alive", "expected_order_value", "clv"):
+        assert scored.column(name).to_pylist() == part.column(name).to_pylist(), name
+    # A bad customer keeps its row with its error; the others are profiled.
+    pa = pytest.importorskip("pyarrow")
+    bad = engine.profile(pa.table({"customer_id": ["a", "b"], "date": ["1998-01-01", "1998-09-01"], "amount": [10.0, 5.0]}), now=NOW).to_pylist()
+    assert bad[0]["error_code"] is None and bad[0]["segment"] is not None
+    assert (bad[1]["error_code"], bad[1]["error_path"], bad[1]["clv"]) == ("customer.invalid", "orders[0].at", None)
+
+
+def test_decide_many_takes_documents_as_dicts_text_or_arrow_structs(engine):
+    pa = pytest.importorskip("pyarrow")
+    customers = load_jsonl(cli("customers", "--orders", str(CDNOW), "--format", "cdnow", "--limit", "1500", "--out", "-"))
+    want = [engine.decide_json(c, now=NOW) for c in customers]
+    got = engine.decide_many(customers, now=NOW)
+    assert got.num_rows == 1500 and got.column("decision").to_pylist() == want
+    assert got.column("customer_id").to_pylist() == [c["id"] for c in customers]
+    as_text = pa.table({"doc": [json.dumps(c) for c in customers]})
+    assert engine.decide_many(as_text, now=NOW, column="doc").column("decision").to_pylist() == want
+    # Structs, as pyarrow makes them from dicts (and from a JSON-lines file).
+    structs = pa.Table.from_pylist([{"customer": c} for c in customers])
+    assert engine.decide_many(structs, now=NOW).column("decision").to_pylist() == want
+    # The example document, with its loyalty account, as a struct and with a cart.
+    example = json.loads((ROOT / "www" / "example-customer.json").read_text())
+    cart = {"items": [{"sku": "box", "price": 89.0, "qty": 1, "category": "rock"}]}
+    one = engine.decide_many(pa.Table.from_pylist([{"customer": example}]), now=NOW, cart=cart)
+    assert json.loads(one.column("decision")[0].as_py()) == engine.decide(example, now=NOW, cart=cart)
+    # A document that cannot be read keeps its row, with the path of the problem.
+    mixed = engine.decide_many([customers[0], {"id": "x", "orders": [{"at": "soon", "amount": 1}]}, "{not json"], now=NOW).to_pylist()
+    assert mixed[0]["decision"] == want[0]
+    assert (mixed[1]["customer_id"], mixed[1]["error_code"], mixed[1]["error_path"]) == ("x", "customer.invalid", "orders[0].at")
+    assert mixed[2]["customer_id"] is None and mixed[2]["error_code"] == "customer.syntax"
+    with pytest.raises(offerwise.OfferwiseError) as e:
+        engine.decide_many(as_text, now=NOW, column="nosuch")
+    assert (e.value.code, e.value.path) == ("options.invalid", "column")

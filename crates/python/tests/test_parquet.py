@@ -52,3 +52,47 @@ def test_a_bad_parquet_cell_is_named(tmp_path):
     r = subprocess.run([str(CLI), "score", "--orders", str(not_parquet), "--format", "parquet", "--now", NOW, "--out", "-"],
                        cwd=ROOT, capture_output=True, text=True)
     assert r.returncode == 2 and "not a Parquet file" in r.stderr
+
+
+def test_score_writes_parquet_that_pyarrow_reads_as_the_python_table(tmp_path, engine, cdnow_table, cli_decisions):
+    import subprocess
+    from conftest import CLI, ROOT
+
+    # Written while the file is read (the CDNOW text is grouped by customer) ...
+    out = tmp_path / "decisions.parquet"
+    cli("score", "--orders", str(CDNOW), "--format", "cdnow", "--now", NOW, "--out", str(out))
+    t = pq.read_table(out)
+    assert t.column("decision").to_pylist() == cli_decisions
+    assert pq.ParquetFile(out).metadata.row_group(0).column(0).compression == "ZSTD"
+    # ... and after reading the whole file (orders out of customer order), to standard output
+    # with --out-format: the same table.
+    shuffled = tmp_path / "shuffled.parquet"
+    # Every customer's first order, then every second order, ...: each customer's rows keep
+    # their order, but are no longer together.
+    seen: dict = {}
+    rank = []
+    for c in cdnow_table.column("customer_id").to_pylist():
+        seen[c] = seen.get(c, -1) + 1
+        rank.append(seen[c])
+    interleaved = sorted(range(cdnow_table.num_rows), key=lambda i: (rank[i], i))
+    pq.write_table(cdnow_table.take(interleaved), shuffled)
+    again = tmp_path / "again.bin"
+    r = subprocess.run([str(CLI), "score", "--orders", str(shuffled), "--format", "parquet", "--now", NOW,
+                        "--out", "-", "--out-format", "parquet"], cwd=ROOT, capture_output=True)
+    assert r.returncode == 0, r.stderr[-2000:]
+    again.write_bytes(r.stdout)
+    back = pq.read_table(again)
+    assert back.column("decision").to_pylist() == cli_decisions
+    # The Python package's table, without its error columns (the CLI stops at an error).
+    py = engine.score(cdnow_table, now=NOW)
+    py = py.drop_columns(["error_code", "error_path", "error_message"])
+    assert t.schema.names == py.schema.names
+    assert t.to_pylist() == py.to_pylist()
+    # A customer in error fails the run and leaves no file behind.
+    bad = tmp_path / "bad.csv"
+    bad.write_text("customer_id,date,amount\na,1998-01-01,10\nb,1998-09-01,5\n")
+    failed = tmp_path / "failed.parquet"
+    r = subprocess.run([str(CLI), "score", "--orders", str(bad), "--now", NOW, "--out", str(failed)],
+                       cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode != 0 and "orders[0].at" in r.stderr
+    assert not failed.exists()

@@ -32,9 +32,12 @@ pub(crate) struct ScoreArgs {
     /// standard output, the whole file is read first. The output is the same either way.
     #[arg(long)]
     out: PathBuf,
-    /// `jsonl` (one decision JSON per line) or `csv` (a flat table: customer, segment, churn
-    /// risk, CLV, top offers, tier, points). Default: `csv` when --out ends in .csv, else `jsonl`.
-    #[arg(long, value_parser = ["jsonl", "csv"])]
+    /// `jsonl` (one decision JSON per line), `csv` (a flat table: customer, segment, churn
+    /// risk, CLV, top offers, tier, points) or `parquet` (zstd; the flat columns with the
+    /// offers and propensities as lists, a `variant:<key>` column per experiment and the whole
+    /// decision as JSON in `decision`: the Python package's table). Default: by the extension
+    /// of --out (.csv, .parquet), else `jsonl`.
+    #[arg(long, value_parser = ["jsonl", "csv", "parquet"])]
     out_format: Option<String>,
 }
 
@@ -58,17 +61,19 @@ pub(crate) fn cmd_score(a: ScoreArgs) -> Result<(), Failure> {
         force_variants: Default::default(),
     };
     let (now, _) = options.resolve()?;
-    let csv = match a.out_format.as_deref() {
-        Some(f) => f == "csv",
-        None => a
-            .out
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("csv")),
+    let extension = a
+        .out
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    let format = match a.out_format.as_deref().or(extension.as_deref()) {
+        Some("csv") => OutFormat::Csv,
+        Some("parquet") => OutFormat::Parquet,
+        _ => OutFormat::Jsonl,
     };
     let job = Job {
         engine: &engine,
         options: &options,
-        csv,
+        format,
         out: &a.out,
     };
     // A file out: the rows are scored while they are read when each customer's rows are
@@ -114,7 +119,7 @@ pub(crate) fn cmd_score(a: ScoreArgs) -> Result<(), Failure> {
         "  offers: {} in all; decisions written to {} ({})",
         summary.offers,
         a.out.display(),
-        if csv { "csv" } else { "jsonl" }
+        format.name()
     );
     Ok(())
 }
@@ -126,8 +131,68 @@ const BLOCK: usize = 2048;
 struct Job<'a> {
     engine: &'a offerwise::Engine,
     options: &'a DecideOptions,
-    csv: bool,
+    format: OutFormat,
     out: &'a Path,
+}
+
+/// Customers per record batch of a Parquet output (decided and built on one thread).
+const PARQUET_CHUNK: usize = 256;
+
+#[derive(Clone, Copy, PartialEq)]
+enum OutFormat {
+    Jsonl,
+    Csv,
+    Parquet,
+}
+
+impl OutFormat {
+    fn name(self) -> &'static str {
+        match self {
+            OutFormat::Jsonl => "jsonl",
+            OutFormat::Csv => "csv",
+            OutFormat::Parquet => "parquet",
+        }
+    }
+}
+
+/// A block's output, in input order: its text lines, or its record batches.
+enum Piece {
+    Lines(Vec<String>),
+    Batches(Vec<arrow_array::RecordBatch>),
+}
+
+/// Where the writer thread writes: text, or a Parquet file over the output.
+enum Sink {
+    Text(Output),
+    Parquet(Box<parquet::arrow::ArrowWriter<Output>>),
+}
+
+impl Sink {
+    fn write(&mut self, piece: Piece) -> io::Result<()> {
+        match (self, piece) {
+            (Sink::Text(out), Piece::Lines(lines)) => {
+                for line in lines {
+                    out.write_all(line.as_bytes())?;
+                    out.write_all(b"\n")?;
+                }
+                Ok(())
+            }
+            (Sink::Parquet(w), Piece::Batches(batches)) => {
+                for b in &batches {
+                    w.write(b).map_err(io::Error::other)?;
+                }
+                Ok(())
+            }
+            _ => Err(io::Error::other("a block of the wrong kind")),
+        }
+    }
+
+    fn finish(self) -> io::Result<Output> {
+        match self {
+            Sink::Text(out) => Ok(out),
+            Sink::Parquet(w) => w.into_inner().map_err(io::Error::other),
+        }
+    }
 }
 
 /// What a score run did.
@@ -145,7 +210,7 @@ struct Summary {
 /// one core's, and the first customer in error is the one reported.
 struct Scorer<'a> {
     job: &'a Job<'a>,
-    send: Option<std::sync::mpsc::SyncSender<Vec<String>>>,
+    send: Option<std::sync::mpsc::SyncSender<Piece>>,
     writer: std::thread::JoinHandle<io::Result<Output>>,
     failed: Option<Failure>,
     bar: indicatif::ProgressBar,
@@ -157,19 +222,29 @@ impl<'a> Scorer<'a> {
     /// Opens the output (a temporary file until [`Scorer::finish`]) and writes the header.
     fn new(job: &'a Job<'a>, customers: Option<u64>) -> Result<Self, Failure> {
         let mut out = output(job.out)?;
-        if job.csv {
+        if job.format == OutFormat::Csv {
             let header = score_csv_header(job.engine.program().max_offers);
             writeln!(out, "{header}").map_err(|e| io_fail(job.out, e))?;
         }
-        let (send, receive) = std::sync::mpsc::sync_channel::<Vec<String>>(1);
+        let mut sink = if job.format == OutFormat::Parquet {
+            use parquet::basic::{Compression, ZstdLevel};
+            let properties = parquet::file::properties::WriterProperties::builder()
+                .set_compression(Compression::ZSTD(ZstdLevel::default()))
+                .set_created_by(format!("offerwise {}", offerwise::VERSION))
+                .build();
+            let schema = offerwise::decisions_arrow::DecisionTable::new(job.engine, false).schema();
+            let writer = parquet::arrow::ArrowWriter::try_new(out, schema, Some(properties))
+                .map_err(|e| io_fail(job.out, io::Error::other(e)))?;
+            Sink::Parquet(Box::new(writer))
+        } else {
+            Sink::Text(out)
+        };
+        let (send, receive) = std::sync::mpsc::sync_channel::<Piece>(1);
         let writer = std::thread::spawn(move || -> io::Result<Output> {
-            for block in receive {
-                for line in block {
-                    out.write_all(line.as_bytes())?;
-                    out.write_all(b"\n")?;
-                }
+            for piece in receive {
+                sink.write(piece)?;
             }
-            Ok(out)
+            sink.finish()
         });
         Ok(Scorer {
             job,
@@ -195,31 +270,63 @@ impl<'a> Scorer<'a> {
         if self.failed.is_some() {
             return false;
         }
-        let (engine, options, csv) = (self.job.engine, self.job.options, self.job.csv);
+        let (engine, options, format) = (self.job.engine, self.job.options, self.job.format);
         let max_offers = engine.program().max_offers;
-        let lines: Vec<Result<(String, String, usize), Failure>> = block
-            .par_iter()
-            .map(|c| {
-                let d = engine.decide(c, options).map_err(|e| customer_fail(c, e))?;
-                let segment = d.segment.as_ref().map_or("(no segment)".into(), |s| {
-                    format!("{} ({})", s.name, s.role.id())
-                });
-                let line = if csv {
-                    score_csv_row(&d, max_offers)
-                } else {
-                    serde_json::to_string(&d).map_err(|e| Failure(1, format!("error: {e}")))?
-                };
-                Ok((line, segment, d.offers.len()))
+        let fail = |e: String| Failure(1, format!("error: {e}"));
+        // Each customer's segment and offer count (for the summary) and output: a text line,
+        // or for Parquet a record batch per chunk of customers.
+        type Decided = (
+            Vec<(String, usize)>,
+            Vec<String>,
+            Option<arrow_array::RecordBatch>,
+        );
+        let chunk = if format == OutFormat::Parquet {
+            PARQUET_CHUNK
+        } else {
+            1
+        };
+        let decided: Vec<Result<Decided, Failure>> = block
+            .par_chunks(chunk)
+            .map(|customers| {
+                let mut table = (format == OutFormat::Parquet)
+                    .then(|| offerwise::decisions_arrow::DecisionTable::new(engine, false));
+                let mut seen = Vec::with_capacity(customers.len());
+                let mut lines = Vec::new();
+                for c in customers {
+                    let d = engine.decide(c, options).map_err(|e| customer_fail(c, e))?;
+                    let segment = d.segment.as_ref().map_or("(no segment)".into(), |s| {
+                        format!("{} ({})", s.name, s.role.id())
+                    });
+                    seen.push((segment, d.offers.len()));
+                    match (&mut table, format) {
+                        (Some(t), _) => t
+                            .push(Some(&c.id.0), Ok(&d))
+                            .map_err(|e| fail(e.to_string()))?,
+                        (None, OutFormat::Csv) => lines.push(score_csv_row(&d, max_offers)),
+                        (None, _) => {
+                            lines.push(serde_json::to_string(&d).map_err(|e| fail(e.to_string()))?)
+                        }
+                    }
+                }
+                let batch = table
+                    .map(|mut t| t.finish())
+                    .transpose()
+                    .map_err(|e| fail(e.to_string()))?;
+                Ok((seen, lines, batch))
             })
             .collect();
-        let mut text = Vec::with_capacity(lines.len());
-        for r in lines {
+        let mut text = Vec::new();
+        let mut batches = Vec::new();
+        for r in decided {
             match r {
-                Ok((line, segment, n)) => {
-                    *self.summary.by_segment.entry(segment).or_default() += 1;
-                    self.summary.offers += n as u64;
-                    self.summary.customers += 1;
-                    text.push(line);
+                Ok((seen, lines, batch)) => {
+                    for (segment, n) in seen {
+                        *self.summary.by_segment.entry(segment).or_default() += 1;
+                        self.summary.offers += n as u64;
+                        self.summary.customers += 1;
+                    }
+                    text.extend(lines);
+                    batches.extend(batch);
                 }
                 Err(e) => {
                     self.failed = Some(e);
@@ -227,11 +334,16 @@ impl<'a> Scorer<'a> {
                 }
             }
         }
+        let piece = if format == OutFormat::Parquet {
+            Piece::Batches(batches)
+        } else {
+            Piece::Lines(text)
+        };
         let Some(send) = &self.send else {
             return false;
         };
         // A failed send means the writer stopped on an error, which joining it gives.
-        if send.send(text).is_err() {
+        if send.send(piece).is_err() {
             self.send = None;
             return false;
         }

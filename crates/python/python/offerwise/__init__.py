@@ -132,7 +132,8 @@ class Engine:
         timestamps, dates or ISO 8601 text.
 
         The result's columns: ``customer_id``, ``segment_id``, ``segment``, ``role``,
-        ``p_alive``, ``churn_risk``, ``expected_purchases``, ``clv``, ``tier``,
+        ``orders``, ``recency_days``, ``monetary``, ``total_spend``, ``p_alive``,
+        ``churn_risk``, ``expected_purchases``, ``expected_order_value``, ``clv``, ``tier``,
         ``points_balance``, ``points_available``, ``held_out``, ``offers`` and
         ``propensities`` (lists, in slot order), ``variant:<experiment>`` for each experiment,
         ``decision`` (the full decision as JSON, the line ``offerwise score`` writes), and
@@ -141,15 +142,76 @@ class Engine:
         """
         import pyarrow as pa
 
-        data = orders
-        if hasattr(data, "__dataframe__") and not hasattr(data, "__arrow_c_stream__"):
-            data = pa.Table.from_pandas(data, preserve_index=False)
-        elif type(data).__module__.startswith("pandas"):
-            data = pa.Table.from_pandas(data, preserve_index=False)
-        if isinstance(data, pa.RecordBatch):
-            data = pa.Table.from_batches([data])
-        batch = self._engine.score_arrow(data, dict(columns or {}), _options(now, cart, context, time_zone_offset_minutes, {}), threads)
-        return pa.Table.from_batches([pa.record_batch(batch)])
+        out = self._engine.score_arrow(_arrow(orders), dict(columns or {}),
+                                       _options(now, cart, context, time_zone_offset_minutes, {}), threads)
+        return pa.table(out)
+
+    def profile(self, orders: Any, now: Instant, columns: Optional[Mapping[str, str]] = None,
+                time_zone_offset_minutes: int = 0, threads: int = 0) -> Any:
+        """The history's part of :meth:`score`, without offers: features, segment and lifetime
+        value for every customer of a table of orders (read as :meth:`score` reads it), as a
+        ``pyarrow.Table`` of one row per customer in order of first appearance. The values are
+        the decisions' own (the same Rust functions).
+
+        Columns: ``customer_id``, ``segment_id``, ``segment``, ``role``, ``orders``,
+        ``recency_days``, ``monetary``, ``total_spend``, ``p_alive``, ``churn_risk``,
+        ``expected_purchases``, ``expected_order_value``, ``clv``, ``tenure_days`` and the
+        error columns.
+        """
+        import pyarrow as pa
+
+        options: dict = {"now": _instant(now)}
+        if time_zone_offset_minutes:
+            options["timeZoneOffsetMinutes"] = time_zone_offset_minutes
+        out = self._engine.profile_arrow(_arrow(orders), dict(columns or {}), _json.dumps(options), threads)
+        return pa.table(out)
+
+    def decide_many(self, customers: Any, now: Instant, column: str = "customer",
+                    cart: Optional[Mapping[str, Any]] = None, context: Optional[Mapping[str, Any]] = None,
+                    time_zone_offset_minutes: int = 0, threads: int = 0, **options: Any) -> Any:
+        """Decides for many customer documents at ``now`` on every core, as :meth:`decide`
+        decides each: a ``pyarrow.Table`` with one row per document, in input order, with the
+        columns of :meth:`score`.
+
+        ``customers`` is an iterable of documents (dicts or JSON text), or Arrow data (a
+        ``pyarrow.Table``, a polars or pandas ``DataFrame``) whose ``column`` holds each
+        document as JSON text or as a struct (``pyarrow.Table.from_pylist`` or
+        ``pyarrow.json.read_json`` of a JSON-lines file give structs). A document that cannot
+        be read keeps its row, with its error.
+        """
+        import pyarrow as pa
+
+        if _is_arrow(customers):
+            data = _arrow(customers)
+        else:
+            texts = [_text(c, "customer") for c in customers]
+            data = pa.table({column: pa.array(texts, type=pa.string())})
+        out = self._engine.decide_documents(data, column,
+                                            _options(now, cart, context, time_zone_offset_minutes, options), threads)
+        return pa.table(out)
+
+
+def _is_arrow(data: Any) -> bool:
+    return (hasattr(data, "__arrow_c_stream__") or hasattr(data, "__arrow_c_array__")
+            or hasattr(data, "__dataframe__") or type(data).__module__.startswith("pandas"))
+
+
+def _arrow(data: Any) -> Any:
+    """Arrow data for the engine: anything with ``__arrow_c_stream__`` as it is (pyarrow,
+    polars, DuckDB: no copy), a record batch as a one-batch table, a pandas frame through
+    pyarrow, any other dataframe through the interchange protocol."""
+    import pyarrow as pa
+
+    if isinstance(data, pa.RecordBatch):
+        return pa.Table.from_batches([data])
+    if type(data).__module__.startswith("pandas"):
+        return pa.Table.from_pandas(data, preserve_index=False)
+    if hasattr(data, "__arrow_c_stream__"):
+        return data
+    if hasattr(data, "__dataframe__"):
+        return pa.interchange.from_dataframe(data)
+    raise OfferwiseError(f"expected Arrow data (a pyarrow Table, a polars or pandas DataFrame), not {type(data).__name__}",
+                         "options.invalid", "orders")
 
 
 def train(orders: Union[bytes, str], now: Instant, *, format: str = "csv", k: Optional[int] = None,

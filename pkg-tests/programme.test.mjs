@@ -170,8 +170,11 @@ test("engine.effectivenessFiles() reads the CLI's files with the CLI's readers: 
     { code: "options.invalid", path: "member" }, "an unknown file");
   h.assertOfferwiseError(() => engine.effectivenessFiles({ ...files, members: 42 }, OPTIONS),
     { code: "options.invalid", path: "members" }, "a file that is not text");
-  h.assertOfferwiseError(() => engine.effectivenessFiles(files, { now: "1998-07-01" }),
-    { code: "options.invalid", path: "now" }, "now as text");
+  // now as ISO 8601 text is epoch milliseconds' instant; an unreadable one is named.
+  const text = engine.effectivenessFiles(files, { now: "1998-07-01", holdoutShare: 0.1 });
+  h.assertSameJson(text.effectiveness, r.effectiveness, "now as text");
+  h.assertOfferwiseError(() => engine.effectivenessFiles(files, { now: "yesterday" }),
+    { code: "options.invalid", path: "now" }, "now that is no instant");
   h.assertOfferwiseError(() => engine.effectivenessFiles(files, { holdoutShare: 0.1, windowDay: 3 }),
     { code: "options.invalid", path: /windowDay/ }, "a misspelt option");
 });

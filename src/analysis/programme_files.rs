@@ -138,3 +138,129 @@ pub fn histories(
     customers.retain(|c| !c.orders.is_empty());
     (customers, members.into_keys().collect())
 }
+
+/// The files of a programme's effectiveness run ([`run_files`]), as the CLI's
+/// `offerwise effectiveness` and the data wasm's `engine.effectivenessFiles` take them: the
+/// orders as a transaction file's bytes, the others as text; only the orders are required.
+#[derive(Debug, Clone, Default)]
+pub struct ProgrammeTexts<'a> {
+    pub orders: &'a [u8],
+    /// `csv` (the default) or `cdnow`, and the CSV delimiter.
+    pub format: Option<String>,
+    pub delimiter: Option<String>,
+    /// `customer_id,enrolled_at` CSV.
+    pub members: Option<&'a str>,
+    /// `customer_id,segment` CSV.
+    pub segments: Option<&'a str>,
+    /// Loyalty accounts, JSON Lines.
+    pub ledger: Option<&'a str>,
+    /// The decision log (JSON Lines) and its outcome events (JSON Lines or CSV).
+    pub decisions: Option<&'a str>,
+    pub outcomes: Option<&'a str>,
+    /// Survey answers, CSV.
+    pub surveys: Option<&'a str>,
+}
+
+/// What [`run_files`] found.
+#[derive(Debug, Clone)]
+pub struct ProgrammeRun {
+    pub effectiveness: super::effectiveness::Effectiveness,
+    /// The programme report, an HTML page (`offerwise effectiveness --report`).
+    pub report: String,
+    /// The end of the data, epoch ms.
+    pub now: i64,
+    /// Customers with orders.
+    pub customers: usize,
+    /// Members without orders.
+    pub orderless: Vec<String>,
+    /// What the transaction reader found.
+    pub read: crate::transactions::ReadReport,
+}
+
+/// An error of [`run_files`]: in the options or the orders (the engine's [`crate::Error`]), or
+/// in another file or the analysis.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FilesError {
+    Data(crate::Error),
+    Analysis(AnalysisError),
+}
+
+impl From<crate::Error> for FilesError {
+    fn from(e: crate::Error) -> Self {
+        FilesError::Data(e)
+    }
+}
+
+impl From<AnalysisError> for FilesError {
+    fn from(e: AnalysisError) -> Self {
+        FilesError::Analysis(e)
+    }
+}
+
+/// Does the programme pay, from its files: the orders read as the CLI reads them, then
+/// [`super::effectiveness::run`] with `options` (`engine.effectiveness()`'s, camelCase JSON;
+/// `now` epoch ms or ISO 8601 text, by default the start (UTC) of the day after the last
+/// order) and the programme report.
+pub fn run_files(
+    engine: Option<&crate::Engine>,
+    files: &ProgrammeTexts,
+    mut options: serde_json::Value,
+) -> Result<ProgrammeRun, FilesError> {
+    use super::effectiveness::{run, EffectivenessOptions, Inputs};
+    use crate::error::Doc;
+    let now = match options.get("now") {
+        None => None,
+        Some(v) => Some(
+            serde_json::from_value::<crate::customer::TimeValue>(v.clone()).map_err(|_| {
+                crate::Error::invalid(
+                    Doc::Options,
+                    "now",
+                    "now is epoch milliseconds or ISO 8601 text",
+                )
+            })?,
+        ),
+    };
+    let reading = crate::train::options::ReadArgs {
+        now,
+        format: files.format.clone(),
+        delimiter: files.delimiter.clone(),
+        skip_bad_rows: false,
+        as_of: false,
+    };
+    let read = reading.read(files.orders)?;
+    if let Some(map) = options.as_object_mut() {
+        map.insert("now".into(), read.now.into());
+    }
+    let options: EffectivenessOptions = crate::json::from_str(Doc::Options, &options.to_string())?;
+    let members = match files.members {
+        Some(t) => read_members(t, "members")?,
+        None => Default::default(),
+    };
+    let segments = match files.segments {
+        Some(t) => read_segments(t, "segments")?,
+        None => Default::default(),
+    };
+    let accounts = match files.ledger {
+        Some(t) => read_ledger(t, "ledger")?,
+        None => Vec::new(),
+    };
+    let (customers, orderless) = histories(&read.rows, members, segments);
+    let inputs = Inputs {
+        customers: &customers,
+        accounts: &accounts,
+        decisions: files.decisions.map(|t| (t, "decisions")),
+        outcomes: files.outcomes.map(|t| (t, "outcomes")),
+        surveys: files.surveys.map(|t| (t, "surveys")),
+        candidate: None,
+    };
+    let effectiveness = run(engine, &inputs, &options)?;
+    let report = super::programme_report::html(&effectiveness, "Does the programme pay?");
+    Ok(ProgrammeRun {
+        effectiveness,
+        report,
+        now: read.now,
+        customers: customers.len(),
+        orderless,
+        read: read.report,
+    })
+}

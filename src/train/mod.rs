@@ -11,8 +11,10 @@
 //! ordered by a value score so ids do not depend on the random start.
 use crate::math::ln_1p;
 
+pub mod compare;
 mod gmm;
 mod kmeans;
+pub mod options;
 
 pub use gmm::{precision_cholesky, GmmFit, REG_COVARIANCE};
 pub use kmeans::{silhouette, KMeansFit};

@@ -5,170 +5,33 @@
 use super::{error, read, write, WasmEngine};
 use crate::error::{Doc, Error};
 use crate::features::{Features, NUMERIC_FEATURES};
-use crate::model::{Algorithm, Transform};
-use crate::train::{self, ClvParams, KChoice, Step, TrainConfig, TrainError};
-use crate::transactions::{self, Format, ReadOptions, ReadReport, Transaction};
-use serde::Deserialize;
+use crate::train::options::{OrdersRead, ReadArgs, TrainArgs};
+use crate::train::{self, Step, TrainError};
+use crate::transactions::{self, ReadReport};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-/// How to read a transaction file (the CLI's `--format`, `--delimiter`, `--skip-bad-rows`,
-/// `--as-of`) and the instant the features are computed at.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct ReadArgs {
-    #[serde(default)]
-    now: Option<crate::customer::TimeValue>,
-    #[serde(default)]
-    format: Option<String>,
-    #[serde(default)]
-    delimiter: Option<String>,
-    #[serde(default)]
-    skip_bad_rows: bool,
-    #[serde(default)]
-    as_of: bool,
-}
-
-/// `train()`'s options: [`ReadArgs`] and `offerwise train`'s flags.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct TrainArgs {
-    #[serde(default)]
-    now: Option<crate::customer::TimeValue>,
-    #[serde(default)]
-    format: Option<String>,
-    #[serde(default)]
-    delimiter: Option<String>,
-    #[serde(default)]
-    skip_bad_rows: bool,
-    #[serde(default)]
-    as_of: bool,
-    #[serde(default)]
-    k: Option<usize>,
-    #[serde(default)]
-    k_range: Option<[usize; 2]>,
-    #[serde(default)]
-    algorithm: Option<Algorithm>,
-    #[serde(default)]
-    features: Option<Vec<String>>,
-    #[serde(default)]
-    transform: Option<Transform>,
-    #[serde(default)]
-    n_init: Option<usize>,
-    #[serde(default)]
-    max_iter: Option<u64>,
-    #[serde(default)]
-    tolerance: Option<f64>,
-    #[serde(default)]
-    seed: Option<u64>,
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    source: Option<String>,
-    #[serde(default = "yes")]
-    clv: bool,
-    #[serde(default)]
-    clv_time_unit: Option<crate::clv::TimeUnit>,
-    #[serde(default)]
-    clv_penalizer: Option<f64>,
-    #[serde(default)]
-    clv_model: Option<String>,
-}
-
-fn yes() -> bool {
-    true
-}
-
-/// A transaction file as read: its rows, what the reader found, the instant the features are
-/// computed at (epoch ms), and the rows and orders left out as of it.
-struct OrdersRead {
-    rows: Vec<Transaction>,
-    report: ReadReport,
-    now: i64,
-    left_out: (u64, u64),
-}
-
-/// The rows of a transaction file given as text or bytes, read as the CLI reads them; rows
-/// after `now` left out when `as_of`. Without `now`: the start (UTC) of the day after the
-/// last order.
-fn read_rows(orders: &JsValue, args: &ReadArgs) -> Result<OrdersRead, Error> {
-    let ReadArgs {
-        now,
-        format,
-        delimiter,
-        skip_bad_rows,
-        as_of,
-    } = args;
-    let (as_of, skip_bad_rows) = (*as_of, *skip_bad_rows);
-    let now = match now {
-        Some(now) => Some(
-            now.to_millis(0)
-                .map_err(|e| Error::invalid(Doc::Options, "now", e))?,
-        ),
-        None if as_of => {
-            return Err(Error::invalid(
-                Doc::Options,
-                "asOf",
-                "asOf leaves out the orders after now: give now",
-            ))
-        }
-        None => None,
-    };
-    let format = match format.as_deref() {
-        None => Format::Csv,
-        Some(f) => f
-            .parse::<Format>()
-            .map_err(|e| Error::invalid(Doc::Options, "format", e))?,
-    };
-    let delimiter = match delimiter.as_deref() {
-        None => b',',
-        Some(d) => transactions::parse_delimiter(d)
-            .map_err(|e| Error::invalid(Doc::Options, "delimiter", e))?,
-    };
-    let bytes = if let Some(text) = orders.as_string() {
-        text.into_bytes()
+/// A transaction file given as text, a `Uint8Array` or an `ArrayBuffer`, as bytes.
+fn orders_bytes(orders: &JsValue) -> Result<Vec<u8>, Error> {
+    if let Some(text) = orders.as_string() {
+        Ok(text.into_bytes())
     } else if let Some(array) = orders.dyn_ref::<js_sys::Uint8Array>() {
-        array.to_vec()
+        Ok(array.to_vec())
     } else if let Some(buffer) = orders.dyn_ref::<js_sys::ArrayBuffer>() {
-        js_sys::Uint8Array::new(buffer).to_vec()
+        Ok(js_sys::Uint8Array::new(buffer).to_vec())
     } else {
-        return Err(Error::invalid(
+        Err(Error::invalid(
             Doc::Orders,
             "",
             "the orders are the transaction file's text, a Uint8Array or an ArrayBuffer",
-        ));
-    };
-    let options = ReadOptions {
-        format,
-        delimiter,
-        skip_bad_rows,
-    };
-    let (mut rows, report) = transactions::read_with(bytes.as_slice(), &options)?;
-    let now = match now {
-        Some(now) => now,
-        None => {
-            let last = rows.iter().map(|t| t.at).max().ok_or_else(|| {
-                Error::invalid(
-                    Doc::Orders,
-                    "",
-                    "the file has no orders, so there is no day after the last one: give now",
-                )
-            })?;
-            const DAY_MS: i64 = 86_400_000;
-            (last.div_euclid(DAY_MS) + 1) * DAY_MS
-        }
-    };
-    let left_out = if as_of {
-        transactions::drop_after(&mut rows, now)
-    } else {
-        (0, 0)
-    };
-    Ok(OrdersRead {
-        rows,
-        report,
-        now,
-        left_out,
-    })
+        ))
+    }
+}
+
+/// The rows of a transaction file, read as the CLI reads them ([`ReadArgs::read`]).
+fn read_rows(orders: &JsValue, args: &ReadArgs) -> Result<OrdersRead, Error> {
+    args.check()?;
+    args.read(&orders_bytes(orders)?)
 }
 
 fn set(target: &JsValue, key: &str, value: &JsValue) {
@@ -292,91 +155,36 @@ pub fn train_js(
     >,
 ) -> Result<JsValue, JsValue> {
     let a: TrainArgs = read(Doc::Options, options)?;
-    let invalid = |path: &str, e: String| error::to_js(Error::invalid(Doc::Options, path, e));
-    let k = match (a.k, a.k_range) {
-        (Some(_), Some(_)) => {
-            return Err(invalid("kRange", "give k or kRange, not both".to_string()))
-        }
-        (Some(k), None) => KChoice::Fixed(k),
-        (None, Some([lo, hi])) => KChoice::Range(lo, hi),
-        (None, None) => KChoice::Fixed(5),
-    };
-    let defaults = TrainConfig::default();
-    let config = TrainConfig {
-        name: a.name.clone().unwrap_or(defaults.name),
-        features: a.features.clone().unwrap_or(defaults.features),
-        transform: a.transform.unwrap_or(defaults.transform),
-        k,
-        algorithm: a.algorithm.unwrap_or(defaults.algorithm),
-        n_init: a.n_init.unwrap_or(defaults.n_init),
-        max_iter: a.max_iter.unwrap_or(defaults.max_iter),
-        tolerance: a.tolerance.unwrap_or(defaults.tolerance),
-        seed: a.seed.unwrap_or(defaults.seed),
-    }
-    .check()
-    .map_err(|e| invalid("", e))?;
-    let clv = if a.clv {
-        let model = match a.clv_model.as_deref() {
-            None | Some("auto") => None,
-            Some(id) => Some(crate::clv::PurchaseModelKind::from_id(id).map_err(|_| {
-                invalid(
-                    "clvModel",
-                    format!("{id:?} must be auto, bgnbd, mbgnbd or pareto-nbd"),
-                )
-            })?),
-        };
-        Some(ClvParams {
-            unit: a.clv_time_unit.unwrap_or(crate::clv::TimeUnit::Weeks),
-            penalizer: a.clv_penalizer.unwrap_or(0.0),
-            model,
-        })
-    } else {
-        None
-    };
-    let reading = ReadArgs {
-        now: a.now.clone(),
-        format: a.format.clone(),
-        delimiter: a.delimiter.clone(),
-        skip_bad_rows: a.skip_bad_rows,
-        as_of: a.as_of,
-    };
-    let OrdersRead {
-        rows,
-        report,
-        now,
-        left_out,
-    } = read_rows(&orders, &reading).map_err(error::to_js)?;
-    let source = a.source.clone().unwrap_or_else(|| {
-        format!(
-            "orders ({})",
-            a.format.as_deref().unwrap_or("csv").to_lowercase()
-        )
-    });
+    // The options are checked before the file is read.
+    a.config().map_err(error::to_js)?;
+    a.clv_params().map_err(error::to_js)?;
+    let read_orders = read_rows(&orders, &a.reading()).map_err(error::to_js)?;
     let mut callback_error: Option<JsValue> = None;
-    let trained = train::train_transactions(&rows, &config, &source, now, clv, |step| {
-        let Some(f) = &on_progress else { return };
-        if callback_error.is_some() {
-            return;
-        }
-        let p: JsValue = js_sys::Object::new().into();
-        match step {
-            Step::Features { customers } => {
-                set(&p, "step", &"features".into());
-                set(&p, "customers", &(customers as f64).into());
+    let trained = a
+        .train(&read_orders, |step| {
+            let Some(f) = &on_progress else { return };
+            if callback_error.is_some() {
+                return;
             }
-            Step::Cluster { k, index, count } => {
-                set(&p, "step", &"cluster".into());
-                set(&p, "k", &(k as f64).into());
-                set(&p, "index", &(index as f64).into());
-                set(&p, "count", &(count as f64).into());
+            let p: JsValue = js_sys::Object::new().into();
+            match step {
+                Step::Features { customers } => {
+                    set(&p, "step", &"features".into());
+                    set(&p, "customers", &(customers as f64).into());
+                }
+                Step::Cluster { k, index, count } => {
+                    set(&p, "step", &"cluster".into());
+                    set(&p, "k", &(k as f64).into());
+                    set(&p, "index", &(index as f64).into());
+                    set(&p, "count", &(count as f64).into());
+                }
+                Step::Clv { .. } => set(&p, "step", &"clv".into()),
             }
-            Step::Clv { .. } => set(&p, "step", &"clv".into()),
-        }
-        if let Err(e) = f.call1(&JsValue::NULL, &p) {
-            callback_error = Some(e);
-        }
-    })
-    .map_err(train_error)?;
+            if let Err(e) = f.call1(&JsValue::NULL, &p) {
+                callback_error = Some(e);
+            }
+        })
+        .map_err(train_error)?;
     if let Some(e) = callback_error {
         return Err(e);
     }
@@ -410,8 +218,16 @@ pub fn train_js(
         "features",
         &feature_columns(trained.matrix.features.iter()),
     );
-    set(&out, "now", &crate::time::format_instant(now).into());
-    set(&out, "read", &read_report(&report, left_out));
+    set(
+        &out,
+        "now",
+        &crate::time::format_instant(read_orders.now).into(),
+    );
+    set(
+        &out,
+        "read",
+        &read_report(&read_orders.report, read_orders.left_out),
+    );
     Ok(out)
 }
 
@@ -457,7 +273,6 @@ impl WasmEngine {
         #[wasm_bindgen(unchecked_optional_param_type = "Partial<EffectivenessOptions>")]
         options: JsValue,
     ) -> Result<JsValue, JsValue> {
-        use crate::analysis::effectiveness::{run, EffectivenessOptions, Inputs};
         use crate::analysis::programme_files as pf;
         let Some(object) = files.dyn_ref::<js_sys::Object>() else {
             return Err(error::to_js(Error::invalid(
@@ -502,80 +317,38 @@ impl WasmEngine {
                 "the transaction file is missing",
             ))
         })?;
+        let orders = orders_bytes(&orders).map_err(error::to_js)?;
         let (format, delimiter) = (text("format")?, text("delimiter")?);
-        // `now` is epoch ms in the options; read it (or not) before the orders.
-        let mut options: serde_json::Value = if options.is_undefined() || options.is_null() {
+        let (members, segments, ledger) = (text("members")?, text("segments")?, text("ledger")?);
+        let (decisions, outcomes, surveys) =
+            (text("decisions")?, text("outcomes")?, text("surveys")?);
+        let options: serde_json::Value = if options.is_undefined() || options.is_null() {
             serde_json::Value::Object(Default::default())
         } else {
             read(Doc::Options, options)?
         };
-        let given_now = match options.get("now") {
-            None => None,
-            Some(v) => Some(crate::customer::TimeValue::Millis(
-                v.as_f64()
-                    .ok_or_else(|| invalid_now("now is epoch milliseconds (a number)"))?,
-            )),
+        let texts = pf::ProgrammeTexts {
+            orders: &orders,
+            format,
+            delimiter,
+            members: members.as_deref(),
+            segments: segments.as_deref(),
+            ledger: ledger.as_deref(),
+            decisions: decisions.as_deref(),
+            outcomes: outcomes.as_deref(),
+            surveys: surveys.as_deref(),
         };
-        let OrdersRead {
-            rows,
-            report,
-            now,
-            left_out,
-        } = read_rows(
-            &orders,
-            &ReadArgs {
-                now: given_now,
-                format,
-                delimiter,
-                skip_bad_rows: false,
-                as_of: false,
-            },
-        )
-        .map_err(error::to_js)?;
-        if let Some(map) = options.as_object_mut() {
-            map.insert("now".into(), now.into());
-        }
-        let options: EffectivenessOptions =
-            crate::json::from_str(Doc::Options, &options.to_string()).map_err(error::to_js)?;
-        let members = match text("members")? {
-            Some(t) => pf::read_members(&t, "members").map_err(error::analysis_to_js)?,
-            None => Default::default(),
-        };
-        let segments = match text("segments")? {
-            Some(t) => pf::read_segments(&t, "segments").map_err(error::analysis_to_js)?,
-            None => Default::default(),
-        };
-        let accounts = match text("ledger")? {
-            Some(t) => pf::read_ledger(&t, "ledger").map_err(error::analysis_to_js)?,
-            None => Vec::new(),
-        };
-        let (customers, orderless) = pf::histories(&rows, members, segments);
-        let (decisions, outcomes, surveys) =
-            (text("decisions")?, text("outcomes")?, text("surveys")?);
-        let inputs = Inputs {
-            customers: &customers,
-            accounts: &accounts,
-            decisions: decisions.as_deref().map(|t| (t, "decisions")),
-            outcomes: outcomes.as_deref().map(|t| (t, "outcomes")),
-            surveys: surveys.as_deref().map(|t| (t, "surveys")),
-            candidate: None,
-        };
-        let e = run(Some(&*self.engine()?), &inputs, &options).map_err(error::analysis_to_js)?;
+        let r = pf::run_files(Some(&*self.engine()?), &texts, options).map_err(|e| match e {
+            pf::FilesError::Data(e) => error::to_js(e),
+            pf::FilesError::Analysis(e) => error::analysis_to_js(e),
+        })?;
         let out: JsValue = js_sys::Object::new().into();
-        set(&out, "effectiveness", &write(&e)?);
-        set(
-            &out,
-            "report",
-            &crate::analysis::programme_report::html(&e, "Does the programme pay?").into(),
-        );
-        set(&out, "now", &crate::time::format_instant(now).into());
-        set(&out, "customers", &(customers.len() as f64).into());
-        set(&out, "orderlessMembers", &ids(orderless.iter()));
-        set(&out, "read", &read_report(&report, left_out));
+        set(&out, "effectiveness", &write(&r.effectiveness)?);
+        set(&out, "report", &r.report.into());
+        set(&out, "now", &crate::time::format_instant(r.now).into());
+        set(&out, "customers", &(r.customers as f64).into());
+        set(&out, "orderlessMembers", &ids(r.orderless.iter()));
+        set(&out, "read", &read_report(&r.read, (0, 0)));
         Ok(out)
     }
-}
-
-fn invalid_now(message: &str) -> JsValue {
-    error::to_js(Error::invalid(Doc::Options, "now", message))
 }

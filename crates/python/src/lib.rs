@@ -16,6 +16,7 @@ use offerwise::error::{Doc, Error};
 use offerwise::model::Model;
 use offerwise::offers::policy::Policy;
 use offerwise::program::Program;
+use offerwise::train::options::TrainArgs;
 use offerwise::transactions;
 use pyo3::prelude::*;
 use pyo3_arrow::PyTable;
@@ -373,88 +374,210 @@ fn json_texts(column: &ArrayRef, out: &mut Vec<Option<String>>) -> Result<(), St
     Ok(())
 }
 
-/// Trains a model from a transaction file's bytes, as `offerwise train` (options as JSON:
-/// `now`, `format`, `k` or `kRange`, `seed`, ...; the wasm `train()`'s). Returns the model as a
-/// dict.
-#[pyfunction]
-fn train<'py>(py: Python<'py>, orders: &[u8], options: &str) -> PyResult<Bound<'py, PyAny>> {
-    let model = train_model(orders, options).map_err(|e| match e {
+fn train_error(py: Python<'_>, e: offerwise::train::TrainError) -> PyErr {
+    match e {
         offerwise::train::TrainError::Data(e) => core_error(py, &e),
         other => offerwise_error(py, &other.to_string(), &other.code(), &other.path()),
-    })?;
-    json_like(py, &model)
+    }
+}
+
+/// Trains a model from a transaction file's bytes, as `offerwise train` and the data wasm's
+/// `train()` (options as their JSON: `now`, `format`, `delimiter`, `k` or `kRange`,
+/// `algorithm`, `features`, `seed`, `clvModel`, ...). Returns the model as a dict.
+#[pyfunction]
+fn train<'py>(py: Python<'py>, orders: &[u8], options: &str) -> PyResult<Bound<'py, PyAny>> {
+    let args: TrainArgs =
+        offerwise::json::from_str(Doc::Options, options).map_err(|e| core_error(py, &e))?;
+    args.config().map_err(|e| core_error(py, &e))?;
+    args.clv_params().map_err(|e| core_error(py, &e))?;
+    let read = args
+        .reading()
+        .read(orders)
+        .map_err(|e| core_error(py, &e))?;
+    let trained = py
+        .detach(|| args.train(&read, |_| {}))
+        .map_err(|e| train_error(py, e))?;
+    json_like(py, &trained.model)
+}
+
+/// [`train`] from orders in long form as Arrow (read as `Engine.score_arrow` reads them).
+#[pyfunction]
+fn train_arrow<'py>(
+    py: Python<'py>,
+    orders: PyTable,
+    columns: BTreeMap<String, String>,
+    options: &str,
+) -> PyResult<Bound<'py, PyAny>> {
+    let args: TrainArgs =
+        offerwise::json::from_str(Doc::Options, options).map_err(|e| core_error(py, &e))?;
+    args.config().map_err(|e| core_error(py, &e))?;
+    args.clv_params().map_err(|e| core_error(py, &e))?;
+    let reading = args.reading();
+    reading.check().map_err(|e| core_error(py, &e))?;
+    let (batches, schema) = orders.into_inner();
+    let rows = offerwise::orders_arrow::transactions(&batches, &schema, &columns)
+        .map_err(|e| core_error(py, &e))?;
+    let read = reading
+        .finish(rows, Default::default())
+        .map_err(|e| core_error(py, &e))?;
+    let trained = py
+        .detach(|| args.train(&read, |_| {}))
+        .map_err(|e| train_error(py, e))?;
+    json_like(py, &trained.model)
 }
 
 #[derive(serde::Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct TrainOptions {
-    now: offerwise::customer::TimeValue,
+struct FitClvOptions {
+    calibration_end: offerwise::customer::TimeValue,
     #[serde(default)]
+    holdout_end: Option<offerwise::customer::TimeValue>,
+    #[serde(default)]
+    time_unit: Option<offerwise::clv::TimeUnit>,
+    #[serde(default)]
+    penalizer: f64,
+    #[serde(default)]
+    model: Option<String>,
+}
+
+/// Fits the lifetime-value models (`offerwise clv --json`): the orders as Arrow; options
+/// `calibrationEnd`, `holdoutEnd`, `timeUnit`, `penalizer`, `model` (`auto`, `bgnbd`,
+/// `mbgnbd`, `pareto-nbd`). Returns the comparison as a dict.
+#[pyfunction]
+fn fit_clv<'py>(
+    py: Python<'py>,
+    orders: PyTable,
+    columns: BTreeMap<String, String>,
+    options: &str,
+) -> PyResult<Bound<'py, PyAny>> {
+    let customers = customers_of(py, orders, &columns)?;
+    fit_clv_customers(py, &customers, options)
+}
+
+/// [`fit_clv`] from a transaction file's bytes (`format`, `delimiter` as `train`'s).
+#[pyfunction]
+#[pyo3(signature = (orders, format=None, delimiter=None, options="{}"))]
+fn fit_clv_file<'py>(
+    py: Python<'py>,
+    orders: &[u8],
     format: Option<String>,
-    #[serde(default)]
-    k: Option<usize>,
-    #[serde(default)]
-    k_range: Option<[usize; 2]>,
-    #[serde(default)]
-    features: Option<Vec<String>>,
-    #[serde(default)]
-    seed: Option<u64>,
-    #[serde(default)]
-    n_init: Option<usize>,
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    source: Option<String>,
-    #[serde(default = "yes")]
-    clv: bool,
-}
-
-fn yes() -> bool {
-    true
-}
-
-fn train_model(orders: &[u8], options: &str) -> Result<Model, offerwise::train::TrainError> {
-    use offerwise::train::{ClvParams, KChoice, TrainConfig};
-    let o: TrainOptions = offerwise::json::from_str(Doc::Options, options)?;
-    let now = o
-        .now
-        .to_millis(0)
-        .map_err(|e| Error::invalid(Doc::Options, "now", e))?;
-    let format = match o.format.as_deref() {
-        None => transactions::Format::Csv,
-        Some(f) => f
-            .parse()
-            .map_err(|e: String| Error::invalid(Doc::Options, "format", e))?,
+    delimiter: Option<String>,
+    options: &str,
+) -> PyResult<Bound<'py, PyAny>> {
+    let reading = offerwise::train::options::ReadArgs {
+        format,
+        delimiter,
+        ..Default::default()
     };
-    let k = match (o.k, o.k_range) {
-        (Some(_), Some(_)) => {
-            return Err(
-                Error::invalid(Doc::Options, "k_range", "give k or k_range, not both").into(),
+    // The instant is the calibration end, given in the options: read every row.
+    let read = reading.read(orders).map_err(|e| core_error(py, &e))?;
+    let customers = transactions::customers(&read.rows);
+    fit_clv_customers(py, &customers, options)
+}
+
+fn fit_clv_customers<'py>(
+    py: Python<'py>,
+    customers: &[Customer],
+    options: &str,
+) -> PyResult<Bound<'py, PyAny>> {
+    let o: FitClvOptions =
+        offerwise::json::from_str(Doc::Options, options).map_err(|e| core_error(py, &e))?;
+    let instant = |v: &offerwise::customer::TimeValue, path: &str| {
+        v.to_millis(0)
+            .map_err(|e| invalid(py, Doc::Options, path, e))
+    };
+    let cal = instant(&o.calibration_end, "calibrationEnd")?;
+    let holdout = o
+        .holdout_end
+        .as_ref()
+        .map(|h| instant(h, "holdoutEnd"))
+        .transpose()?;
+    let kind = match o.model.as_deref() {
+        None | Some("auto") => None,
+        Some(id) => Some(offerwise::clv::PurchaseModelKind::from_id(id).map_err(|_| {
+            invalid(
+                py,
+                Doc::Options,
+                "model",
+                format!("{id:?} must be auto, bgnbd, mbgnbd or pareto-nbd"),
             )
-        }
-        (Some(k), None) => KChoice::Fixed(k),
-        (None, Some([lo, hi])) => KChoice::Range(lo, hi),
-        (None, None) => KChoice::Fixed(5),
+        })?),
     };
-    let d = TrainConfig::default();
-    let config = TrainConfig {
-        name: o.name.unwrap_or(d.name),
-        features: o.features.unwrap_or(d.features),
-        k,
-        seed: o.seed.unwrap_or(d.seed),
-        n_init: o.n_init.unwrap_or(d.n_init),
-        ..d
+    let unit = o.time_unit.unwrap_or(offerwise::clv::TimeUnit::Weeks);
+    let c = py
+        .detach(|| {
+            offerwise::train::compare::compare_clv(customers, cal, holdout, unit, o.penalizer, kind)
+        })
+        .map_err(|e| train_error(py, e))?;
+    if let [only] = c.candidates.as_slice() {
+        if let Err(e) = &only.fit {
+            return Err(offerwise_error(py, &e.to_string(), e.code(), "model"));
+        }
     }
-    .check()
-    .map_err(|e| Error::invalid(Doc::Options, "", e))?;
-    let (rows, _) = transactions::read(orders, format, false)?;
-    let clv = o.clv.then_some(ClvParams {
-        unit: offerwise::clv::TimeUnit::Weeks,
-        penalizer: 0.0,
-        model: None,
+    Ok(pythonize::pythonize(py, &c.to_json())?)
+}
+
+/// Does the programme pay (`offerwise effectiveness`, the data wasm's
+/// `engine.effectivenessFiles`): the orders as a transaction file's bytes, the other files as
+/// text (`members`, `segments`, `ledger`, `decisions`, `outcomes`, `surveys`), `format` and
+/// `delimiter` of the orders, options as `engine.effectiveness()`'s JSON. Returns
+/// `{effectiveness, report (HTML), now, customers, orderlessMembers}`.
+#[pyfunction]
+#[pyo3(signature = (engine, orders, files, options))]
+fn effectiveness<'py>(
+    py: Python<'py>,
+    engine: &PyEngine,
+    orders: &[u8],
+    files: BTreeMap<String, String>,
+    options: &str,
+) -> PyResult<Bound<'py, PyAny>> {
+    use offerwise::analysis::programme_files as pf;
+    const KNOWN: [&str; 8] = [
+        "format",
+        "delimiter",
+        "members",
+        "segments",
+        "ledger",
+        "decisions",
+        "outcomes",
+        "surveys",
+    ];
+    if let Some(k) = files.keys().find(|k| !KNOWN.contains(&k.as_str())) {
+        return Err(invalid(
+            py,
+            Doc::Options,
+            k,
+            format!("unknown file {k:?}; known: orders, {}", KNOWN.join(", ")),
+        ));
+    }
+    let options: serde_json::Value =
+        offerwise::json::from_str(Doc::Options, options).map_err(|e| core_error(py, &e))?;
+    let get = |k: &str| files.get(k).map(String::as_str);
+    let texts = pf::ProgrammeTexts {
+        orders,
+        format: files.get("format").cloned(),
+        delimiter: files.get("delimiter").cloned(),
+        members: get("members"),
+        segments: get("segments"),
+        ledger: get("ledger"),
+        decisions: get("decisions"),
+        outcomes: get("outcomes"),
+        surveys: get("surveys"),
+    };
+    let r = py
+        .detach(|| pf::run_files(Some(&engine.engine), &texts, options))
+        .map_err(|e| match e {
+            pf::FilesError::Data(e) => core_error(py, &e),
+            pf::FilesError::Analysis(e) => analysis_error(py, &e),
+        })?;
+    let out = serde_json::json!({
+        "effectiveness": r.effectiveness,
+        "report": r.report,
+        "now": offerwise::time::format_instant(r.now),
+        "customers": r.customers,
+        "orderlessMembers": r.orderless,
     });
-    let source = o.source.unwrap_or_else(|| "orders".into());
-    Ok(offerwise::train::train_transactions(&rows, &config, &source, now, clv, |_| {})?.model)
+    Ok(pythonize::pythonize(py, &out)?)
 }
 
 /// Analyses an experiment's unit CSV (bytes), as `offerwise analyze --units` (options as JSON:
@@ -478,6 +601,10 @@ fn version() -> &'static str {
 fn _offerwise(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyEngine>()?;
     m.add_function(wrap_pyfunction!(train, m)?)?;
+    m.add_function(wrap_pyfunction!(train_arrow, m)?)?;
+    m.add_function(wrap_pyfunction!(fit_clv, m)?)?;
+    m.add_function(wrap_pyfunction!(fit_clv_file, m)?)?;
+    m.add_function(wrap_pyfunction!(effectiveness, m)?)?;
     m.add_function(wrap_pyfunction!(analyze, m)?)?;
     m.add_function(wrap_pyfunction!(version, m)?)?;
     Ok(())

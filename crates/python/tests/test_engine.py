@@ -216,3 +216,67 @@ def test_decide_many_takes_documents_as_dicts_text_or_arrow_structs(engine):
     with pytest.raises(offerwise.OfferwiseError) as e:
         engine.decide_many(as_text, now=NOW, column="nosuch")
     assert (e.value.code, e.value.path) == ("options.invalid", "column")
+
+
+def test_train_from_arrow_equals_train_from_the_file(cdnow_table):
+    sample = SAMPLE.read_bytes()
+    from_file = offerwise.train(sample, now=NOW, format="cdnow", k=4, seed=3, clv=False, source="s")
+    pa = pytest.importorskip("pyarrow")
+    from conftest import cdnow_columns
+
+    table = pa.table(cdnow_columns(SAMPLE))
+    from_arrow = offerwise.train(table, now=NOW, k=4, seed=3, clv=False, source="s")
+    assert from_arrow == from_file
+    # Options in their JSON spelling reach the trainer; bad ones are named.
+    gmm = offerwise.train(table, now=NOW, k=3, clv=False, algorithm="gmm")
+    assert gmm["algorithm"] == "gmm"
+    with pytest.raises(offerwise.OfferwiseError) as e:
+        offerwise.train(table, now=NOW, k=3, k_range=(3, 5))
+    assert (e.value.code, e.value.path) == ("options.invalid", "kRange")
+    with pytest.raises(offerwise.OfferwiseError) as e:
+        offerwise.train(table, now=NOW, clvModel="magic")
+    assert (e.value.code, e.value.path) == ("options.invalid", "clvModel")
+    with pytest.raises(offerwise.OfferwiseError) as e:
+        offerwise.train(table, now=NOW, kk=3)
+    assert e.value.code == "options.invalid" and "kk" in e.value.path
+
+
+def test_fit_clv_gives_the_cli_comparison(cdnow_table):
+    want = json.loads(cli("clv", "--orders", str(CDNOW), "--format", "cdnow", "--calibration-end", "1997-09-30",
+                          "--holdout-end", "1998-06-30", "--json"))
+    want.pop("fitSeconds")
+    got = offerwise.fit_clv(cdnow_table, calibration_end="1997-09-30", holdout_end="1998-06-30")
+    assert got == want
+    assert got["bestByHoldout"] in ("bgnbd", "mbgnbd", "pareto-nbd") and len(got["models"]) == 3
+    one = offerwise.fit_clv(CDNOW.read_bytes(), calibration_end="1997-09-30", model="bgnbd", format="cdnow")
+    want = json.loads(cli("clv", "--orders", str(CDNOW), "--format", "cdnow", "--calibration-end", "1997-09-30",
+                          "--model", "bgnbd", "--json"))
+    want.pop("fitSeconds")
+    assert one == want
+    with pytest.raises(offerwise.OfferwiseError) as e:
+        offerwise.fit_clv(cdnow_table, calibration_end="1997-09-30", model="magic")
+    assert (e.value.code, e.value.path) == ("options.invalid", "model")
+    with pytest.raises(offerwise.OfferwiseError) as e:
+        offerwise.fit_clv(b"customer_id,date,amount\na,2024-01-05,1\nb,2024-01-06,2\n", calibration_end="2024-02-01", model="bgnbd")
+    assert e.value.code == "clv.no_repeat_buyers"
+
+
+def test_effectiveness_gives_the_cli_analysis_and_report(tmp_path):
+    out = tmp_path / "programme"
+    cli("simulate-programme", "--orders", str(CDNOW), "--format", "cdnow", "--out", str(out))
+    cli("effectiveness", "--orders", str(out / "orders.csv"), "--members", str(out / "members.csv"),
+        "--ledger", str(out / "ledger.jsonl"), "--decisions", str(out / "decisions.jsonl"),
+        "--outcomes", str(out / "outcomes.jsonl"), "--holdout-share", "0.1", "--now", NOW,
+        "--json", str(tmp_path / "e.json"), "--html", str(tmp_path / "e.html"))
+    read = lambda name: (out / name).read_text()
+    r = offerwise.effectiveness((out / "orders.csv").read_bytes(), members=read("members.csv"), ledger=read("ledger.jsonl"),
+                                decisions=read("decisions.jsonl"), outcomes=read("outcomes.jsonl"), holdoutShare=0.1)
+    assert r["now"] == "1998-07-01T00:00:00Z" and r["customers"] == 23570 and r["orderlessMembers"] == []
+    assert r["effectiveness"] == json.loads((tmp_path / "e.json").read_text())
+    assert r["report"] == (tmp_path / "e.html").read_text()
+    with pytest.raises(offerwise.OfferwiseError) as e:
+        offerwise.effectiveness((out / "orders.csv").read_bytes(), members="customer_id,enrolled_at\n00004,someday\n", now=NOW)
+    assert (e.value.code, e.value.path) == ("input.invalid", "members:2.enrolled_at")
+    with pytest.raises(offerwise.OfferwiseError) as e:
+        offerwise.effectiveness((out / "orders.csv").read_bytes(), now=NOW, windowDay=3)
+    assert e.value.code == "options.invalid" and "windowDay" in e.value.path

@@ -52,21 +52,6 @@ pub(crate) fn purchase_model_arg(
         })
 }
 
-fn purchase_params_json(p: &offerwise::clv::PurchaseParams) -> serde_json::Value {
-    use offerwise::clv::PurchaseParams;
-    match p {
-        PurchaseParams::BgNbd(b) => {
-            serde_json::json!({"r": b.r, "alpha": b.alpha, "a": b.a, "b": b.b})
-        }
-        PurchaseParams::ModifiedBgNbd(b) => {
-            serde_json::json!({"r": b.r, "alpha": b.alpha, "a": b.a, "b": b.b})
-        }
-        PurchaseParams::ParetoNbd(p) => {
-            serde_json::json!({"r": p.r, "alpha": p.alpha, "s": p.s, "beta": p.beta})
-        }
-    }
-}
-
 fn purchase_params_text(p: &offerwise::clv::PurchaseParams) -> String {
     use offerwise::clv::PurchaseParams;
     match p {
@@ -104,115 +89,49 @@ pub(crate) fn cmd_clv(a: ClvArgs) -> Result<(), Failure> {
     let rows = read_orders(&a.orders)?;
     let customers = transactions::customers(&rows);
     let started = Instant::now();
-    let summaries = train::clv_summaries(&customers, cal, holdout, unit)?;
-    let calibration: Vec<clv::CustomerSummary> = summaries.iter().map(|(s, _)| *s).collect();
-    let clv_fail = |e: clv::ClvError| Failure(1, format!("error[{}]: {e}", e.code()));
-    // The models to fit: the named one; all three to compare on the holdout (auto with
-    // --holdout-end); or the one `train` would choose (auto alone).
-    let kinds: Vec<clv::PurchaseModelKind> = match (kind, holdout) {
-        (Some(k), _) => vec![k],
-        (None, Some(_)) => clv::PurchaseModelKind::ALL.to_vec(),
-        (None, None) => Vec::new(),
-    };
-    let mut fits: Vec<(clv::PurchaseModelKind, Result<clv::ClvModel, clv::ClvError>)> = Vec::new();
-    if kinds.is_empty() {
-        let m = train::fit_clv_with(&customers, cal, unit, a.penalizer, None)
-            .map_err(|e| Failure(1, format!("error: {e}")))?;
-        fits.push((m.purchase_model, Ok(m)));
-    } else {
-        for k in &kinds {
-            fits.push((
-                *k,
-                clv::fit_clv_model(&calibration, *k, unit, cal, a.penalizer),
-            ));
+    let c = train::compare::compare_clv(&customers, cal, holdout, unit, a.penalizer, kind)
+        .map_err(|e| match e {
+            train::TrainError::Clv { code, message } => {
+                Failure(1, format!("error: {message} [{code}]"))
+            }
+            train::TrainError::Data(e) => Failure::from(e),
+            other => Failure(1, format!("error: {other}")),
+        })?;
+    let clv_fail = |e: &clv::ClvError| Failure(1, format!("error[{}]: {e}", e.code()));
+    if let [only] = c.candidates.as_slice() {
+        if let Err(e) = &only.fit {
+            // A single model that was refused: the error is the answer.
+            return Err(clv_fail(e));
         }
     }
-    if let [(_, Err(e))] = fits.as_slice() {
-        // A single model that was refused: the error is the answer.
-        return Err(clv_fail(e.clone()));
-    }
     let fit_secs = started.elapsed().as_secs_f64();
-    let duration = holdout.map(|h| clv::holdout_duration(cal, h, unit));
-    let holdout_customers: Vec<clv::HoldoutCustomer> = summaries
-        .iter()
-        .map(|(s, n)| clv::HoldoutCustomer {
-            summary: *s,
-            holdout_purchases: f64::from(*n),
-        })
-        .collect();
+    let duration = c.holdout_duration;
     // (model, fitted model or error, holdout report, holdout score)
-    type Row = (
+    type Row<'c> = (
         clv::PurchaseModelKind,
-        Result<clv::ClvModel, clv::ClvError>,
-        Option<clv::ValidationReport>,
+        &'c Result<clv::ClvModel, clv::ClvError>,
+        &'c Option<clv::ValidationReport>,
         Option<f64>,
     );
-    let mut results: Vec<Row> = Vec::new();
-    for (k, fit) in fits {
-        let (report, score) = match (&fit, duration) {
-            (Ok(m), Some(d)) => {
-                let p = m.purchase().map_err(clv_fail)?;
-                let r = clv::validation_report(&p, &holdout_customers, d).map_err(clv_fail)?;
-                let score = clv::holdout_score(&r);
-                (Some(r), Some(score))
-            }
-            _ => (None, None),
-        };
-        results.push((k, fit, report, score));
-    }
-    let best = results
+    let results: Vec<Row> = c
+        .candidates
         .iter()
-        .filter_map(|(k, _, _, s)| s.map(|s| (*k, s)))
-        .fold(
-            None,
-            |acc: Option<(clv::PurchaseModelKind, f64)>, (k, s)| match acc {
-                Some((_, bs)) if bs <= s => acc,
-                _ => Some((k, s)),
-            },
-        );
-    let unit_name = if unit == clv::TimeUnit::Days {
-        "days"
-    } else {
-        "weeks"
-    };
-    let repeat_buyers = calibration.iter().filter(|c| c.frequency > 0.0).count();
-    if a.json {
-        let models: Vec<serde_json::Value> = results
+        .map(|r| (r.kind, &r.fit, &r.holdout, r.score))
+        .collect();
+    let best = c.best.and_then(|k| {
+        c.candidates
             .iter()
-            .map(|(k, fit, report, score)| match fit {
-                Ok(m) => serde_json::json!({
-                    "model": k.id(),
-                    "params": m.purchase().ok().map(|p| purchase_params_json(&p)),
-                    "logLikelihood": m.fit.log_likelihood,
-                    "iterations": m.fit.iterations,
-                    "converged": m.fit.converged,
-                    "selection": m.selection,
-                    "gammaGamma": m.gamma_gamma.as_ref().map(|g| serde_json::json!({
-                        "p": g.p, "q": g.q, "v": g.v,
-                        "logLikelihood": m.fit.gamma_gamma.as_ref().map(|r| r.log_likelihood),
-                        "customers": m.fit.gamma_gamma.as_ref().map(|r| r.n_customers),
-                    })),
-                    "holdout": report,
-                    "holdoutScore": score,
-                }),
-                Err(e) => serde_json::json!({
-                    "model": k.id(), "converged": false,
-                    "error": {"code": e.code(), "message": e.to_string()},
-                }),
-            })
-            .collect();
-        let json = serde_json::json!({
-            "timeUnit": unit_name,
-            "calibrationEnd": offerwise::time::format_instant(cal),
-            "holdoutEnd": holdout.map(offerwise::time::format_instant),
-            "customers": calibration.len(),
-            "repeatBuyers": repeat_buyers,
-            "penalizer": a.penalizer,
-            "holdoutMetric": holdout.map(|_| clv::HOLDOUT_METRIC),
-            "bestByHoldout": best.map(|(k, _)| k.id()),
-            "models": models,
-            "fitSeconds": fit_secs,
-        });
+            .find(|r| r.kind == k)
+            .and_then(|r| r.score)
+            .map(|s| (k, s))
+    });
+    let unit_name = c.unit_name();
+    let repeat_buyers = c.repeat_buyers;
+    if a.json {
+        let mut json = c.to_json();
+        if let Some(map) = json.as_object_mut() {
+            map.insert("fitSeconds".into(), fit_secs.into());
+        }
         println!(
             "{}",
             serde_json::to_string_pretty(&json).map_err(|e| Failure(1, format!("error: {e}")))?
@@ -222,7 +141,7 @@ pub(crate) fn cmd_clv(a: ClvArgs) -> Result<(), Failure> {
     println!(
         "calibration end {} ({unit_name}); {} customers, {} repeat buyers; fitted in {:.2} s",
         offerwise::time::format_instant(cal),
-        calibration.len(),
+        c.customers,
         repeat_buyers,
         fit_secs
     );
@@ -310,7 +229,7 @@ pub(crate) fn cmd_clv(a: ClvArgs) -> Result<(), Failure> {
             line.push_str(&format!(" {:>9}", f(first.mean_actual)));
             println!("{line}");
         }
-        let mut total = format!("  {:>12} {:>9}", "total", calibration.len());
+        let mut total = format!("  {:>12} {:>9}", "total", c.customers);
         for (_, _, report, _) in &scored {
             total.push_str(&format!(
                 " {:>11}",

@@ -23,7 +23,7 @@ from typing import Any, Mapping, Optional, Union
 from . import _offerwise
 from ._errors import OfferwiseError
 
-__all__ = ["Engine", "OfferwiseError", "analyze", "train", "version"]
+__all__ = ["Engine", "OfferwiseError", "analyze", "effectiveness", "fit_clv", "train", "version"]
 
 Document = Union[str, bytes, Mapping[str, Any]]
 Instant = Union[str, int, float, _dt.datetime, _dt.date]
@@ -214,24 +214,82 @@ def _arrow(data: Any) -> Any:
                          "options.invalid", "orders")
 
 
-def train(orders: Union[bytes, str], now: Instant, *, format: str = "csv", k: Optional[int] = None,
+def _orders_bytes(orders: Union[bytes, str]) -> bytes:
+    return orders.encode("utf-8") if isinstance(orders, str) else bytes(orders)
+
+
+def train(orders: Any, now: Optional[Instant] = None, *, format: str = "csv", k: Optional[int] = None,
           k_range: Optional[tuple] = None, features: Optional[list] = None, seed: int = 42,
-          n_init: int = 10, name: str = "model", source: Optional[str] = None, clv: bool = True) -> dict:
-    """Trains a segmentation (linfa k-means) and the lifetime-value model from a transaction
-    file's contents (CSV with a header, or CDNOW text with ``format="cdnow"``), as
-    ``offerwise train``: the model as a dict, ready for :class:`Engine`.
+          n_init: int = 10, name: str = "model", source: Optional[str] = None, clv: bool = True,
+          columns: Optional[Mapping[str, str]] = None, **options: Any) -> dict:
+    """Trains a segmentation (linfa k-means, or a Gaussian mixture with
+    ``algorithm="gmm"``) and the lifetime-value model, as ``offerwise train`` and the data
+    wasm's ``train()``: the model as a dict, ready for :class:`Engine`.
+
+    ``orders`` is a transaction file's contents (CSV with a header, or CDNOW text with
+    ``format="cdnow"``; bytes or text) or orders in long form as Arrow (read as
+    :meth:`Engine.score` reads them; ``columns`` names the columns). Without ``now``: the start
+    (UTC) of the day after the last order. Other options in their JSON spelling:
+    ``delimiter``, ``skipBadRows``, ``asOf``, ``algorithm``, ``transform``, ``maxIter``,
+    ``tolerance``, ``clvTimeUnit``, ``clvPenalizer``, ``clvModel``.
     """
-    data = orders.encode("utf-8") if isinstance(orders, str) else bytes(orders)
-    options: dict = {"now": _instant(now), "format": format, "seed": seed, "nInit": n_init, "name": name, "clv": clv}
+    opts: dict = {"seed": seed, "nInit": n_init, "name": name, "clv": clv, **options}
+    if now is not None:
+        opts["now"] = _instant(now)
     if k is not None:
-        options["k"] = k
+        opts["k"] = k
     if k_range is not None:
-        options["kRange"] = list(k_range)
+        opts["kRange"] = list(k_range)
     if features is not None:
-        options["features"] = list(features)
+        opts["features"] = list(features)
     if source is not None:
-        options["source"] = source
-    return _offerwise.train(data, _json.dumps(options))
+        opts["source"] = source
+    if isinstance(orders, (bytes, bytearray, memoryview, str)):
+        opts["format"] = format
+        return _offerwise.train(_orders_bytes(orders), _json.dumps(opts))
+    opts.setdefault("source", "orders (arrow)")
+    return _offerwise.train_arrow(_arrow(orders), dict(columns or {}), _json.dumps(opts))
+
+
+def fit_clv(orders: Any, calibration_end: Instant, holdout_end: Optional[Instant] = None, *,
+            time_unit: str = "weeks", penalizer: float = 0.0, model: str = "auto",
+            columns: Optional[Mapping[str, str]] = None, format: str = "csv",
+            delimiter: Optional[str] = None) -> dict:
+    """Fits the purchase and spend models on the orders up to ``calibration_end``, as
+    ``offerwise clv --json`` (without its ``fitSeconds``): ``model`` alone (``bgnbd``,
+    ``mbgnbd``, ``pareto-nbd``); with ``model="auto"`` and ``holdout_end`` all three, compared
+    on the purchases in ``(calibration_end, holdout_end]`` (``bestByHoldout``); with
+    ``"auto"`` alone, the one ``train`` chooses. ``orders`` as for :func:`train`: Arrow
+    (``columns``), or a transaction file's contents (``format``, ``delimiter``).
+    """
+    opts: dict = {"calibrationEnd": _instant(calibration_end), "timeUnit": time_unit, "penalizer": penalizer, "model": model}
+    if holdout_end is not None:
+        opts["holdoutEnd"] = _instant(holdout_end)
+    if isinstance(orders, (bytes, bytearray, memoryview, str)):
+        return _offerwise.fit_clv_file(_orders_bytes(orders), format, delimiter, _json.dumps(opts))
+    return _offerwise.fit_clv(_arrow(orders), dict(columns or {}), _json.dumps(opts))
+
+
+def effectiveness(orders: Union[bytes, str], *, engine: Optional["Engine"] = None, format: str = "csv",
+                  delimiter: Optional[str] = None, members: Optional[str] = None, segments: Optional[str] = None,
+                  ledger: Optional[str] = None, decisions: Optional[str] = None, outcomes: Optional[str] = None,
+                  surveys: Optional[str] = None, **options: Any) -> dict:
+    """Does the programme pay, as ``offerwise effectiveness`` and the dashboard's programme
+    page: from the orders (a transaction file's contents) and, as text, the members
+    (``customer_id,enrolled_at`` CSV), segments, loyalty ledger (JSON Lines), decision log and
+    outcome events, and survey answers. Options in their JSON spelling (``now``,
+    ``holdoutShare``, ``windowDays``, ``margin``, ...). Returns ``{"effectiveness": ...,
+    "report": <the HTML report>, "now", "customers", "orderlessMembers"}``.
+    """
+    files = {"format": format}
+    for key, value in (("delimiter", delimiter), ("members", members), ("segments", segments), ("ledger", ledger),
+                       ("decisions", decisions), ("outcomes", outcomes), ("surveys", surveys)):
+        if value is not None:
+            files[key] = value.decode("utf-8") if isinstance(value, (bytes, bytearray)) else value
+    if "now" in options:
+        options["now"] = _instant(options["now"])
+    e = engine if engine is not None else Engine()
+    return _offerwise.effectiveness(e._engine, _orders_bytes(orders), files, _json.dumps(options))
 
 
 def analyze(units: Union[bytes, str], control: str, metrics: list, **options: Any) -> dict:

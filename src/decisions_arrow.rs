@@ -17,7 +17,7 @@
 use crate::engine::{Decision, Engine, Profile};
 use crate::error::{Doc, Error};
 use arrow_array::builder::{
-    BooleanBuilder, Float64Builder, Int32Builder, ListBuilder, StringBuilder, UInt32Builder,
+    BooleanBuilder, Float64Builder, Int32Builder, Int64Builder, ListBuilder, StringBuilder,
 };
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
@@ -80,7 +80,7 @@ struct DerivedColumns {
     segment_id: Int32Builder,
     segment: StringBuilder,
     role: StringBuilder,
-    orders: UInt32Builder,
+    orders: Int64Builder,
     recency_days: Float64Builder,
     monetary: Float64Builder,
     total_spend: Float64Builder,
@@ -97,7 +97,7 @@ impl DerivedColumns {
             segment_id: Int32Builder::new(),
             segment: StringBuilder::new(),
             role: StringBuilder::new(),
-            orders: UInt32Builder::new(),
+            orders: Int64Builder::new(),
             recency_days: Float64Builder::new(),
             monetary: Float64Builder::new(),
             total_spend: Float64Builder::new(),
@@ -114,7 +114,8 @@ impl DerivedColumns {
             Field::new("segment_id", DataType::Int32, true),
             Field::new("segment", DataType::Utf8, true),
             Field::new("role", DataType::Utf8, true),
-            Field::new("orders", DataType::UInt32, true),
+            // Signed: Spark has no unsigned integers.
+            Field::new("orders", DataType::Int64, true),
             Field::new("recency_days", DataType::Float64, true),
             Field::new("monetary", DataType::Float64, true),
             Field::new("total_spend", DataType::Float64, true),
@@ -157,7 +158,7 @@ impl DerivedColumns {
             .append_option(seg.and_then(|s| i32::try_from(s.id).ok()));
         self.segment.append_option(seg.map(|s| s.name.as_str()));
         self.role.append_option(seg.map(|s| s.role.id()));
-        self.orders.append_value(f.frequency);
+        self.orders.append_value(i64::from(f.frequency));
         self.recency_days.append_option(f.recency_days);
         self.monetary.append_value(f.monetary);
         self.total_spend.append_value(f.total_spend);

@@ -17,7 +17,7 @@ if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
 
 import pyarrow as pa  # noqa: E402
 
-from offerwise.spark import score  # noqa: E402
+from offerwise.spark import profile, score  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -57,3 +57,14 @@ def test_spark_keeps_a_bad_customer_in_its_row(spark):
     out = {r["customer_id"]: r for r in score(df, now=NOW, partitions=2).collect()}
     assert out["a"]["error_code"] is None and out["a"]["segment"] is not None
     assert (out["b"]["error_code"], out["b"]["error_path"]) == ("customer.invalid", "orders[0].at")
+
+
+def test_spark_profiles_every_cdnow_customer_as_the_engine(spark, engine, cdnow_table):
+    df = spark.createDataFrame(cdnow_table.to_pandas())
+    out = profile(df, now=NOW, partitions=3).toArrow()
+    want = engine.profile(cdnow_table, now=NOW)
+    assert out.num_rows == want.num_rows == 23570
+    assert out.schema.names == want.schema.names
+    got = {r["customer_id"]: r for r in out.to_pylist()}
+    different = [r["customer_id"] for r in want.to_pylist() if got[r["customer_id"]] != r]
+    assert different == [], f"{len(different)} profiles differ, the first {different[:5]}"

@@ -2,8 +2,9 @@
 
 ::
 
-    from offerwise.spark import score
+    from offerwise.spark import profile, score
     decisions = score(orders_df, now="1998-07-01")                 # the embedded defaults
+    profiles = profile(orders_df, now="1998-07-01")                # segment and CLV, no offers
     decisions = score(orders_df, now="1998-07-01",
                       engine_files={"model": "model.json", "program": "program.json"})
 
@@ -60,6 +61,23 @@ def score(df: Any, now: Instant, engine_files: Optional[Mapping[str, Any]] = Non
           partitions: Optional[int] = None) -> Any:
     """Scores every customer of ``df`` (a Spark DataFrame of orders) at ``now``; returns a Spark
     DataFrame with one row per customer (see the module's description)."""
+    options = {"cart": cart, "context": context, "time_zone_offset_minutes": time_zone_offset_minutes}
+    return _by_customer(df, "score", now, engine_files, columns, options, partitions)
+
+
+def profile(df: Any, now: Instant, engine_files: Optional[Mapping[str, Any]] = None,
+            columns: Optional[Mapping[str, str]] = None, time_zone_offset_minutes: int = 0,
+            partitions: Optional[int] = None) -> Any:
+    """The history's part of :func:`score` without offers (:meth:`offerwise.Engine.profile`:
+    features, segment and lifetime value) for every customer of ``df``: the batch path of data
+    jobs, several times faster than deciding."""
+    options = {"time_zone_offset_minutes": time_zone_offset_minutes}
+    return _by_customer(df, "profile", now, engine_files, columns, options, partitions)
+
+
+def _by_customer(df: Any, method: str, now: Instant, engine_files: Optional[Mapping[str, Any]],
+                 columns: Optional[Mapping[str, str]], options: dict, partitions: Optional[int]) -> Any:
+    """``Engine.<method>`` over the customers of ``df``, partition by partition."""
     import pyarrow as pa
     from pyspark.sql import functions as F
     from pyspark.sql.pandas.types import from_arrow_schema
@@ -68,11 +86,10 @@ def score(df: Any, now: Instant, engine_files: Optional[Mapping[str, Any]] = Non
     local = _engine(docs)
     columns = dict(columns or {})
     now_value = _instant(now)
-    # The result's schema: the engine's columns for this programme (an empty score).
+    # The result's schema: the engine's columns for this programme (an empty run).
     sample = df.limit(0).toArrow() if hasattr(df, "toArrow") else pa.Table.from_pandas(df.limit(0).toPandas())
-    schema = local.score(sample, now=now_value, columns=columns, cart=cart, context=context,
-                         time_zone_offset_minutes=time_zone_offset_minutes).schema
-    # Which column is the customer's, as score() would find it.
+    schema = getattr(local, method)(sample, now=now_value, columns=columns, **options).schema
+    # Which column is the customer's, as the engine would find it.
     customer = columns.get("customer_id") or _customer_column(sample.schema.names)
     spark = df.sparkSession
     shared = spark.sparkContext.broadcast(docs)
@@ -85,8 +102,7 @@ def score(df: Any, now: Instant, engine_files: Optional[Mapping[str, Any]] = Non
         pending = None  # the rows of the last customer of a batch, which the next may continue
 
         def decide(table: pa.Table) -> Iterator[pa.RecordBatch]:
-            out = engine.score(table, now=now_value, columns=columns, cart=cart, context=context,
-                               time_zone_offset_minutes=time_zone_offset_minutes, threads=1)
+            out = getattr(engine, method)(table, now=now_value, columns=columns, threads=1, **options)
             yield from out.to_batches()
 
         for batch in batches:

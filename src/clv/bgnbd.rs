@@ -26,7 +26,7 @@ use crate::math::{exp, exp_m1, ln, ln_1p};
 use serde::{Deserialize, Serialize};
 
 use super::error::ClvError;
-use super::special::{hyp2f1_parts, ln_gamma};
+use super::special::{hyp2f1_parts, hyp2f1_parts_multi, ln_gamma, Hyp, MULTI_LANES};
 use super::summary::CustomerSummary;
 
 const MODEL: &str = "BG/NBD";
@@ -117,6 +117,57 @@ impl BgNbdParams {
     pub fn expected_purchases_new(&self, horizon: f64) -> Result<f64, ClvError> {
         self.expected_purchases(horizon, 0.0, 0.0, 0.0)
     }
+
+    /// [`Self::expected_purchases`] at several horizons: `out[i]` gets exactly its bits for
+    /// `horizons[i]`, the error is the one of the first horizon for which it fails.
+    pub(crate) fn expected_purchases_multi(
+        &self,
+        horizons: &[f64],
+        x: f64,
+        t_x: f64,
+        t: f64,
+        out: &mut [f64],
+    ) -> Result<(), ClvError> {
+        if self.multi_fast(horizons, x, t_x, t, out).is_none() {
+            for (o, &h) in out.iter_mut().zip(horizons) {
+                *o = self.expected_purchases(h, x, t_x, t)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// [`Self::expected_purchases_multi`] with the checks and the denominator computed once
+    /// and the numerators together ([`eq10_numerator_multi`]); `None` on any error.
+    fn multi_fast(
+        &self,
+        horizons: &[f64],
+        x: f64,
+        t_x: f64,
+        t: f64,
+        out: &mut [f64],
+    ) -> Option<()> {
+        self.validate().ok()?;
+        check_history(x, t_x, t, "argument").ok()?;
+        for &h in horizons {
+            check_horizon(h).ok()?;
+        }
+        let Self { r, alpha, a, b } = *self;
+        eq10_numerator_multi(r, alpha, a, b, x, t, horizons, out).ok()?;
+        let denominator = (x > 0.0).then(|| 1.0 + exp(ln_death_odds(self, x, t_x, t)));
+        for (o, &h) in out.iter_mut().zip(horizons) {
+            *o = if h == 0.0 {
+                0.0
+            } else if let Some(denominator) = denominator {
+                *o / denominator
+            } else {
+                *o
+            };
+            if !o.is_finite() {
+                return None;
+            }
+        }
+        Some(())
+    }
 }
 
 /// `value` if finite, else a [`ClvError::Numerical`] naming the inputs.
@@ -161,6 +212,71 @@ pub(crate) fn eq10_numerator(
     eq10_numerator_core(r, alpha, a, b, x, t, horizon)
 }
 
+/// [`eq10_numerator`] at several horizons: `out[i]` gets exactly its bits for
+/// `horizons[i]`, the error is the one of the first horizon for which it fails. The ₂F₁ of
+/// all horizons share their parameters and are summed together ([`hyp2f1_parts_multi`]).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn eq10_numerator_multi(
+    r: f64,
+    alpha: f64,
+    a: f64,
+    b: f64,
+    x: f64,
+    t: f64,
+    horizons: &[f64],
+    out: &mut [f64],
+) -> Result<(), ClvError> {
+    debug_assert!(horizons.len() == out.len());
+    if a == 1.0 {
+        for (o, &h) in out.iter_mut().zip(horizons) {
+            *o = eq10_numerator(r, alpha, a, b, x, t, h)?;
+        }
+        return Ok(());
+    }
+    // As eq10_numerator_core, one block of horizons at a time.
+    let at = alpha + t;
+    let c = a + b + x - 1.0;
+    let mut z = [0.0; MULTI_LANES];
+    let mut omz = [0.0; MULTI_LANES];
+    let mut ln_omz = [0.0; MULTI_LANES];
+    let mut g = [Hyp {
+        ln_scale: 0.0,
+        tail: 0.0,
+    }; MULTI_LANES];
+    for (horizons, out) in horizons
+        .chunks(MULTI_LANES)
+        .zip(out.chunks_mut(MULTI_LANES))
+    {
+        let lanes = z.iter_mut().zip(omz.iter_mut()).zip(ln_omz.iter_mut());
+        for (&horizon, ((z, omz), ln_omz)) in horizons.iter().zip(lanes) {
+            let denom_t = at + horizon;
+            *z = horizon / denom_t;
+            *omz = at / denom_t;
+            *ln_omz = -ln_1p(horizon / at);
+        }
+        let n = horizons.len();
+        let (Some(z), Some(omz), Some(g)) = (z.get(..n), omz.get(..n), g.get_mut(..n)) else {
+            // Unreachable: blocks have at most MULTI_LANES horizons.
+            for (o, &h) in out.iter_mut().zip(horizons) {
+                *o = eq10_numerator_core(r, alpha, a, b, x, t, h)?;
+            }
+            continue;
+        };
+        hyp2f1_parts_multi(a + b - 1.0 - r, a - 1.0, c, z, omz, g).map_err(numerator_error)?;
+        for ((o, g), &ln_omz) in out.iter_mut().zip(g.iter()).zip(&ln_omz) {
+            let (ln_g, sign) = g.ln_abs_sign();
+            let y = (a - 1.0) * ln_omz + ln_g;
+            let second = if sign > 0.0 {
+                -exp_m1(y)
+            } else {
+                1.0 - sign * exp(y)
+            };
+            *o = c / (a - 1.0) * second;
+        }
+    }
+    Ok(())
+}
+
 fn eq10_numerator_core(
     r: f64,
     alpha: f64,
@@ -176,10 +292,7 @@ fn eq10_numerator_core(
     let omz = at / denom_t;
     let ln_omz = -ln_1p(horizon / at);
     let c = a + b + x - 1.0;
-    let g = hyp2f1_parts(a + b - 1.0 - r, a - 1.0, c, z, omz).map_err(|e| match e {
-        ClvError::Numerical { detail, .. } => ClvError::numerical("expected_purchases", detail),
-        other => ClvError::numerical("expected_purchases", other.to_string()),
-    })?;
+    let g = hyp2f1_parts(a + b - 1.0 - r, a - 1.0, c, z, omz).map_err(numerator_error)?;
     let (ln_g, sign) = g.ln_abs_sign();
     // y = ln[(1−z)^(r+x) 2F1(r+x, b+x; c; z)] = (a−1) ln(1−z) + ln G.
     let y = (a - 1.0) * ln_omz + ln_g;
@@ -190,6 +303,14 @@ fn eq10_numerator_core(
         1.0 - sign * exp(y)
     };
     Ok(c / (a - 1.0) * second)
+}
+
+/// A ₂F₁ failure of eq. 10, reported as a numerical failure of `expected_purchases`.
+fn numerator_error(e: ClvError) -> ClvError {
+    match e {
+        ClvError::Numerical { detail, .. } => ClvError::numerical("expected_purchases", detail),
+        other => ClvError::numerical("expected_purchases", other.to_string()),
+    }
 }
 
 /// `ln[a/(b+max(x,1)−1)] + (r+x) ln((α+T)/(α+t_x))`.

@@ -21,7 +21,9 @@ use crate::math::{exp, ln, ln_1p};
 
 use serde::{Deserialize, Serialize};
 
-use super::bgnbd::{check_history, check_horizon, eq10_numerator, finite_expectation};
+use super::bgnbd::{
+    check_history, check_horizon, eq10_numerator, eq10_numerator_multi, finite_expectation,
+};
 use super::error::ClvError;
 use super::special::ln_gamma;
 use super::summary::CustomerSummary;
@@ -105,6 +107,51 @@ impl MbgNbdParams {
     /// their first purchase (`lifetimes`' `expected_number_of_purchases_up_to_time`).
     pub fn expected_purchases_new(&self, horizon: f64) -> Result<f64, ClvError> {
         self.expected_purchases(horizon, 0.0, 0.0, 0.0)
+    }
+
+    /// [`Self::expected_purchases`] at several horizons: `out[i]` gets exactly its bits for
+    /// `horizons[i]`, the error is the one of the first horizon for which it fails.
+    pub(crate) fn expected_purchases_multi(
+        &self,
+        horizons: &[f64],
+        x: f64,
+        t_x: f64,
+        t: f64,
+        out: &mut [f64],
+    ) -> Result<(), ClvError> {
+        if self.multi_fast(horizons, x, t_x, t, out).is_none() {
+            for (o, &h) in out.iter_mut().zip(horizons) {
+                *o = self.expected_purchases(h, x, t_x, t)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// [`Self::expected_purchases_multi`] with the checks and the denominator computed once
+    /// and the numerators together ([`eq10_numerator_multi`]); `None` on any error.
+    fn multi_fast(
+        &self,
+        horizons: &[f64],
+        x: f64,
+        t_x: f64,
+        t: f64,
+        out: &mut [f64],
+    ) -> Option<()> {
+        self.validate().ok()?;
+        check_history(x, t_x, t, "argument").ok()?;
+        for &h in horizons {
+            check_horizon(h).ok()?;
+        }
+        let Self { r, alpha, a, b } = *self;
+        eq10_numerator_multi(r, alpha, a, b + 1.0, x, t, horizons, out).ok()?;
+        let denominator = 1.0 + exp(ln_death_odds(self, x, t_x, t));
+        for (o, &h) in out.iter_mut().zip(horizons) {
+            *o = if h == 0.0 { 0.0 } else { *o / denominator };
+            if !o.is_finite() {
+                return None;
+            }
+        }
+        Some(())
     }
 }
 

@@ -84,6 +84,8 @@
 )]
 
 pub mod bgnbd;
+#[cfg(test)]
+mod bit_identity;
 pub mod error;
 pub mod gamma_gamma;
 pub mod mbgnbd;

@@ -28,7 +28,7 @@ use super::mbgnbd::MbgNbdParams;
 use super::pareto::ParetoNbdParams;
 use super::purchase::{PurchaseModelKind, PurchaseParams};
 use super::summary::{CustomerSummary, TimeUnit};
-use super::value::clv_with_order_value;
+use super::value::{clv_and_expected_purchases, clv_with_order_value};
 
 /// A fitted purchase model (BG/NBD, MBG/NBD or Pareto/NBD) + Gamma-Gamma, with its fit
 /// report.
@@ -267,6 +267,34 @@ impl ClvModel {
         }
         let purchase = self.purchase()?;
         let p_alive = purchase.p_alive(x, t_x, t)?;
+        // The expected purchases over the horizon join the CLV's monthly ones in one batch
+        // (same bits); on any error the calls below are made one by one, so that the error
+        // is theirs.
+        let together = self.gamma_gamma.as_ref().and_then(|gg| {
+            let eov = gg.expected_order_value(x, summary.monetary_value).ok()?;
+            let (expected_purchases, clv) = clv_and_expected_purchases(
+                &purchase,
+                opts.horizon_periods,
+                eov,
+                summary,
+                self.time_unit,
+                opts.clv_months,
+                opts.margin,
+                opts.monthly_discount_rate,
+            )
+            .ok()?;
+            Some((expected_purchases, eov, clv))
+        });
+        if let Some((expected_purchases, eov, clv)) = together {
+            return Ok(ClvPrediction {
+                p_alive,
+                churn_risk: 1.0 - p_alive,
+                purchase_model: purchase.kind(),
+                expected_purchases,
+                expected_order_value: Some(eov),
+                clv: Some(clv),
+            });
+        }
         let expected_purchases = purchase.expected_purchases(opts.horizon_periods, x, t_x, t)?;
         let (expected_order_value, clv) = match &self.gamma_gamma {
             Some(gg) => {

@@ -135,6 +135,60 @@ impl ParetoNbdParams {
         let value = r * beta / alpha * lifetime_integral(s, horizon / beta);
         finite_expectation(value, horizon, 0.0, 0.0, 0.0, self)
     }
+
+    /// [`Self::expected_purchases`] at several horizons: `out[i]` gets exactly its bits for
+    /// `horizons[i]`, the error is the one of the first horizon for which it fails.
+    pub(crate) fn expected_purchases_multi(
+        &self,
+        horizons: &[f64],
+        x: f64,
+        t_x: f64,
+        t: f64,
+        out: &mut [f64],
+    ) -> Result<(), ClvError> {
+        if self.multi_fast(horizons, x, t_x, t, out).is_none() {
+            for (o, &h) in out.iter_mut().zip(horizons) {
+                *o = self.expected_purchases(h, x, t_x, t)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// [`Self::expected_purchases_multi`] with the checks and the part that does not depend
+    /// on the horizon (`ℓ₀ − ℓ` and the second term, two ₂F₁) computed once; `None` on any
+    /// error.
+    fn multi_fast(
+        &self,
+        horizons: &[f64],
+        x: f64,
+        t_x: f64,
+        t: f64,
+        out: &mut [f64],
+    ) -> Option<()> {
+        self.validate().ok()?;
+        check_history(x, t_x, t, "argument").ok()?;
+        for &h in horizons {
+            check_horizon(h).ok()?;
+        }
+        let Self { r, alpha, s, beta } = *self;
+        // As in expected_purchases: `exp(log_alive_share + second + third)` adds left to right.
+        let log_alive_share =
+            -(r + x) * ln(alpha + t) - s * ln(beta + t) - self.a2(x, t_x, t).ok()?;
+        let second = ln(r + x) + ln(beta + t) - ln(alpha + t);
+        let head = log_alive_share + second;
+        for (o, &horizon) in out.iter_mut().zip(horizons) {
+            *o = if horizon == 0.0 {
+                0.0
+            } else {
+                let third = ln(lifetime_integral(s, horizon / (beta + t)));
+                exp(head + third)
+            };
+            if !o.is_finite() {
+                return None;
+            }
+        }
+        Some(())
+    }
 }
 
 /// `[1 − (1+q)^−(s−1)]/(s−1)`, i.e. `ln(1+q)` at `s = 1`.

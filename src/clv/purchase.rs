@@ -148,6 +148,28 @@ impl PurchaseParams {
         }
     }
 
+    /// [`Self::expected_purchases`] at several horizons (`horizons` and `out` have the same
+    /// length): `out[i]` gets exactly its bits for `horizons[i]`, and the error is the one of
+    /// the first horizon for which it fails. Faster than one call per horizon: the checks and
+    /// the parts that do not depend on the horizon are computed once, and the ₂F₁ of BG/NBD
+    /// and MBG/NBD are summed together.
+    pub(crate) fn expected_purchases_multi(
+        &self,
+        horizons: &[f64],
+        x: f64,
+        t_x: f64,
+        t: f64,
+        out: &mut [f64],
+    ) -> Result<(), ClvError> {
+        match self {
+            PurchaseParams::BgNbd(p) => p.expected_purchases_multi(horizons, x, t_x, t, out),
+            PurchaseParams::ModifiedBgNbd(p) => {
+                p.expected_purchases_multi(horizons, x, t_x, t, out)
+            }
+            PurchaseParams::ParetoNbd(p) => p.expected_purchases_multi(horizons, x, t_x, t, out),
+        }
+    }
+
     /// Expected repeat purchases in `(0, horizon]` of a customer who just made a first
     /// purchase.
     pub fn expected_purchases_new(&self, horizon: f64) -> Result<f64, ClvError> {

@@ -211,6 +211,12 @@ fn tail_unit(a: f64, b: f64, c: f64, z: f64, omz: f64) -> Result<f64, ClvError> 
     if let Ok(tail) = series_tail(a, b, c, z, SERIES_TRY_TERMS) {
         return Ok(tail);
     }
+    tail_continued(a, b, c, omz)
+}
+
+/// The end of [`tail_unit`] for `z > Z_SERIES` when the short series failed: continued
+/// analytically from `Z_SERIES` to the point with `1 − z = omz`.
+fn tail_continued(a: f64, b: f64, c: f64, omz: f64) -> Result<f64, ClvError> {
     let z0 = Z_SERIES;
     let u0 = series_tail(a, b, c, z0, MAX_SERIES_TERMS)?;
     // d/dz 2F1(a, b; c; z) = (ab / c) 2F1(a + 1, b + 1; c + 1; z).
@@ -252,6 +258,355 @@ fn series_tail(a: f64, b: f64, c: f64, z: f64, max_terms: usize) -> Result<f64, 
         "hyp2f1",
         format!("power series of 2F1({a}, {b}; {c}; {z}) did not converge in {max_terms} terms"),
     ))
+}
+
+/// Most points [`hyp2f1_parts_multi`] sums together; longer inputs are taken in blocks of
+/// this many.
+pub(crate) const MULTI_LANES: usize = 16;
+
+/// [`hyp2f1_parts`] at several points sharing `(a, b, c)`: `out[i]` gets exactly the bits of
+/// `hyp2f1_parts(a, b, c, z[i], omz[i])`, and the error, if any, is the one of the first `i`
+/// for which that call fails. `z`, `omz` and `out` have the same length.
+///
+/// The points whose value is a power series (after Euler's transformation, which depends on
+/// `(a, b, c)` only) are summed together by [`series_tail_multi`], each with exactly the
+/// operations and the stopping rule of [`series_tail`]; the other points, and a whole block
+/// as soon as anything fails, go through [`hyp2f1_parts`] itself.
+pub(crate) fn hyp2f1_parts_multi(
+    a: f64,
+    b: f64,
+    c: f64,
+    z: &[f64],
+    omz: &[f64],
+    out: &mut [Hyp],
+) -> Result<(), ClvError> {
+    debug_assert!(z.len() == out.len() && omz.len() == out.len());
+    let blocks = z
+        .chunks(MULTI_LANES)
+        .zip(omz.chunks(MULTI_LANES))
+        .zip(out.chunks_mut(MULTI_LANES));
+    for ((z, omz), out) in blocks {
+        if multi_block(a, b, c, z, omz, out).is_none() {
+            for ((o, &z), &omz) in out.iter_mut().zip(z).zip(omz) {
+                *o = hyp2f1_parts(a, b, c, z, omz)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One block (at most [`MULTI_LANES`] points) of [`hyp2f1_parts_multi`]; `None` when anything
+/// fails (the caller then evaluates the block point by point).
+fn multi_block(a: f64, b: f64, c: f64, z: &[f64], omz: &[f64], out: &mut [Hyp]) -> Option<()> {
+    // The branches of `hyp2f1_parts` and `unit_interval` that depend on (a, b, c) only.
+    if !(a.is_finite() && b.is_finite() && c.is_finite())
+        || is_nonpositive_integer(c)
+        || a == 0.0
+        || b == 0.0
+        || is_nonpositive_integer(a)
+        || is_nonpositive_integer(b)
+    {
+        return None;
+    }
+    let d = c - a - b;
+    let euler_polynomial = is_nonpositive_integer(c - a) || is_nonpositive_integer(c - b);
+    let euler = d < 0.0 || euler_polynomial;
+    let (sa, sb) = if euler {
+        let (a2, b2) = (c - a, c - b);
+        if a2 == 0.0 || b2 == 0.0 || is_nonpositive_integer(a2) || is_nonpositive_integer(b2) {
+            return None;
+        }
+        (a2, b2)
+    } else {
+        (a, b)
+    };
+    let mut lanes = [Lane::default(); MULTI_LANES];
+    let mut n = 0;
+    for (index, ((o, &zi), &omzi)) in out.iter_mut().zip(z).zip(omz).enumerate() {
+        // `hyp2f1_parts` reaches `unit_interval` for these points.
+        if zi.is_finite() && omzi.is_finite() && zi > 0.0 && zi <= 1.0 && omzi > 0.0 {
+            let continued = zi > Z_SERIES;
+            *lanes.get_mut(n)? = Lane {
+                index,
+                z: zi,
+                limit: if continued {
+                    SERIES_TRY_TERMS
+                } else {
+                    MAX_SERIES_TERMS
+                },
+                continued,
+            };
+            n += 1;
+        } else {
+            *o = hyp2f1_parts(a, b, c, zi, omzi).ok()?;
+        }
+    }
+    let lanes = lanes.get(..n)?;
+    let mut sums = [None; MULTI_LANES];
+    if !series_tail_multi(sa, sb, c, lanes, &mut sums) {
+        return None;
+    }
+    for (lane, sum) in lanes.iter().zip(sums) {
+        let omzi = *omz.get(lane.index)?;
+        // As `tail_unit`: a point above Z_SERIES whose short series failed is continued.
+        let tail = match sum {
+            Some(sum) => sum,
+            None => tail_continued(sa, sb, c, omzi).ok()?,
+        };
+        *out.get_mut(lane.index)? = if euler {
+            // As `unit_interval`: `inner.ln_scale + d ln(1 − z)` with `inner.ln_scale = 0`.
+            Hyp {
+                ln_scale: 0.0 + d * ln(omzi),
+                tail,
+            }
+        } else {
+            Hyp {
+                ln_scale: 0.0,
+                tail,
+            }
+        };
+    }
+    Some(())
+}
+
+/// Margin of [`certainly_next`]: `1 + 2⁻⁴⁹`.
+const BOUND_MARGIN: f64 = 1.0 + 8.0 * f64::EPSILON;
+/// Smallest `|sum|` for which [`certainly_next`] decides: from there on
+/// `SERIES_EPS |sum| ≥ 1e−30 |1 + sum|` by a wide margin.
+const SUM_MIN: f64 = 1e-13;
+/// Smallest `SERIES_EPS |sum| (1 − ρ)` for which [`certainly_next`] decides (far above the
+/// subnormals, so that every product below is rounded with a relative error ≤ 2⁻⁵³).
+const PRODUCT_MIN: f64 = 1e-300;
+
+/// Whether [`series_tail`], after adding `term` to get `sum` and computing the next ratio and
+/// from it `ρ` (`rho`) and `1 − ρ` (`one_minus_rho`, both exactly as `series_tail` computes
+/// them), certainly goes on to the next term; decided with a few products and no division
+/// (`false` means "maybe not": [`step`] decides).
+///
+/// `series_tail` goes on when `sum` is finite, `term ≠ 0` and either `ρ ≥ 1` or its stopping
+/// test fails: `bound ≤ SERIES_EPS |sum|` and `bound ≤ 1e−30 |1 + sum|` are both false, with
+/// `bound = fl(P / Q)`, `P = fl(|term| ρ)`, `Q = fl(1 − ρ)`. This returns `true` only when,
+/// with `E = fl(SERIES_EPS |sum|)`:
+///
+/// * `|sum| ≥ SUM_MIN`, so `sum` is not `NaN` and `E ≈ 5·10⁻¹⁷ |sum|` is more than 4 times
+///   `1e−30 |1 + sum| ≤ 10⁻³⁰ (1 + |sum|)`: `E` is the larger threshold;
+/// * `fl(E Q) ≥ PRODUCT_MIN`, so `sum` is finite, `Q > 0` (`ρ < 1`) and no product below is
+///   subnormal;
+/// * `P > fl(fl(E Q) (1 + 2⁻⁴⁹))`, so `term ≠ 0` and `P / Q > E (1 − 2⁻⁵³)² (1 + 2⁻⁴⁹)
+///   > E (1 + 2⁻⁵⁰)`, which is above the next `f64` after `E`: the rounded `bound` is
+///   above `E`, and the stopping test fails.
+#[inline(always)]
+fn certainly_next(term: f64, sum: f64, rho: f64, one_minus_rho: f64) -> bool {
+    let s = sum.abs();
+    let p = term.abs() * rho;
+    let eq = SERIES_EPS * s * one_minus_rho;
+    (s >= SUM_MIN) & (eq >= PRODUCT_MIN) & (p > eq * BOUND_MARGIN)
+}
+
+/// What [`series_tail`] does after adding a term (`r` the next ratio).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    Next,
+    Summed,
+    Failed,
+}
+
+/// [`series_tail`]'s decision after adding a term, with its exact operations.
+#[inline]
+fn step(term: f64, sum: f64, r: f64, z: f64) -> Step {
+    if !sum.is_finite() {
+        return Step::Failed;
+    }
+    if term == 0.0 {
+        return Step::Summed;
+    }
+    let rho = r.abs().max(z.abs());
+    if rho < 1.0 {
+        let bound = term.abs() * rho / (1.0 - rho);
+        if bound <= SERIES_EPS * sum.abs() || bound <= 1e-30 * (1.0 + sum).abs() {
+            return Step::Summed;
+        }
+    }
+    Step::Next
+}
+
+/// One point of [`series_tail_multi`].
+#[derive(Debug, Clone, Copy, Default)]
+struct Lane {
+    /// Position in the caller's block.
+    index: usize,
+    z: f64,
+    /// `series_tail`'s `max_terms`.
+    limit: usize,
+    /// Whether a failure is continued analytically (`z > Z_SERIES`) rather than an error.
+    continued: bool,
+}
+
+/// The points of [`series_tail_multi`] still being summed, in slots `0..k`.
+struct Slots {
+    z: [f64; MULTI_LANES],
+    /// `1 − z`.
+    omz: [f64; MULTI_LANES],
+    r: [f64; MULTI_LANES],
+    term: [f64; MULTI_LANES],
+    sum: [f64; MULTI_LANES],
+    /// 1 where [`certainly_next`] could not decide at the last term (an integer rather than a
+    /// `bool`: stored straight from the comparison's mask).
+    undecided: [u64; MULTI_LANES],
+    /// Which of the caller's lanes each slot holds.
+    lane: [usize; MULTI_LANES],
+    k: usize,
+}
+
+impl Slots {
+    /// Removes slot `i` (the last slot takes its place).
+    fn remove(&mut self, i: usize) {
+        self.k -= 1;
+        let k = self.k;
+        for values in [
+            &mut self.z,
+            &mut self.omz,
+            &mut self.r,
+            &mut self.term,
+            &mut self.sum,
+        ] {
+            values.swap(i, k);
+        }
+        self.undecided.swap(i, k);
+        self.lane.swap(i, k);
+    }
+
+    /// Adds the next term at every point (ratio quotient `q`); returns whether
+    /// [`certainly_next`] could not decide for some point.
+    ///
+    /// `ρ = max(|r|, |z|)` with `r = fl(q z)`, `0 < z ≤ 1`: `|r| = fl(|q| z)`, which rounds
+    /// to at most `z` when `|q| < 1` (so `ρ = z` and `1 − ρ` is the stored `1 − z`) and to at
+    /// least `z` otherwise (so `ρ = |r|`); a `NaN` quotient takes the second branch, whose
+    /// test then cannot decide.
+    #[inline(always)]
+    fn advance(&mut self, q: f64) -> bool {
+        let k = self.k;
+        let mut any = 0;
+        let values = self.z.iter().zip(&self.omz).zip(self.r.iter_mut());
+        let values = values.zip(self.term.iter_mut()).zip(self.sum.iter_mut());
+        let values = values.zip(self.undecided.iter_mut()).take(k);
+        if q.abs() < 1.0 {
+            for (((((&z, &omz), r), term), sum), undecided) in values {
+                *term *= *r;
+                *sum += *term;
+                *r = q * z;
+                *undecided = u64::from(!certainly_next(*term, *sum, z, omz));
+                any |= *undecided;
+            }
+        } else {
+            for (((((&z, _), r), term), sum), undecided) in values {
+                *term *= *r;
+                *sum += *term;
+                *r = q * z;
+                let rho = r.abs();
+                *undecided = u64::from(!certainly_next(*term, *sum, rho, 1.0 - rho));
+                any |= *undecided;
+            }
+        }
+        any != 0
+    }
+}
+
+/// [`series_tail`] at several points `lanes[i].z` sharing `(a, b, c)`: `out[i]` gets the sum
+/// (`series_tail`'s `Ok`) or `None` (it fails: overflow, or `lanes[i].limit` terms).
+///
+/// The ratio of successive terms, `(a + n)(b + n) / ((c + n)(n + 1)) · z`, is evaluated left
+/// to right, so the quotient before `· z` does not depend on `z`: it is computed once per term
+/// for all the points, and every point then does exactly what `series_tail` does (the same
+/// operations in the same order, its own stopping rule and number of terms). The points still
+/// being summed stay in the first slots (a finished one is replaced by the last), so the loop
+/// over them is short and free of branches; the exact stopping test ([`step`]) runs only for
+/// the points where [`certainly_next`] cannot decide.
+///
+/// Returns `false` as soon as a point that is not `continued` fails (the caller gives up).
+fn series_tail_multi(a: f64, b: f64, c: f64, lanes: &[Lane], out: &mut [Option<f64>]) -> bool {
+    if lanes.len() > MULTI_LANES || out.len() < lanes.len() {
+        return false;
+    }
+    let quotient = |nf: f64| (a + nf) * (b + nf) / ((c + nf) * (nf + 1.0));
+    let q0 = quotient(0.0);
+    let mut slots = Slots {
+        z: [0.0; MULTI_LANES],
+        omz: [0.0; MULTI_LANES],
+        r: [0.0; MULTI_LANES],
+        term: [1.0; MULTI_LANES],
+        sum: [0.0; MULTI_LANES],
+        undecided: [0; MULTI_LANES],
+        lane: [0; MULTI_LANES],
+        k: lanes.len(),
+    };
+    let mut next_limit = usize::MAX;
+    let init = slots.z.iter_mut().zip(slots.omz.iter_mut());
+    let init = init.zip(slots.r.iter_mut()).zip(slots.lane.iter_mut());
+    for ((i, lane), (((z, omz), r), of)) in lanes.iter().enumerate().zip(init) {
+        *z = lane.z;
+        *omz = 1.0 - lane.z;
+        *r = q0 * lane.z;
+        *of = i;
+        next_limit = next_limit.min(lane.limit);
+    }
+    let mut n = 0;
+    while slots.k > 0 {
+        if n >= next_limit {
+            // Points out of terms: `series_tail` fails.
+            next_limit = usize::MAX;
+            for i in (0..slots.k).rev() {
+                let Some(&l) = slots.lane.get(i) else {
+                    return false;
+                };
+                let Some(lane) = lanes.get(l) else {
+                    return false;
+                };
+                if lane.limit <= n {
+                    if !lane.continued {
+                        return false;
+                    }
+                    if let Some(o) = out.get_mut(l) {
+                        *o = None;
+                    }
+                    slots.remove(i);
+                } else {
+                    next_limit = next_limit.min(lane.limit);
+                }
+            }
+            continue;
+        }
+        let q = quotient(n as f64 + 1.0);
+        if slots.advance(q) {
+            // From the last slot down, so that a removal only moves a slot already seen.
+            for i in (0..slots.k).rev() {
+                if slots.undecided.get(i) != Some(&1) {
+                    continue;
+                }
+                let (Some(&term), Some(&sum), Some(&r), Some(&z), Some(&l)) = (
+                    slots.term.get(i),
+                    slots.sum.get(i),
+                    slots.r.get(i),
+                    slots.z.get(i),
+                    slots.lane.get(i),
+                ) else {
+                    return false;
+                };
+                let result = match step(term, sum, r, z) {
+                    Step::Next => continue,
+                    Step::Summed => Some(sum),
+                    Step::Failed if lanes.get(l).is_some_and(|lane| lane.continued) => None,
+                    Step::Failed => return false,
+                };
+                if let Some(o) = out.get_mut(l) {
+                    *o = result;
+                }
+                slots.remove(i);
+            }
+        }
+        n += 1;
+    }
+    true
 }
 
 /// Terminating series (`a` or `b` a non-positive integer), any finite `z`.
@@ -537,5 +892,61 @@ mod tests {
         );
         let (l, s) = ln_hyp2f1(400.0, 400.0, 1.0, 0.999).unwrap();
         assert!(l > 709.0 && s == 1.0);
+    }
+
+    /// `certainly_next` (the division-free test of `series_tail_multi`) may say "go on" only
+    /// where `series_tail`'s own test (`step`) does: checked at bounds within a few ulps of the
+    /// thresholds, where rounding decides, including tiny sums (the `1e−30 |1 + sum|`
+    /// threshold) and `ρ` near 0 and 1.
+    #[test]
+    fn certainly_next_never_contradicts_the_stopping_test() {
+        let mut state = 0x5EED_u64;
+        let mut uniform = move || {
+            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let (mut decided, mut summed, mut undecided_next) = (0, 0, 0);
+        for case in 0..400_000 {
+            let magnitude = pow(10.0, -40.0 + 60.0 * uniform());
+            let sum = match case % 5 {
+                0 => -1.0 + magnitude.min(0.5) * (uniform() - 0.5),
+                1 => -magnitude,
+                _ => magnitude,
+            };
+            let rho = match case % 4 {
+                0 => 1.0 - pow(10.0, -16.0 * uniform()),
+                1 => pow(10.0, -12.0 * uniform()),
+                _ => uniform(),
+            };
+            if !(rho > 0.0 && rho < 1.0) {
+                continue;
+            }
+            // A term whose bound is within ±64 ulps of the larger threshold.
+            let e = (SERIES_EPS * sum.abs()).max(1e-30 * (1.0 + sum).abs());
+            let exact = e * (1.0 - rho) / rho;
+            let ulps = (uniform() * 129.0) as i64 - 64;
+            let term = f64::from_bits(exact.to_bits().wrapping_add_signed(ulps));
+            let term = if uniform() < 0.5 { term } else { -term };
+            // ρ = max(|r|, |z|) = z.
+            let (z, r) = (rho, -rho * uniform());
+            let certain = certainly_next(term, sum, rho, 1.0 - rho);
+            let step = step(term, sum, r, z);
+            if certain {
+                assert_eq!(step, Step::Next, "term {term:e}, sum {sum:e}, rho {rho:e}");
+                decided += 1;
+            } else if step == Step::Next {
+                undecided_next += 1;
+            } else {
+                summed += 1;
+            }
+        }
+        // Both sides of the threshold were reached, and the test decides most "go on" cases.
+        assert!(
+            decided > 50_000 && summed > 50_000 && undecided_next < decided,
+            "{decided} {summed} {undecided_next}"
+        );
     }
 }

@@ -120,6 +120,7 @@ impl BgNbdParams {
 
     /// [`Self::expected_purchases`] at several horizons: `out[i]` gets exactly its bits for
     /// `horizons[i]`, the error is the one of the first horizon for which it fails.
+    #[cfg_attr(not(feature = "data"), allow(dead_code))]
     pub(crate) fn expected_purchases_multi(
         &self,
         horizons: &[f64],
@@ -216,6 +217,7 @@ pub(crate) fn eq10_numerator(
 /// `horizons[i]`, the error is the one of the first horizon for which it fails. The ₂F₁ of
 /// all horizons share their parameters and are summed together ([`hyp2f1_parts_multi`]).
 #[allow(clippy::too_many_arguments)]
+#[cfg_attr(not(feature = "data"), allow(dead_code))]
 pub(crate) fn eq10_numerator_multi(
     r: f64,
     alpha: f64,

@@ -111,6 +111,7 @@ impl MbgNbdParams {
 
     /// [`Self::expected_purchases`] at several horizons: `out[i]` gets exactly its bits for
     /// `horizons[i]`, the error is the one of the first horizon for which it fails.
+    #[cfg_attr(not(feature = "data"), allow(dead_code))]
     pub(crate) fn expected_purchases_multi(
         &self,
         horizons: &[f64],

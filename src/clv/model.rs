@@ -28,7 +28,9 @@ use super::mbgnbd::MbgNbdParams;
 use super::pareto::ParetoNbdParams;
 use super::purchase::{PurchaseModelKind, PurchaseParams};
 use super::summary::{CustomerSummary, TimeUnit};
-use super::value::{clv_and_expected_purchases, clv_with_order_value};
+#[cfg(feature = "data")]
+use super::value::clv_and_expected_purchases;
+use super::value::clv_with_order_value;
 
 /// A fitted purchase model (BG/NBD, MBG/NBD or Pareto/NBD) + Gamma-Gamma, with its fit
 /// report.
@@ -269,7 +271,8 @@ impl ClvModel {
         let p_alive = purchase.p_alive(x, t_x, t)?;
         // The expected purchases over the horizon join the CLV's monthly ones in one batch
         // (same bits); on any error the calls below are made one by one, so that the error
-        // is theirs.
+        // is theirs. Not in the storefront (no `data` feature), which keeps the smaller code.
+        #[cfg(feature = "data")]
         let together = self.gamma_gamma.as_ref().and_then(|gg| {
             let eov = gg.expected_order_value(x, summary.monetary_value).ok()?;
             let (expected_purchases, clv) = clv_and_expected_purchases(
@@ -285,6 +288,7 @@ impl ClvModel {
             .ok()?;
             Some((expected_purchases, eov, clv))
         });
+        #[cfg(feature = "data")]
         if let Some((expected_purchases, eov, clv)) = together {
             return Ok(ClvPrediction {
                 p_alive,

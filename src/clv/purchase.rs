@@ -153,6 +153,7 @@ impl PurchaseParams {
     /// the first horizon for which it fails. Faster than one call per horizon: the checks and
     /// the parts that do not depend on the horizon are computed once, and the ₂F₁ of BG/NBD
     /// and MBG/NBD are summed together.
+    #[cfg_attr(not(feature = "data"), allow(dead_code))]
     pub(crate) fn expected_purchases_multi(
         &self,
         horizons: &[f64],

@@ -262,6 +262,7 @@ fn series_tail(a: f64, b: f64, c: f64, z: f64, max_terms: usize) -> Result<f64, 
 
 /// Most points [`hyp2f1_parts_multi`] sums together; longer inputs are taken in blocks of
 /// this many.
+#[cfg_attr(not(feature = "data"), allow(dead_code))]
 pub(crate) const MULTI_LANES: usize = 16;
 
 /// [`hyp2f1_parts`] at several points sharing `(a, b, c)`: `out[i]` gets exactly the bits of
@@ -272,6 +273,7 @@ pub(crate) const MULTI_LANES: usize = 16;
 /// `(a, b, c)` only) are summed together by [`series_tail_multi`], each with exactly the
 /// operations and the stopping rule of [`series_tail`]; the other points, and a whole block
 /// as soon as anything fails, go through [`hyp2f1_parts`] itself.
+#[cfg_attr(not(feature = "data"), allow(dead_code))]
 pub(crate) fn hyp2f1_parts_multi(
     a: f64,
     b: f64,
@@ -297,6 +299,7 @@ pub(crate) fn hyp2f1_parts_multi(
 
 /// One block (at most [`MULTI_LANES`] points) of [`hyp2f1_parts_multi`]; `None` when anything
 /// fails (the caller then evaluates the block point by point).
+#[cfg_attr(not(feature = "data"), allow(dead_code))]
 fn multi_block(a: f64, b: f64, c: f64, z: &[f64], omz: &[f64], out: &mut [Hyp]) -> Option<()> {
     // The branches of `hyp2f1_parts` and `unit_interval` that depend on (a, b, c) only.
     if !(a.is_finite() && b.is_finite() && c.is_finite())
@@ -370,12 +373,15 @@ fn multi_block(a: f64, b: f64, c: f64, z: &[f64], omz: &[f64], out: &mut [Hyp]) 
 }
 
 /// Margin of [`certainly_next`]: `1 + 2⁻⁴⁹`.
+#[cfg_attr(not(feature = "data"), allow(dead_code))]
 const BOUND_MARGIN: f64 = 1.0 + 8.0 * f64::EPSILON;
 /// Smallest `|sum|` for which [`certainly_next`] decides: from there on
 /// `SERIES_EPS |sum| ≥ 1e−30 |1 + sum|` by a wide margin.
+#[cfg_attr(not(feature = "data"), allow(dead_code))]
 const SUM_MIN: f64 = 1e-13;
 /// Smallest `SERIES_EPS |sum| (1 − ρ)` for which [`certainly_next`] decides (far above the
 /// subnormals, so that every product below is rounded with a relative error ≤ 2⁻⁵³).
+#[cfg_attr(not(feature = "data"), allow(dead_code))]
 const PRODUCT_MIN: f64 = 1e-300;
 
 /// Whether [`series_tail`], after adding `term` to get `sum` and computing the next ratio and
@@ -396,6 +402,7 @@ const PRODUCT_MIN: f64 = 1e-300;
 ///   > E (1 + 2⁻⁵⁰)`, which is above the next `f64` after `E`: the rounded `bound` is
 ///   above `E`, and the stopping test fails.
 #[inline(always)]
+#[cfg_attr(not(feature = "data"), allow(dead_code))]
 fn certainly_next(term: f64, sum: f64, rho: f64, one_minus_rho: f64) -> bool {
     let s = sum.abs();
     let p = term.abs() * rho;
@@ -405,6 +412,7 @@ fn certainly_next(term: f64, sum: f64, rho: f64, one_minus_rho: f64) -> bool {
 
 /// What [`series_tail`] does after adding a term (`r` the next ratio).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(not(feature = "data"), allow(dead_code))]
 enum Step {
     Next,
     Summed,
@@ -413,6 +421,7 @@ enum Step {
 
 /// [`series_tail`]'s decision after adding a term, with its exact operations.
 #[inline]
+#[cfg_attr(not(feature = "data"), allow(dead_code))]
 fn step(term: f64, sum: f64, r: f64, z: f64) -> Step {
     if !sum.is_finite() {
         return Step::Failed;
@@ -432,6 +441,7 @@ fn step(term: f64, sum: f64, r: f64, z: f64) -> Step {
 
 /// One point of [`series_tail_multi`].
 #[derive(Debug, Clone, Copy, Default)]
+#[cfg_attr(not(feature = "data"), allow(dead_code))]
 struct Lane {
     /// Position in the caller's block.
     index: usize,
@@ -443,6 +453,7 @@ struct Lane {
 }
 
 /// The points of [`series_tail_multi`] still being summed, in slots `0..k`.
+#[cfg_attr(not(feature = "data"), allow(dead_code))]
 struct Slots {
     z: [f64; MULTI_LANES],
     /// `1 − z`.
@@ -460,6 +471,7 @@ struct Slots {
 
 impl Slots {
     /// Removes slot `i` (the last slot takes its place).
+    #[cfg_attr(not(feature = "data"), allow(dead_code))]
     fn remove(&mut self, i: usize) {
         self.k -= 1;
         let k = self.k;
@@ -524,6 +536,7 @@ impl Slots {
 /// the points where [`certainly_next`] cannot decide.
 ///
 /// Returns `false` as soon as a point that is not `continued` fails (the caller gives up).
+#[cfg_attr(not(feature = "data"), allow(dead_code))]
 fn series_tail_multi(a: f64, b: f64, c: f64, lanes: &[Lane], out: &mut [Option<f64>]) -> bool {
     if lanes.len() > MULTI_LANES || out.len() < lanes.len() {
         return false;

@@ -59,8 +59,23 @@ pub(crate) fn clv_with_order_value(
     margin: f64,
     monthly_discount_rate: f64,
 ) -> Result<f64, ClvError> {
+    // The storefront (no `data` feature) decides one customer at a time: it keeps the
+    // per-month loop, the smaller code with the same bits.
+    #[cfg(not(feature = "data"))]
+    return clv_reference(
+        purchase,
+        order_value,
+        summary,
+        time_unit,
+        months,
+        margin,
+        monthly_discount_rate,
+    );
+    #[cfg(feature = "data")]
     check_rate("margin", margin)?;
+    #[cfg(feature = "data")]
     check_rate("monthly_discount_rate", monthly_discount_rate)?;
+    #[cfg(feature = "data")]
     clv_blocks(
         purchase,
         None,
@@ -81,6 +96,7 @@ pub(crate) fn clv_with_order_value(
 /// needs the exact error of the separate calls makes them when this fails, as
 /// [`super::model::ClvModel::predict`] does).
 #[allow(clippy::too_many_arguments)]
+#[cfg_attr(not(feature = "data"), allow(dead_code))]
 pub(crate) fn clv_and_expected_purchases(
     purchase: &PurchaseParams,
     horizon: f64,
@@ -116,6 +132,7 @@ pub(crate) fn clv_and_expected_purchases(
 /// The sum of `clv_reference` a block of months at a time, with `extra` (if any) evaluated
 /// in the first block; returns `(expected purchases at extra, CLV)`.
 #[allow(clippy::too_many_arguments)]
+#[cfg_attr(not(feature = "data"), allow(dead_code))]
 fn clv_blocks(
     purchase: &PurchaseParams,
     extra: Option<f64>,
@@ -172,6 +189,7 @@ fn clv_blocks(
 }
 
 /// The running sum of [`clv_blocks`].
+#[cfg_attr(not(feature = "data"), allow(dead_code))]
 struct ClvSum<'a> {
     purchase: &'a PurchaseParams,
     summary: &'a CustomerSummary,
@@ -186,6 +204,7 @@ struct ClvSum<'a> {
 impl ClvSum<'_> {
     /// Adds the months of `horizons` (from `first_month` on, after the extra horizon when
     /// `with_extra`); returns the expected purchases at the extra horizon.
+    #[cfg_attr(not(feature = "data"), allow(dead_code))]
     fn block(
         &mut self,
         horizons: &[f64],
@@ -219,8 +238,9 @@ impl ClvSum<'_> {
 }
 
 /// The definition of [`clv_with_order_value`], one [`PurchaseParams::expected_purchases`]
-/// per month (after the same argument checks).
-#[cfg(test)]
+/// per month (after the same argument checks): the storefront's code, and the reference the
+/// batch path's bits are tested against.
+#[cfg(any(test, not(feature = "data")))]
 pub(crate) fn clv_reference(
     purchase: &PurchaseParams,
     order_value: f64,
@@ -248,9 +268,11 @@ pub(crate) fn clv_reference(
 }
 
 /// Months whose discount factors are cached (per thread).
+#[cfg_attr(not(feature = "data"), allow(dead_code))]
 const CACHED_MONTHS: usize = 1200;
 
 /// The discount factor of month `i`, exactly as `clv_reference` computes it.
+#[cfg_attr(not(feature = "data"), allow(dead_code))]
 fn discount_factor(monthly_discount_rate: f64, month: f64, i: u32) -> f64 {
     let horizon = f64::from(i) * month;
     pow(1.0 + monthly_discount_rate, horizon / month)
@@ -259,6 +281,7 @@ fn discount_factor(monthly_discount_rate: f64, month: f64, i: u32) -> f64 {
 /// The [`discount_factor`]s of months `first, first + 1, …` into `out`. They depend only on
 /// the rate and the month length, so the first [`CACHED_MONTHS`] are kept per thread for the
 /// last `(rate, month length)` seen instead of being recomputed for every customer.
+#[cfg_attr(not(feature = "data"), allow(dead_code))]
 fn discount_factors(monthly_discount_rate: f64, month: f64, first: u32, out: &mut [f64]) {
     use std::cell::RefCell;
     /// `(rate bits, month length bits, factors of months 1, 2, …)`.

@@ -136,29 +136,12 @@ impl ParetoNbdParams {
         finite_expectation(value, horizon, 0.0, 0.0, 0.0, self)
     }
 
-    /// [`Self::expected_purchases`] at several horizons: `out[i]` gets exactly its bits for
-    /// `horizons[i]`, the error is the one of the first horizon for which it fails.
-    #[cfg_attr(not(feature = "data"), allow(dead_code))]
-    pub(crate) fn expected_purchases_multi(
-        &self,
-        horizons: &[f64],
-        x: f64,
-        t_x: f64,
-        t: f64,
-        out: &mut [f64],
-    ) -> Result<(), ClvError> {
-        if self.multi_fast(horizons, x, t_x, t, out).is_none() {
-            for (o, &h) in out.iter_mut().zip(horizons) {
-                *o = self.expected_purchases(h, x, t_x, t)?;
-            }
-        }
-        Ok(())
-    }
-
-    /// [`Self::expected_purchases_multi`] with the checks and the part that does not depend
+    /// [`PurchaseParams::expected_purchases_multi`](super::purchase::PurchaseParams::expected_purchases_multi)
+    /// with the checks and the part that does not depend
     /// on the horizon (`ℓ₀ − ℓ` and the second term, two ₂F₁) computed once; `None` on any
     /// error.
-    fn multi_fast(
+    #[cfg_attr(not(feature = "data"), allow(dead_code))]
+    pub(crate) fn multi_fast(
         &self,
         horizons: &[f64],
         x: f64,

@@ -162,13 +162,19 @@ impl PurchaseParams {
         t: f64,
         out: &mut [f64],
     ) -> Result<(), ClvError> {
-        match self {
-            PurchaseParams::BgNbd(p) => p.expected_purchases_multi(horizons, x, t_x, t, out),
-            PurchaseParams::ModifiedBgNbd(p) => {
-                p.expected_purchases_multi(horizons, x, t_x, t, out)
+        let fast = match self {
+            PurchaseParams::BgNbd(p) => p.multi_fast(horizons, x, t_x, t, out),
+            PurchaseParams::ModifiedBgNbd(p) => p.multi_fast(horizons, x, t_x, t, out),
+            PurchaseParams::ParetoNbd(p) => p.multi_fast(horizons, x, t_x, t, out),
+        };
+        // On any error the horizons are computed one by one, so that the error is the first
+        // failing horizon's own.
+        if fast.is_none() {
+            for (o, &h) in out.iter_mut().zip(horizons) {
+                *o = self.expected_purchases(h, x, t_x, t)?;
             }
-            PurchaseParams::ParetoNbd(p) => p.expected_purchases_multi(horizons, x, t_x, t, out),
         }
+        Ok(())
     }
 
     /// Expected repeat purchases in `(0, horizon]` of a customer who just made a first

@@ -31,6 +31,24 @@ fn internal(e: impl std::fmt::Display) -> Error {
     Error::invalid(Doc::Options, "", format!("could not build the table: {e}"))
 }
 
+/// A row's value, or `None` for an error a table with error columns keeps; an error (or a
+/// missing id) a table without them refuses is returned.
+fn accepted<'a, T>(
+    errors: bool,
+    customer_id: Option<&str>,
+    row: Result<&'a T, &Error>,
+) -> Result<Option<&'a T>, Error> {
+    let value = match (row, errors) {
+        (Ok(v), _) => Some(v),
+        (Err(e), false) => return Err(e.clone()),
+        (Err(_), true) => None,
+    };
+    if customer_id.is_none() && !errors {
+        return Err(internal("a row without a customer id"));
+    }
+    Ok(value)
+}
+
 /// The error columns of a table made with `errors`.
 struct ErrorColumns {
     code: StringBuilder,
@@ -269,14 +287,7 @@ impl DecisionTable {
         customer_id: Option<&str>,
         decision: Result<&Decision, &Error>,
     ) -> Result<(), Error> {
-        let d = match (decision, self.errors.is_some()) {
-            (Ok(d), _) => Some(d),
-            (Err(e), false) => return Err(e.clone()),
-            (Err(_), true) => None,
-        };
-        if customer_id.is_none() && self.errors.is_none() {
-            return Err(internal("a row without a customer id"));
-        }
+        let d = accepted(self.errors.is_some(), customer_id, decision)?;
         let json = d.map(serde_json::to_string).transpose().map_err(internal)?;
         self.id.append_option(customer_id);
         self.derived
@@ -386,14 +397,7 @@ impl ProfileTable {
         customer_id: Option<&str>,
         profile: Result<&Profile, &Error>,
     ) -> Result<(), Error> {
-        let p = match (profile, self.errors.is_some()) {
-            (Ok(p), _) => Some(p),
-            (Err(e), false) => return Err(e.clone()),
-            (Err(_), true) => None,
-        };
-        if customer_id.is_none() && self.errors.is_none() {
-            return Err(internal("a row without a customer id"));
-        }
+        let p = accepted(self.errors.is_some(), customer_id, profile)?;
         self.id.append_option(customer_id);
         self.derived
             .push(p.map(|p| (&p.features, p.segment.as_ref(), p.clv.as_ref())));

@@ -139,16 +139,20 @@ fn numbers(array: &ArrayRef, name: &str) -> Result<Vec<Option<f64>>, Error> {
         .collect())
 }
 
-/// A time column as (epoch ms, the time as written).
-fn times(array: &ArrayRef, name: &str, base: u64) -> Result<Vec<Option<(i64, String)>>, Error> {
-    let instant = |ms: i64| Some((ms, crate::time::format_instant(ms)));
+/// A time cell: (epoch ms, the time as written), `None` when null, or why its text is not a
+/// time (reported with the row, so that the first bad row is the one reported).
+type TimeCell = Result<Option<(i64, String)>, String>;
+
+/// A time column's cells.
+fn times(array: &ArrayRef, name: &str) -> Result<Vec<TimeCell>, Error> {
+    let instant = |ms: i64| Ok(Some((ms, crate::time::format_instant(ms))));
     match array.data_type() {
         DataType::Timestamp(..) => {
             let ms = arrow_cast::cast(array, &DataType::Timestamp(TimeUnit::Millisecond, None))
                 .map_err(|e| Error::invalid(Doc::Orders, name, e.to_string()))?;
             let ms = ms.as_primitive::<TimestampMillisecondType>();
             Ok((0..ms.len())
-                .map(|i| if ms.is_null(i) { None } else { instant(ms.value(i)) })
+                .map(|i| if ms.is_null(i) { Ok(None) } else { instant(ms.value(i)) })
                 .collect())
         }
         DataType::Date32 => {
@@ -156,10 +160,10 @@ fn times(array: &ArrayRef, name: &str, base: u64) -> Result<Vec<Option<(i64, Str
             Ok((0..d.len())
                 .map(|i| {
                     if d.is_null(i) {
-                        None
+                        Ok(None)
                     } else {
                         let ms = i64::from(d.value(i)) * 86_400_000;
-                        Some((ms, crate::time::format_date(ms, 0)))
+                        Ok(Some((ms, crate::time::format_date(ms, 0))))
                     }
                 })
                 .collect())
@@ -167,19 +171,16 @@ fn times(array: &ArrayRef, name: &str, base: u64) -> Result<Vec<Option<(i64, Str
         DataType::Date64 => {
             let d = array.as_primitive::<Date64Type>();
             Ok((0..d.len())
-                .map(|i| if d.is_null(i) { None } else { instant(d.value(i)) })
+                .map(|i| if d.is_null(i) { Ok(None) } else { instant(d.value(i)) })
                 .collect())
         }
-        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => texts(array, name)?
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => Ok(texts(array, name)?
             .into_iter()
-            .enumerate()
-            .map(|(row, t)| match t {
+            .map(|t| match t {
                 None => Ok(None),
-                Some(t) => crate::time::parse_instant(&t, 0)
-                    .map(|ms| Some((ms, t)))
-                    .map_err(|e| cell_error(name, base + row as u64, e)),
+                Some(t) => crate::time::parse_instant(&t, 0).map(|ms| Some((ms, t))),
             })
-            .collect(),
+            .collect()),
         other => Err(Error::invalid(
             Doc::Orders,
             name,
@@ -237,11 +238,39 @@ impl Reader {
 
     /// The transactions of the next batch.
     pub fn batch(&mut self, batch: &RecordBatch) -> Result<Vec<Transaction>, Error> {
-        let mut out = Vec::with_capacity(batch.num_rows());
-        push_rows(&mut out, batch, &self.idx, self.rows)?;
+        let out = self.rows_at(batch, self.rows)?;
         self.rows += batch.num_rows() as u64;
         Ok(out)
     }
+
+    /// The transactions of `batch`, whose first row is row `base` of all the batches (the row
+    /// numbers of the transactions and of the errors): the pieces of [`pieces`] read
+    /// independently, on several threads, give the rows of [`Reader::batch`] over the
+    /// batches in turn.
+    pub fn rows_at(&self, batch: &RecordBatch, base: u64) -> Result<Vec<Transaction>, Error> {
+        let mut out = Vec::with_capacity(batch.num_rows());
+        push_rows(&mut out, batch, &self.idx, base)?;
+        Ok(out)
+    }
+}
+
+/// The batches cut into pieces of at most `rows` rows (slices, no copy), each with the row
+/// number of its first row over all the batches: the work of [`Reader::rows_at`] split for
+/// several threads.
+pub fn pieces(batches: &[RecordBatch], rows: usize) -> Vec<(u64, RecordBatch)> {
+    let rows = rows.max(1);
+    let mut out = Vec::new();
+    let mut base = 0u64;
+    for batch in batches {
+        let mut offset = 0;
+        while offset < batch.num_rows() {
+            let len = rows.min(batch.num_rows() - offset);
+            out.push((base + offset as u64, batch.slice(offset, len)));
+            offset += len;
+        }
+        base += batch.num_rows() as u64;
+    }
+    out
 }
 
 fn push_rows(
@@ -264,7 +293,7 @@ fn push_rows(
         ));
     };
     let ids = texts(ids_col, &name(idx[CUSTOMER]))?;
-    let at = times(at_col, &name(idx[DATE]), base)?;
+    let at = times(at_col, &name(idx[DATE]))?;
     let amount = col(idx[AMOUNT])
         .map(|c| numbers(c, &name(idx[AMOUNT])))
         .transpose()?;
@@ -287,7 +316,11 @@ fn push_rows(
         let row = base + r as u64;
         let missing = |i: Option<usize>| cell_error(&name(i), row, "is empty (null)");
         let customer_id = ids[r].clone().ok_or_else(|| missing(idx[CUSTOMER]))?;
-        let (at_ms, at_text) = at[r].clone().ok_or_else(|| missing(idx[DATE]))?;
+        let (at_ms, at_text) = match &at[r] {
+            Ok(Some(cell)) => cell.clone(),
+            Ok(None) => return Err(missing(idx[DATE])),
+            Err(e) => return Err(cell_error(&name(idx[DATE]), row, e.clone())),
+        };
         let q = match &quantity {
             Some(q) => q[r].ok_or_else(|| missing(idx[QUANTITY]))?,
             None => 1.0,
@@ -325,4 +358,104 @@ fn push_rows(
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_array::{Float64Array, Int64Array, StringArray};
+    use std::sync::Arc;
+
+    fn batch(ids: &[i64], dates: &[Option<&str>], amounts: &[f64]) -> RecordBatch {
+        RecordBatch::try_from_iter([
+            (
+                "customer_id",
+                Arc::new(Int64Array::from(ids.to_vec())) as ArrayRef,
+            ),
+            (
+                "date",
+                Arc::new(StringArray::from(dates.to_vec())) as ArrayRef,
+            ),
+            (
+                "amount",
+                Arc::new(Float64Array::from(amounts.to_vec())) as ArrayRef,
+            ),
+        ])
+        .unwrap()
+    }
+
+    fn keys(rows: &[Transaction]) -> Vec<(u64, String, i64, u64)> {
+        rows.iter()
+            .map(|t| (t.line, t.customer_id.clone(), t.at, t.amount.to_bits()))
+            .collect()
+    }
+
+    #[test]
+    fn pieces_read_apart_give_the_rows_of_the_batches_in_turn() {
+        let batches = [
+            batch(
+                &[1, 2, 1, 3, 2],
+                &[
+                    Some("1997-01-01"),
+                    Some("1997-01-02"),
+                    Some("1997-02-01"),
+                    Some("1997-03-01"),
+                    Some("1997-03-05"),
+                ],
+                &[10.0, 20.0, 30.0, 40.0, 50.5],
+            ),
+            batch(&[], &[], &[]),
+            batch(
+                &[4, 1, 4],
+                &[Some("1998-01-01"), Some("1998-02-01"), Some("1998-03-01")],
+                &[1.0, 2.0, 3.0],
+            ),
+        ];
+        let schema = batches[0].schema();
+        let columns = BTreeMap::new();
+        let whole = transactions(&batches, &schema, &columns).unwrap();
+        let reader = Reader::new(&schema, &columns).unwrap();
+        for rows in [1, 2, 3, 4, 100] {
+            let pieces = pieces(&batches, rows);
+            assert!(pieces
+                .iter()
+                .all(|(_, p)| p.num_rows() <= rows && p.num_rows() > 0));
+            let apart: Vec<Transaction> = pieces
+                .iter()
+                .flat_map(|(base, p)| reader.rows_at(p, *base).unwrap())
+                .collect();
+            assert_eq!(keys(&apart), keys(&whole), "pieces of {rows} rows");
+        }
+        assert_eq!(whole.len(), 8);
+        assert_eq!(whole[6].line, 6);
+        // Zero rows per piece is taken as one.
+        assert_eq!(pieces(&batches, 0).len(), 8);
+    }
+
+    #[test]
+    fn a_bad_cell_in_a_piece_names_its_row_over_all_the_batches() {
+        let batches = [
+            batch(
+                &[1, 2],
+                &[Some("1997-01-01"), Some("1997-01-02")],
+                &[1.0, 2.0],
+            ),
+            batch(
+                &[3, 4, 5],
+                &[Some("1997-01-01"), None, Some("x")],
+                &[1.0, 2.0, 3.0],
+            ),
+        ];
+        let schema = batches[0].schema();
+        let reader = Reader::new(&schema, &BTreeMap::new()).unwrap();
+        let whole = transactions(&batches, &schema, &BTreeMap::new()).unwrap_err();
+        assert_eq!(whole.path(), "date[3]");
+        let errors: Vec<Error> = pieces(&batches, 1)
+            .iter()
+            .filter_map(|(base, p)| reader.rows_at(p, *base).err())
+            .collect();
+        assert_eq!(errors.len(), 2);
+        assert_eq!(errors[0], whole);
+        assert_eq!(errors[1].path(), "date[4]");
+    }
 }

@@ -709,7 +709,7 @@ fn read_csv(
 /// Groups transactions into customer documents, in the order customers first appear.
 /// Rows of one `order_id` (checked by the reader to agree on customer and time) become one order (amount summed, a line each); other rows one order
 /// each. Times keep their written form; epoch-second timestamps become epoch milliseconds.
-pub fn customers(transactions: &[Transaction]) -> Vec<Customer> {
+pub fn customers<'a>(transactions: impl IntoIterator<Item = &'a Transaction>) -> Vec<Customer> {
     let mut index: HashMap<&str, usize> = HashMap::new();
     let mut out: Vec<Customer> = Vec::new();
     let mut order_index: HashMap<(usize, &str), usize> = HashMap::new();

@@ -17,12 +17,17 @@ use offerwise::model::Model;
 use offerwise::offers::policy::Policy;
 use offerwise::program::Program;
 use offerwise::train::options::TrainArgs;
-use offerwise::transactions;
+use offerwise::transactions::{self, Transaction};
 use pyo3::prelude::*;
 use pyo3_arrow::PyTable;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::sync::Arc;
+
+/// mimalloc for the extension's own allocations (Python objects stay with Python's allocator;
+/// Arrow buffers handed to pyarrow are freed by their release callback, here, with mimalloc).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const DEFAULT_MODEL: &str = include_str!("../../../models/default.json");
 const DEFAULT_PROGRAM: &str = include_str!("../../../models/default-program.json");
@@ -159,7 +164,7 @@ impl PyEngine {
         threads: usize,
     ) -> PyResult<PyTable> {
         let options = decide_options(py, options)?;
-        let customers = customers_of(py, orders, &columns)?;
+        let customers = customers_of(py, orders, &columns, threads)?;
         let engine = &self.engine;
         let schema = DecisionTable::new(engine, true).schema();
         let batches = in_chunks(py, threads, &customers, |chunk| {
@@ -188,7 +193,7 @@ impl PyEngine {
         let options: PrepareOptions =
             offerwise::json::from_str(Doc::Options, options).map_err(|e| core_error(py, &e))?;
         options.resolve().map_err(|e| core_error(py, &e))?;
-        let customers = customers_of(py, orders, &columns)?;
+        let customers = customers_of(py, orders, &columns, threads)?;
         let engine = &self.engine;
         let schema = ProfileTable::new(true).schema();
         let batches = in_chunks(py, threads, &customers, |chunk| {
@@ -281,16 +286,31 @@ fn decide_options(py: Python<'_>, options: &str) -> PyResult<DecideOptions> {
     Ok(options)
 }
 
-/// The customers of orders in long form (their rows read as the CLI reads a file's).
+/// Rows of orders read on one thread at a time (a slice of a record batch).
+const PIECE_ROWS: usize = 16_384;
+
+/// The customers of orders in long form (their rows read as the CLI reads a file's), on
+/// `threads` threads (0: all cores) without the GIL: the rows in pieces in parallel, then
+/// grouped by customer in order of first appearance. A bad cell fails with the error of the
+/// first bad row, as one thread would.
 fn customers_of(
     py: Python<'_>,
     orders: PyTable,
     columns: &BTreeMap<String, String>,
+    threads: usize,
 ) -> PyResult<Vec<Customer>> {
     let (batches, schema) = orders.into_inner();
-    let rows = offerwise::orders_arrow::transactions(&batches, &schema, columns)
-        .map_err(|e| core_error(py, &e))?;
-    Ok(transactions::customers(&rows))
+    let reader =
+        offerwise::orders_arrow::Reader::new(&schema, columns).map_err(|e| core_error(py, &e))?;
+    let pieces = offerwise::orders_arrow::pieces(&batches, PIECE_ROWS);
+    on_threads(py, threads, || {
+        let read: Vec<Result<Vec<Transaction>, Error>> = pieces
+            .par_iter()
+            .map(|(base, piece)| reader.rows_at(piece, *base))
+            .collect();
+        let read = read.into_iter().collect::<Result<Vec<_>, Error>>()?;
+        Ok(transactions::customers(read.iter().flatten()))
+    })
 }
 
 /// Customers per record batch: each chunk is decided and built into its batch on one thread.
@@ -304,8 +324,15 @@ fn in_chunks<T: Sync>(
     items: &[T],
     make: impl Fn(&[T]) -> Result<RecordBatch, Error> + Sync,
 ) -> PyResult<Vec<RecordBatch>> {
-    let run =
-        || -> Result<Vec<RecordBatch>, Error> { items.par_chunks(CHUNK).map(&make).collect() };
+    on_threads(py, threads, || items.par_chunks(CHUNK).map(&make).collect())
+}
+
+/// `run` on `threads` threads (0: all cores, rayon's global pool) without the GIL.
+fn on_threads<R: Send>(
+    py: Python<'_>,
+    threads: usize,
+    run: impl FnOnce() -> Result<R, Error> + Send,
+) -> PyResult<R> {
     let made = py.detach(|| {
         if threads == 0 {
             Ok(run())
@@ -450,7 +477,7 @@ fn fit_clv<'py>(
     columns: BTreeMap<String, String>,
     options: &str,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let customers = customers_of(py, orders, &columns)?;
+    let customers = customers_of(py, orders, &columns, 0)?;
     fit_clv_customers(py, &customers, options)
 }
 

@@ -124,6 +124,19 @@ def test_score_names_a_bad_column_or_cell_and_keeps_a_bad_customer_in_its_row(en
     with pytest.raises(offerwise.OfferwiseError) as e:
         engine.score(pa.table({**good, "date": ["1998-01-01", "someday", "1998-02-01"]}), now=NOW)
     assert (e.value.code, e.value.path) == ("orders.invalid", "date[1]")
+    # Rows are read in pieces on every core; the error is still the first bad row's.
+    n = 50_000
+    rows = {"customer_id": [f"c{i // 3}" for i in range(n)], "date": ["1998-01-01"] * n, "amount": [1.0] * n}
+    rows["date"][40_000] = "someday"
+    rows["amount"][45_000] = -1.0
+    for threads in (1, 2):
+        with pytest.raises(offerwise.OfferwiseError) as e:
+            engine.profile(pa.table(rows), now=NOW, threads=threads)
+        assert (e.value.code, e.value.path) == ("orders.invalid", "date[40000]")
+    rows["amount"][20_001] = -1.0
+    with pytest.raises(offerwise.OfferwiseError) as e:
+        engine.score(pa.table(rows), now=NOW)
+    assert (e.value.code, e.value.path) == ("orders.invalid", "amount[20001]")
     with pytest.raises(offerwise.OfferwiseError) as e:
         engine.score(pa.table({"who": ["a"], "date": ["1998-01-01"], "amount": [1.0]}), now=NOW)
     assert e.value.code == "orders.invalid" and "customer_id" in str(e.value)

@@ -50,6 +50,8 @@ pub mod stats;
 #[cfg(feature = "train")]
 pub mod synth;
 pub mod time;
+#[cfg(feature = "tokens")]
+pub mod tokens;
 #[cfg(feature = "train")]
 pub mod train;
 #[cfg(feature = "train")]

@@ -50,6 +50,13 @@ pub(crate) struct DecideArgs {
     /// Print on one line instead of indented.
     #[arg(long)]
     compact: bool,
+    /// A private key (`offerwise keygen`): each offer of the decision carries a `token`
+    /// the checkout verifies (`offerwise verify-token`).
+    #[arg(long, value_name = "FILE")]
+    signing_key: Option<PathBuf>,
+    /// How long the tokens are valid, seconds from the decision's instant.
+    #[arg(long, default_value_t = offerwise::tokens::DEFAULT_TTL_SECONDS, requires = "signing_key")]
+    token_ttl: i64,
 }
 
 #[derive(Args)]
@@ -75,6 +82,17 @@ pub(crate) struct QuoteArgs {
 
 pub(crate) fn cmd_decide(a: DecideArgs) -> Result<(), Failure> {
     let engine = load_engine(&a.engine)?;
+    let signing_key = match &a.signing_key {
+        Some(_) if a.assign_only => {
+            return Err(Failure(
+                2,
+                "error[options.invalid]: --signing-key: --assign-only shows no offers to sign"
+                    .into(),
+            ))
+        }
+        Some(p) => Some(crate::token::read_signing_key(p)?),
+        None => None,
+    };
     let customer = Customer::from_json(&read_text(&a.customer)?)?;
     let cart = match &a.cart {
         Some(p) => {
@@ -129,7 +147,13 @@ pub(crate) fn cmd_decide(a: DecideArgs) -> Result<(), Failure> {
     let out = if a.assign_only {
         serde_json::to_value(engine.assign(&customer, &options)?)
     } else {
-        serde_json::to_value(engine.decide(&customer, &options)?)
+        let decision = engine.decide(&customer, &options)?;
+        match &signing_key {
+            Some(key) => Ok(key
+                .sign_decision(&decision, a.token_ttl)
+                .map_err(crate::token::token_fail)?),
+            None => serde_json::to_value(decision),
+        }
     }
     .map_err(|e| Failure(1, format!("error: {e}")))?;
     let text = if a.compact {

@@ -19,6 +19,7 @@ mod ope;
 mod power;
 mod programme;
 mod score;
+mod token;
 mod train;
 
 use clap::{Parser, Subcommand};
@@ -101,6 +102,12 @@ enum Command {
     /// outcomes, before running it: IPS, SNIPS and doubly robust estimates of its value per
     /// decision against the logging policy's, with the effective sample size.
     EvaluatePolicy(ope::EvaluatePolicyArgs),
+    /// Make an Ed25519 signing key for offer tokens (a JSON Web Key; `--public` also writes
+    /// its public half for verifiers).
+    Keygen(token::KeygenArgs),
+    /// Check an offer token at checkout: signature, expiry, customer, offer and value. Prints
+    /// the token's claims (exit 0), or the reason it must not be honoured (exit 2).
+    VerifyToken(token::VerifyTokenArgs),
 }
 
 fn main() -> ExitCode {
@@ -123,6 +130,8 @@ fn main() -> ExitCode {
         Command::SimulateProgramme(a) => programme::cmd_simulate_programme(a),
         Command::Effectiveness(a) => programme::cmd_effectiveness(a),
         Command::EvaluatePolicy(a) => ope::cmd_evaluate_policy(a),
+        Command::Keygen(a) => token::cmd_keygen(a),
+        Command::VerifyToken(a) => token::cmd_verify_token(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,307 @@
+//! Signed offer tokens through the command line, as a shop sets them up: `offerwise keygen`,
+//! `offerwise decide --signing-key`, and `offerwise verify-token` at checkout (exit 0 and the
+//! claims, or exit 2 and the reason).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_offerwise");
+const CUSTOMER: &str = "www/example-customer.json";
+const NOW: &str = "1998-07-01T12:00:00Z";
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("offerwise-tokens-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap()
+}
+
+fn text(p: &Path) -> String {
+    p.to_string_lossy().into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A key pair in `dir`: (private, public).
+fn keygen(dir: &Path, name: &str, extra: &[&str]) -> (String, String) {
+    let private = text(&dir.join(format!("{name}.json")));
+    let public = text(&dir.join(format!("{name}.pub.json")));
+    let mut args = vec!["keygen", "--out", &private, "--public", &public];
+    args.extend_from_slice(extra);
+    let o = run(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    (private, public)
+}
+
+/// The decision for the example customer signed with `key`: its offers' (id, value, token).
+fn signed_offers(key: &str, ttl: &str) -> Vec<(String, f64, String)> {
+    let o = run(&[
+        "decide",
+        "--customer",
+        CUSTOMER,
+        "--now",
+        NOW,
+        "--signing-key",
+        key,
+        "--token-ttl",
+        ttl,
+        "--compact",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let d: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    d["offers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            (
+                o["id"].as_str().unwrap().to_string(),
+                o["value"].as_f64().unwrap(),
+                o["token"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn verify(public: &str, token: &str, customer: &str, now: &str, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "verify-token",
+        "--public-key",
+        public,
+        "--token",
+        token,
+        "--customer",
+        customer,
+        "--now",
+        now,
+    ];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
+#[test]
+fn keygen_writes_a_private_key_for_its_owner_and_never_overwrites_one() {
+    let dir = scratch("keygen");
+    let (private, public) = keygen(&dir, "shop", &[]);
+    let key_text = std::fs::read_to_string(&private).unwrap();
+    let key: serde_json::Value = serde_json::from_str(&key_text).unwrap();
+    let half: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&public).unwrap()).unwrap();
+    assert_eq!(
+        (key["kty"].as_str(), key["crv"].as_str()),
+        (Some("OKP"), Some("Ed25519"))
+    );
+    assert!(key["d"].is_string() && half.get("d").is_none());
+    assert_eq!(key["x"], half["x"]);
+    assert_eq!(key["kid"], half["kid"]);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&private).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+    }
+    // Two keys are never the same; an existing key is kept unless --force.
+    let (other, _) = keygen(&dir, "other", &["--kid", "2026-12"]);
+    let other: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(other).unwrap()).unwrap();
+    assert_ne!(other["d"], key["d"]);
+    assert_eq!(other["kid"], "2026-12");
+    let o = run(&["keygen", "--out", &private]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("error[output.exists]"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(std::fs::read_to_string(&private).unwrap(), key_text);
+    let o = run(&["keygen", "--out", &private, "--force"]);
+    assert!(o.status.success());
+    assert_ne!(std::fs::read_to_string(&private).unwrap(), key_text);
+}
+
+#[test]
+fn decide_signs_every_offer_and_the_checkout_verifies_it() {
+    let dir = scratch("decide");
+    let (private, public) = keygen(&dir, "shop", &[]);
+    let offers = signed_offers(&private, "3600");
+    assert!(!offers.is_empty());
+    // Deterministic: the same decision, the same tokens.
+    assert_eq!(signed_offers(&private, "3600"), offers);
+    for (id, value, token) in &offers {
+        let o = verify(
+            &public,
+            token,
+            "00042",
+            "1998-07-01T12:30:00Z",
+            &["--offer", id, "--value", &value.to_string()],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        let claims: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(claims["sub"], "00042");
+        assert_eq!(claims["offer"], id.as_str());
+        assert_eq!(
+            claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(),
+            3600
+        );
+    }
+    // Without a key the decision is as before: no tokens.
+    let o = run(&["decide", "--customer", CUSTOMER, "--now", NOW, "--compact"]);
+    assert!(!String::from_utf8_lossy(&o.stdout).contains("\"token\""));
+}
+
+#[test]
+fn the_checkout_refuses_what_must_not_be_honoured_with_exit_2_and_the_reason() {
+    let dir = scratch("refuse");
+    let (private, public) = keygen(&dir, "shop", &[]);
+    let (forger, _) = keygen(&dir, "forger", &[]);
+    let offers = signed_offers(&private, "3600");
+    let (id, value, token) = &offers[0];
+    let later = "1998-07-01T12:30:00Z";
+    let refused = |o: Output, code: &str| {
+        assert_eq!(o.status.code(), Some(2), "{code}: {}", stderr(&o));
+        assert!(
+            stderr(&o).starts_with(&format!("error[{code}]")),
+            "{code}: {}",
+            stderr(&o)
+        );
+        assert!(o.stdout.is_empty());
+    };
+    refused(
+        verify(&public, token, "00043", later, &[]),
+        "token.customer",
+    );
+    refused(
+        verify(&public, token, "00042", "1998-07-01T13:01:00Z", &[]),
+        "token.expired",
+    );
+    refused(
+        verify(&public, token, "00042", "1998-07-01T11:58:00Z", &[]),
+        "token.not_yet_valid",
+    );
+    refused(
+        verify(
+            &public,
+            token,
+            "00042",
+            later,
+            &["--offer", "someone-elses"],
+        ),
+        "token.offer",
+    );
+    refused(
+        verify(
+            &public,
+            token,
+            "00042",
+            later,
+            &["--value", &(value + 1.0).to_string()],
+        ),
+        "token.value",
+    );
+    let _ = id;
+    // Altered: one character of the claims changed; forged: signed by another key.
+    let mut altered: Vec<char> = token.chars().collect();
+    let dot = token.find('.').unwrap();
+    altered[dot + 5] = if altered[dot + 5] == 'A' { 'B' } else { 'A' };
+    let altered: String = altered.into_iter().collect();
+    refused(
+        verify(&public, &altered, "00042", later, &[]),
+        "token.signature",
+    );
+    let forged = signed_offers(&forger, "3600");
+    refused(
+        verify(&public, &forged[0].2, "00042", later, &[]),
+        "token.unknown_key",
+    );
+    refused(
+        verify(&public, "not-a-token", "00042", later, &[]),
+        "token.malformed",
+    );
+    // A key file that is not a key names itself.
+    let o = verify(
+        &text(&dir.join("forger.json")).replace("forger.json", "missing.json"),
+        token,
+        "00042",
+        later,
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    std::fs::write(
+        dir.join("bad.json"),
+        r#"{"kty":"RSA","crv":"Ed25519","x":"AA"}"#,
+    )
+    .unwrap();
+    let o = verify(&text(&dir.join("bad.json")), token, "00042", later, &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("error[key.invalid]") && stderr(&o).contains("bad.json: kty"),
+        "{}",
+        stderr(&o)
+    );
+    // Signing with a public key, or signing an assignment without offers.
+    let o = run(&[
+        "decide",
+        "--customer",
+        CUSTOMER,
+        "--now",
+        NOW,
+        "--signing-key",
+        &public,
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("error[key.invalid]") && stderr(&o).contains(": d:"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&[
+        "decide",
+        "--customer",
+        CUSTOMER,
+        "--now",
+        NOW,
+        "--signing-key",
+        &private,
+        "--assign-only",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn keys_rotate_with_a_key_set() {
+    let dir = scratch("rotate");
+    let (old, old_public) = keygen(&dir, "old", &["--kid", "2026-11"]);
+    let (new, new_public) = keygen(&dir, "new", &["--kid", "2026-12"]);
+    let set = format!(
+        r#"{{"keys": [{}, {}]}}"#,
+        std::fs::read_to_string(&old_public).unwrap(),
+        std::fs::read_to_string(&new_public).unwrap()
+    );
+    let set_path = text(&dir.join("keys.json"));
+    std::fs::write(&set_path, set).unwrap();
+    let later = "1998-07-01T12:30:00Z";
+    for key in [&old, &new] {
+        let (_, _, token) = &signed_offers(key, "3600")[0];
+        let o = verify(&set_path, token, "00042", later, &[]);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    // The old key retired: only the new key's tokens verify.
+    let (_, _, old_token) = &signed_offers(&old, "3600")[0];
+    let o = verify(&new_public, old_token, "00042", later, &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("error[token.unknown_key]"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -109,7 +109,7 @@ STAMP="$PKG/.build-stamp"
 if [ "$FORCE" = 0 ] && [ -f "$STAMP" ] && [ -f "$PKG/package.json" ] &&
    [ -f "$PKG/web/offerwise_bg.wasm" ] && [ -f "$PKG/node/offerwise_bg.wasm" ] &&
    [ -f "$PKG/data/web/offerwise_bg.wasm" ] && [ -f "$PKG/data/node/offerwise_bg.wasm" ]; then
-  NEWER=$(find src crates Cargo.toml Cargo.lock scripts/build-wasm.sh scripts/inline-snippets.mjs scripts/strip-glue.mjs scripts/sizes.mjs www/widget README.md -newer "$STAMP" -print -quit 2>/dev/null || true)
+  NEWER=$(find src crates Cargo.toml Cargo.lock scripts/build-wasm.sh scripts/inline-snippets.mjs scripts/strip-glue.mjs scripts/sizes.mjs www/widget www/tokens README.md -newer "$STAMP" -print -quit 2>/dev/null || true)
   if [ -z "$NEWER" ] && [ "$(cat "$STAMP")" = "$VERSION $WASM_BINDGEN_VERSION $BINARYEN_MAJOR" ]; then
     say "pkg/ is up to date (scripts/build-wasm.sh --force rebuilds)"
     print_sizes --check
@@ -192,6 +192,14 @@ node scripts/strip-glue.mjs "$PKG/web" "$PKG/node" "$PKG/data/web" "$PKG/data/no
 # the web build's glue and is exported as "offerwise/widget".
 cp www/widget/offerwise-offers.js "$PKG/web/offerwise-offers.js"
 
+# ---- offer tokens ----------------------------------------------------------------------------
+# offerwise/tokens (www/tokens/): signing and verifying offer tokens with Web Crypto, for edge
+# workers and shop servers; plain ESM, no wasm (the page never holds a key).
+mkdir -p "$PKG/tokens"
+cp www/tokens/offerwise-tokens.js "$PKG/tokens/offerwise-tokens.js"
+cp www/tokens/offerwise-tokens.d.ts "$PKG/tokens/offerwise-tokens.d.ts"
+printf '{\n  "type": "module"\n}\n' > "$PKG/tokens/package.json"
+
 # ---- ESM wrapper for Node --------------------------------------------------------------------
 # Named re-exports generated from what the CommonJS build actually exports (not a hand list
 # that could drift from the Rust bindings). Node instantiates the wasm at load time, so the
@@ -249,7 +257,7 @@ node -e '
     main: "./node/offerwise.js",
     module: "./web/offerwise.js",
     types: "./web/offerwise.d.ts",
-    files: ["web/", "node/", "data/", "README.md"],
+    files: ["web/", "node/", "data/", "tokens/", "README.md"],
     sideEffects: ["./node/offerwise.js", "./node/offerwise.mjs", "./data/node/offerwise.js", "./data/node/offerwise.mjs"],
     exports: {
       ".": {
@@ -280,6 +288,8 @@ node -e '
       "./data/offerwise_bg.wasm": "./data/web/offerwise_bg.wasm",
       // The storefront widget: <offerwise-offers>, for browsers (web build).
       "./widget": "./web/offerwise-offers.js",
+      // Offer tokens: sign (edge worker, shop server) and verify (checkout) with Web Crypto.
+      "./tokens": { types: "./tokens/offerwise-tokens.d.ts", default: "./tokens/offerwise-tokens.js" },
       "./web": { types: "./web/offerwise.d.ts", default: "./web/offerwise.js" },
       "./node": {
         import: { types: "./node/offerwise.d.mts", default: "./node/offerwise.mjs" },

@@ -79,11 +79,24 @@ pub struct Claims {
     pub sub: String,
     pub offer: String,
     pub kind: String,
+    #[serde(serialize_with = "js_number")]
     pub value: f64,
     pub did: String,
     pub iat: i64,
     pub exp: i64,
     pub jti: String,
+}
+
+/// A number as JavaScript's `JSON.stringify` writes it (`10`, not serde's `10.0`), so that the
+/// package's Web Crypto signer (`offerwise/tokens`) writes the same claims byte for byte: whole
+/// numbers below 2^53 as integers, others in Rust's shortest form (JavaScript's too between
+/// 1e-6 and 1e21; a token with a value outside that still verifies everywhere).
+fn js_number<S: serde::Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+    if v.fract() == 0.0 && v.abs() < 9_007_199_254_740_992.0 {
+        s.serialize_i64(*v as i64)
+    } else {
+        s.serialize_f64(*v)
+    }
 }
 
 #[derive(Serialize, Deserialize)]

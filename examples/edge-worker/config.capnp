@@ -18,6 +18,7 @@ const offerwiseWorker :Workerd.Worker = (
     (name = "worker.mjs", esModule = embed "worker.mjs"),
     (name = "offerwise", esModule = embed "../../pkg/web/offerwise.js"),
     (name = "offerwise/offerwise_bg.wasm", wasm = embed "../../pkg/web/offerwise_bg.wasm"),
+    (name = "offerwise/tokens", esModule = embed "../../pkg/tokens/offerwise-tokens.js"),
     (name = "model.json", json = embed "../../models/default.json"),
     (name = "program.json", json = embed "../../models/default-program.json"),
     (name = "policy.json", json = embed "../../models/default-policy.json"),
@@ -26,6 +27,15 @@ const offerwiseWorker :Workerd.Worker = (
     # The token programme updates must carry. Keep a real one out of the repository: pass it
     # with `--binding`-style tooling or wrangler secrets (see wrangler.toml).
     (name = "ADMIN_TOKEN", fromEnvironment = "OFFERWISE_ADMIN_TOKEN"),
+    # The private key offers are signed with (a JSON Web Key, `offerwise keygen`) and the
+    # public keys /redeem trusts (default: the signing key's public half). Secrets, as above.
+    (name = "SIGNING_KEY", fromEnvironment = "OFFERWISE_SIGNING_KEY"),
+    (name = "VERIFY_KEYS", fromEnvironment = "OFFERWISE_VERIFY_KEYS"),
+    # Redeemed tokens: one Durable Object per token.
+    (name = "REDEMPTIONS", durableObjectNamespace = "Redemptions"),
   ],
+  durableObjectNamespaces = [ (className = "Redemptions", uniqueKey = "offerwise-redemptions") ],
+  # Local runs keep redemptions in memory; on Cloudflare they are durable.
+  durableObjectStorage = (inMemory = void),
   compatibilityDate = "2025-09-01",
 );

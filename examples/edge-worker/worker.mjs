@@ -10,10 +10,21 @@
 //                         200 the decision; `now` defaults to the request's time
 //   GET  /health          200 {"ok", "engine", "model", "program", "policy", "programSource",
 //                              "programSince", "lastUpdateError"}
+//   POST /redeem          {"token", "customer", "now"?, "offer"?, "value"?}  at checkout: the
+//                         token verified (signature, expiry, customer, offer, value) and redeemed
+//                         once: 200 {"ok": true, "claims"}, 409 token.replayed when it was
+//                         already, 403 with the reason when it must not be honoured
 //   PUT  /program         {"program": {...}, "policy"?: {...} | null}  (Authorization: Bearer
 //                         <ADMIN_TOKEN>; "policy" left out keeps the current one)
 //                         200 {"ok": true, "program", "policy"} or 400 with the error, the last
 //                         good programme still serving
+//
+// Signed offers: with the secret SIGNING_KEY (a private Ed25519 JSON Web Key, `offerwise keygen`)
+// every offer of a decision carries a `token` (offerwise/tokens, Web Crypto; the page that shows
+// the offers never holds the key). /redeem verifies with VERIFY_KEYS (a public JWK or key set,
+// for rotation; default: the signing key's public half) and keeps each redeemed token in the
+// Durable Object REDEMPTIONS (one object per token: one thread, so exactly one redemption
+// succeeds however many arrive at once).
 //
 // Every error is {"error": {"code", "path", "message"}}: 400 for what the request got wrong
 // (its JSON, its shape, or the engine's OfferwiseError with its code and path), 401/403 for an
@@ -21,6 +32,7 @@
 // only when the bundled documents themselves do not load.
 import { Engine, initSync, version } from "offerwise";
 import wasm from "offerwise/offerwise_bg.wasm";
+import { importSigningKey, importVerifyingKeys, signDecision, verifyOfferToken } from "offerwise/tokens";
 import model from "./model.json";
 import program from "./program.json";
 import policy from "./policy.json";
@@ -82,7 +94,40 @@ async function readObject(request, what) {
   return { body };
 }
 
-async function decide(request) {
+/** The keys of this isolate, imported once: `{ signer, verifier }` (either may be null). */
+let keys = null;
+async function tokenKeys(env) {
+  if (keys === null) {
+    keys = (async () => {
+      const signing = env && env.SIGNING_KEY ? env.SIGNING_KEY : null;
+      const signer = signing ? await importSigningKey(signing) : null;
+      let verifying = env && env.VERIFY_KEYS ? env.VERIFY_KEYS : null;
+      if (!verifying && signing) {
+        const { d: _secret, ...publicHalf } = JSON.parse(signing);
+        verifying = { ...publicHalf, kid: signer.kid };
+      }
+      return { signer, verifier: verifying ? await importVerifyingKeys(verifying) : null };
+    })();
+    // A key that does not load is reported on every request that needs it, not cached away.
+    keys.catch(() => { keys = null; });
+  }
+  return keys;
+}
+
+/** The keys, or a 503 naming what is wrong with the configured ones. */
+async function loadKeys(env) {
+  try {
+    return await tokenKeys(env);
+  } catch (e) {
+    if (e && e.name === "OfferwiseTokenError") {
+      return { error: fail(503, e.code, `keys${e.path ? "." + e.path : ""}`, `the worker's SIGNING_KEY or VERIFY_KEYS: ${e.message}`) };
+    }
+    if (e instanceof SyntaxError) return { error: fail(503, "key.invalid", "keys", `the worker's SIGNING_KEY is not JSON: ${e.message}`) };
+    throw e;
+  }
+}
+
+async function decide(request, env) {
   const { body, error } = await readObject(request, 'with "customer" and the decision options');
   if (error) return error;
   const { customer, ...options } = body;
@@ -93,10 +138,68 @@ async function decide(request) {
   if (options.now === undefined) options.now = Date.now();
   const current = engine();
   if (current === null) return json({ error: bootError }, 503);
+  let decision;
   try {
-    return json(current.engine.decide(customer, options));
+    decision = current.engine.decide(customer, options);
   } catch (e) {
     return errorResponse(e);
+  }
+  const loaded = await loadKeys(env);
+  if (loaded.error) return loaded.error;
+  return json(loaded.signer ? await signDecision(decision, loaded.signer) : decision);
+}
+
+async function redeem(request, env) {
+  const { body, error } = await readObject(request, 'with "token" and "customer"');
+  if (error) return error;
+  const { token, customer, now, offer, value } = body;
+  if (typeof token !== "string") return fail(400, "request.invalid", "token", 'give the offer\'s token as "token"');
+  if (typeof customer !== "string") return fail(400, "request.invalid", "customer", 'give the customer\'s id as "customer"');
+  const loaded = await loadKeys(env);
+  if (loaded.error) return loaded.error;
+  const { verifier } = loaded;
+  if (!verifier || !env.REDEMPTIONS) return fail(403, "redeem.disabled", "", "redemption is off: set SIGNING_KEY or VERIFY_KEYS, and bind REDEMPTIONS");
+  let claims;
+  try {
+    claims = await verifyOfferToken(token, verifier, { customer, now: now ?? Date.now(), offer, value });
+  } catch (e) {
+    if (e && e.name === "OfferwiseTokenError") {
+      const status = e.code === "token.malformed" || e.code === "token.options" ? 400 : 403;
+      return fail(status, e.code, e.path, e.message);
+    }
+    throw e;
+  }
+  const store = env.REDEMPTIONS.get(env.REDEMPTIONS.idFromName(claims.jti));
+  const r = await store.fetch("https://redemptions/redeem", {
+    method: "POST",
+    body: JSON.stringify({ jti: claims.jti, exp: claims.exp }),
+  });
+  if (r.status === 409) return fail(409, "token.replayed", "claims.jti", `token ${JSON.stringify(claims.jti)} was already redeemed`);
+  if (!r.ok) return fail(503, "redeem.store", "", `the redemption store answered ${r.status}`);
+  return json({ ok: true, claims });
+}
+
+/**
+ * The redeemed tokens (a Durable Object; the worker keeps one per token). A Durable Object runs
+ * one request at a time up to its awaits: the check and the mark happen before any await, so
+ * of any number of simultaneous redemptions exactly one succeeds; the storage keeps the mark
+ * when the object is evicted and reloaded.
+ */
+export class Redemptions {
+  constructor(state) {
+    this.state = state;
+    this.redeemed = new Set();
+    state.blockConcurrencyWhile(async () => {
+      for (const jti of (await state.storage.list()).keys()) this.redeemed.add(jti);
+    });
+  }
+
+  async fetch(request) {
+    const { jti, exp } = await request.json();
+    if (this.redeemed.has(jti)) return new Response("replayed", { status: 409 });
+    this.redeemed.add(jti);
+    await this.state.storage.put(jti, exp);
+    return new Response("ok");
   }
 }
 
@@ -147,7 +250,8 @@ function health() {
 }
 
 const routes = {
-  "/decide": { POST: (request) => decide(request) },
+  "/decide": { POST: (request, env) => decide(request, env) },
+  "/redeem": { POST: (request, env) => redeem(request, env) },
   "/health": { GET: () => health() },
   "/program": { PUT: (request, env) => updateProgram(request, env) },
 };
@@ -155,7 +259,7 @@ const routes = {
 export default {
   async fetch(request, env) {
     const route = routes[new URL(request.url).pathname];
-    if (!route) return fail(404, "not_found", "", "routes: POST /decide, GET /health, PUT /program");
+    if (!route) return fail(404, "not_found", "", "routes: POST /decide, POST /redeem, GET /health, PUT /program");
     const handler = route[request.method];
     if (!handler) return fail(405, "method", "", `use ${Object.keys(route).join(" or ")}`);
     try {

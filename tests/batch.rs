@@ -2,7 +2,7 @@
 //! from packed columns equals `Engine::decide` on the customer document with the same orders,
 //! column by column, and categories become order lines.
 
-mod common;
+use crate::common;
 
 use offerwise::batch::{DecisionColumns, OrderColumns, NO_CATEGORY};
 use offerwise::customer::Customer;

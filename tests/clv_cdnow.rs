@@ -4,7 +4,7 @@
 //! The data files are read from `common::CDNOW_DIR` (or `$CDNOW_DIR`); a missing file fails
 //! the tests rather than skipping them.
 
-mod common;
+use crate::common;
 
 use common::{load_vectors, read_cdnow, rel_err, yyyymmdd_ms};
 use offerwise::clv::{summarize_with_holdout, HoldoutSummary, TimeUnit};

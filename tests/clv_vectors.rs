@@ -1,7 +1,7 @@
 //! Closed forms against the pinned reference vectors (`tests/vectors/clv.json`, written by
 //! `scripts/clv_reference.py` from lifetimes 0.11.3 / scipy / mpmath).
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 

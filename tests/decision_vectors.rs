@@ -4,7 +4,7 @@
 //! (`decisions.test.mjs`) check that the wasm package gives the same in Node.
 //!
 //! The file is written by this test with `OFFERWISE_WRITE_VECTORS=1 cargo test --test
-//! decision_vectors` when a change of the engine is meant to change decisions; review the diff.
+//! suite decision_vectors` when a change of the engine is meant to change decisions; review the diff.
 
 use offerwise::customer::Customer;
 use offerwise::engine::DecideOptions;

@@ -2,7 +2,7 @@
 //! and astral-plane ids, and stable across releases (a frozen snapshot of 100,000 ids × 5
 //! experiments per hash: changing one needs a new hash version).
 //!
-//! `OFFERWISE_WRITE_SNAPSHOT=1 cargo test --test experiment_hashing` rewrites
+//! `OFFERWISE_WRITE_SNAPSHOT=1 cargo test --test suite experiment_hashing` rewrites
 //! `tests/vectors/hash-snapshot.json`; CI never does, so a change to `offerwise-1` (or to the
 //! GrowthBook versions) fails here.
 

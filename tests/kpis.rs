@@ -1,7 +1,7 @@
 //! `analysis::kpis` on CDNOW against pandas/statsmodels (`tests/vectors/kpis.json`, made by
 //! `scripts/kpi_reference.py`), and the points KPIs of the simulated programme's ledgers.
 
-mod common;
+use crate::common;
 
 use offerwise::analysis::did::History;
 use offerwise::analysis::kpis::{kpis, Interval, KpiOptions};

@@ -1,7 +1,7 @@
 //! Offers with a `when` condition over the documented facts: checked against the facts when the
 //! programme loads (a typo is an error with its path and a suggestion), evaluated per decision.
 
-mod common;
+use crate::common;
 
 use offerwise::customer::Customer;
 use offerwise::engine::{DecideContext, DecideOptions};

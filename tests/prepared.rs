@@ -3,7 +3,7 @@
 //! and contexts, at a later and an earlier instant and in another time zone, plus customers with
 //! order lines, loyalty accounts and offer histories.
 
-mod common;
+use crate::common;
 
 use offerwise::customer::Customer;
 use offerwise::engine::{DecideOptions, PrepareOptions};

@@ -3,7 +3,7 @@
 //! the holdout comparison and the matched difference-in-differences recover the truth within
 //! their intervals, and the holdout's intervals cover it 93–97% of the time over 1,000 runs.
 
-mod common;
+use crate::common;
 
 use offerwise::analysis::did::{self, DidOptions};
 use offerwise::analysis::logs::{LogJoin, LogOptions};

@@ -171,7 +171,8 @@ fn read_jwk(
         );
     }
     if let Some(alg) = &jwk.alg {
-        if alg != "EdDSA" {
+        // "EdDSA" (RFC 8037) or "Ed25519" (RFC 9864's fully-specified name; Web Crypto's).
+        if alg != "EdDSA" && alg != "Ed25519" {
             return fail(
                 "key.invalid",
                 &at("alg"),
@@ -345,41 +346,16 @@ impl SigningKeyPair {
         decision: &Decision,
         ttl_seconds: i64,
     ) -> Result<Vec<String>, TokenError> {
-        if ttl_seconds <= 0 {
-            return fail(
-                "token.options",
-                "ttl",
-                format!("{ttl_seconds} s: a token must live at least one second"),
-            );
-        }
-        let at = crate::time::parse_instant(&decision.log.at, 0).map_err(|e| TokenError {
-            code: "token.options",
-            path: "decision.log.at".into(),
-            message: e,
-        })?;
-        let iat = at.div_euclid(1000);
-        let exp = iat.checked_add(ttl_seconds).ok_or_else(|| TokenError {
-            code: "token.options",
-            path: "ttl".into(),
-            message: format!("{ttl_seconds} s is too long"),
-        })?;
-        Ok(decision
-            .offers
-            .iter()
-            .map(|o| {
-                self.sign(&Claims {
-                    iss: ISSUER.into(),
-                    sub: decision.customer_id.clone(),
-                    offer: o.id.clone(),
-                    kind: o.kind.id().into(),
-                    value: o.value,
-                    did: decision.log.decision_id.clone(),
-                    iat,
-                    exp,
-                    jti: self.nonce(&decision.log.decision_id, &o.id, iat),
-                })
+        let value = self.sign_decision(decision, ttl_seconds)?;
+        Ok(value["offers"]
+            .as_array()
+            .map(|offers| {
+                offers
+                    .iter()
+                    .filter_map(|o| o["token"].as_str().map(str::to_string))
+                    .collect()
             })
-            .collect())
+            .unwrap_or_default())
     }
 
     /// The decision as JSON with a `token` in each of its offers.
@@ -388,20 +364,87 @@ impl SigningKeyPair {
         decision: &Decision,
         ttl_seconds: i64,
     ) -> Result<serde_json::Value, TokenError> {
-        let tokens = self.offer_tokens(decision, ttl_seconds)?;
         let mut value = serde_json::to_value(decision).map_err(|e| TokenError {
             code: "token.options",
             path: "decision".into(),
             message: e.to_string(),
         })?;
-        if let Some(offers) = value.get_mut("offers").and_then(|o| o.as_array_mut()) {
-            for (offer, token) in offers.iter_mut().zip(tokens) {
-                if let Some(o) = offer.as_object_mut() {
-                    o.insert("token".into(), serde_json::Value::String(token));
-                }
+        self.sign_decision_json(&mut value, ttl_seconds)?;
+        Ok(value)
+    }
+
+    /// Adds a `token` to each offer of a decision as JSON (as the engine writes it, from any
+    /// of its builds: `customerId`, `log.decisionId`, `log.at`, and `id`, `kind`, `value` of
+    /// each of `offers`), issued at `log.at` and valid for `ttl_seconds`. A decision without
+    /// these fields is refused (`token.options`, with the path of what is missing).
+    pub fn sign_decision_json(
+        &self,
+        decision: &mut serde_json::Value,
+        ttl_seconds: i64,
+    ) -> Result<(), TokenError> {
+        let options = |path: &str, message: &str| TokenError {
+            code: "token.options",
+            path: path.to_string(),
+            message: message.to_string(),
+        };
+        if ttl_seconds <= 0 {
+            return Err(options(
+                "ttl",
+                &format!("{ttl_seconds} s: a token must live at least one second"),
+            ));
+        }
+        let text = |v: &serde_json::Value, path: &str| -> Result<String, TokenError> {
+            v.pointer(path)
+                .and_then(|t| t.as_str())
+                .map(str::to_string)
+                .ok_or_else(|| {
+                    options(
+                        &format!("decision{}", path.replace('/', ".")),
+                        "missing or not text",
+                    )
+                })
+        };
+        let customer = text(decision, "/customerId")?;
+        let did = text(decision, "/log/decisionId")?;
+        let at = text(decision, "/log/at")?;
+        let at = crate::time::parse_instant(&at, 0).map_err(|e| options("decision.log.at", &e))?;
+        let iat = at.div_euclid(1000);
+        let exp = iat
+            .checked_add(ttl_seconds)
+            .ok_or_else(|| options("ttl", &format!("{ttl_seconds} s is too long")))?;
+        let Some(offers) = decision.get_mut("offers").and_then(|o| o.as_array_mut()) else {
+            return Err(options("decision.offers", "missing or not a list"));
+        };
+        let mut tokens = Vec::with_capacity(offers.len());
+        for (i, offer) in offers.iter().enumerate() {
+            let at = |f: &str| format!("decision.offers[{i}].{f}");
+            let id = offer["id"]
+                .as_str()
+                .ok_or_else(|| options(&at("id"), "missing or not text"))?;
+            let kind = offer["kind"]
+                .as_str()
+                .ok_or_else(|| options(&at("kind"), "missing or not text"))?;
+            let value = offer["value"]
+                .as_f64()
+                .ok_or_else(|| options(&at("value"), "missing or not a number"))?;
+            tokens.push(self.sign(&Claims {
+                iss: ISSUER.into(),
+                sub: customer.clone(),
+                offer: id.to_string(),
+                kind: kind.to_string(),
+                value,
+                did: did.clone(),
+                iat,
+                exp,
+                jti: self.nonce(&did, id, iat),
+            }));
+        }
+        for (offer, token) in offers.iter_mut().zip(tokens) {
+            if let Some(o) = offer.as_object_mut() {
+                o.insert("token".into(), serde_json::Value::String(token));
             }
         }
-        Ok(value)
+        Ok(())
     }
 }
 
@@ -1122,5 +1165,21 @@ mod tests {
             "token.expired"
         );
         assert_eq!(k.offer_tokens(&decision, 0).unwrap_err().path, "ttl");
+        // A decision as JSON from elsewhere (the wasm builds, a log) signs the same; one
+        // without what a token needs is refused with the path of what is missing.
+        let mut json = serde_json::to_value(&decision).unwrap();
+        k.sign_decision_json(&mut json, 3600).unwrap();
+        assert_eq!(json, signed);
+        for (pointer, path) in [
+            ("/customerId", "decision.customerId"),
+            ("/log/at", "decision.log.at"),
+            ("/offers/1/value", "decision.offers[1].value"),
+            ("/offers", "decision.offers"),
+        ] {
+            let mut broken = serde_json::to_value(&decision).unwrap();
+            *broken.pointer_mut(pointer).unwrap() = serde_json::Value::Null;
+            let err = k.sign_decision_json(&mut broken, 3600).unwrap_err();
+            assert_eq!((err.code, err.path.as_str()), ("token.options", path));
+        }
     }
 }

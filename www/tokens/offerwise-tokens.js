@@ -100,7 +100,8 @@ function checkJwk(jwk, path) {
   if (jwk === null || typeof jwk !== "object" || Array.isArray(jwk)) fail("key.invalid", path, "is not a JSON Web Key");
   if (jwk.kty !== "OKP") fail("key.invalid", at("kty"), `is ${JSON.stringify(jwk.kty)}; an Ed25519 key has "OKP"`);
   if (jwk.crv !== "Ed25519") fail("key.invalid", at("crv"), `is ${JSON.stringify(jwk.crv)}; only "Ed25519" is supported`);
-  if (jwk.alg !== undefined && jwk.alg !== "EdDSA") fail("key.invalid", at("alg"), `is ${JSON.stringify(jwk.alg)}; an Ed25519 key signs "EdDSA"`);
+  // "EdDSA" (RFC 8037) or "Ed25519" (RFC 9864's fully-specified name, what Web Crypto exports).
+  if (jwk.alg !== undefined && jwk.alg !== "EdDSA" && jwk.alg !== "Ed25519") fail("key.invalid", at("alg"), `is ${JSON.stringify(jwk.alg)}; an Ed25519 key signs "EdDSA"`);
   const x = unb64url(jwk.x);
   if (x === null || x.length !== 32) fail("key.invalid", at("x"), "is not a 32-byte Ed25519 public key in base64url");
   if (jwk.d !== undefined) {

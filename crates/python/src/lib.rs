@@ -16,6 +16,7 @@ use offerwise::error::{Doc, Error};
 use offerwise::model::Model;
 use offerwise::offers::policy::Policy;
 use offerwise::program::Program;
+use offerwise::tokens::{Expect, KeySet, SigningKeyPair};
 use offerwise::train::options::TrainArgs;
 use offerwise::transactions::{self, Transaction};
 use pyo3::prelude::*;
@@ -619,6 +620,67 @@ fn analyze<'py>(py: Python<'py>, units: &[u8], options: &str) -> PyResult<Bound<
 }
 
 /// The engine's version.
+fn token_error(py: Python<'_>, e: offerwise::tokens::TokenError) -> PyErr {
+    offerwise_error(py, &e.message, e.code, &e.path)
+}
+
+/// A new Ed25519 signing key for offer tokens: (private JWK, public JWK) as JSON text.
+#[pyfunction]
+#[pyo3(signature = (kid=None))]
+fn keygen(py: Python<'_>, kid: Option<&str>) -> PyResult<(String, String)> {
+    let mut key = SigningKeyPair::generate().map_err(|e| token_error(py, e))?;
+    if let Some(kid) = kid {
+        key = key.with_kid(kid).map_err(|e| token_error(py, e))?;
+    }
+    Ok((key.to_jwk(), key.public().to_jwk()))
+}
+
+/// A decision (JSON text) with a `token` in each offer, signed with a private JWK.
+#[pyfunction]
+fn sign_decision(
+    py: Python<'_>,
+    decision: &str,
+    signing_key: &str,
+    ttl_seconds: i64,
+) -> PyResult<String> {
+    let key = SigningKeyPair::from_jwk(signing_key).map_err(|e| token_error(py, e))?;
+    let mut value: serde_json::Value = serde_json::from_str(decision)
+        .map_err(|e| offerwise_error(py, &format!("not JSON: {e}"), "token.options", "decision"))?;
+    key.sign_decision_json(&mut value, ttl_seconds)
+        .map_err(|e| token_error(py, e))?;
+    serde_json::to_string(&value)
+        .map_err(|e| offerwise_error(py, &e.to_string(), "token.options", "decision"))
+}
+
+/// Checks an offer token at checkout (`offerwise verify-token`): its claims as JSON text, or an
+/// `OfferwiseError` with the reason's code and path.
+#[pyfunction]
+#[pyo3(signature = (token, keys, customer, now_ms, offer=None, value=None, leeway_seconds=offerwise::tokens::DEFAULT_LEEWAY_SECONDS))]
+#[allow(clippy::too_many_arguments)]
+fn verify_token(
+    py: Python<'_>,
+    token: &str,
+    keys: &str,
+    customer: &str,
+    now_ms: i64,
+    offer: Option<&str>,
+    value: Option<f64>,
+    leeway_seconds: i64,
+) -> PyResult<String> {
+    let keys = KeySet::from_json(keys).map_err(|e| token_error(py, e))?;
+    let expect = Expect {
+        customer,
+        now_ms,
+        offer,
+        value,
+        leeway_seconds,
+    };
+    let claims =
+        offerwise::tokens::verify(token, &keys, &expect).map_err(|e| token_error(py, e))?;
+    serde_json::to_string(&claims)
+        .map_err(|e| offerwise_error(py, &e.to_string(), "token.options", "claims"))
+}
+
 #[pyfunction]
 fn version() -> &'static str {
     offerwise::VERSION
@@ -634,5 +696,8 @@ fn _offerwise(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(effectiveness, m)?)?;
     m.add_function(wrap_pyfunction!(analyze, m)?)?;
     m.add_function(wrap_pyfunction!(version, m)?)?;
+    m.add_function(wrap_pyfunction!(keygen, m)?)?;
+    m.add_function(wrap_pyfunction!(sign_decision, m)?)?;
+    m.add_function(wrap_pyfunction!(verify_token, m)?)?;
     Ok(())
 }

@@ -23,7 +23,8 @@ from typing import Any, Mapping, Optional, Union
 from . import _offerwise
 from ._errors import OfferwiseError
 
-__all__ = ["Engine", "OfferwiseError", "analyze", "effectiveness", "fit_clv", "train", "version"]
+__all__ = ["Engine", "OfferwiseError", "analyze", "effectiveness", "fit_clv", "keygen", "sign_decision", "train",
+           "verify_token", "version"]
 
 Document = Union[str, bytes, Mapping[str, Any]]
 Instant = Union[str, int, float, _dt.datetime, _dt.date]
@@ -300,3 +301,66 @@ def analyze(units: Union[bytes, str], control: str, metrics: list, **options: An
     """
     data = units.encode("utf-8") if isinstance(units, str) else bytes(units)
     return _offerwise.analyze(data, _json.dumps({"control": control, "metrics": list(metrics), **options}))
+
+
+def _json_text(doc: Any, what: str) -> str:
+    if isinstance(doc, bytes):
+        return doc.decode("utf-8")
+    if isinstance(doc, str):
+        return doc
+    if isinstance(doc, Mapping):
+        return _json.dumps(doc)
+    raise OfferwiseError(f"{what} is a dict or JSON text, not {type(doc).__name__}", "options.invalid", what)
+
+
+def keygen(kid: Optional[str] = None) -> dict:
+    """A new Ed25519 key for offer tokens, as ``offerwise keygen`` makes it: ``{"private": jwk,
+    "public": jwk}`` (JSON Web Keys; the key id defaults to the key's RFC 7638 thumbprint). Keep
+    the private half secret: it signs what checkouts honour."""
+    private, public = _offerwise.keygen(kid)
+    return {"private": _json.loads(private), "public": _json.loads(public)}
+
+
+def sign_decision(decision: Document, signing_key: Document, ttl_seconds: int = 86_400) -> dict:
+    """The decision (a dict from :meth:`Engine.decide`, or its JSON) with a ``token`` in each
+    offer, signed with the private key: the tokens ``offerwise decide --signing-key`` and the
+    edge worker make for the same decision, byte for byte."""
+    out = _offerwise.sign_decision(_json_text(decision, "decision"), _json_text(signing_key, "signing_key"), ttl_seconds)
+    return _json.loads(out)
+
+
+def verify_token(token: str, keys: Document, customer: str, now: Optional[Instant] = None, offer: Optional[str] = None,
+                 value: Optional[float] = None, leeway_seconds: int = 60) -> dict:
+    """Checks an offer token at checkout, as ``offerwise verify-token``: the signature under one
+    of ``keys`` (a public JWK or a key set ``{"keys": [...]}``), expiry (``now``: default the
+    clock), the customer, and optionally the offer and the value applied (at most the
+    token's). Returns the claims; raises :class:`OfferwiseError` with the reason's ``code``
+    (``token.expired``, ``token.signature``, ...) and ``path`` when the offer must not be
+    honoured. Make it single-use by keeping the claims' ``jti`` (a redemption store)."""
+    import time as _time
+
+    if now is None:
+        now_ms = int(_time.time() * 1000)
+    else:
+        instant = _instant(now)
+        if isinstance(instant, str):
+            now_ms = _now_ms(instant)
+        else:
+            now_ms = int(instant)
+    return _json.loads(_offerwise.verify_token(token, _json_text(keys, "keys"), customer, now_ms, offer, value,
+                                               leeway_seconds))
+
+
+def _now_ms(text: str) -> int:
+    """ISO 8601 text as epoch milliseconds (a date alone is midnight UTC)."""
+    t = text.strip()
+    try:
+        if len(t) == 10:
+            d = _dt.date.fromisoformat(t)
+            return int(_dt.datetime(d.year, d.month, d.day, tzinfo=_dt.timezone.utc).timestamp() * 1000)
+        parsed = _dt.datetime.fromisoformat(t.replace("Z", "+00:00"))
+    except ValueError as e:
+        raise OfferwiseError(f"{text!r} is not an ISO 8601 instant: {e}", "options.invalid", "now") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=_dt.timezone.utc)
+    return int(parsed.timestamp() * 1000)

@@ -11,7 +11,8 @@ with `threads=1` and `threads=2`, from a pyarrow Table already in memory to the 
 (reading the orders, grouping them by customer, the engine, building the result), and prints
 customers per second. It also checks that the two thread counts give equal tables.
 
-    target/py/bin/python bench/python_bench.py [--customers 1000000] [--repeat 3]
+    target/py/bin/python bench/python_bench.py [--customers 1000000] [--score-customers 200000]
+        [--repeat 3] [--cdnow COPIES]
 
 Needs target/py with pyarrow and numpy and the offerwise wheel installed there
 (`scripts/python-tests.sh` installs it).
@@ -27,7 +28,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 import offerwise
-from spark_bench import NOW, synthetic_orders
+from spark_bench import NOW, ROOT, synthetic_orders
 
 
 def orders_of(customers: int) -> pa.Table:
@@ -39,6 +40,26 @@ def orders_of(customers: int) -> pa.Table:
     import pyarrow.compute as pc
 
     return table.filter(pc.less(ids, customers)).combine_chunks()
+
+
+def cdnow(copies: int) -> pa.Table:
+    """CDNOW's 23,570 customers as the pytest suite reads them (ids and dates as text, as in the
+    file), `copies` times over with distinct ids (`00001`, `00001.1`, ...)."""
+    ids, dates, cds, amounts = [], [], [], []
+    for line in (ROOT / "data" / "cdnow" / "CDNOW_master.txt").read_text().splitlines():
+        cells = line.split()
+        if len(cells) == 4 and cells[0] != "customer_id":
+            ids.append(cells[0])
+            dates.append(cells[1])
+            cds.append(int(cells[2]))
+            amounts.append(float(cells[3]))
+    out = {"customer_id": [], "date": [], "number_of_cds": [], "dollar_value": []}
+    for k in range(copies):
+        out["customer_id"] += ids if k == 0 else [f"{i}.{k}" for i in ids]
+        out["date"] += dates
+        out["number_of_cds"] += cds
+        out["dollar_value"] += amounts
+    return pa.table(out)
 
 
 def best(run, repeat: int) -> tuple[float, pa.Table]:
@@ -55,11 +76,19 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--score-customers", type=int, default=200_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--cdnow", type=int, default=0, metavar="COPIES",
+                        help="time CDNOW (text ids and dates) this many times over instead of the synthetic table")
     args = parser.parse_args()
     engine = offerwise.Engine()
     figures = []
+    if args.cdnow:
+        table = cdnow(args.cdnow)
+        n_cdnow = len(set(table.column("customer_id").to_pylist()))
     for what, n in (("profile", args.customers), ("score", args.score_customers)):
-        orders = orders_of(n)
+        if args.cdnow:
+            orders, n = table, n_cdnow
+        else:
+            orders = orders_of(n)
         tables = {}
         for threads in (1, 2):
             call = getattr(engine, what)

@@ -169,3 +169,23 @@ test("keys: a set verifies while keys rotate; bad key documents name what is wro
   await assert.rejects(tokens.importSigningKey(pub), { code: "key.invalid", path: "d" });
   await assert.rejects(tokens.importSigningKey({ ...key, x: other.x }), { code: "key.invalid", path: "x" });
 });
+
+test("document signatures: the package's equal `offerwise sign`'s, and a changed byte is refused", async () => {
+  const model = path.join(DIR, "model.json");
+  fs.copyFileSync(h.MODEL_PATH, model);
+  h.cli(["sign", "--signing-key", path.join(DIR, "key.json"), model]);
+  const bySign = fs.readFileSync(`${model}.sig`, "utf8").trim();
+  const bytes = new Uint8Array(fs.readFileSync(model));
+  assert.equal(await tokens.signDocument(bytes, key), bySign);
+  assert.equal(await tokens.signDocument(fs.readFileSync(model, "utf8"), key), bySign);
+  assert.equal(await tokens.verifyDocument(bytes, bySign, pub), pub.kid);
+  const changed = bytes.slice();
+  changed[10] ^= 1;
+  await assert.rejects(tokens.verifyDocument(changed, bySign, pub), { code: "document.signature" });
+  await assert.rejects(tokens.verifyDocument(bytes, await tokens.signDocument(bytes, other), pub), { code: "document.unknown_key" });
+  await assert.rejects(tokens.verifyDocument(bytes, "x.y.z", pub), { code: "document.malformed" });
+  // A token is not a document signature, and a document signature is not a token.
+  const token = cliSigned(customers[3]).offers[0].token;
+  await assert.rejects(tokens.verifyDocument(bytes, token, pub), { code: "document.malformed" });
+  await assert.rejects(tokens.verifyOfferToken(bySign, pub, { customer: customers[3].id, now: LATER }), { code: "token.malformed" });
+});

@@ -30,10 +30,16 @@
 //! key set (`{"keys": [...]}`) and picks the key by the token's `kid`, so keys can rotate: sign
 //! with the new key while the old one still verifies the tokens it signed.
 //!
+//! The same keys sign documents: [`SigningKeyPair::sign_document`] makes a detached
+//! signature of a model, programme or policy file's exact bytes (RFC 7515 appendix F,
+//! `header..signature`, `typ` `offerwise-document`), which [`verify_document`] checks before the
+//! file is loaded (`offerwise sign`, `--trust-key`).
+//!
 //! Every failure is a [`TokenError`] with a stable code (`token.malformed`,
 //! `token.algorithm`, `token.unknown_key`, `token.signature`, `token.issuer`,
 //! `token.expired`, `token.not_yet_valid`, `token.customer`, `token.offer`, `token.value`,
-//! `token.replayed`; `key.invalid` for a key document) and the path of what is wrong.
+//! `token.replayed`; `document.*` for a document's signature; `key.invalid` for a key
+//! document) and the path of what is wrong.
 
 use crate::engine::Decision;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
@@ -744,6 +750,109 @@ fn check(claims: &Claims, expect: &Expect<'_>) -> Result<(), TokenError> {
     Ok(())
 }
 
+/// The `typ` of a document signature's header: a token's signature is never taken for a
+/// document's, nor the other way round.
+pub const DOCUMENT_TYPE: &str = "offerwise-document";
+
+impl SigningKeyPair {
+    /// A detached signature of a document's exact bytes (a model, programme or policy file):
+    /// a JWS with its payload left out (RFC 7515 appendix F), `header..signature`, written
+    /// next to the file as `FILE.sig`.
+    pub fn sign_document(&self, document: &[u8]) -> String {
+        let header = Header {
+            alg: "EdDSA".into(),
+            typ: Some(DOCUMENT_TYPE.into()),
+            kid: Some(self.kid.clone()),
+        };
+        let header = B64.encode(serde_json::to_vec(&header).unwrap_or_default());
+        let input = format!("{header}.{}", B64.encode(document));
+        let signature = self.key.sign(input.as_bytes());
+        format!("{header}..{}", B64.encode(signature.to_bytes()))
+    }
+}
+
+/// Checks a detached signature of a document's exact bytes ([`SigningKeyPair::sign_document`])
+/// under one of `keys`; the id of the key that signed it. Refusals: `document.malformed`,
+/// `document.algorithm`, `document.unknown_key`, `document.signature` (the document or the
+/// signature changed, or another key signed it).
+pub fn verify_document(
+    document: &[u8],
+    signature: &str,
+    keys: &KeySet,
+) -> Result<String, TokenError> {
+    let signature = signature.trim();
+    let malformed = |path: &str, message: &str| TokenError {
+        code: "document.malformed",
+        path: path.to_string(),
+        message: message.to_string(),
+    };
+    if signature.len() > MAX_TOKEN_BYTES {
+        return Err(malformed(
+            "signature",
+            "is too long to be a document signature",
+        ));
+    }
+    let mut parts = signature.split('.');
+    let (Some(h), Some(""), Some(s), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(malformed(
+            "signature",
+            "is not a detached signature (header..signature), as `offerwise sign` writes",
+        ));
+    };
+    let header = B64
+        .decode(h)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<Header>(&b).ok())
+        .ok_or_else(|| malformed("header", "is not a JWS header"))?;
+    if header.alg != "EdDSA" {
+        return fail(
+            "document.algorithm",
+            "header.alg",
+            format!("is {:?}; documents are signed \"EdDSA\"", header.alg),
+        );
+    }
+    if header.typ.as_deref() != Some(DOCUMENT_TYPE) {
+        return Err(malformed(
+            "header.typ",
+            &format!("is not {DOCUMENT_TYPE:?}: this is not a document signature"),
+        ));
+    }
+    let Some(kid) = header.kid else {
+        return fail(
+            "document.unknown_key",
+            "header.kid",
+            "missing: the signature does not say which key made it",
+        );
+    };
+    let Some(key) = keys.get(&kid) else {
+        let known: Vec<&str> = keys.kids().collect();
+        return fail(
+            "document.unknown_key",
+            "header.kid",
+            format!(
+                "{kid:?} is not a trusted key (trusted: {})",
+                known.join(", ")
+            ),
+        );
+    };
+    let bytes: [u8; 64] = B64
+        .decode(s)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| malformed("signature", "is not a base64url Ed25519 signature"))?;
+    let input = format!("{h}.{}", B64.encode(document));
+    key.key
+        .verify_strict(input.as_bytes(), &Signature::from_bytes(&bytes))
+        .map_err(|_| TokenError {
+            code: "document.signature",
+            path: "signature".into(),
+            message: format!("does not match the document under key {kid:?}: the document was changed after signing, or another key signed it"),
+        })?;
+    Ok(kid)
+}
+
 /// Where redeemed tokens are kept, so each is honoured once.
 pub trait Redemptions {
     /// Records `jti` as redeemed (kept until `exp`); `Ok(false)` when it already was.
@@ -1088,6 +1197,68 @@ mod tests {
         );
         assert_eq!(SigningKeyPair::from_jwk(&mismatch).unwrap_err().path, "x");
         assert_eq!(KeySet::from_json("[").unwrap_err().code, "key.invalid");
+    }
+
+    #[test]
+    fn a_document_signature_holds_for_the_exact_bytes_and_one_key() {
+        let k = key(1);
+        let trusted = keys(&[&k]);
+        let model = include_bytes!("../models/default.json");
+        let sig = k.sign_document(model);
+        assert_eq!(verify_document(model, &sig, &trusted).unwrap(), k.kid());
+        assert_eq!(
+            verify_document(model, &format!("{sig}\n"), &trusted).unwrap(),
+            k.kid()
+        );
+        // One byte more, one byte changed, another key, another kind of signature.
+        let mut longer = model.to_vec();
+        longer.push(b' ');
+        let code = |r: Result<String, TokenError>| r.unwrap_err().code;
+        let token_code = |r: Result<Claims, TokenError>| r.unwrap_err().code;
+        assert_eq!(
+            code(verify_document(&longer, &sig, &trusted)),
+            "document.signature"
+        );
+        let mut changed = model.to_vec();
+        changed[100] ^= 1;
+        assert_eq!(
+            code(verify_document(&changed, &sig, &trusted)),
+            "document.signature"
+        );
+        let forger = key(2).with_kid(k.kid()).unwrap();
+        assert_eq!(
+            code(verify_document(
+                model,
+                &forger.sign_document(model),
+                &trusted
+            )),
+            "document.signature"
+        );
+        assert_eq!(
+            code(verify_document(
+                model,
+                &key(3).sign_document(model),
+                &trusted
+            )),
+            "document.unknown_key"
+        );
+        let token = k.sign(&claims());
+        assert_eq!(
+            code(verify_document(model, &token, &trusted)),
+            "document.malformed"
+        );
+        // A document signature is not a token either.
+        assert_eq!(
+            token_code(verify(&sig, &trusted, &Expect::new("00042", NOW_MS))),
+            "token.malformed"
+        );
+        for bad in ["", "..", "a..b", "a.b.c", &"A".repeat(5000)] {
+            assert_eq!(
+                code(verify_document(model, bad, &trusted)),
+                "document.malformed",
+                "{bad:.20}"
+            );
+        }
     }
 
     #[test]

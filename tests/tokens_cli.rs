@@ -305,3 +305,76 @@ fn keys_rotate_with_a_key_set() {
         stderr(&o)
     );
 }
+
+#[test]
+fn trusted_keys_load_only_signed_documents() {
+    let dir = scratch("documents");
+    let (private, public) = keygen(&dir, "shop", &[]);
+    let (other, _) = keygen(&dir, "other", &[]);
+    let model = text(&dir.join("model.json"));
+    let program = text(&dir.join("program.json"));
+    std::fs::copy("models/default.json", &model).unwrap();
+    std::fs::copy("models/default-program.json", &program).unwrap();
+    let decide = |extra: &[&str]| {
+        let mut args = vec![
+            "decide",
+            "--customer",
+            CUSTOMER,
+            "--now",
+            NOW,
+            "--model",
+            &model,
+            "--program",
+            &program,
+            "--compact",
+        ];
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    let unsigned = decide(&["--trust-key", &public]);
+    assert_eq!(unsigned.status.code(), Some(2));
+    assert!(
+        stderr(&unsigned).starts_with("error[document.unsigned]"),
+        "{}",
+        stderr(&unsigned)
+    );
+    let o = run(&["sign", "--signing-key", &private, &model, &program]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let trusted = decide(&["--trust-key", &public]);
+    assert!(trusted.status.success(), "{}", stderr(&trusted));
+    // The same decision as without the check.
+    assert_eq!(trusted.stdout, decide(&[]).stdout);
+    // One byte of the programme changed after signing.
+    let mut text_of = std::fs::read_to_string(&program).unwrap();
+    text_of.push('\n');
+    std::fs::write(&program, &text_of).unwrap();
+    let changed = decide(&["--trust-key", &public]);
+    assert_eq!(changed.status.code(), Some(2));
+    assert!(
+        stderr(&changed).starts_with("error[document.signature]"),
+        "{}",
+        stderr(&changed)
+    );
+    assert!(
+        stderr(&changed).contains("program.json.sig"),
+        "{}",
+        stderr(&changed)
+    );
+    // Signed by a key the command does not trust.
+    let o = run(&["sign", "--signing-key", &other, &model, &program]);
+    assert!(o.status.success());
+    let untrusted = decide(&["--trust-key", &public]);
+    assert!(
+        stderr(&untrusted).starts_with("error[document.unknown_key]"),
+        "{}",
+        stderr(&untrusted)
+    );
+    // A signature file that is not one.
+    std::fs::write(format!("{model}.sig"), "not a signature").unwrap();
+    let bad = decide(&["--trust-key", &public]);
+    assert!(
+        stderr(&bad).starts_with("error[document.malformed]"),
+        "{}",
+        stderr(&bad)
+    );
+}

@@ -81,3 +81,14 @@ export function verifyOfferToken(
   keys: VerifyingKeys | Jwk | { keys: Jwk[] } | string,
   expect: { customer: string; now?: Date | number | string; offer?: string; value?: number; leewaySeconds?: number },
 ): Promise<Claims>;
+
+/** The `typ` of a document signature's header. */
+export const DOCUMENT_TYPE: "offerwise-document";
+/** A detached signature of a document's exact bytes: what `offerwise sign` writes as FILE.sig. */
+export function signDocument(doc: string | Uint8Array, signer: SigningKey | Jwk | string): Promise<string>;
+/** The id of the key that signed the document; throws a TokenError (`document.*`) otherwise. */
+export function verifyDocument(
+  doc: string | Uint8Array,
+  signature: string,
+  keys: VerifyingKeys | Jwk | { keys: Jwk[] } | string,
+): Promise<string>;

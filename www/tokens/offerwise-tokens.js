@@ -275,3 +275,51 @@ export async function verifyOfferToken(token, keys, { customer, now, offer, valu
   if (value !== undefined && !(Number.isFinite(value) && value <= claims.value)) fail("token.value", "claims.value", `the checkout applies ${value}; the token grants at most ${claims.value}`);
   return claims;
 }
+
+/** The `typ` of a document signature (never taken for a token's, nor the other way round). */
+export const DOCUMENT_TYPE = "offerwise-document";
+
+const documentBytes = (doc) => (typeof doc === "string" ? utf8.encode(doc) : doc instanceof Uint8Array ? doc : fail("document.malformed", "document", "is not text or bytes"));
+
+/**
+ * A detached signature (`header..signature`, RFC 7515 appendix F) of a document's exact bytes
+ * (a model, programme or policy as text or bytes): what `offerwise sign` writes as FILE.sig.
+ */
+export async function signDocument(doc, signer) {
+  if (!signer || !signer.key || !signer.seed) signer = await importSigningKey(signer);
+  const header = b64url(utf8.encode(JSON.stringify({ alg: "EdDSA", typ: DOCUMENT_TYPE, kid: signer.kid })));
+  const input = `${header}.${b64url(documentBytes(doc))}`;
+  const sig = new Uint8Array(await subtle().sign({ name: "Ed25519" }, signer.key, utf8.encode(input)));
+  return `${header}..${b64url(sig)}`;
+}
+
+/**
+ * Checks a document's detached signature under one of `keys`; the id of the key that signed
+ * it, or a TokenError (`document.malformed`, `document.algorithm`, `document.unknown_key`,
+ * `document.signature`). Load a model or programme only after this succeeds.
+ */
+export async function verifyDocument(doc, signature, keys) {
+  if (!(keys instanceof Map)) keys = await importVerifyingKeys(keys);
+  const sigText = typeof signature === "string" ? signature.trim() : "";
+  const parts = sigText.split(".");
+  if (sigText.length > MAX_TOKEN_BYTES || parts.length !== 3 || parts[1] !== "") fail("document.malformed", "signature", "is not a detached signature (header..signature), as `offerwise sign` writes");
+  const [h, , s] = parts;
+  const headerBytes = unb64url(h);
+  let header = null;
+  try {
+    header = headerBytes === null ? null : JSON.parse(fromUtf8.decode(headerBytes));
+  } catch {
+    header = null;
+  }
+  if (header === null || typeof header !== "object" || typeof header.alg !== "string") fail("document.malformed", "header", "is not a JWS header");
+  if (header.alg !== "EdDSA") fail("document.algorithm", "header.alg", `is ${JSON.stringify(header.alg)}; documents are signed "EdDSA"`);
+  if (header.typ !== DOCUMENT_TYPE) fail("document.malformed", "header.typ", `is not "${DOCUMENT_TYPE}": this is not a document signature`);
+  if (typeof header.kid !== "string") fail("document.unknown_key", "header.kid", "missing: the signature does not say which key made it");
+  const key = keys.get(header.kid);
+  if (!key) fail("document.unknown_key", "header.kid", `${JSON.stringify(header.kid)} is not a trusted key (trusted: ${[...keys.keys()].join(", ")})`);
+  const sig = unb64url(s);
+  if (sig === null || sig.length !== 64) fail("document.malformed", "signature", "is not a base64url Ed25519 signature");
+  const ok = await subtle().verify({ name: "Ed25519" }, key, sig, utf8.encode(`${h}.${b64url(documentBytes(doc))}`));
+  if (!ok) fail("document.signature", "signature", `does not match the document under key ${JSON.stringify(header.kid)}: the document was changed after signing, or another key signed it`);
+  return header.kid;
+}

@@ -681,6 +681,25 @@ fn verify_token(
         .map_err(|e| offerwise_error(py, &e.to_string(), "token.options", "claims"))
 }
 
+/// A detached signature of a document's exact bytes (`offerwise sign`'s `FILE.sig`).
+#[pyfunction]
+fn sign_document(py: Python<'_>, document: &[u8], signing_key: &str) -> PyResult<String> {
+    let key = SigningKeyPair::from_jwk(signing_key).map_err(|e| token_error(py, e))?;
+    Ok(key.sign_document(document))
+}
+
+/// Checks a document's detached signature; the id of the key that made it.
+#[pyfunction]
+fn verify_document(
+    py: Python<'_>,
+    document: &[u8],
+    signature: &str,
+    keys: &str,
+) -> PyResult<String> {
+    let keys = KeySet::from_json(keys).map_err(|e| token_error(py, e))?;
+    offerwise::tokens::verify_document(document, signature, &keys).map_err(|e| token_error(py, e))
+}
+
 #[pyfunction]
 fn version() -> &'static str {
     offerwise::VERSION
@@ -699,5 +718,7 @@ fn _offerwise(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(keygen, m)?)?;
     m.add_function(wrap_pyfunction!(sign_decision, m)?)?;
     m.add_function(wrap_pyfunction!(verify_token, m)?)?;
+    m.add_function(wrap_pyfunction!(sign_document, m)?)?;
+    m.add_function(wrap_pyfunction!(verify_document, m)?)?;
     Ok(())
 }

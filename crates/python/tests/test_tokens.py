@@ -93,3 +93,20 @@ def test_keys_rotate_and_bad_keys_say_what_is_wrong(engine, keys):
     with pytest.raises(offerwise.OfferwiseError) as e:
         offerwise.sign_decision({"customerId": "c"}, keys["private"])
     assert (e.value.code, e.value.path) == ("token.options", "decision.log.decisionId")
+
+
+def test_document_signatures_equal_offerwise_sign_and_refuse_a_changed_byte(keys, tmp_path):
+    model = tmp_path / "model.json"
+    model.write_bytes((ROOT / "models" / "default.json").read_bytes())
+    cli("sign", "--signing-key", str(keys["dir"] / "key.json"), str(model))
+    by_cli = (tmp_path / "model.json.sig").read_text().strip()
+    assert offerwise.sign_document(model.read_bytes(), keys["private"]) == by_cli
+    assert offerwise.verify_document(model.read_text(), by_cli, keys["public"]) == keys["public"]["kid"]
+    changed = bytearray(model.read_bytes())
+    changed[10] ^= 1
+    with pytest.raises(offerwise.OfferwiseError) as e:
+        offerwise.verify_document(bytes(changed), by_cli, keys["public"])
+    assert (e.value.code, e.value.path) == ("document.signature", "signature")
+    with pytest.raises(offerwise.OfferwiseError) as e:
+        offerwise.verify_document(model.read_bytes(), "nonsense", keys["public"])
+    assert e.value.code == "document.malformed"

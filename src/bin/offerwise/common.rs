@@ -76,6 +76,11 @@ pub(crate) struct EngineArgs {
     /// Rank offers by the programme's priors alone, without a learned policy.
     #[arg(long)]
     pub(crate) no_policy: bool,
+    /// Public keys (a JWK or key set): the model, programme and policy files given must each
+    /// carry a valid signature by one of them (`FILE.sig`, from `offerwise sign`). The
+    /// embedded defaults are part of the binary and need none.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) trust_key: Option<PathBuf>,
 }
 
 /// A failure with its exit code: 2 for bad input, 1 for anything else.
@@ -288,18 +293,27 @@ pub(crate) fn report_read(args: &OrdersArgs, rows: usize, report: &transactions:
 }
 
 pub(crate) fn load_engine(args: &EngineArgs) -> Result<Engine, Failure> {
+    let trusted = args
+        .trust_key
+        .as_deref()
+        .map(crate::token::read_trusted_keys)
+        .transpose()?;
+    let read = |p: &Path| match &trusted {
+        Some(keys) => crate::token::read_document(p, keys),
+        None => read_text(p),
+    };
     let model = match &args.model {
-        Some(p) => Model::from_json(&read_text(p)?)?,
+        Some(p) => Model::from_json(&read(p)?)?,
         None => Model::from_json(DEFAULT_MODEL)?,
     };
     let program = match &args.program {
-        Some(p) => Program::parse(&read_text(p)?)?,
+        Some(p) => Program::parse(&read(p)?)?,
         None => Program::parse(DEFAULT_PROGRAM)?,
     };
     // Checked once, by the engine.
     let mut engine = Engine::new(model, program)?;
     let policy = match (&args.policy, args.no_policy) {
-        (Some(p), _) => Some(Policy::from_json(&read_text(p)?)?),
+        (Some(p), _) => Some(Policy::from_json(&read(p)?)?),
         (None, false) if args.model.is_none() && args.program.is_none() => {
             Some(Policy::from_json(DEFAULT_POLICY)?)
         }

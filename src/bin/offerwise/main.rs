@@ -108,6 +108,9 @@ enum Command {
     /// Check an offer token at checkout: signature, expiry, customer, offer and value. Prints
     /// the token's claims (exit 0), or the reason it must not be honoured (exit 2).
     VerifyToken(token::VerifyTokenArgs),
+    /// Sign model, programme or policy files (`FILE.sig`, a detached Ed25519 signature of the
+    /// exact bytes); commands given `--trust-key` load only files signed by a trusted key.
+    Sign(token::SignArgs),
 }
 
 fn main() -> ExitCode {
@@ -132,6 +135,7 @@ fn main() -> ExitCode {
         Command::EvaluatePolicy(a) => ope::cmd_evaluate_policy(a),
         Command::Keygen(a) => token::cmd_keygen(a),
         Command::VerifyToken(a) => token::cmd_verify_token(a),
+        Command::Sign(a) => token::cmd_sign(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

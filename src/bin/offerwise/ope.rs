@@ -49,6 +49,7 @@ pub(crate) fn cmd_evaluate_policy(a: EvaluatePolicyArgs) -> Result<(), Failure> 
         program: Some(a.candidate_program.clone()),
         policy: a.candidate_policy.clone(),
         no_policy: a.candidate_policy.is_none(),
+        trust_key: None,
     })?;
     let options = PolicyOptions {
         window_days: a.window_days,

@@ -249,6 +249,7 @@ pub(crate) fn cmd_effectiveness(a: EffectivenessArgs) -> Result<(), Failure> {
             program: Some(p.clone()),
             policy: a.candidate_policy.clone(),
             no_policy: a.candidate_policy.is_none(),
+            trust_key: a.engine.trust_key.clone(),
         })?),
         None => None,
     };

@@ -23,8 +23,8 @@ from typing import Any, Mapping, Optional, Union
 from . import _offerwise
 from ._errors import OfferwiseError
 
-__all__ = ["Engine", "OfferwiseError", "analyze", "effectiveness", "fit_clv", "keygen", "sign_decision", "train",
-           "verify_token", "version"]
+__all__ = ["Engine", "OfferwiseError", "analyze", "effectiveness", "fit_clv", "keygen", "sign_decision", "sign_document",
+           "train", "verify_document", "verify_token", "version"]
 
 Document = Union[str, bytes, Mapping[str, Any]]
 Instant = Union[str, int, float, _dt.datetime, _dt.date]
@@ -364,3 +364,25 @@ def _now_ms(text: str) -> int:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=_dt.timezone.utc)
     return int(parsed.timestamp() * 1000)
+
+
+def _bytes(doc: Union[str, bytes], what: str) -> bytes:
+    if isinstance(doc, bytes):
+        return doc
+    if isinstance(doc, str):
+        return doc.encode("utf-8")
+    raise OfferwiseError(f"{what} is text or bytes (the file's exact contents), not {type(doc).__name__}", "options.invalid", what)
+
+
+def sign_document(document: Union[str, bytes], signing_key: Document) -> str:
+    """A detached signature of a model, programme or policy file's exact contents: what
+    ``offerwise sign`` writes as ``FILE.sig``."""
+    return _offerwise.sign_document(_bytes(document, "document"), _json_text(signing_key, "signing_key"))
+
+
+def verify_document(document: Union[str, bytes], signature: str, keys: Document) -> str:
+    """Checks a document's detached signature under one of ``keys`` (a public JWK or a key set)
+    and returns the id of the key that made it; raises :class:`OfferwiseError`
+    (``document.signature``, ``document.unknown_key``, ...) otherwise. Load a model or programme
+    into an :class:`Engine` only after this succeeds."""
+    return _offerwise.verify_document(_bytes(document, "document"), signature, _json_text(keys, "keys"))

@@ -635,6 +635,15 @@ pub fn verify(token: &str, keys: &KeySet, expect: &Expect<'_>) -> Result<Claims,
             format!("is {:?}; offerwise tokens are signed \"EdDSA\"", header.alg),
         );
     }
+    if let Some(typ) = header.typ.as_deref() {
+        if typ != "JWT" {
+            return fail(
+                "token.malformed",
+                "header.typ",
+                format!("is {typ:?}: this is not an offer token (\"JWT\")"),
+            );
+        }
+    }
     let Some(kid) = header.kid.as_deref() else {
         return fail(
             "token.unknown_key",

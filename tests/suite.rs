@@ -26,6 +26,8 @@ mod conditions;
 mod conditions_cli;
 mod conditions_props;
 mod decision_log;
+#[cfg(feature = "train")]
+mod decision_snapshot;
 mod decision_vectors;
 #[cfg(feature = "cli")]
 mod default_model;

@@ -249,6 +249,7 @@ export async function verifyOfferToken(token, keys, { customer, now, offer, valu
   const header = parse(text(part(h, "header"), "header"), "token.malformed", "header", "is not a JWS header");
   if (header === null || typeof header !== "object" || typeof header.alg !== "string") fail("token.malformed", "header", "is not a JWS header: no alg");
   if (header.alg !== "EdDSA") fail("token.algorithm", "header.alg", `is ${JSON.stringify(header.alg)}; offerwise tokens are signed "EdDSA"`);
+  if (header.typ !== undefined && header.typ !== "JWT") fail("token.malformed", "header.typ", `is ${JSON.stringify(header.typ)}: this is not an offer token ("JWT")`);
   if (typeof header.kid !== "string") fail("token.unknown_key", "header.kid", "missing: the token does not say which key signed it");
   const key = keys.get(header.kid);
   if (!key) fail("token.unknown_key", "header.kid", `${JSON.stringify(header.kid)} is not a trusted key (trusted: ${[...keys.keys()].join(", ")})`);

@@ -38,14 +38,15 @@ const model = fs.readFileSync(${JSON.stringify(h.MODEL_PATH)}, "utf8");
 const program = fs.readFileSync(${JSON.stringify(h.PROGRAM_PATH)}, "utf8");
 const policy = fs.readFileSync(${JSON.stringify(h.POLICY_PATH)}, "utf8");`;
 
-test("the tarball holds both builds, the widget, the types and the README, and nothing else", (t) => {
+test("the tarball holds both builds, the widget, the tokens module, the types and the README, and nothing else", (t) => {
   const files = packed.files.map((f) => f.path).sort();
   for (const f of ["package.json", "README.md", "web/offerwise.js", "web/offerwise_bg.wasm", "web/offerwise.d.ts",
     "web/offerwise-offers.js", "node/offerwise.js", "node/offerwise.mjs", "node/offerwise_bg.wasm",
-    "data/web/offerwise.js", "data/node/offerwise.js", "data/node/offerwise.mjs"]) {
+    "data/web/offerwise.js", "data/node/offerwise.js", "data/node/offerwise.mjs",
+    "tokens/offerwise-tokens.js", "tokens/offerwise-tokens.d.ts"]) {
     assert.ok(files.includes(f), `${f} is not in the tarball`);
   }
-  const stray = files.filter((f) => !/^(package\.json|README\.md|(web|node|data\/web|data\/node)\/[^/]+)$/.test(f));
+  const stray = files.filter((f) => !/^(package\.json|README\.md|(web|node|data\/web|data\/node|tokens)\/[^/]+)$/.test(f));
   assert.deepEqual(stray, [], "files outside the package's builds");
   t.diagnostic(`${packed.filename}: ${packed.size} B packed, ${packed.unpackedSize} B unpacked, ${files.length} files: ${files.join(" ")}`);
 });
@@ -116,6 +117,7 @@ test("the edge worker runs in workerd from the installed package", async () => {
   copyFileSync(path.join(h.ROOT, "examples", "edge-worker", "worker.mjs"), path.join(dir, "worker.mjs"));
   const config = readFileSync(path.join(h.ROOT, "examples", "edge-worker", "config.capnp"), "utf8")
     .replaceAll("../../pkg/web/", "../node_modules/offerwise/web/")
+    .replaceAll("../../pkg/tokens/", "../node_modules/offerwise/tokens/")
     .replaceAll("../../models/", `${path.relative(dir, path.join(h.ROOT, "models"))}/`);
   assert.notEqual(config, readFileSync(path.join(h.ROOT, "examples", "edge-worker", "config.capnp"), "utf8"));
   writeFileSync(path.join(dir, "config.capnp"), config);

@@ -122,28 +122,25 @@ pub(crate) fn cmd_keygen(a: KeygenArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-/// The signing key of `--signing-key` (a private JWK file).
-pub(crate) fn read_signing_key(path: &Path) -> Result<SigningKeyPair, Failure> {
-    SigningKeyPair::from_jwk(&read_text(path)?).map_err(|mut e| {
+/// A key file's error, its path prefixed with the file's (`key.json: d`).
+fn in_file(path: &Path) -> impl FnOnce(TokenError) -> Failure + '_ {
+    move |mut e| {
         e.path = if e.path.is_empty() {
             path.display().to_string()
         } else {
             format!("{}: {}", path.display(), e.path)
         };
         token_fail(e)
-    })
+    }
+}
+
+/// The signing key of `--signing-key` (a private JWK file).
+pub(crate) fn read_signing_key(path: &Path) -> Result<SigningKeyPair, Failure> {
+    SigningKeyPair::from_jwk(&read_text(path)?).map_err(in_file(path))
 }
 
 pub(crate) fn cmd_verify_token(a: VerifyTokenArgs) -> Result<(), Failure> {
-    let keys = KeySet::from_json(&read_text(&a.public_key)?).map_err(|mut e| {
-        e.path = format!(
-            "{}{}{}",
-            a.public_key.display(),
-            if e.path.is_empty() { "" } else { ": " },
-            e.path
-        );
-        token_fail(e)
-    })?;
+    let keys = read_trusted_keys(&a.public_key)?;
     let now_ms = match &a.now {
         Some(now) => {
             PrepareOptions {
@@ -206,16 +203,9 @@ pub(crate) fn cmd_sign(a: SignArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-/// The keys of `--trust-key` (a public JWK or key set).
+/// The keys of `--trust-key` and `--public-key` (a public JWK or key set).
 pub(crate) fn read_trusted_keys(path: &Path) -> Result<KeySet, Failure> {
-    KeySet::from_json(&read_text(path)?).map_err(|mut e| {
-        e.path = if e.path.is_empty() {
-            path.display().to_string()
-        } else {
-            format!("{}: {}", path.display(), e.path)
-        };
-        token_fail(e)
-    })
+    KeySet::from_json(&read_text(path)?).map_err(in_file(path))
 }
 
 /// A document file's text, its detached signature (`FILE.sig`) checked under `keys`:

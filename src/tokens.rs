@@ -885,6 +885,67 @@ impl Redemptions for MemoryRedemptions {
     }
 }
 
+/// A redemption store in a directory, one file per redeemed token, created only if it does not
+/// exist (an atomic `O_CREAT | O_EXCL`): safe across threads and processes on one machine's
+/// file system, and it survives restarts (`offerwise verify-token --redeem DIR`).
+#[cfg(not(target_arch = "wasm32"))]
+#[derive(Debug, Clone)]
+pub struct DirectoryRedemptions {
+    dir: std::path::PathBuf,
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl DirectoryRedemptions {
+    /// The store in `dir` (made when missing).
+    pub fn open(dir: impl Into<std::path::PathBuf>) -> Result<DirectoryRedemptions, TokenError> {
+        let dir = dir.into();
+        std::fs::create_dir_all(&dir).map_err(|e| TokenError {
+            code: "token.store",
+            path: dir.display().to_string(),
+            message: format!("cannot make the redemption store: {e}"),
+        })?;
+        Ok(DirectoryRedemptions { dir })
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl Redemptions for DirectoryRedemptions {
+    fn redeem(&self, jti: &str, exp: i64) -> Result<bool, TokenError> {
+        use std::io::Write;
+        // A nonce is base64url: a file name as it is, never a path.
+        let safe = !jti.is_empty()
+            && jti.len() <= 64
+            && jti
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !safe {
+            return fail(
+                "token.malformed",
+                "claims.jti",
+                format!("{jti:?} is not a nonce"),
+            );
+        }
+        let path = self.dir.join(jti);
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(mut f) => {
+                // The expiry, for whoever prunes the store; the file's existence is the mark.
+                let _ = writeln!(f, "{exp}");
+                Ok(true)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+            Err(e) => fail(
+                "token.store",
+                &path.display().to_string(),
+                format!("cannot record the redemption: {e}"),
+            ),
+        }
+    }
+}
+
 /// [`verify`], then the token redeemed in `store`: `token.replayed` when it was already.
 pub fn redeem(
     token: &str,
@@ -1297,6 +1358,49 @@ mod tests {
             "token.not_yet_valid"
         );
         assert!(redeem(&token, &trusted, &Expect::new("00042", NOW_MS), &fresh).is_ok());
+    }
+
+    #[test]
+    fn a_directory_store_redeems_once_across_threads_and_reopenings() {
+        let dir =
+            std::env::temp_dir().join(format!("offerwise-redemptions-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let k = key(1);
+        let trusted = keys(&[&k]);
+        let token = k.sign(&claims());
+        let store = DirectoryRedemptions::open(&dir).unwrap();
+        let wins = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..50)
+                .map(|_| {
+                    s.spawn(|| {
+                        redeem(&token, &trusted, &Expect::new("00042", NOW_MS), &store).is_ok()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap())
+                .filter(|&ok| ok)
+                .count()
+        });
+        assert_eq!(wins, 1);
+        // Reopened (another process, a restart): still redeemed.
+        let again = DirectoryRedemptions::open(&dir).unwrap();
+        assert_eq!(
+            code(redeem(
+                &token,
+                &trusted,
+                &Expect::new("00042", NOW_MS),
+                &again
+            )),
+            "token.replayed"
+        );
+        assert_eq!(
+            again.redeem("../escape", 0).unwrap_err().code,
+            "token.malformed"
+        );
+        assert_eq!(again.redeem("", 0).unwrap_err().code, "token.malformed");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

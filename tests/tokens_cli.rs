@@ -378,3 +378,79 @@ fn trusted_keys_load_only_signed_documents() {
         stderr(&bad)
     );
 }
+
+#[test]
+fn fifty_checkout_processes_redeem_a_token_once() {
+    let dir = scratch("redeem");
+    let (private, public) = keygen(&dir, "shop", &[]);
+    let (_, _, token) = &signed_offers(&private, "3600")[0];
+    let store = text(&dir.join("redeemed"));
+    let children: Vec<_> = (0..50)
+        .map(|_| {
+            Command::new(BIN)
+                .args([
+                    "verify-token",
+                    "--public-key",
+                    &public,
+                    "--token",
+                    token,
+                    "--customer",
+                    "00042",
+                    "--now",
+                    "1998-07-01T12:30:00Z",
+                    "--redeem",
+                    &store,
+                ])
+                .current_dir(env!("CARGO_MANIFEST_DIR"))
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let outputs: Vec<Output> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect();
+    let ok = outputs.iter().filter(|o| o.status.success()).count();
+    assert_eq!(
+        ok,
+        1,
+        "{:?}",
+        outputs.iter().map(|o| o.status.code()).collect::<Vec<_>>()
+    );
+    for o in outputs.iter().filter(|o| !o.status.success()) {
+        assert_eq!(o.status.code(), Some(2));
+        assert!(
+            stderr(o).starts_with("error[token.replayed]"),
+            "{}",
+            stderr(o)
+        );
+    }
+    // A refused token is not spent; a redeemed one stays redeemed.
+    let (_, _, second) = &signed_offers(&private, "3600")[1];
+    let early = verify(
+        &public,
+        second,
+        "00042",
+        "1998-07-01T11:00:00Z",
+        &["--redeem", &store],
+    );
+    assert!(stderr(&early).starts_with("error[token.not_yet_valid]"));
+    let later = verify(
+        &public,
+        second,
+        "00042",
+        "1998-07-01T12:30:00Z",
+        &["--redeem", &store],
+    );
+    assert!(later.status.success(), "{}", stderr(&later));
+    let again = verify(
+        &public,
+        token,
+        "00042",
+        "1998-07-01T12:30:00Z",
+        &["--redeem", &store],
+    );
+    assert_eq!(again.status.code(), Some(2));
+}

@@ -49,6 +49,11 @@ pub(crate) struct VerifyTokenArgs {
     /// Clock skew tolerated between signer and checkout, seconds.
     #[arg(long, default_value_t = tokens::DEFAULT_LEEWAY_SECONDS)]
     leeway: i64,
+    /// Redeem the token in this directory (one file per redeemed token, created atomically):
+    /// a token already redeemed there is refused (`token.replayed`), so each is honoured once,
+    /// however many checkouts on this machine send it at the same time.
+    #[arg(long, value_name = "DIR")]
+    redeem: Option<PathBuf>,
 }
 
 /// A token or key failure as the CLI reports it: `error[code]: path: message`, exit 2.
@@ -162,7 +167,14 @@ pub(crate) fn cmd_verify_token(a: VerifyTokenArgs) -> Result<(), Failure> {
         value: a.value,
         leeway_seconds: a.leeway,
     };
-    let claims = tokens::verify(a.token.trim(), &keys, &expect).map_err(token_fail)?;
+    let claims = match &a.redeem {
+        Some(dir) => {
+            let store = tokens::DirectoryRedemptions::open(dir).map_err(token_fail)?;
+            tokens::redeem(a.token.trim(), &keys, &expect, &store)
+        }
+        None => tokens::verify(a.token.trim(), &keys, &expect),
+    }
+    .map_err(token_fail)?;
     let text =
         serde_json::to_string_pretty(&claims).map_err(|e| Failure(1, format!("error: {e}")))?;
     println!("{text}");

@@ -550,8 +550,31 @@ impl KeySet {
         Ok(())
     }
 
-    fn get(&self, kid: &str) -> Option<&PublicKey> {
-        self.keys.iter().find(|k| k.kid == kid)
+    /// The trusted key a header's `kid` names, or `code` at `header.kid` (`missing` when the
+    /// header names none): the lookup of tokens and of document signatures alike.
+    fn key_for<'k>(
+        &'k self,
+        kid: Option<&'k str>,
+        code: &'static str,
+        missing: &str,
+    ) -> Result<(&'k str, &'k PublicKey), TokenError> {
+        let Some(kid) = kid else {
+            return fail(code, "header.kid", missing);
+        };
+        match self.keys.iter().find(|k| k.kid == kid) {
+            Some(key) => Ok((kid, key)),
+            None => {
+                let known: Vec<&str> = self.kids().collect();
+                fail(
+                    code,
+                    "header.kid",
+                    format!(
+                        "{kid:?} is not a trusted key (trusted: {})",
+                        known.join(", ")
+                    ),
+                )
+            }
+        }
     }
 
     pub fn kids(&self) -> impl Iterator<Item = &str> {
@@ -644,24 +667,11 @@ pub fn verify(token: &str, keys: &KeySet, expect: &Expect<'_>) -> Result<Claims,
             );
         }
     }
-    let Some(kid) = header.kid.as_deref() else {
-        return fail(
-            "token.unknown_key",
-            "header.kid",
-            "missing: the token does not say which key signed it",
-        );
-    };
-    let Some(key) = keys.get(kid) else {
-        let known: Vec<&str> = keys.kids().collect();
-        return fail(
-            "token.unknown_key",
-            "header.kid",
-            format!(
-                "{kid:?} is not a trusted key (trusted: {})",
-                known.join(", ")
-            ),
-        );
-    };
+    let (kid, key) = keys.key_for(
+        header.kid.as_deref(),
+        "token.unknown_key",
+        "missing: the token does not say which key signed it",
+    )?;
     let signature: [u8; 64] =
         decode(s, "signature")?
             .try_into()
@@ -828,24 +838,11 @@ pub fn verify_document(
             &format!("is not {DOCUMENT_TYPE:?}: this is not a document signature"),
         ));
     }
-    let Some(kid) = header.kid else {
-        return fail(
-            "document.unknown_key",
-            "header.kid",
-            "missing: the signature does not say which key made it",
-        );
-    };
-    let Some(key) = keys.get(&kid) else {
-        let known: Vec<&str> = keys.kids().collect();
-        return fail(
-            "document.unknown_key",
-            "header.kid",
-            format!(
-                "{kid:?} is not a trusted key (trusted: {})",
-                known.join(", ")
-            ),
-        );
-    };
+    let (kid, key) = keys.key_for(
+        header.kid.as_deref(),
+        "document.unknown_key",
+        "missing: the signature does not say which key made it",
+    )?;
     let bytes: [u8; 64] = B64
         .decode(s)
         .ok()
@@ -859,7 +856,7 @@ pub fn verify_document(
             path: "signature".into(),
             message: format!("does not match the document under key {kid:?}: the document was changed after signing, or another key signed it"),
         })?;
-    Ok(kid)
+    Ok(kid.to_string())
 }
 
 /// Where redeemed tokens are kept, so each is honoured once.

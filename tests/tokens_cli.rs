@@ -5,6 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use crate::cli::{run, stderr};
+
 const BIN: &str = env!("CARGO_BIN_EXE_offerwise");
 const CUSTOMER: &str = "www/example-customer.json";
 const NOW: &str = "1998-07-01T12:00:00Z";
@@ -16,20 +18,8 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-fn run(args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .unwrap()
-}
-
 fn text(p: &Path) -> String {
     p.to_string_lossy().into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 /// A key pair in `dir`: (private, public).

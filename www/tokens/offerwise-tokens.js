@@ -219,6 +219,14 @@ export async function signDecision(decision, signer, options = {}) {
   return { ...decision, offers: decision.offers.map((o, i) => ({ ...o, token: tokens[i] })) };
 }
 
+/** The trusted key a header's `kid` names, or `code` at header.kid: tokens and documents alike. */
+function keyFor(keys, kid, code, missing) {
+  if (typeof kid !== "string") fail(code, "header.kid", missing);
+  const key = keys.get(kid);
+  if (!key) fail(code, "header.kid", `${JSON.stringify(kid)} is not a trusted key (trusted: ${[...keys.keys()].join(", ")})`);
+  return key;
+}
+
 const CLAIMS = { iss: "string", sub: "string", offer: "string", kind: "string", value: "number", did: "string", iat: "number", exp: "number", jti: "string" };
 
 /**
@@ -250,9 +258,7 @@ export async function verifyOfferToken(token, keys, { customer, now, offer, valu
   if (header === null || typeof header !== "object" || typeof header.alg !== "string") fail("token.malformed", "header", "is not a JWS header: no alg");
   if (header.alg !== "EdDSA") fail("token.algorithm", "header.alg", `is ${JSON.stringify(header.alg)}; offerwise tokens are signed "EdDSA"`);
   if (header.typ !== undefined && header.typ !== "JWT") fail("token.malformed", "header.typ", `is ${JSON.stringify(header.typ)}: this is not an offer token ("JWT")`);
-  if (typeof header.kid !== "string") fail("token.unknown_key", "header.kid", "missing: the token does not say which key signed it");
-  const key = keys.get(header.kid);
-  if (!key) fail("token.unknown_key", "header.kid", `${JSON.stringify(header.kid)} is not a trusted key (trusted: ${[...keys.keys()].join(", ")})`);
+  const key = keyFor(keys, header.kid, "token.unknown_key", "missing: the token does not say which key signed it");
   const sig = part(s, "signature");
   if (sig.length !== 64) fail("token.malformed", "signature", `has ${sig.length} bytes; an Ed25519 signature has 64`);
   const ok = await subtle().verify({ name: "Ed25519" }, key, sig, utf8.encode(`${h}.${p}`));
@@ -315,9 +321,7 @@ export async function verifyDocument(doc, signature, keys) {
   if (header === null || typeof header !== "object" || typeof header.alg !== "string") fail("document.malformed", "header", "is not a JWS header");
   if (header.alg !== "EdDSA") fail("document.algorithm", "header.alg", `is ${JSON.stringify(header.alg)}; documents are signed "EdDSA"`);
   if (header.typ !== DOCUMENT_TYPE) fail("document.malformed", "header.typ", `is not "${DOCUMENT_TYPE}": this is not a document signature`);
-  if (typeof header.kid !== "string") fail("document.unknown_key", "header.kid", "missing: the signature does not say which key made it");
-  const key = keys.get(header.kid);
-  if (!key) fail("document.unknown_key", "header.kid", `${JSON.stringify(header.kid)} is not a trusted key (trusted: ${[...keys.keys()].join(", ")})`);
+  const key = keyFor(keys, header.kid, "document.unknown_key", "missing: the signature does not say which key made it");
   const sig = unb64url(s);
   if (sig === null || sig.length !== 64) fail("document.malformed", "signature", "is not a base64url Ed25519 signature");
   const ok = await subtle().verify({ name: "Ed25519" }, key, sig, utf8.encode(`${h}.${b64url(documentBytes(doc))}`));

@@ -655,19 +655,24 @@ fn sign_decision(
 /// Checks an offer token at checkout (`offerwise verify-token`): its claims as JSON text, or an
 /// `OfferwiseError` with the reason's code and path.
 #[pyfunction]
-#[pyo3(signature = (token, keys, customer, now_ms, offer=None, value=None, leeway_seconds=offerwise::tokens::DEFAULT_LEEWAY_SECONDS))]
+#[pyo3(signature = (token, keys, customer, now, offer=None, value=None, leeway_seconds=offerwise::tokens::DEFAULT_LEEWAY_SECONDS))]
 #[allow(clippy::too_many_arguments)]
 fn verify_token(
     py: Python<'_>,
     token: &str,
     keys: &str,
     customer: &str,
-    now_ms: i64,
+    now: &str,
     offer: Option<&str>,
     value: Option<f64>,
     leeway_seconds: i64,
 ) -> PyResult<String> {
     let keys = KeySet::from_json(keys).map_err(|e| token_error(py, e))?;
+    // `now` as `{"now": ...}` options: ISO 8601 text or epoch milliseconds, read as every
+    // other `now` is.
+    let options: PrepareOptions =
+        offerwise::json::from_str(Doc::Options, now).map_err(|e| core_error(py, &e))?;
+    let (now_ms, _) = options.resolve().map_err(|e| core_error(py, &e))?;
     let expect = Expect {
         customer,
         now_ms,

@@ -339,31 +339,9 @@ def verify_token(token: str, keys: Document, customer: str, now: Optional[Instan
     honoured. Make it single-use by keeping the claims' ``jti`` (a redemption store)."""
     import time as _time
 
-    if now is None:
-        now_ms = int(_time.time() * 1000)
-    else:
-        instant = _instant(now)
-        if isinstance(instant, str):
-            now_ms = _now_ms(instant)
-        else:
-            now_ms = int(instant)
-    return _json.loads(_offerwise.verify_token(token, _json_text(keys, "keys"), customer, now_ms, offer, value,
-                                               leeway_seconds))
-
-
-def _now_ms(text: str) -> int:
-    """ISO 8601 text as epoch milliseconds (a date alone is midnight UTC)."""
-    t = text.strip()
-    try:
-        if len(t) == 10:
-            d = _dt.date.fromisoformat(t)
-            return int(_dt.datetime(d.year, d.month, d.day, tzinfo=_dt.timezone.utc).timestamp() * 1000)
-        parsed = _dt.datetime.fromisoformat(t.replace("Z", "+00:00"))
-    except ValueError as e:
-        raise OfferwiseError(f"{text!r} is not an ISO 8601 instant: {e}", "options.invalid", "now") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=_dt.timezone.utc)
-    return int(parsed.timestamp() * 1000)
+    options = {"now": int(_time.time() * 1000) if now is None else _instant(now)}
+    return _json.loads(_offerwise.verify_token(token, _json_text(keys, "keys"), customer, _json.dumps(options), offer,
+                                               value, leeway_seconds))
 
 
 def _bytes(doc: Union[str, bytes], what: str) -> bytes:

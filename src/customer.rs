@@ -280,6 +280,21 @@ impl Customer {
                 "the customer id is empty",
             ));
         }
+        use crate::limits::{too_many, MAX_OFFER_EVENTS, MAX_ORDERS};
+        if self.orders.len() > MAX_ORDERS {
+            return Err(Error::limit(
+                Doc::Customer,
+                "orders",
+                too_many(self.orders.len(), "orders", MAX_ORDERS),
+            ));
+        }
+        if self.offer_history.len() > MAX_OFFER_EVENTS {
+            return Err(Error::limit(
+                Doc::Customer,
+                "offerHistory",
+                too_many(self.offer_history.len(), "offer events", MAX_OFFER_EVENTS),
+            ));
+        }
         let mut orders = Vec::with_capacity(self.orders.len());
         let mut ledger = ledger_digits.map(|_| Ok(Vec::with_capacity(self.orders.len())));
         for (i, order) in self.orders.iter().enumerate() {

@@ -105,6 +105,14 @@ pub enum Error {
     /// [`crate::offers::conditions::ConditionErrorKind`]).
     #[error(transparent)]
     Condition(#[from] crate::offers::conditions::ConditionError),
+    /// A document or a part of it is over one of the engine's limits ([`crate::limits`]):
+    /// code `limit.exceeded`.
+    #[error("{doc}{} is over a limit: {message}", at(path))]
+    Limit {
+        doc: Doc,
+        path: String,
+        message: String,
+    },
     /// A line of a transaction file could not be read.
     #[error("orders file line {line}{}: {message}", column.as_ref().map(|c| format!(", column {c}")).unwrap_or_default())]
     Row {
@@ -132,12 +140,22 @@ impl Error {
         }
     }
 
+    /// Shorthand for [`Error::Limit`].
+    pub fn limit(doc: Doc, path: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Limit {
+            doc,
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+
     /// The document the error is about.
     pub fn doc(&self) -> Doc {
         match self {
             Error::Syntax { doc, .. }
             | Error::Invalid { doc, .. }
-            | Error::UnsupportedVersion { doc, .. } => *doc,
+            | Error::UnsupportedVersion { doc, .. }
+            | Error::Limit { doc, .. } => *doc,
             Error::Row { .. } => Doc::Orders,
             Error::Loyalty { .. } => Doc::Customer,
             Error::Condition(_) => Doc::Condition,
@@ -153,6 +171,9 @@ impl Error {
         if let Error::Condition(e) = self {
             return e.code().to_string();
         }
+        if let Error::Limit { .. } = self {
+            return crate::limits::CODE.to_string();
+        }
         let kind = match self {
             Error::Syntax { .. } => "syntax",
             Error::Invalid { .. } => "invalid",
@@ -160,6 +181,7 @@ impl Error {
             Error::Row { .. } => "invalid_row",
             Error::Loyalty { .. } => "loyalty",
             Error::Condition(_) => "condition",
+            Error::Limit { .. } => "limit",
         };
         format!("{}.{kind}", self.doc())
     }
@@ -177,7 +199,9 @@ impl Error {
     /// Where in the document: a JSON path (`orders[2].amount`), `line 12` for files, or `""`.
     pub fn path(&self) -> String {
         match self {
-            Error::Invalid { path, .. } | Error::Loyalty { path, .. } => path.clone(),
+            Error::Invalid { path, .. }
+            | Error::Loyalty { path, .. }
+            | Error::Limit { path, .. } => path.clone(),
             Error::Condition(e) => e.path().to_string(),
             Error::Syntax { line, column, .. } => format!("line {line}, column {column}"),
             Error::UnsupportedVersion { .. } => "formatVersion".to_string(),

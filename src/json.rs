@@ -126,6 +126,7 @@ fn offset_of(text: &str, line: usize, column: usize) -> usize {
 /// JSON text by the wasm layer): besides being the fastest path, a single deserializer type
 /// keeps the wasm module small, as serde code is generated per deserializer.
 pub fn from_str<T: DeserializeOwned>(doc: Doc, text: &str) -> Result<T, Error> {
+    crate::limits::check_size(doc, text.len())?;
     // serde would read a struct from a JSON array too (by position); documents are objects.
     let kind = match text.trim_start().as_bytes().first() {
         Some(b'[') => Some("an array"),
@@ -142,7 +143,9 @@ pub fn from_str<T: DeserializeOwned>(doc: Doc, text: &str) -> Result<T, Error> {
     }
     let mut de = serde_json::Deserializer::from_str(text);
     let value = T::deserialize(&mut de).map_err(|e| {
-        if e.is_syntax() || e.is_eof() {
+        if crate::limits::is_too_deep(&e) {
+            crate::limits::too_deep(doc, path_at(text, offset_of(text, e.line(), e.column())))
+        } else if e.is_syntax() || e.is_eof() {
             Error::Syntax {
                 doc,
                 line: e.line(),
@@ -166,11 +169,18 @@ pub fn from_str<T: DeserializeOwned>(doc: Doc, text: &str) -> Result<T, Error> {
 /// Parses any JSON value (conditions and attributes, whose shape their own readers check);
 /// syntax errors give a line and column.
 pub fn value_from_str(doc: Doc, text: &str) -> Result<serde_json::Value, Error> {
-    serde_json::from_str(text).map_err(|e| Error::Syntax {
-        doc,
-        line: e.line(),
-        column: e.column(),
-        message: clean_message(&e.to_string()),
+    crate::limits::check_size(doc, text.len())?;
+    serde_json::from_str(text).map_err(|e| {
+        if crate::limits::is_too_deep(&e) {
+            crate::limits::too_deep(doc, path_at(text, offset_of(text, e.line(), e.column())))
+        } else {
+            Error::Syntax {
+                doc,
+                line: e.line(),
+                column: e.column(),
+                message: clean_message(&e.to_string()),
+            }
+        }
     })
 }
 

@@ -301,6 +301,17 @@ impl Model {
                 ),
             );
         }
+        if self.segments.len() > crate::limits::MAX_SEGMENTS {
+            return Err(Error::limit(
+                Doc::Model,
+                "segments",
+                crate::limits::too_many(
+                    self.segments.len(),
+                    "segments",
+                    crate::limits::MAX_SEGMENTS,
+                ),
+            ));
+        }
         if self.features.is_empty() {
             return bad(
                 "features".into(),

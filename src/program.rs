@@ -248,6 +248,13 @@ impl Program {
                 ),
             );
         }
+        if self.offers.len() > crate::limits::MAX_OFFERS {
+            return Err(Error::limit(
+                Doc::Program,
+                "offers",
+                crate::limits::too_many(self.offers.len(), "offers", crate::limits::MAX_OFFERS),
+            ));
+        }
         self.loyalty
             .validate("loyalty")
             .map_err(|e| Error::invalid(Doc::Program, e.path(), e.message()))?;

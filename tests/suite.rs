@@ -40,6 +40,7 @@ mod gmm_cdnow;
 #[cfg(feature = "train")]
 mod kpis;
 mod ledger_props;
+mod limits;
 mod loyalty_evaluate;
 mod loyalty_vectors;
 mod offer_catalogue;

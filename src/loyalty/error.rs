@@ -36,6 +36,9 @@ pub enum LoyaltyError {
     /// A sum or product left the supported range (|value| ≤ 10^15 points or minor units).
     #[error("amount out of range{}: {message}", at(path))]
     Overflow { path: String, message: String },
+    /// The account or history is over one of the engine's limits ([`crate::limits`]).
+    #[error("loyalty input{} is over a limit: {message}", at(path))]
+    Limit { path: String, message: String },
 }
 
 fn at(path: &str) -> String {
@@ -49,7 +52,7 @@ fn at(path: &str) -> String {
 impl LoyaltyError {
     /// A stable machine-readable code: `loyalty.invalid_rules`, `loyalty.invalid_input`,
     /// `loyalty.invalid_operation`, `loyalty.insufficient_points`,
-    /// `loyalty.idempotency_conflict`, `loyalty.overflow`.
+    /// `loyalty.idempotency_conflict`, `loyalty.overflow`; `limit.exceeded`.
     pub fn code(&self) -> &'static str {
         match self {
             LoyaltyError::InvalidRules { .. } => "loyalty.invalid_rules",
@@ -58,6 +61,7 @@ impl LoyaltyError {
             LoyaltyError::InsufficientPoints { .. } => "loyalty.insufficient_points",
             LoyaltyError::IdempotencyConflict { .. } => "loyalty.idempotency_conflict",
             LoyaltyError::Overflow { .. } => "loyalty.overflow",
+            LoyaltyError::Limit { .. } => crate::limits::CODE,
         }
     }
 
@@ -67,7 +71,8 @@ impl LoyaltyError {
             LoyaltyError::InvalidRules { message, .. }
             | LoyaltyError::InvalidInput { message, .. }
             | LoyaltyError::InvalidOperation { message, .. }
-            | LoyaltyError::Overflow { message, .. } => message.clone(),
+            | LoyaltyError::Overflow { message, .. }
+            | LoyaltyError::Limit { message, .. } => message.clone(),
             LoyaltyError::InsufficientPoints {
                 needed, available, ..
             } => format!("not enough points: {needed} needed, {available} available"),
@@ -85,7 +90,8 @@ impl LoyaltyError {
             | LoyaltyError::InvalidOperation { path, .. }
             | LoyaltyError::InsufficientPoints { path, .. }
             | LoyaltyError::IdempotencyConflict { path, .. }
-            | LoyaltyError::Overflow { path, .. } => path,
+            | LoyaltyError::Overflow { path, .. }
+            | LoyaltyError::Limit { path, .. } => path,
         }
     }
 
@@ -98,7 +104,8 @@ impl LoyaltyError {
             | LoyaltyError::InvalidOperation { path, .. }
             | LoyaltyError::InsufficientPoints { path, .. }
             | LoyaltyError::IdempotencyConflict { path, .. }
-            | LoyaltyError::Overflow { path, .. } => {
+            | LoyaltyError::Overflow { path, .. }
+            | LoyaltyError::Limit { path, .. } => {
                 if path.is_empty() {
                     *path = new_path.to_string();
                 } else if !new_path.is_empty() {

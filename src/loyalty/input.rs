@@ -387,6 +387,13 @@ pub fn history(
     offset: i32,
     path: &str,
 ) -> Result<Vec<ValidOrder>, LoyaltyError> {
+    use crate::limits::{too_many, MAX_ORDERS};
+    if orders.len() > MAX_ORDERS {
+        return Err(LoyaltyError::Limit {
+            path: path.to_string(),
+            message: too_many(orders.len(), "orders", MAX_ORDERS),
+        });
+    }
     let mut out = Vec::with_capacity(orders.len());
     for (i, o) in orders.iter().enumerate() {
         // Paths are built only when something is wrong.

@@ -118,6 +118,19 @@ pub fn build_ledger(
     let mut ledger = Ledger::new(LedgerPolicy {
         refund_grace_ms: i64::from(rules.expiry.refund_grace_days) * DAY_MS,
     });
+    use crate::limits::{too_many, MAX_ACCOUNT_ENTRIES};
+    let entries = account.points.len() + account.operations.len();
+    if entries > MAX_ACCOUNT_ENTRIES {
+        let path = if account.points.len() > MAX_ACCOUNT_ENTRIES {
+            "account.points"
+        } else {
+            "account.operations"
+        };
+        return Err(LoyaltyError::Limit {
+            path: path.into(),
+            message: too_many(entries, "opening lots and operations", MAX_ACCOUNT_ENTRIES),
+        });
+    }
     for (i, lot) in account.points.iter().enumerate() {
         let path = || index("account.points", i);
         let t =

@@ -46,7 +46,7 @@ fn read_doc<T: DeserializeOwned>(doc: Doc, value: JsValue) -> Result<T, Error> {
 
 /// A document given as a JSON string or a JS object, as JSON text.
 fn js_text(doc: Doc, value: JsValue) -> Result<String, Error> {
-    match value.as_string() {
+    match js_string(doc, &value)? {
         Some(text) => Ok(text),
         None if value.is_undefined() || value.is_null() => Err(Error::invalid(
             doc,
@@ -63,13 +63,18 @@ fn js_text(doc: Doc, value: JsValue) -> Result<String, Error> {
                     .dyn_ref::<js_sys::Error>()
                     .map(|e| String::from(e.message()))
                     .unwrap_or_default();
+                if e.is_instance_of::<js_sys::RangeError>() {
+                    // V8 and the others throw a RangeError when the object is too deep for
+                    // their stack: far over the 127 levels any document may have.
+                    return crate::limits::too_deep(doc, String::new());
+                }
                 Error::invalid(
                     doc,
                     "",
                     format!("cannot read the {doc} object as JSON: {why}"),
                 )
             })?;
-            match text.as_string() {
+            match js_string(doc, &text)? {
                 Some(text) => Ok(text),
                 None => Err(Error::invalid(
                     doc,
@@ -79,6 +84,19 @@ fn js_text(doc: Doc, value: JsValue) -> Result<String, Error> {
             }
         }
     }
+}
+
+/// A JS string's text, refused before it is copied into wasm memory when it is over the
+/// document's size limit (UTF-8 never has fewer bytes than UTF-16 has code units).
+fn js_string(doc: Doc, value: &JsValue) -> Result<Option<String>, Error> {
+    if let Some(s) = value.dyn_ref::<js_sys::JsString>() {
+        crate::limits::check_size(doc, s.length() as usize)?;
+    }
+    let text = value.as_string();
+    if let Some(text) = &text {
+        crate::limits::check_size(doc, text.len())?;
+    }
+    Ok(text)
 }
 
 fn write<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {

@@ -44,8 +44,8 @@ impl ConditionErrorKind {
             ConditionErrorKind::InvalidOperand => "condition.invalid_operand",
             ConditionErrorKind::BadRegex => "condition.bad_regex",
             ConditionErrorKind::UnsupportedRegex => "condition.unsupported_regex",
-            ConditionErrorKind::TooDeep => "condition.too_deep",
-            ConditionErrorKind::TooLarge => "condition.too_large",
+            // One code for every limit of offerwise (its `limits` module).
+            ConditionErrorKind::TooDeep | ConditionErrorKind::TooLarge => "limit.exceeded",
             ConditionErrorKind::InvalidSavedGroups => "condition.invalid_saved_groups",
         }
     }

@@ -57,8 +57,8 @@
 //!
 //! # Limits
 //!
-//! * a condition is nested at most [`MAX_DEPTH`] (32) JSON levels deep (`condition.too_deep`);
-//! * it has at most [`MAX_NODES`] (10,000) JSON values (`condition.too_large`);
+//! * a condition is nested at most [`MAX_DEPTH`] (32) JSON levels deep (`limit.exceeded`, as every limit of offerwise);
+//! * it has at most [`MAX_NODES`] (10,000) JSON values (`limit.exceeded`);
 //! * a compiled pattern is at most [`regex::REGEX_SIZE_LIMIT`] bytes (`condition.bad_regex`);
 //! * `$savedGroup` resolves condition groups at most [`MAX_GROUP_CHAIN`] deep (deeper is
 //!   false; GrowthBook has no limit but stops at cycles, as this does too).

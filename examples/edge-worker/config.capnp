@@ -31,6 +31,9 @@ const offerwiseWorker :Workerd.Worker = (
     # public keys /redeem trusts (default: the signing key's public half). Secrets, as above.
     (name = "SIGNING_KEY", fromEnvironment = "OFFERWISE_SIGNING_KEY"),
     (name = "VERIFY_KEYS", fromEnvironment = "OFFERWISE_VERIFY_KEYS"),
+    # The public keys (a JWK or key set, `offerwise keygen --public`) PUT /program's documents
+    # must be signed with (`offerwise sign`); unset, updates need no signature.
+    (name = "DOCUMENT_KEYS", fromEnvironment = "OFFERWISE_DOCUMENT_KEYS"),
     # Redeemed tokens: one Durable Object per token.
     (name = "REDEMPTIONS", durableObjectNamespace = "Redemptions"),
   ],

@@ -17,7 +17,10 @@
 //   PUT  /program         {"program": {...}, "policy"?: {...} | null}  (Authorization: Bearer
 //                         <ADMIN_TOKEN>; "policy" left out keeps the current one)
 //                         200 {"ok": true, "program", "policy"} or 400 with the error, the last
-//                         good programme still serving
+//                         good programme still serving. With DOCUMENT_KEYS, signed documents
+//                         only: {"program": "<text>", "signature": "<program.json.sig>",
+//                         "policy"?: "<text>" | null, "policySignature"?: "<policy.json.sig>"}
+//                         (below); a refusal is 403 (400 for document.malformed)
 //
 // Signed offers: with the secret SIGNING_KEY (a private Ed25519 JSON Web Key, `offerwise keygen`)
 // every offer of a decision carries a `token` (offerwise/tokens, Web Crypto; the page that shows
@@ -26,13 +29,25 @@
 // Durable Object REDEMPTIONS (one object per token: one thread, so exactly one redemption
 // succeeds however many arrive at once).
 //
+// Signed programmes: with DOCUMENT_KEYS (a public JWK or key set, as text: the keys
+// `offerwise sign` signs with) PUT /program loads only documents signed by one of them. A
+// signature covers a document's exact bytes, so the programme comes as its text, exactly as
+// signed, in the same JSON body the unsigned update uses, with the content of the FILE.sig
+// `offerwise sign` wrote next to it as "signature" (a JSON envelope rather than the raw text
+// with the signature in a header: the programme and its policy are still replaced together, in
+// one request, each with its own signature; and the same body works whether or not the worker
+// checks signatures). A missing signature is 403 document.unsigned, one that does not match the
+// text 403 document.signature, one made by a key not in DOCUMENT_KEYS 403 document.unknown_key,
+// one that is not a detached signature 400 document.malformed; the served programme stays.
+// "policy": null (no learned policy) is not a document and needs no signature.
+//
 // Every error is {"error": {"code", "path", "message"}}: 400 for what the request got wrong
 // (its JSON, its shape, or the engine's OfferwiseError with its code and path), 401/403 for an
 // update without the token, 404/405 for a route or method the worker does not have, and 503
-// only when the bundled documents themselves do not load.
+// only when the bundled documents themselves, or the configured keys, do not load.
 import { Engine, initSync, version } from "offerwise";
 import wasm from "offerwise/offerwise_bg.wasm";
-import { importSigningKey, importVerifyingKeys, signDecision, verifyOfferToken } from "offerwise/tokens";
+import { importSigningKey, importVerifyingKeys, signDecision, verifyDocument, verifyOfferToken } from "offerwise/tokens";
 import model from "./model.json";
 import program from "./program.json";
 import policy from "./policy.json";
@@ -127,6 +142,52 @@ async function loadKeys(env) {
   }
 }
 
+/** The keys PUT /program's documents must be signed with, imported once; `null` when unset. */
+let documentKeys = null;
+async function loadDocumentKeys(env) {
+  const configured = env ? env.DOCUMENT_KEYS : undefined;
+  // Unset is `undefined` (or `null` from workerd's fromEnvironment); anything else, even an
+  // empty text, is a configuration to enforce: a key set that does not load refuses every
+  // update (503) rather than letting unsigned ones through.
+  if (configured === undefined || configured === null) return { keys: null };
+  if (documentKeys === null) {
+    documentKeys = importVerifyingKeys(configured);
+    documentKeys.catch(() => { documentKeys = null; });
+  }
+  try {
+    return { keys: await documentKeys };
+  } catch (e) {
+    if (e && e.name === "OfferwiseTokenError") {
+      return { error: fail(503, e.code, `documentKeys${e.path ? "." + e.path : ""}`, `the worker's DOCUMENT_KEYS: ${e.message}`) };
+    }
+    throw e;
+  }
+}
+
+/**
+ * Checks one document of a signed update (`text` from the body's `field`, its signature from
+ * `sigField`) under `keys`: `null` when it may be loaded, else the refusal `{status, error}`.
+ */
+async function documentRefusal(text, signature, keys, field, sigField) {
+  const what = field === "program" ? "programme" : field;
+  if (signature === undefined || signature === null) {
+    return { status: 403, error: { code: "document.unsigned", path: sigField, message: `the ${what} is not signed and this worker loads only signed documents (DOCUMENT_KEYS): send its text as "${field}" and the signature \`offerwise sign\` wrote as "${sigField}"` } };
+  }
+  if (typeof text !== "string") {
+    return { status: 400, error: { code: "request.invalid", path: field, message: `give the ${what} as its text, exactly as signed (a JSON string), not as ${text === null ? "null" : typeof text}` } };
+  }
+  try {
+    await verifyDocument(text, signature, keys);
+    return null;
+  } catch (e) {
+    if (e && e.name === "OfferwiseTokenError") {
+      const path = e.path && e.path !== "signature" ? `${sigField}.${e.path}` : sigField;
+      return { status: e.code === "document.malformed" ? 400 : 403, error: { code: e.code, path, message: `the ${what}'s signature: ${e.message}` } };
+    }
+    throw e;
+  }
+}
+
 async function decide(request, env) {
   const { body, error } = await readObject(request, 'with "customer" and the decision options');
   if (error) return error;
@@ -215,6 +276,19 @@ async function updateProgram(request, env) {
   if (current === null) return json({ error: bootError }, 503);
   if (body.program === undefined) {
     return fail(400, "request.invalid", "program", 'give the new programme as "program"');
+  }
+  const signed = await loadDocumentKeys(env);
+  if (signed.error) return signed.error;
+  if (signed.keys) {
+    const refusal = (await documentRefusal(body.program, body.signature, signed.keys, "program", "signature"))
+      ?? (body.policy === undefined || body.policy === null
+        ? null
+        : await documentRefusal(body.policy, body.policySignature, signed.keys, "policy", "policySignature"));
+    if (refusal) {
+      // Refused like a programme that does not load: reported by /health, nothing replaced.
+      lastUpdateError = { ...refusal.error, at: new Date().toISOString() };
+      return json({ error: refusal.error, serving: current.engine.programVersion }, refusal.status);
+    }
   }
   const nextPolicy = body.policy === undefined ? current.policy : body.policy;
   let next;

@@ -15,7 +15,7 @@
 //! | opening lots + operations per loyalty account | [`MAX_ACCOUNT_ENTRIES`] | `account.points` / `account.operations` |
 //! | offers per programme | [`MAX_OFFERS`] | `offers` |
 //! | segments per model | [`MAX_SEGMENTS`] | `segments` |
-//! | condition: nesting, values | 32 levels, 10,000 values ([`offerwise_conditions::MAX_DEPTH`], [`offerwise_conditions::MAX_NODES`]) | the value over the limit |
+//! | condition: nesting, values, `$regex` pattern | 32 levels, 10,000 values, 4,096 bytes ([`offerwise_conditions::MAX_DEPTH`], [`offerwise_conditions::MAX_NODES`], [`offerwise_conditions::MAX_REGEX_BYTES`]) | the value over the limit |
 //!
 //! The limits are far above what a shop sends (the embedded default model is 6 KB, the
 //! default programme 9 KB, a customer with 1,000 orders about 70 KB) and low enough that a

@@ -258,4 +258,10 @@ fn conditions_over_their_limits_share_the_code() {
     let e = offerwise::offers::conditions::Condition::parse(&serde_json::from_str(&deep).unwrap())
         .unwrap_err();
     assert_eq!(e.code(), "limit.exceeded");
+    // A megabyte pattern is not compiled (it would take a tenth of a second).
+    let long = json!({"name": {"$regex": "x".repeat(1 << 20)}});
+    let e = offerwise::offers::conditions::Condition::parse(&long).unwrap_err();
+    assert_eq!((e.code(), e.path()), ("limit.exceeded", "name.$regex"));
+    let at_limit = json!({"name": {"$regex": "x".repeat(4_096)}});
+    offerwise::offers::conditions::Condition::parse(&at_limit).expect("4,096 bytes compile");
 }

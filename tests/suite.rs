@@ -35,6 +35,7 @@ mod default_model;
 mod did_vectors;
 mod experiment_hashing;
 mod experiments;
+mod fuzz;
 #[cfg(feature = "cli")]
 mod gmm_cdnow;
 #[cfg(feature = "train")]

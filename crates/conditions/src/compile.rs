@@ -4,7 +4,7 @@
 use super::error::{ConditionError, ConditionErrorKind as Kind};
 use super::js::{self, StackStr};
 use super::regex::{compile as compile_regex, RegexIssue};
-use super::{MAX_DEPTH, MAX_NODES};
+use super::{MAX_DEPTH, MAX_NODES, MAX_REGEX_BYTES};
 use crate::jsonpath::{index, join};
 use serde_json::{Map, Value};
 use std::fmt::{self, Write};
@@ -560,6 +560,16 @@ impl Compiler {
                 });
             }
             "$regex" | "$regexi" => match v {
+                Value::String(source) if source.len() > MAX_REGEX_BYTES => {
+                    return Err(err(
+                        Kind::TooLarge,
+                        path,
+                        format!(
+                            "the pattern is {} bytes long: at most {MAX_REGEX_BYTES} are compiled",
+                            source.len()
+                        ),
+                    ));
+                }
                 Value::String(source) => {
                     let re = compile_regex(source, name == "$regexi").map_err(|issue| match issue {
                         RegexIssue::Unsupported(why) => err(

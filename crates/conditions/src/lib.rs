@@ -58,7 +58,8 @@
 //! # Limits
 //!
 //! * a condition is nested at most [`MAX_DEPTH`] (32) JSON levels deep (`limit.exceeded`, as every limit of offerwise);
-//! * it has at most [`MAX_NODES`] (10,000) JSON values (`limit.exceeded`);
+//! * it has at most [`MAX_NODES`] (10,000) JSON values, and a `$regex` pattern at most
+//!   [`MAX_REGEX_BYTES`] (4,096) bytes (`limit.exceeded`);
 //! * a compiled pattern is at most [`regex::REGEX_SIZE_LIMIT`] bytes (`condition.bad_regex`);
 //! * `$savedGroup` resolves condition groups at most [`MAX_GROUP_CHAIN`] deep (deeper is
 //!   false; GrowthBook has no limit but stops at cycles, as this does too).
@@ -113,6 +114,9 @@ use serde_json::Value;
 pub const MAX_DEPTH: usize = 32;
 /// The most JSON values a condition may have.
 pub const MAX_NODES: usize = 10_000;
+/// The longest `$regex` pattern compiled, in bytes (compiling is linear in the pattern, and a
+/// megabyte pattern takes a tenth of a second: no targeting rule needs one).
+pub const MAX_REGEX_BYTES: usize = 4_096;
 /// The most `$savedGroup` condition groups resolved inside one another.
 pub const MAX_GROUP_CHAIN: usize = 16;
 

@@ -693,7 +693,7 @@ fn fuzz_every_entry_point() {
             findings.push(format!("case {case}: the engine decides differently"));
         }
     }
-    slow.sort_by(|a, b| b.0.cmp(&a.0));
+    slow.sort_by_key(|s| std::cmp::Reverse(s.0));
     eprintln!(
         "fuzz (native): {cases} cases, seed {seed}, {:.1} s; cases and errors per entry point: {counts:?}",
         started.elapsed().as_secs_f64()

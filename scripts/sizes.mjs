@@ -19,7 +19,11 @@ import zlib from "node:zlib";
 // with every reduction, so that nothing grows the storefront build unnoticed.
 // Raised 530,000 -> 535,000 on 2026-12-01 for +6.0 KB: prepared.pageView (the lean page view,
 // a sixth cheaper than decide), the facts plan and hand-written number formatting.
-export const STOREFRONT_BUDGET_GZIP = 535_000; // measured 532,764 B on 2026-12-01 (rustc 1.95)
+// Raised 535,000 -> 545,000 on 2026-12-02 for +8.7 KB of issue 15 (inputs that cannot hurt):
+// the limits (limit.exceeded, JS strings refused before they are copied), the panic hook and
+// the glue's re-instantiation after a panic (+0.5 KB of glue), and lenient mode (+4.6 KB: the
+// text scanner that cuts a part out and the warnings; measured with and without it).
+export const STOREFRONT_BUDGET_GZIP = 545_000; // measured 542,851 B on 2026-12-02 (rustc 1.95)
 export const STOREFRONT_GOAL_GZIP = 100_000;
 
 const HERE = fileURLToPath(import.meta.url);

@@ -38,6 +38,7 @@ pub mod error;
 pub mod experiments;
 pub mod features;
 pub mod json;
+pub mod lenient;
 pub mod limits;
 pub mod loyalty;
 pub mod math;

@@ -374,7 +374,7 @@ fn well_formed(code: &str) -> bool {
     ok(parts.next()) && ok(parts.next()) && parts.next().is_none()
 }
 
-const TARGETS: [&str; 11] = [
+const TARGETS: [&str; 12] = [
     "decide",
     "prepare",
     "pageView",
@@ -386,6 +386,7 @@ const TARGETS: [&str; 11] = [
     "loyalty",
     "hash",
     "analyze",
+    "lenient",
 ];
 
 fn probe(engine: &Engine) -> String {
@@ -440,6 +441,37 @@ fn fuzz_every_entry_point() {
         let target = *rng.pick(&TARGETS);
         let input: Vec<String>;
         let (outcome, took) = match target {
+            "lenient" => {
+                // Lenient mode (the widget's): what it leaves out is reported, well-formed.
+                let base = rng.pick(&corpus.customers).clone();
+                let customer = fuzzed(&mut rng, &base);
+                let opts = rng.pick(&corpus.options).clone();
+                let options = fuzzed(&mut rng, &opts);
+                input = vec![customer.clone(), options.clone()];
+                call(|| {
+                    let mut inputs = offerwise::lenient::Inputs::new(
+                        Some(&customer),
+                        options.as_str().into(),
+                        true,
+                    );
+                    let result =
+                        inputs.run_with_customer(|c, o: DecideOptions| engine.decide(&c, &o));
+                    let bad = inputs
+                        .warnings
+                        .iter()
+                        .find(|w| !well_formed(&w.code) || w.path.is_empty());
+                    if let Some(w) = bad {
+                        return Outcome::Panic(format!("a malformed warning: {w:?}"));
+                    }
+                    match result {
+                        Ok(d) => match serde_json::to_string(&d) {
+                            Ok(_) => Outcome::Ok,
+                            Err(e) => Outcome::Panic(format!("the result does not serialise: {e}")),
+                        },
+                        Err(e) => typed(&e),
+                    }
+                })
+            }
             "decide" | "prepare" | "pageView" | "quote" | "features" => {
                 let base = rng.pick(&corpus.customers).clone();
                 let customer = if rng.chance(0.7) {

@@ -99,6 +99,17 @@ fn js_string(doc: Doc, value: &JsValue) -> Result<Option<String>, Error> {
     Ok(text)
 }
 
+/// A lenient call's result with what it left out (`warnings`, see [`crate::lenient`]).
+fn with_warnings(
+    result: JsValue,
+    warnings: Option<&Vec<crate::engine::Warning>>,
+) -> Result<JsValue, JsValue> {
+    if let Some(warnings) = warnings {
+        js_sys::Reflect::set(&result, &"warnings".into(), &write(warnings)?)?;
+    }
+    Ok(result)
+}
+
 fn write<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
     value
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
@@ -156,11 +167,17 @@ impl WasmEngine {
         &self,
         customer: JsValue,
         options: JsValue,
-        f: impl FnOnce(&crate::Engine, &Customer, &DecideOptions) -> Result<T, Error>,
+        f: impl Fn(&crate::Engine, &Customer, &DecideOptions) -> Result<T, Error>,
     ) -> Result<JsValue, JsValue> {
-        let customer: Customer = read(Doc::Customer, customer)?;
-        let options: DecideOptions = read(Doc::Options, options)?;
-        write(&f(&*self.engine()?, &customer, &options).map_err(error::to_js)?)
+        let customer = js_text(Doc::Customer, customer).map_err(error::to_js)?;
+        let options = js_text(Doc::Options, options).map_err(error::to_js)?;
+        let (lenient, options) = crate::lenient::requested(&options).map_err(error::to_js)?;
+        let engine = self.engine()?;
+        let mut inputs = crate::lenient::Inputs::new(Some(&customer), options, lenient);
+        let result = inputs
+            .run_with_customer(|c, o| f(&engine, &c, &o))
+            .map_err(error::to_js)?;
+        with_warnings(write(&result)?, lenient.then_some(&inputs.warnings))
     }
 }
 
@@ -375,15 +392,19 @@ impl WasmEngine {
         #[wasm_bindgen(unchecked_param_type = "Customer | string")] customer: JsValue,
         #[wasm_bindgen(unchecked_param_type = "PrepareOptions")] options: JsValue,
     ) -> Result<WasmPrepared, JsValue> {
-        let customer: Customer = read(Doc::Customer, customer)?;
-        let options: crate::engine::PrepareOptions = read(Doc::Options, options)?;
-        let inner = self
-            .engine()?
-            .prepare(customer, &options)
+        let customer = js_text(Doc::Customer, customer).map_err(error::to_js)?;
+        let options = js_text(Doc::Options, options).map_err(error::to_js)?;
+        let (lenient, options) = crate::lenient::requested(&options).map_err(error::to_js)?;
+        let engine = self.engine()?;
+        let mut inputs = crate::lenient::Inputs::new(Some(&customer), options, lenient);
+        let inner = inputs
+            .run_with_customer(|c, o| engine.prepare(c, &o))
             .map_err(error::to_js)?;
+        let warnings = lenient.then_some(inputs.warnings);
         Ok(WasmPrepared {
             engine: Rc::clone(&self.inner),
             inner,
+            warnings,
         })
     }
 }
@@ -398,6 +419,30 @@ impl WasmEngine {
 pub struct WasmPrepared {
     engine: Rc<RefCell<crate::Engine>>,
     inner: crate::engine::PreparedCustomer,
+    /// What a lenient `prepare` left out of the customer (`None`: prepared strictly).
+    warnings: Option<Vec<crate::engine::Warning>>,
+}
+
+impl WasmPrepared {
+    /// A page's result (a decision or a page view) for `options`, leniently when they or the
+    /// preparation ask for it: then with the preparation's and the page's `warnings`.
+    fn for_page<T: Serialize>(
+        &self,
+        options: JsValue,
+        f: impl Fn(&crate::Engine, &crate::engine::PreparedCustomer, &DecideOptions) -> Result<T, Error>,
+    ) -> Result<JsValue, JsValue> {
+        let options = js_text(Doc::Options, options).map_err(error::to_js)?;
+        let (lenient, options) = crate::lenient::requested(&options).map_err(error::to_js)?;
+        let engine = borrow(&self.engine)?;
+        let lenient = lenient || self.warnings.is_some();
+        let mut inputs = crate::lenient::Inputs::new(None, options, lenient);
+        let result = inputs
+            .run(|_, o| f(&engine, &self.inner, &o))
+            .map_err(error::to_js)?;
+        let mut warnings = self.warnings.clone().unwrap_or_default();
+        warnings.append(&mut inputs.warnings);
+        with_warnings(write(&result)?, lenient.then_some(&warnings))
+    }
 }
 
 #[wasm_bindgen(js_class = PreparedCustomer)]
@@ -411,11 +456,7 @@ impl WasmPrepared {
         &self,
         #[wasm_bindgen(unchecked_param_type = "DecideOptions")] options: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let options: DecideOptions = read(Doc::Options, options)?;
-        let decision = borrow(&self.engine)?
-            .decide_prepared(&self.inner, &options)
-            .map_err(error::to_js)?;
-        write(&decision)
+        self.for_page(options, crate::Engine::decide_prepared)
     }
 
     /// A page view's decision: the parts of `decide(options)`'s decision that depend on the
@@ -433,11 +474,7 @@ impl WasmPrepared {
         &self,
         #[wasm_bindgen(unchecked_param_type = "DecideOptions")] options: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let options: DecideOptions = read(Doc::Options, options)?;
-        let page = borrow(&self.engine)?
-            .page_view(&self.inner, &options)
-            .map_err(error::to_js)?;
-        write(&page)
+        self.for_page(options, crate::Engine::page_view)
     }
 
     /// The customer's id.
@@ -674,6 +711,32 @@ fn eval_text(
 
 /// The offerwise version.
 ///
+/// Runs when the module is instantiated: a panic, which would be a bug of offerwise (no input
+/// makes it panic: the fuzzing campaign of `tests/fuzz.rs` and `pkg-tests/fuzz.test.mjs`
+/// checks), is thrown to the caller as an `OfferwiseError` with code `internal.panic` and the
+/// panic's message, instead of a bare `RuntimeError: unreachable` that leaves the instance
+/// unusable. The storefront is built with `panic = "abort"`, so the call cannot continue; the
+/// glue makes a fresh instance (wasm-bindgen's `schedule_reinit`) at the next call, and the
+/// objects made before (an `Engine`) must be made again.
+#[wasm_bindgen(start)]
+fn start() {
+    std::panic::set_hook(Box::new(|info| {
+        wasm_bindgen::handler::schedule_reinit();
+        let message = format!(
+            "offerwise hit a bug ({info}); it starts afresh at the next call, so create the Engine again. Please report it with the input"
+        );
+        wasm_bindgen::throw_val(error::offerwise_error(&message, "internal.panic", ""));
+    }));
+}
+
+/// Panics, for the tests of the panic hook (`pkg-tests/panic.test.mjs`): a page can always
+/// throw its own instance away; this only lets a test check what a bug would look like.
+#[doc(hidden)]
+#[wasm_bindgen(js_name = __panicForTests, skip_typescript)]
+pub fn panic_for_tests() {
+    panic!("a deliberate panic, for the tests of the panic hook");
+}
+
 /// ```js
 /// import { version } from "offerwise";
 /// version(); // "0.1.0"

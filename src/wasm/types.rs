@@ -46,6 +46,8 @@ export interface PrepareOptions {
   now: TimeValue;
   /** Minutes east of UTC of the shop's time zone (default 0). */
   timeZoneOffsetMinutes?: number;
+  /** Lenient mode: leave out what can be left out, reported in the prepared page views' `warnings`. */
+  lenient?: boolean;
 }
 
 export interface DecideOptions {
@@ -65,6 +67,20 @@ export interface DecideOptions {
   assignments?: AssignmentStore | unknown;
   /** Experiment key -> variant key, for QA. */
   forceVariants?: Record<string, string>;
+  /**
+   * Lenient mode (the `<offerwise-offers>` widget's default; strict by default): an unknown
+   * field, an order or offer event that does not check (an order a few minutes after `now`
+   * from a skewed clock), a loyalty account or optional option that does not read is left out
+   * and reported in the result's `warnings` instead of failing the call.
+   */
+  lenient?: boolean;
+}
+
+/** What a lenient call left out: code (`customer.order_skipped`, `options.unknown_field`, ...), path, and the strict error. */
+export interface InputWarning {
+  code: string;
+  path: string;
+  message: string;
 }
 
 /** What a page keeps for a visitor and passes to the next decision: the variants it was given. */
@@ -226,6 +242,8 @@ export interface Decision {
   nudges: Nudge[];
   /** The record to log for this decision (schema `offerwise.decision/1`). */
   log: DecisionRecord;
+  /** What a lenient call (`lenient: true`) left out; absent in strict mode. */
+  warnings?: InputWarning[];
 }
 
 /**
@@ -250,6 +268,8 @@ export interface PageView {
   quote: Quote | null;
   nudges: Nudge[];
   log: DecisionRecord;
+  /** What a lenient `prepare` or page view left out; absent in strict mode. */
+  warnings?: InputWarning[];
 }
 
 /** What a page or worker logs for a decision; learning and offline evaluation read it. */

@@ -18,12 +18,17 @@
 //   offerwise-click     {record, offerId, slot} an offer's title clicked
 //   offerwise-redeem    {record, offerId, slot} an offer's button pressed
 //   offerwise-error     {code, path, message}   the engine refused the input; nothing is shown
+//   offerwise-warning   {warnings}              what lenient mode left out ({code, path, message})
+// Lenient by default: an unknown field, an order dated after `now` by a skewed clock or an
+// account that does not read is left out (and reported by offerwise-warning) rather than
+// leaving the page without offers; the `strict` attribute makes any problem an error.
 // Theming: CSS custom properties --offerwise-accent, --offerwise-bg, --offerwise-fg,
 // --offerwise-muted, --offerwise-radius, --offerwise-font; parts: panel, heading, offers,
 // offer, offer-title, offer-action, loyalty, points, tier, tier-bar, cart, nudges, nudge.
 import init, { Engine } from "./offerwise.js";
 
 let engine = null;
+let engineArgs = null;
 let tiers = [];
 let loading = null;
 
@@ -37,6 +42,7 @@ export function defineOffers({ model, program, policy = null, wasm, tag = "offer
     loading = (async () => {
       await init(wasm === undefined ? undefined : { module_or_path: wasm });
       engine = new Engine(model, program, policy);
+      engineArgs = [model, program, policy];
       const doc = typeof program === "string" ? JSON.parse(program) : program;
       tiers = doc?.loyalty?.tiers?.levels ?? [];
       if (!customElements.get(tag)) customElements.define(tag, OfferwiseOffers);
@@ -150,7 +156,7 @@ export class OfferwiseOffers extends HTMLElement {
     }
     const { customer, cart, context, timeZoneOffsetMinutes, ids, assignments } = this.#props;
     const now = this.#props.now ?? Date.now();
-    const options = { now };
+    const options = { now, lenient: !this.hasAttribute("strict") };
     if (timeZoneOffsetMinutes !== undefined) options.timeZoneOffsetMinutes = timeZoneOffsetMinutes;
     try {
       // The history's part once per customer, `now` and time zone (setting one of them
@@ -163,6 +169,9 @@ export class OfferwiseOffers extends HTMLElement {
       if (assignments) page.assignments = assignments;
       this.#view = this.#prepared.pageView(page);
     } catch (e) {
+      // A bug of the engine (code internal.panic): the module starts afresh at its next call,
+      // so the engine is made again for the renders that follow (not this one: same input).
+      if (e?.code === "internal.panic") engine = new Engine(...engineArgs);
       this.#release();
       this.#view = null;
       this.#panel.hidden = true;
@@ -173,6 +182,9 @@ export class OfferwiseOffers extends HTMLElement {
     }
     this.#draw(this.#view);
     this.dataset.state = "ready";
+    if (this.#view.warnings?.length) {
+      this.dispatchEvent(new CustomEvent("offerwise-warning", { detail: { warnings: this.#view.warnings }, bubbles: true, composed: true }));
+    }
     const shown = this.#view.offers.map((o) => o.id).join(",");
     const key = `${this.#view.log.decisionId}|${shown}`;
     if (this.#view.offers.length && key !== this.#exposed) {

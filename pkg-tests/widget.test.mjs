@@ -124,11 +124,34 @@ test("exposure, click and redeem reach the shop's analytics with the decision's 
 });
 
 test("a customer the engine refuses shows nothing and reports the error; the next one shows again", async () => {
-  const bad = { id: "x", orders: [{ at: "1999-01-01", amount: 5 }] };
+  const bad = { id: " ", orders: [{ at: "1998-01-01", amount: 5 }] };
   await page.$eval("#offers", (el, c) => { el.customer = c; }, bad);
   await page.waitForSelector('#offers[data-state="error"]', { state: "attached" });
-  assert.equal(await page.getAttribute("body", "data-error"), "customer.invalid at orders[0].at");
+  assert.equal(await page.getAttribute("body", "data-error"), "customer.invalid at id");
   assert.equal(await page.$eval("#offers", (el) => el.shadowRoot.querySelector(".panel").hidden), true);
+  await page.selectOption("#customer-select", "3");
+  await page.waitForSelector('#offers[data-state="ready"]');
+});
+
+test("lenient by default: data slightly off still shows offers, and what was left out is reported; strict refuses it", async () => {
+  // An order a few minutes after now (the shop's clock ahead) and a field this version does not know.
+  const skewed = structuredClone(samples[PICK]);
+  skewed.orders.push({ at: new Date(Date.parse(h.NOW) + 3 * 60_000).toISOString(), amount: 25 });
+  skewed.segmentHint = "vip";
+  await page.$eval("#offers", (el, c) => { el.customer = c; }, skewed);
+  await page.waitForFunction(() => document.body.dataset.warnings);
+  await page.waitForSelector('#offers[data-state="ready"]');
+  const n = samples[PICK].orders.length;
+  assert.equal(await page.getAttribute("body", "data-warnings"), `customer.unknown_field at segmentHint; customer.order_skipped at orders[${n}]`);
+  // What is shown is the package's page view of the customer without what was left out.
+  const want = pageView(samples[PICK], null, "product");
+  assert.deepEqual((await shown()).offers, want.offers.map((o) => [o.id, o.title]));
+  await page.screenshot({ path: path.join(SCREENSHOTS, "widget-lenient.png") });
+  // The strict attribute: the same data is an error, and nothing is shown.
+  await page.$eval("#offers", (el, c) => { el.setAttribute("strict", ""); el.customer = structuredClone(c); }, skewed);
+  await page.waitForSelector('#offers[data-state="error"]', { state: "attached" });
+  assert.equal(await page.getAttribute("body", "data-error"), "customer.invalid at segmentHint");
+  await page.$eval("#offers", (el) => el.removeAttribute("strict"));
   await page.selectOption("#customer-select", "3");
   await page.waitForSelector('#offers[data-state="ready"]');
 });

@@ -134,6 +134,17 @@ NO_NET=(env HTTPS_PROXY=http://127.0.0.1:9 https_proxy=http://127.0.0.1:9 HTTP_P
 # (one package with both builds, not one per target). --no-gitignore: a `*` .gitignore inside
 # pkg/web would make `npm pack` leave the build out.
 # Each build is its own directory: storefront in pkg/{web,node}, data in pkg/data/{web,node}.
+# wasm-bindgen's --experimental-reset-state-function: after a panic (src/wasm/mod.rs: the
+# panic hook throws `internal.panic` and schedules a fresh instance), every exported class
+# refuses an object made by the old instance ("Invalid stale object from previous Wasm
+# instance") instead of reading its pointer in the new instance's memory. wasm-pack passes no
+# options to wasm-bindgen, so a wrapper first on its PATH adds this one (+0.4 KB gzip of glue).
+SHIM="$ROOT/target/wasm-bindgen-shim"
+mkdir -p "$SHIM"
+REAL_WASM_BINDGEN=$(command -v wasm-bindgen)
+printf '#!/bin/sh\ncase " $* " in *" --out-dir "*) exec "%s" --experimental-reset-state-function "$@" ;; esac\nexec "%s" "$@"\n' \
+  "$REAL_WASM_BINDGEN" "$REAL_WASM_BINDGEN" > "$SHIM/wasm-bindgen"
+chmod +x "$SHIM/wasm-bindgen"
 DIRS=(web node data/web data/node)
 for dir in "${DIRS[@]}"; do
   target=$([ "${dir##*/}" = node ] && echo nodejs || echo web)
@@ -141,7 +152,7 @@ for dir in "${DIRS[@]}"; do
   profile=wasm-release
   case "$dir" in data/*) features=(--features train); profile=wasm-data ;; esac
   say "wasm-pack build --target $target --profile $profile ${features[*]} -> pkg/$dir"
-  "${NO_NET[@]}" wasm-pack --log-level warn build --profile "$profile" --mode no-install --no-opt --no-pack --no-gitignore \
+  "${NO_NET[@]}" PATH="$SHIM:$PATH" wasm-pack --log-level warn build --profile "$profile" --mode no-install --no-opt --no-pack --no-gitignore \
     --target "$target" --out-dir "pkg/$dir" --out-name offerwise -- --offline "${features[@]}"
 done
 

@@ -718,8 +718,8 @@ fn eval_text(
 /// unusable. The storefront is built with `panic = "abort"`, so the call cannot continue; the
 /// glue makes a fresh instance (wasm-bindgen's `schedule_reinit`) at the next call, and the
 /// objects made before (an `Engine`) must be made again.
-#[wasm_bindgen(start)]
-fn start() {
+#[wasm_bindgen(start, skip_typescript, js_name = __offerwiseStart)]
+fn offerwise_start() {
     std::panic::set_hook(Box::new(|info| {
         wasm_bindgen::handler::schedule_reinit();
         let message = format!(

@@ -82,6 +82,10 @@ async function main() {
   });
   for (const type of ["offerwise-exposure", "offerwise-click", "offerwise-redeem"]) offers.addEventListener(type, logEvent);
   offers.addEventListener("offerwise-error", (e) => { document.body.dataset.error = `${e.detail.code} at ${e.detail.path}`; });
+  // What the widget's lenient mode left out of the shop's data: for the shop's logs.
+  offers.addEventListener("offerwise-warning", (e) => {
+    document.body.dataset.warnings = e.detail.warnings.map((w) => `${w.code} at ${w.path}`).join("; ");
+  });
   offers.now = NOW;
   offers.customer = customers[0];
   update();

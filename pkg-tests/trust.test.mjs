@@ -1,0 +1,137 @@
+// Inputs that cannot hurt the engine, through the built package in Node (issue 15): the limits
+// answer `limit.exceeded` (100,000-deep JSON as text and as a JS object, a 5 MB model, a 17 MiB
+// customer refused before it is copied into wasm memory, 100,000 orders decide and 100,001 do
+// not), the same engine decides identically after each error; lenient mode leaves out what can
+// be left out and reports it; a panic (a bug) is a typed `internal.panic` and the module starts
+// afresh at the next call, refusing the objects of the old instance.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createRequire } from "node:module";
+import { Engine } from "offerwise";
+import h from "./lib/harness.cjs";
+
+const cjs = createRequire(import.meta.url)("offerwise");
+const NOW = "1998-07-01T12:00:00Z";
+const probe = { id: "probe", orders: [{ at: "1998-01-05", amount: 30 }, { at: "1998-03-10", amount: 55.5 }] };
+const probeOptions = { now: NOW, cart: { amount: 40 } };
+
+function engine() {
+  return new Engine(h.modelText(), h.programText(), h.policyText());
+}
+
+function refused(fn, code, path) {
+  try {
+    fn();
+  } catch (e) {
+    assert.equal(e.name, "OfferwiseError", `${e.name}: ${e.message}`);
+    assert.equal(e.code, code, e.message);
+    if (path !== undefined) assert.equal(e.path, path, e.message);
+    return e;
+  }
+  assert.fail(`expected ${code}`);
+}
+
+function nestedArrays(depth) {
+  return "[".repeat(depth) + "1" + "]".repeat(depth);
+}
+
+test("limits: deep JSON, large documents and long histories are limit.exceeded, and the engine decides as before", () => {
+  h.requireBuilt();
+  const e = engine();
+  const before = JSON.stringify(e.decide(probe, probeOptions));
+  // 100,000 levels as JSON text.
+  const deepText = `{"id": "d", "attributes": {"x": ${nestedArrays(100_000)}}}`;
+  const err = refused(() => e.decide(deepText, probeOptions), "limit.exceeded");
+  assert.match(err.message, /nested more than 127 levels/);
+  assert.ok(err.path.startsWith("attributes.x[0][0]"), err.path);
+  // 100,000 levels as a JS object: JSON.stringify runs out of stack, a RangeError, read as the limit.
+  let deep = 1;
+  for (let i = 0; i < 100_000; i++) deep = [deep];
+  refused(() => e.decide({ id: "d", attributes: { x: deep } }, probeOptions), "limit.exceeded");
+  // 1,000 levels as an object: stringified, then refused by the reader.
+  let mid = 1;
+  for (let i = 0; i < 1_000; i++) mid = { a: mid };
+  refused(() => e.decide({ id: "d", attributes: { x: mid } }, probeOptions), "limit.exceeded");
+  // A 17 MiB customer string: refused from its length, before it is copied into wasm memory.
+  const big = `{"id": "b", "attributes": {"note": "${"y".repeat(17 << 20)}"}}`;
+  refused(() => e.decide(big, probeOptions), "limit.exceeded", "");
+  // A 5 MB model.
+  const model = JSON.parse(h.modelText());
+  model.padding = "x".repeat(5_000_000);
+  refused(() => new Engine(model, h.programText()), "limit.exceeded", "");
+  // 100,000 orders decide; 100,001 do not.
+  const orders = Array.from({ length: 100_000 }, (_, i) => ({ at: 883_612_800_000 + i * 60_000, amount: (i % 97) + 0.5 }));
+  const many = e.decide({ id: "many", orders }, probeOptions);
+  assert.equal(many.customerId, "many");
+  orders.push({ at: 883_612_800_000, amount: 1 });
+  const over = refused(() => e.decide({ id: "many", orders }, probeOptions), "limit.exceeded", "orders");
+  assert.match(over.message, /100,001 orders: at most 100,000/);
+  // A 1 MB condition pattern.
+  refused(() => cjs.evalCondition({ name: "x" }, { name: { $regex: "x".repeat(1 << 20) } }), "limit.exceeded", "name.$regex");
+  assert.equal(JSON.stringify(e.decide(probe, probeOptions)), before, "the engine decides as before after every refusal");
+  e.free();
+});
+
+test("lenient mode leaves out what can be left out, reports each part, and decides as strict mode would without it", () => {
+  const e = engine();
+  const customer = {
+    id: "c", orders: [
+      { at: "1998-01-05", amount: 30 },
+      { at: "1998-07-01T12:04:00Z", amount: 12 },            // 4 minutes after now: a skewed clock
+      { at: "1998-03-10", amount: 55.5, coupon: "SPRING" },  // a field this version does not know
+      { at: "1998-04-01", amount: -5 },                      // does not check
+    ],
+    loyalty: { operations: "none" },                         // does not read
+    nickname: "Jo",
+  };
+  const options = { now: NOW, lenient: true, cart: { amount: 40 }, referrer: "mail", context: { page: 7 } };
+  const d = e.decide(customer, options);
+  assert.deepEqual(d.warnings.map((w) => [w.code, w.path]).sort(), [
+    ["customer.order_skipped", "orders[1]"],
+    ["customer.order_skipped", "orders[3]"],
+    ["customer.section_skipped", "loyalty"],
+    ["customer.unknown_field", "nickname"],
+    ["customer.unknown_field", "orders[2].coupon"],
+    ["options.section_skipped", "context"],
+    ["options.unknown_field", "referrer"],
+  ]);
+  assert.ok(d.warnings.every((w) => w.message.startsWith("left out: ")));
+  const { warnings, ...decision } = d;
+  const strict = e.decide({ id: "c", orders: [customer.orders[0], { at: "1998-03-10", amount: 55.5 }] }, { now: NOW, cart: { amount: 40 } });
+  assert.deepEqual(decision, strict, "the lenient decision is the strict one of what was left");
+  assert.equal(warnings.length, 7);
+  // Strict is the default: the same input is an error, and strict results carry no warnings.
+  refused(() => e.decide(customer, { now: NOW }), "customer.invalid", "orders[2].coupon");
+  assert.equal("warnings" in e.decide(probe, probeOptions), false);
+  assert.equal("warnings" in e.decide(probe, { ...probeOptions, lenient: true }), true);
+  refused(() => e.decide(probe, { ...probeOptions, lenient: "yes" }), "options.invalid", "lenient");
+  // What a decision cannot do without still fails.
+  refused(() => e.decide({ orders: [] }, { now: NOW, lenient: true }), "customer.invalid");
+  refused(() => e.decide(probe, { now: "tomorrow", lenient: true }), "options.invalid", "now");
+  // Prepared customers: the page views report the preparation's warnings and their own.
+  const me = e.prepare(customer, { now: NOW, lenient: true });
+  const view = me.pageView({ now: NOW, cart: { amount: 40 }, context: { page: 7 } });
+  assert.deepEqual(view.warnings.map((w) => w.path), ["orders[2].coupon", "loyalty", "nickname", "orders[1]", "orders[3]", "context"]);
+  me.free();
+  e.free();
+});
+
+test("a panic is a typed internal.panic, the module starts afresh, objects of the old instance are refused", () => {
+  const e = engine();
+  const before = JSON.stringify(e.decide(probe, probeOptions));
+  const me = e.prepare(probe, { now: NOW });
+  const err = refused(() => cjs.__panicForTests(), "internal.panic", "");
+  assert.match(err.message, /a deliberate panic, for the tests of the panic hook/);
+  assert.match(err.message, /src\/wasm\/mod\.rs:\d+/);
+  // The old instance's objects: refused, never read in the new instance's memory.
+  assert.throws(() => e.decide(probe, probeOptions), /stale object/);
+  assert.throws(() => me.pageView(probeOptions), /stale object/);
+  // A new engine decides as the old one did; a second panic is typed as the first.
+  const again = engine();
+  assert.equal(JSON.stringify(again.decide(probe, probeOptions)), before);
+  refused(() => cjs.__panicForTests(), "internal.panic");
+  const third = engine();
+  assert.equal(JSON.stringify(third.decide(probe, probeOptions)), before);
+  assert.equal(cjs.evalCondition({ a: 1 }, { a: 1 }), true);
+  third.free();
+});

@@ -265,3 +265,20 @@ fn conditions_over_their_limits_share_the_code() {
     let at_limit = json!({"name": {"$regex": "x".repeat(4_096)}});
     offerwise::offers::conditions::Condition::parse(&at_limit).expect("4,096 bytes compile");
 }
+
+/// Found by the 1,000,000-case native fuzzing: a programme's `maxOffers` of any size (here
+/// the largest usize) once made a decision reserve that many slots and panic.
+#[test]
+fn any_max_offers_decides() {
+    let mut program: Value = serde_json::from_str(PROGRAM).unwrap();
+    program["maxOffers"] = json!(u64::MAX);
+    let engine = Engine::new(
+        Model::from_json(MODEL).unwrap(),
+        Program::from_json(&program.to_string()).unwrap(),
+    )
+    .unwrap();
+    let d = engine
+        .decide(&probe(), &options())
+        .expect("the probe decides");
+    assert!(!d.offers.is_empty());
+}

@@ -479,7 +479,8 @@ pub fn fill(
     one_per_kind: bool,
     first: Option<usize>,
 ) -> (Vec<usize>, Vec<(usize, Skip)>) {
-    let mut shown: Vec<usize> = Vec::with_capacity(max);
+    // `max` is the programme's `maxOffers`, which may be any number: never more than shown.
+    let mut shown: Vec<usize> = Vec::with_capacity(max.min(cands.len()));
     let mut skipped = Vec::new();
     let seq = first
         .into_iter()

@@ -144,7 +144,7 @@ const CATEGORIES: [&str; 4] = ["rock", "jazz", "pop", "classical"];
 
 fn customers(cfg: &SimConfig) -> Vec<Customer> {
     let mut rng = Rng(cfg.seed ^ 0x5eed);
-    let mut out = Vec::with_capacity(cfg.customers);
+    let mut out = Vec::with_capacity(cfg.customers.min(1 << 20));
     for i in 0..cfg.customers {
         let mut orders = Vec::new();
         if rng.next() >= 0.1 {

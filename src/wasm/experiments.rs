@@ -11,9 +11,34 @@ use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
 extern "C" {
-    /// JavaScript's `String(value)`.
-    #[wasm_bindgen(js_name = String)]
-    fn js_string(value: &JsValue) -> String;
+    /// JavaScript's `String(value)` (which throws for an object without a string form).
+    #[wasm_bindgen(js_name = String, catch)]
+    fn js_string(value: &JsValue) -> Result<String, JsValue>;
+}
+
+/// `String(value)`, as GrowthBook reads ids and seeds; a typed error for a value that has no
+/// string form (`Object.create(null)`, an object whose `toString` throws).
+fn text_of(value: &JsValue, path: &str) -> Result<String, JsValue> {
+    js_string(value).map_err(|_| invalid(path, "this value has no string form (String(x) throws)"))
+}
+
+/// A number argument: JavaScript's `undefined` is NaN and `null` is 0, as the glue of a
+/// numeric parameter reads them; anything else that is not a number is a typed error (a
+/// BigInt, a Symbol, an object), not a TypeError from the glue.
+fn number_of(value: &JsValue, path: &str) -> Result<f64, JsValue> {
+    match value.as_f64() {
+        Some(x) => Ok(x),
+        None if value.is_undefined() => Ok(f64::NAN),
+        None if value.is_null() => Ok(0.0),
+        None => Err(invalid(path, "a number is expected here")),
+    }
+}
+
+/// A string argument (an experiment key, a customer id): anything else is a typed error.
+fn string_of(value: &JsValue, path: &str) -> Result<String, JsValue> {
+    value
+        .as_string()
+        .ok_or_else(|| invalid(path, "a string is expected here"))
 }
 
 fn invalid(path: &str, message: impl Into<String>) -> JsValue {
@@ -32,20 +57,24 @@ pub fn gb_hash(
     #[wasm_bindgen(unchecked_param_type = "string")] seed: &JsValue,
     #[wasm_bindgen(unchecked_param_type = "string")] value: &JsValue,
     #[wasm_bindgen(unchecked_param_type = "number")] version: &JsValue,
-) -> JsValue {
+) -> Result<JsValue, JsValue> {
     let version = match version.as_f64() {
         Some(2.0) => 2,
         Some(1.0) => 1,
-        _ => return JsValue::NULL,
+        _ => return Ok(JsValue::NULL),
     };
-    hash::growthbook(&js_string(seed), &js_string(value), version)
-        .map_or(JsValue::NULL, JsValue::from_f64)
+    Ok(
+        hash::growthbook(&text_of(seed, "seed")?, &text_of(value, "value")?, version)
+            .map_or(JsValue::NULL, JsValue::from_f64),
+    )
 }
 
 /// GrowthBook's `getEqualWeights(n)`: `n` weights of `1 / n` (none when `n <= 0`), as an array.
 #[wasm_bindgen(js_name = getEqualWeights, unchecked_return_type = "number[]")]
-pub fn get_equal_weights(n: f64) -> Result<JsValue, JsValue> {
-    let w = equal_weights(n)?;
+pub fn get_equal_weights(
+    #[wasm_bindgen(unchecked_param_type = "number")] n: &JsValue,
+) -> Result<JsValue, JsValue> {
+    let w = equal_weights(number_of(n, "n")?)?;
     serde_wasm_bindgen::to_value(&w).map_err(|e| invalid("", e.to_string()))
 }
 
@@ -67,11 +96,11 @@ fn equal_weights(n: f64) -> Result<Vec<f64>, JsValue> {
 /// the wrong length or not summing to 1 within 0.01 replaced by equal weights).
 #[wasm_bindgen(js_name = getBucketRanges, unchecked_return_type = "[number, number][]")]
 pub fn get_bucket_ranges(
-    num_variations: f64,
+    #[wasm_bindgen(unchecked_param_type = "number")] num_variations: &JsValue,
     #[wasm_bindgen(unchecked_param_type = "number | undefined")] coverage: &JsValue,
     #[wasm_bindgen(unchecked_param_type = "number[] | undefined")] weights: &JsValue,
 ) -> Result<JsValue, JsValue> {
-    let n = equal_weights(num_variations)?.len();
+    let n = equal_weights(number_of(num_variations, "numVariations")?)?.len();
     let coverage = if coverage.is_undefined() {
         None
     } else if coverage.is_null() {
@@ -98,11 +127,12 @@ pub fn get_bucket_ranges(
 /// GrowthBook's `chooseVariation(n, ranges)`: the index of the first range holding `n`, or -1.
 #[wasm_bindgen(js_name = chooseVariation)]
 pub fn choose_variation(
-    n: f64,
+    #[wasm_bindgen(unchecked_param_type = "number")] n: &JsValue,
     #[wasm_bindgen(unchecked_param_type = "[number, number][]")] ranges: &JsValue,
 ) -> Result<i32, JsValue> {
     let ranges: Vec<(f64, f64)> = serde_wasm_bindgen::from_value(ranges.clone())
         .map_err(|e| invalid("ranges", format!("ranges are [start, end] pairs: {e}")))?;
+    let n = number_of(n, "n")?;
     Ok(hash::choose_variation(n, &ranges).map_or(-1, |i| i as i32))
 }
 
@@ -114,14 +144,25 @@ pub fn in_namespace(
 ) -> Result<bool, JsValue> {
     let (id, start, end): (String, f64, f64) = serde_wasm_bindgen::from_value(namespace.clone())
         .map_err(|e| invalid("namespace", format!("a namespace is [id, start, end]: {e}")))?;
-    Ok(hash::in_namespace(&js_string(hash_value), &id, start, end))
+    Ok(hash::in_namespace(
+        &text_of(hash_value, "hashValue")?,
+        &id,
+        start,
+        end,
+    ))
 }
 
 /// offerwise's own hash, `offerwise-1`: the bucket of `value` under `seed` as an integer in
 /// `0 ..= 2^32 − 1` (see the README, "Hashing").
 #[wasm_bindgen(js_name = offerwiseHash)]
-pub fn offerwise_hash(seed: &str, value: &str) -> u32 {
-    hash::offerwise1(seed, value)
+pub fn offerwise_hash(
+    #[wasm_bindgen(unchecked_param_type = "string")] seed: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string")] value: &JsValue,
+) -> Result<u32, JsValue> {
+    Ok(hash::offerwise1(
+        &string_of(seed, "seed")?,
+        &string_of(value, "value")?,
+    ))
 }
 
 /// The programme's experiments for assignment by id alone, the quick path for a page or worker
@@ -172,8 +213,11 @@ impl Experiments {
     }
 
     /// The quick assigner of experiment `key`; throws when it needs a decision's input.
-    pub fn assigner(&self, key: &str) -> Result<Assigner, JsValue> {
-        let (x, p) = self.quick(key)?;
+    pub fn assigner(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] key: &JsValue,
+    ) -> Result<Assigner, JsValue> {
+        let (x, p) = self.quick(&string_of(key, "key")?)?;
         Ok(Assigner {
             experiment: x.clone(),
             prepared: p.clone(),
@@ -189,10 +233,15 @@ impl Experiments {
 
     /// The variant key of customer `id` in experiment `key`, or `null` when not in it.
     #[wasm_bindgen(unchecked_return_type = "string | null")]
-    pub fn assign(&self, key: &str, id: &str) -> Result<JsValue, JsValue> {
-        let (x, p) = self.quick(key)?;
+    pub fn assign(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] key: &JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] id: &JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let (x, p) = self.quick(&string_of(key, "key")?)?;
+        let id = string_of(id, "id")?;
         Ok(
-            quick_variant(x, p, self.program.holdout.as_ref(), id, self.now)
+            quick_variant(x, p, self.program.holdout.as_ref(), &id, self.now)
                 .and_then(|i| x.variants.get(i))
                 .map_or(JsValue::NULL, |v| JsValue::from_str(&v.key)),
         )
@@ -275,16 +324,19 @@ pub struct Assigner {
 impl Assigner {
     /// The variant key of customer `id`, or `null` when not in the experiment.
     #[wasm_bindgen(unchecked_return_type = "string | null")]
-    pub fn assign(&self, id: &str) -> JsValue {
-        quick_variant(
+    pub fn assign(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] id: &JsValue,
+    ) -> Result<JsValue, JsValue> {
+        Ok(quick_variant(
             &self.experiment,
             &self.prepared,
             self.holdout.as_ref(),
-            id,
+            &string_of(id, "id")?,
             self.now,
         )
         .and_then(|i| self.keys.get(i).cloned())
-        .unwrap_or(JsValue::NULL)
+        .unwrap_or(JsValue::NULL))
     }
 
     /// The experiment's key.

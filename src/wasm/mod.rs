@@ -682,8 +682,21 @@ impl Conditions {
     /// As `evalAllJson`, for JSON text already encoded as UTF-8 (a request body's bytes,
     /// `new Uint8Array(await request.arrayBuffer())`): no decoding to a string and back.
     #[wasm_bindgen(js_name = evalAllBytes)]
-    pub fn eval_all_bytes(&mut self, attributes: &[u8]) -> Result<Vec<u8>, JsValue> {
-        let text = std::str::from_utf8(attributes).map_err(|e| {
+    pub fn eval_all_bytes(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] attributes: &JsValue,
+    ) -> Result<Vec<u8>, JsValue> {
+        let attributes = attributes
+            .dyn_ref::<js_sys::Uint8Array>()
+            .ok_or_else(|| {
+                error::to_js(Error::invalid(
+                    Doc::Attributes,
+                    "",
+                    "the attributes are JSON text as bytes: a Uint8Array",
+                ))
+            })?
+            .to_vec();
+        let text = std::str::from_utf8(&attributes).map_err(|e| {
             error::to_js(Error::invalid(
                 Doc::Attributes,
                 "",

@@ -150,10 +150,22 @@ pub fn customer_features(
 pub fn train_js(
     #[wasm_bindgen(unchecked_param_type = "string | Uint8Array | ArrayBuffer")] orders: JsValue,
     #[wasm_bindgen(unchecked_param_type = "TrainOptions")] options: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "(progress: TrainProgress) => void")] on_progress: Option<
-        js_sys::Function,
-    >,
+    #[wasm_bindgen(unchecked_optional_param_type = "(progress: TrainProgress) => void")]
+    on_progress: JsValue,
 ) -> Result<JsValue, JsValue> {
+    // Checked here: a value that is not a function would otherwise fail inside the glue.
+    let on_progress: Option<js_sys::Function> =
+        if on_progress.is_undefined() || on_progress.is_null() {
+            None
+        } else {
+            Some(on_progress.dyn_into().map_err(|_| {
+                error::to_js(crate::error::Error::invalid(
+                    Doc::Options,
+                    "onProgress",
+                    "the progress callback is a function",
+                ))
+            })?)
+        };
     let a: TrainArgs = read(Doc::Options, options)?;
     // The options are checked before the file is read.
     a.config().map_err(error::to_js)?;

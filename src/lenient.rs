@@ -16,7 +16,8 @@
 //!
 //! What a decision cannot do without (the customer's `id`, the options' `now`, a syntax error,
 //! a limit) fails as in strict mode. Nothing is dropped without a warning, and at most
-//! [`MAX_SKIPS`] things are: past that the call fails with the error it would have had.
+//! [`MAX_SKIPS`] things are, with at most [`MAX_REREAD_BYTES`] read again: past that the call
+//! fails with the error it would have had.
 
 use crate::customer::Customer;
 use crate::engine::Warning;
@@ -26,6 +27,11 @@ use std::borrow::Cow;
 
 /// The most parts one call leaves out before it fails as strict mode does.
 pub const MAX_SKIPS: usize = 100;
+
+/// The most text one call reads again after leaving parts out (each part left out means
+/// reading the documents again): 16 MiB, so a large customer gets fewer skips than a small
+/// one and no lenient call costs more than about a dozen strict reads of the largest document.
+pub const MAX_REREAD_BYTES: usize = 16 << 20;
 
 /// Whether options given as JSON text ask for lenient mode (`"lenient": true` at the top),
 /// and the options without that flag (the engine's options do not have it: it is the call's).
@@ -93,6 +99,7 @@ impl<'a> Inputs<'a> {
         mut f: impl FnMut(Option<Customer>, O) -> Result<T, Error>,
     ) -> Result<T, Error> {
         let mut skips = 0;
+        let mut reread = 0usize;
         loop {
             let customer = match &self.customer {
                 Some(c) => crate::json::from_str(Doc::Customer, c).map(Some),
@@ -106,7 +113,12 @@ impl<'a> Inputs<'a> {
                 Ok(v) => return Ok(v),
                 Err(e) => e,
             };
-            if !self.lenient || skips == MAX_SKIPS || !self.leave_out(&e) {
+            reread += self.customer.as_ref().map_or(0, |c| c.len()) + self.options.len();
+            if !self.lenient
+                || skips == MAX_SKIPS
+                || reread > MAX_REREAD_BYTES
+                || !self.leave_out(&e)
+            {
                 return Err(e);
             }
             skips += 1;
@@ -485,6 +497,29 @@ mod tests {
         let e = decide(&customer, NOW).unwrap_err();
         assert_eq!(e.code(), "customer.invalid");
         assert_eq!(e.path(), "orders[0].amount");
+    }
+
+    #[test]
+    fn rereading_is_bounded() {
+        // About 1 MiB of customer with 30 orders that do not check: leaving them all out
+        // would read 30 MiB again; the call stops within 16 MiB and fails as strict mode.
+        let pad = "x".repeat(1 << 20);
+        let orders: Vec<String> = (0..30)
+            .map(|i| format!(r#"{{"at": "2024-05-01", "amount": {}}}"#, -(i + 1)))
+            .collect();
+        let customer = format!(
+            r#"{{"id": "a", "attributes": {{"pad": "{pad}"}}, "orders": [{}]}}"#,
+            orders.join(",")
+        );
+        let e = decide(&customer, NOW).unwrap_err();
+        assert_eq!(
+            (e.code().as_str(), e.path().as_str()),
+            ("customer.invalid", "orders[0].amount")
+        );
+        // Small documents get their 100 skips.
+        let small = format!(r#"{{"id": "a", "orders": [{}]}}"#, orders.join(","));
+        let (_, w) = decide(&small, NOW).unwrap();
+        assert_eq!(w.len(), 30);
     }
 
     #[test]

@@ -34,7 +34,7 @@ if [ "$#" -gt 0 ]; then
   FILES=("$@")
 else
   # (node --test runs the files one at a time, in its own order: alphabetical.)
-  FILES=(node.test.mjs node-cjs.test.cjs sizes.test.mjs hashing.test.mjs conditions.test.mjs decisions.test.mjs prepared.test.mjs batch.test.mjs loyalty.test.mjs types.test.mjs readme.test.mjs edge.test.mjs edge-worker.test.mjs browser.test.mjs widget.test.mjs dashboard.test.mjs segments.test.mjs install.test.mjs report.test.mjs analysis.test.mjs train.test.mjs programme.test.mjs tokens.test.mjs edge-tokens.test.mjs edge-documents.test.mjs load.test.mjs trust.test.mjs)
+  FILES=(node.test.mjs node-cjs.test.cjs sizes.test.mjs hashing.test.mjs conditions.test.mjs decisions.test.mjs prepared.test.mjs batch.test.mjs loyalty.test.mjs types.test.mjs readme.test.mjs edge.test.mjs edge-worker.test.mjs browser.test.mjs widget.test.mjs dashboard.test.mjs segments.test.mjs install.test.mjs report.test.mjs analysis.test.mjs train.test.mjs programme.test.mjs tokens.test.mjs edge-tokens.test.mjs edge-documents.test.mjs load.test.mjs fuzz.test.mjs trust.test.mjs)
 fi
 say "node --test ${FILES[*]}"
 # One file at a time: the files share the CLI's cached outputs in .work/ and the machine has

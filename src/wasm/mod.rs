@@ -212,8 +212,13 @@ impl WasmEngine {
     /// Replaces the learned policy (`null`: rank by the programme's priors alone). A policy
     /// that fails its checks throws and the engine keeps the policy it had.
     #[wasm_bindgen(js_name = setPolicy)]
+    ///
+    /// Takes the engine shared, not exclusively (the policy lives behind the engine's own
+    /// `RefCell`): a call that a caller's own value made throw midway (a `Proxy` whose getter
+    /// throws, passed to `decideColumns`) leaves wasm-bindgen's shared borrow of the object
+    /// behind, which must not make `setPolicy` fail for good ("recursive use of an object").
     pub fn set_policy(
-        &mut self,
+        &self,
         #[wasm_bindgen(unchecked_param_type = "Policy | string | null")] policy: JsValue,
     ) -> Result<(), JsValue> {
         let policy = if policy.is_undefined() || policy.is_null() {
@@ -686,15 +691,24 @@ impl Conditions {
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] attributes: &JsValue,
     ) -> Result<Vec<u8>, JsValue> {
-        let attributes = attributes
+        let not_bytes = || {
+            error::to_js(Error::invalid(
+                Doc::Attributes,
+                "",
+                "the attributes are JSON text as bytes: a Uint8Array",
+            ))
+        };
+        let bytes = attributes
             .dyn_ref::<js_sys::Uint8Array>()
-            .ok_or_else(|| {
-                error::to_js(Error::invalid(
-                    Doc::Attributes,
-                    "",
-                    "the attributes are JSON text as bytes: a Uint8Array",
-                ))
-            })?
+            .ok_or_else(not_bytes)?;
+        // Copied by the constructor through Reflect.construct, which catches: a Proxy of a
+        // Uint8Array passes `instanceof` but throws in the typed-array methods, and an
+        // exception thrown through this `&mut self` call would leave the object borrowed.
+        let copy = js_sys::Reflect::construct(&bytes.constructor(), &js_sys::Array::of1(bytes))
+            .map_err(|_| not_bytes())?;
+        let attributes = copy
+            .dyn_into::<js_sys::Uint8Array>()
+            .map_err(|_| not_bytes())?
             .to_vec();
         let text = std::str::from_utf8(&attributes).map_err(|e| {
             error::to_js(Error::invalid(

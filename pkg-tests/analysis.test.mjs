@@ -146,6 +146,14 @@ test("analyzeLogs() joins and analyses a decision log as the CLI does", () => {
   assert.equal(fromArrays.results.length, metrics.length);
   h.assertOfferwiseError(() => analyzeLogs(decisions, "{\"schema\": \"offerwise.outcome/1\"}", options),
     { code: "outcome.invalid", path: /^outcomes:1/ }, "an incomplete outcome");
+  // A record JSON.stringify cannot write: too deep for its stack, or a getter that throws.
+  let deep = 1;
+  for (let i = 0; i < 100_000; i++) deep = [deep];
+  h.assertOfferwiseError(() => analyzeLogs([decisions[0], { exposures: deep }], outcomes, options),
+    { code: "limit.exceeded", path: "decisions:2", message: /nested more than 127 levels/ }, "a record too deep to write");
+  const throwing = { get exposures() { throw new Error("no access"); } };
+  h.assertOfferwiseError(() => analyzeLogs(decisions, [outcomes[0], outcomes[1], throwing], options),
+    { code: "outcome.invalid", path: "outcomes:3", message: /no access/ }, "a record whose getter throws");
   h.assertOfferwiseError(() => analyzeLogs(decisions, outcomes, { ...options, metrics: ["sales"] }),
     { code: "analysis.invalid", path: "metrics[0]" }, "an unknown log metric");
   h.assertOfferwiseError(() => analyzeLogs(decisions, outcomes, { ...options, experiment: "nope" }),

@@ -1,5 +1,6 @@
 // Inputs that cannot hurt the engine, through the built package in Node (issue 15): the limits
-// answer `limit.exceeded` (100,000-deep JSON as text and as a JS object, a 5 MB model, a 17 MiB
+// answer `limit.exceeded` (100,000-deep JSON as text and as a JS object, an object whose JSON is
+// longer than a JS string can be, a 5 MB model, a 17 MiB
 // customer refused before it is copied into wasm memory, 100,000 orders decide and 100,001 do
 // not), the same engine decides identically after each error; lenient mode leaves out what can
 // be left out and reports it; a panic (a bug) is a typed `internal.panic` and the module starts
@@ -48,6 +49,11 @@ test("limits: deep JSON, large documents and long histories are limit.exceeded, 
   let deep = 1;
   for (let i = 0; i < 100_000; i++) deep = [deep];
   refused(() => e.decide({ id: "d", attributes: { x: deep } }, probeOptions), "limit.exceeded");
+  // An object whose JSON text is longer than a JS string can be (V8's RangeError "Invalid
+  // string length", after about 512 MB of text): the size limit, not "too deep".
+  const half = "y".repeat(2 ** 28);
+  const long = refused(() => e.decide({ id: "h", attributes: { a: half, b: half } }, probeOptions), "limit.exceeded", "");
+  assert.match(long.message, /longer as JSON than a JavaScript string can be: at most 16,777,216 bytes/);
   // 1,000 levels as an object: stringified, then refused by the reader.
   let mid = 1;
   for (let i = 0; i < 1_000; i++) mid = { a: mid };
@@ -139,13 +145,27 @@ test("a panic is a typed internal.panic, the module starts afresh, objects of th
 test("a caller's own value that throws midway leaves the objects usable (found by the wasm fuzzing)", async () => {
   const data = await import("offerwise/data");
   const e = new data.Engine(h.modelText(), h.programText(), h.policyText());
+  const before = JSON.stringify(e.decide(probe, probeOptions));
+  const columns = { ids: ["a"], customer: [0], at: [8.5e11], amount: [1] };
   const hostile = new Proxy(["a"], { get(t, k) { if (typeof k !== "symbol") throw new Error("x"); return t[k]; } });
-  assert.throws(() => e.decideColumns({ ids: hostile, customer: [0], at: [8.5e11], amount: [1] }, { now: "1998-07-01" }), /x/);
+  const revoked = Proxy.revocable([0], {});
+  revoked.revoke();
+  const getter = [8.5e11];
+  Object.defineProperty(getter, 0, { get() { throw new Error("no access"); } });
+  // The caller's arrays are copied by Array.from before anything reads them: what they throw
+  // is a typed error at the column, and the engine is not left borrowed.
+  const err = refused(() => e.decideColumns({ ...columns, ids: hostile }, { now: "1998-07-01" }), "orders.invalid", "ids");
+  assert.match(err.message, /cannot read the array: x/);
+  refused(() => e.decideColumns({ ...columns, customer: revoked.proxy }, { now: "1998-07-01" }), "orders.invalid", "customer");
+  refused(() => e.decideColumns({ ...columns, at: getter }, { now: "1998-07-01" }), "orders.invalid", "at");
+  refused(() => e.decideColumns({ ...columns, amount: new Proxy(new Float64Array([1]), {}) }, { now: "1998-07-01" }), "orders.invalid", "amount");
+  refused(() => e.effectiveness({ decisions: hostile, members: [] }, {}), "decision.invalid", "");
   e.setPolicy(null);
   e.setPolicy(h.policyText());
-  assert.equal(e.decide(probe, probeOptions).customerId, "probe");
-  // (wasm-bindgen keeps the shared borrow the exception left: this engine decides and takes
-  // policies, but its free() refuses; the garbage collector cannot reclaim it either.)
+  assert.equal(JSON.stringify(e.decide(probe, probeOptions)), before);
+  assert.equal(e.decideColumns(columns, { now: "1998-07-01" }).offers.length >= 0, true);
+  e.free(); // refused while wasm-bindgen still held the borrow an uncaught exception left
+  assert.throws(() => e.decide(probe, probeOptions), /null pointer|freed|moved/);
   const c = new cjs.Conditions([{ a: 1 }]);
   refused(() => c.evalAllBytes(new Proxy(new Uint8Array([123, 125]), {})), "attributes.invalid");
   assert.deepEqual([...c.evalAllBytes(new TextEncoder().encode('{"a": 1}'))], [1]);

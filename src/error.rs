@@ -36,6 +36,10 @@ pub enum Doc {
     Decision,
     /// An experiment's unit rows (`analyze`).
     Units,
+    /// The input of a data job in the data build (`engine.effectiveness(input)`: members,
+    /// customers and their orders, the decision log): its errors are `options.*`, as for the
+    /// job's other options, but it is read without the size limit, as a data job's files are.
+    DataInput,
 }
 
 impl Doc {
@@ -43,7 +47,7 @@ impl Doc {
     pub const fn as_str(self) -> &'static str {
         match self {
             Doc::Customer => "customer",
-            Doc::Options => "options",
+            Doc::Options | Doc::DataInput => "options",
             Doc::Model => "model",
             Doc::Program => "program",
             Doc::Orders => "orders",

@@ -10,6 +10,7 @@
 //! | JSON nesting, any document | [`MAX_DEPTH`] levels | where level 128 starts |
 //! | a model document | [`MAX_MODEL_BYTES`] | `""` |
 //! | any other document (customer, programme, policy, options, condition, ...) | [`MAX_DOCUMENT_BYTES`] | `""` |
+//! | a data job's input in the data build (unit rows, `engine.effectiveness` input) | none ([`max_bytes`]) | |
 //! | orders per customer (a decision's `orders`, a loyalty evaluation's `history`) | [`MAX_ORDERS`] | `orders` / `history` |
 //! | offer events per customer | [`MAX_OFFER_EVENTS`] | `offerHistory` |
 //! | opening lots + operations per loyalty account | [`MAX_ACCOUNT_ENTRIES`] | `account.points` / `account.operations` |
@@ -48,12 +49,14 @@ pub const MAX_OFFERS: usize = 1_000;
 pub const MAX_SEGMENTS: usize = 1_000;
 
 /// The most bytes of JSON text read for a document: [`MAX_MODEL_BYTES`] for a model,
-/// nothing for an experiment's unit rows (a data job's file, read in the data build only, as
-/// large as its machine's memory), [`MAX_DOCUMENT_BYTES`] for the others.
+/// nothing for an experiment's unit rows and a data job's input (a data job's files, read in
+/// the data build only, as large as its machine's memory: the input of `engine.effectiveness`
+/// for the simulated programme of `pkg-tests/programme.test.mjs` is 28 MB),
+/// [`MAX_DOCUMENT_BYTES`] for the others.
 pub const fn max_bytes(doc: crate::error::Doc) -> usize {
     match doc {
         crate::error::Doc::Model => MAX_MODEL_BYTES,
-        crate::error::Doc::Units => usize::MAX,
+        crate::error::Doc::Units | crate::error::Doc::DataInput => usize::MAX,
         _ => MAX_DOCUMENT_BYTES,
     }
 }
@@ -73,6 +76,21 @@ pub fn check_size(doc: crate::error::Doc, bytes: usize) -> Result<(), crate::err
         ));
     }
     Ok(())
+}
+
+/// The error of a JS object whose JSON text is longer than a JS string can be (hundreds of
+/// megabytes: far over [`max_bytes`]).
+pub fn too_long_for_js(doc: crate::error::Doc, path: String) -> crate::error::Error {
+    let message = match max_bytes(doc) {
+        usize::MAX => format!(
+            "the {doc} object is longer as JSON than a JavaScript string can be: pass it in parts"
+        ),
+        max => format!(
+            "the {doc} object is longer as JSON than a JavaScript string can be: at most {} bytes are read (see the README's limits)",
+            thousands(max)
+        ),
+    };
+    crate::error::Error::limit(doc, path, message)
 }
 
 /// serde_json's error for a document nested deeper than [`MAX_DEPTH`].

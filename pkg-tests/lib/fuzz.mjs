@@ -877,8 +877,10 @@ export function freeWorld(w) {
 /** The fixed calls whose answers must not change while the campaign runs. */
 export function runProbe(w, fx, light = false) {
   const { m, engine } = w, p = fx.probe;
-  // setPolicy with the policy it has: a call that borrows the engine mutably (a borrow left by
-  // an earlier call that did not return makes it throw), and it must change nothing.
+  // A call that takes the engine exclusively, as free() does (a borrow left by an earlier call
+  // that did not return makes it throw), and setPolicy with the policy it has, which must
+  // change nothing.
+  engine.__exclusiveForTests();
   engine.setPolicy(fx.policyText);
   const out = { decide: engine.decide(p.customer, p.options) };
   if (light) return out;
@@ -1127,7 +1129,7 @@ target("Engine.evaluatePolicy", "data", 0.8, (r, fx) => {
 
 // The user's own JS values that throw when read (a proxy, a getter, toJSON), somewhere in a valid
 // input of each engine method: the exception may come back as it is, but the engine must stay
-// usable (the probe after each one calls setPolicy, which needs the engine not borrowed).
+// usable (the probe after each one takes the engine exclusively, as free() does).
 function throwerAt(r, root) {
   const [parent, key, node] = pickLocation(r, root);
   const plain = isPlainContainer(node) ? node : { a: 1 };

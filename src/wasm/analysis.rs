@@ -7,7 +7,6 @@ use crate::error::{Doc, Error};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
 /// A cell of a unit row given as an object.
 #[derive(Deserialize)]
@@ -31,9 +30,10 @@ fn rows_to_csv(rows: JsValue) -> Result<String, Error> {
     // path is `units[3].revenue`).
     let Rows { units: rows } = crate::json::from_str(Doc::Units, &format!("{{\"units\":{text}}}"))?;
     let mut header: Vec<&str> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for row in &rows {
         for k in row.keys() {
-            if !header.contains(&k.as_str()) {
+            if seen.insert(k.as_str()) {
                 header.push(k);
             }
         }
@@ -109,7 +109,7 @@ fn log_text(doc: Doc, value: JsValue) -> Result<String, Error> {
     if let Some(text) = value.as_string() {
         return Ok(text);
     }
-    let Some(array) = value.dyn_ref::<js_sys::Array>() else {
+    let Some(array) = super::caller_array(doc, "", &value)? else {
         return Err(Error::invalid(
             doc,
             "",
@@ -118,10 +118,16 @@ fn log_text(doc: Doc, value: JsValue) -> Result<String, Error> {
     };
     let mut out = String::new();
     for (i, v) in array.iter().enumerate() {
-        let line = js_sys::JSON::stringify(&v)
-            .ok()
-            .and_then(|s| s.as_string())
-            .ok_or_else(|| Error::invalid(doc, format!("[{i}]"), "not a JSON value"))?;
+        // As the reader names a line of JSON Lines text: `decisions:2` is the second record.
+        let name = if doc == Doc::Outcome {
+            "outcomes"
+        } else {
+            "decisions"
+        };
+        let at = format!("{name}:{}", i + 1);
+        let line = super::stringify(doc, &v, &at)?
+            .as_string()
+            .ok_or_else(|| Error::invalid(doc, at, "not a JSON value"))?;
         out.push_str(&line);
         out.push('\n');
     }
@@ -244,7 +250,7 @@ impl WasmEngine {
         };
         let decisions = log("decisions", Doc::Decision)?;
         let outcomes = log("outcomes", Doc::Outcome)?;
-        let i: EffectivenessInput = read(Doc::Options, input)?;
+        let i: EffectivenessInput = read(Doc::DataInput, input)?;
         let options: EffectivenessOptions = read(Doc::Options, options)?;
         let mut enrolled = BTreeMap::new();
         for (k, m) in i.members.iter().enumerate() {

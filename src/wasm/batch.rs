@@ -61,13 +61,23 @@ fn field(columns: &JsValue, name: &str) -> Result<JsValue, Error> {
         .map_err(|_| invalid(name, "cannot be read from the columns object"))
 }
 
+/// The column `name` when it is an array, copied (see [`super::caller_array`]).
+fn array(v: &JsValue, name: &str) -> Result<Option<Array>, Error> {
+    super::caller_array(Doc::Orders, name, v)
+}
+
 /// A column of numbers: a Float64Array (or any typed array), or an array of numbers.
 fn numbers(columns: &JsValue, name: &str) -> Result<Vec<f64>, Error> {
     let v = field(columns, name)?;
-    if let Some(a) = v.dyn_ref::<Float64Array>() {
-        return Ok(a.to_vec());
+    // A typed array is checked first, by its internal slot (a Proxy has none), and read by the
+    // engine, never by the caller's code.
+    let view = js_sys::ArrayBuffer::is_view(&v);
+    if view {
+        if let Some(a) = v.dyn_ref::<Float64Array>() {
+            return Ok(a.to_vec());
+        }
     }
-    if let Some(a) = v.dyn_ref::<Array>() {
+    if let Some(a) = array(&v, name)? {
         return a
             .iter()
             .enumerate()
@@ -78,14 +88,15 @@ fn numbers(columns: &JsValue, name: &str) -> Result<Vec<f64>, Error> {
             .collect();
     }
     // Another typed array of numbers (not of BigInts): its numbers, exactly.
-    if v.is_instance_of::<js_sys::Float32Array>()
-        || v.is_instance_of::<Int32Array>()
-        || v.is_instance_of::<Uint32Array>()
-        || v.is_instance_of::<js_sys::Int16Array>()
-        || v.is_instance_of::<js_sys::Uint16Array>()
-        || v.is_instance_of::<js_sys::Int8Array>()
-        || v.is_instance_of::<Uint8Array>()
-        || v.is_instance_of::<js_sys::Uint8ClampedArray>()
+    if view
+        && (v.is_instance_of::<js_sys::Float32Array>()
+            || v.is_instance_of::<Int32Array>()
+            || v.is_instance_of::<Uint32Array>()
+            || v.is_instance_of::<js_sys::Int16Array>()
+            || v.is_instance_of::<js_sys::Uint16Array>()
+            || v.is_instance_of::<js_sys::Int8Array>()
+            || v.is_instance_of::<Uint8Array>()
+            || v.is_instance_of::<js_sys::Uint8ClampedArray>())
     {
         return Ok(Float64Array::new(&v).to_vec());
     }
@@ -103,10 +114,12 @@ fn numbers(columns: &JsValue, name: &str) -> Result<Vec<f64>, Error> {
 /// stand for "no index" in arrays: null becomes [`NO_CATEGORY`]).
 fn indices(columns: &JsValue, name: &str, null_is_none: bool) -> Result<Vec<u32>, Error> {
     let v = field(columns, name)?;
-    if let Some(a) = v.dyn_ref::<Uint32Array>() {
-        return Ok(a.to_vec());
+    if js_sys::ArrayBuffer::is_view(&v) {
+        if let Some(a) = v.dyn_ref::<Uint32Array>() {
+            return Ok(a.to_vec());
+        }
     }
-    if let Some(a) = v.dyn_ref::<Array>() {
+    if let Some(a) = array(&v, name)? {
         return a
             .iter()
             .enumerate()
@@ -142,7 +155,7 @@ fn strings(columns: &JsValue, name: &str, required: bool) -> Result<Vec<String>,
     if v.is_undefined() && !required {
         return Ok(Vec::new());
     }
-    let Some(a) = v.dyn_ref::<Array>() else {
+    let Some(a) = array(&v, name)? else {
         return Err(invalid(
             name,
             if v.is_undefined() {

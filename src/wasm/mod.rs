@@ -58,22 +58,7 @@ fn js_text(doc: Doc, value: JsValue) -> Result<String, Error> {
             // by the same deserializer as the CLI's files: every key is seen, so a misspelt field
             // is an error with its path (serde-wasm-bindgen only looks up the declared fields), and
             // numbers keep their exact value (shortest round-trip text, parsed exactly).
-            let text = js_sys::JSON::stringify(&value).map_err(|e| {
-                let why = e
-                    .dyn_ref::<js_sys::Error>()
-                    .map(|e| String::from(e.message()))
-                    .unwrap_or_default();
-                if e.is_instance_of::<js_sys::RangeError>() {
-                    // V8 and the others throw a RangeError when the object is too deep for
-                    // their stack: far over the 127 levels any document may have.
-                    return crate::limits::too_deep(doc, String::new());
-                }
-                Error::invalid(
-                    doc,
-                    "",
-                    format!("cannot read the {doc} object as JSON: {why}"),
-                )
-            })?;
+            let text = stringify(doc, &value, "")?;
             match js_string(doc, &text)? {
                 Some(text) => Ok(text),
                 None => Err(Error::invalid(
@@ -84,6 +69,74 @@ fn js_text(doc: Doc, value: JsValue) -> Result<String, Error> {
             }
         }
     }
+}
+
+/// `JSON.stringify(value)`, its exceptions read as typed errors at `path`: an object too deep
+/// for the JS engine's stack (V8 and WebKit: RangeError "Maximum call stack size exceeded";
+/// SpiderMonkey: InternalError "too much recursion") is far over the 127 levels any document
+/// may have, one whose text is longer than a JS string can be (V8: RangeError "Invalid string
+/// length"; SpiderMonkey: "allocation size overflow") far over the size limit: both are
+/// `limit.exceeded`; anything else the caller's own value threw (a getter, a `toJSON`, a
+/// BigInt) is `*.invalid` with its message.
+pub(crate) fn stringify(doc: Doc, value: &JsValue, path: &str) -> Result<JsValue, Error> {
+    js_sys::JSON::stringify(value)
+        .map(JsValue::from)
+        .map_err(|e| {
+            let why = e
+                .dyn_ref::<js_sys::Error>()
+                .map(|e| String::from(e.message()))
+                .unwrap_or_else(|| e.as_string().unwrap_or_default());
+            // (Prefixes compared, not searched for: a substring search costs the storefront
+            // 4 KB of wasm.)
+            let says = |prefixes: &[&str]| prefixes.iter().any(|p| why.starts_with(p));
+            if says(&["Maximum call stack", "too much recursion"]) {
+                return crate::limits::too_deep(doc, path.to_string());
+            }
+            if says(&["Invalid string length", "allocation size overflow"]) {
+                return crate::limits::too_long_for_js(doc, path.to_string());
+            }
+            Error::invalid(
+                doc,
+                path,
+                format!("cannot read the {doc} object as JSON: {why}"),
+            )
+        })
+}
+
+#[cfg(feature = "data")]
+#[wasm_bindgen]
+extern "C" {
+    /// `Array.isArray(value)`; a revoked Proxy's TypeError caught.
+    #[wasm_bindgen(js_namespace = Array, js_name = isArray, catch)]
+    fn is_array_caught(value: &JsValue) -> Result<bool, JsValue>;
+    /// `Array.from(value)`: a plain array of the values; whatever a Proxy trap, a getter or an
+    /// iterator of the caller's throws caught.
+    #[wasm_bindgen(js_namespace = Array, js_name = from, catch)]
+    fn array_from_caught(value: &JsValue) -> Result<js_sys::Array, JsValue>;
+}
+
+/// A caller's array (`None` when `value` is not an array), copied by `Array.from` into a plain
+/// array before anything reads it: a JS exception that is not caught unwinds through the wasm
+/// frames of the call and leaves wasm-bindgen's borrow of the object the method was called on
+/// (which then refuses `free()`), so nothing here touches the caller's own array element by
+/// element. What the copy throws (a Proxy's trap, a getter) is `*.invalid` at `path`.
+#[cfg(feature = "data")]
+pub(crate) fn caller_array(
+    doc: Doc,
+    path: &str,
+    value: &JsValue,
+) -> Result<Option<js_sys::Array>, Error> {
+    let thrown = |e: JsValue| {
+        let why = e
+            .dyn_ref::<js_sys::Error>()
+            .map(|e| String::from(e.message()))
+            .unwrap_or_else(|| e.as_string().unwrap_or_default());
+        Error::invalid(doc, path, format!("cannot read the array: {why}"))
+    };
+    if !is_array_caught(value).map_err(thrown)? {
+        return Ok(None);
+    }
+    array_from_caught(value).map(Some).map_err(thrown)
 }
 
 /// A JS string's text, refused before it is copied into wasm memory when it is over the
@@ -214,9 +267,10 @@ impl WasmEngine {
     #[wasm_bindgen(js_name = setPolicy)]
     ///
     /// Takes the engine shared, not exclusively (the policy lives behind the engine's own
-    /// `RefCell`): a call that a caller's own value made throw midway (a `Proxy` whose getter
-    /// throws, passed to `decideColumns`) leaves wasm-bindgen's shared borrow of the object
-    /// behind, which must not make `setPolicy` fail for good ("recursive use of an object").
+    /// `RefCell`): were a caller's own value ever to make a call throw midway past the
+    /// engine's catches (the caller's arrays are copied by [`caller_array`], its objects
+    /// written by a catching `JSON.stringify`), wasm-bindgen's shared borrow of the object
+    /// would be left behind, and `setPolicy` would still work.
     pub fn set_policy(
         &self,
         #[wasm_bindgen(unchecked_param_type = "Policy | string | null")] policy: JsValue,
@@ -235,6 +289,13 @@ impl WasmEngine {
         })?;
         engine.set_policy(policy).map_err(error::to_js)
     }
+
+    /// Takes the engine exclusively and does nothing: for the fuzzing's probe
+    /// (`pkg-tests/lib/fuzz.mjs`), which checks after every failure that no call left the
+    /// engine borrowed (a borrow left behind makes `free()` refuse).
+    #[doc(hidden)]
+    #[wasm_bindgen(js_name = __exclusiveForTests, skip_typescript)]
+    pub fn exclusive_for_tests(&mut self) {}
 
     /// The programme's version (`name@<12 hex>`), as in every decision's log record.
     /// ```js

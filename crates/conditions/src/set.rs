@@ -18,7 +18,7 @@ use super::eval::{self, resolve, Ctx, Source};
 use super::{Condition, SavedGroups};
 use serde_json::{Number, Value};
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 static NULL: Value = Value::Null;
 
@@ -113,11 +113,15 @@ impl Table {
     /// The child of `node` named `key` (children are sorted by key: a binary search, so a
     /// node with 100,000 children costs a document key about 17 comparisons).
     fn child(&self, node: usize, key: &str) -> Option<usize> {
-        let children = &self.nodes.get(node)?.children;
-        children
-            .binary_search_by(|&c| self.nodes.get(c).map_or("", |n| n.key.as_str()).cmp(key))
-            .ok()
-            .and_then(|i| children.get(i).copied())
+        self.search(node, key).ok()
+    }
+
+    /// The child of `node` named `key`, or where in its children one would go.
+    fn search(&self, node: usize, key: &str) -> Result<usize, usize> {
+        let children = self.nodes.get(node).map_or(&[][..], |n| &n.children[..]);
+        let i = children
+            .binary_search_by(|&c| self.nodes.get(c).map_or("", |n| n.key.as_str()).cmp(key))?;
+        children.get(i).copied().ok_or(i)
     }
 
     /// Builds the tree of `paths` (distinct), numbering the slots in tree order so that each
@@ -127,39 +131,27 @@ impl Table {
             nodes: vec![Node::new("", 0)],
             paths: Vec::with_capacity(paths.len()),
         };
+        // Each node's children are kept sorted by key (for `child`'s search by halving): a
+        // child is inserted where the search misses, at the end unless the keys come out of
+        // the paths' order (a key that is another's prefix followed by a character before
+        // '.'), so building costs a search per segment however many children a node has.
         let mut ends: Vec<(usize, &str)> = Vec::with_capacity(paths.len());
-        // (parent, key) -> node while building: linear in the paths' segments however many
-        // children a node gets.
-        let mut index: HashMap<(usize, &str), usize> = HashMap::new();
         for (dotted, segs) in paths {
             let mut n = 0;
             for (d, seg) in segs.iter().enumerate() {
-                n = match index.get(&(n, seg.key.as_str())) {
-                    Some(&c) => c,
-                    None => {
+                n = match t.search(n, &seg.key) {
+                    Ok(c) => c,
+                    Err(at) => {
                         t.nodes.push(Node::new(&seg.key, d + 1));
                         let c = t.nodes.len() - 1;
                         if let Some(parent) = t.nodes.get_mut(n) {
-                            parent.children.push(c);
+                            parent.children.insert(at.min(parent.children.len()), c);
                         }
-                        index.insert((n, seg.key.as_str()), c);
                         c
                     }
                 };
             }
-            ends.push((n, dotted));
-        }
-        for n in 0..t.nodes.len() {
-            let mut children = t.nodes.get_mut(n).map(|n| std::mem::take(&mut n.children));
-            if let Some(children) = children.as_mut() {
-                children.sort_by(|&a, &b| {
-                    let key = |c: usize| t.nodes.get(c).map_or("", |n| n.key.as_str());
-                    key(a).cmp(key(b))
-                });
-            }
-            if let (Some(node), Some(children)) = (t.nodes.get_mut(n), children) {
-                node.children = children;
-            }
+            ends.push((n, dotted.as_str()));
         }
         let mut end_of = vec![None; t.nodes.len()];
         for (n, dotted) in ends {
@@ -770,6 +762,36 @@ mod tests {
         set.read_json(r#"{"k5": 4, "k99999": 99999, "k7": 7}"#, &mut facts)
             .unwrap();
         assert_eq!(set.eval_all(&facts).collect::<Vec<_>>(), [true, false]);
+    }
+
+    /// Keys that are prefixes of their siblings, followed by characters before '.', come out
+    /// of the paths' order ("a-x" < "a.b" < "a"... as dotted paths): each still finds its node.
+    #[test]
+    fn prefix_keys_find_their_nodes() {
+        let list = vec![
+            Condition::parse(&json!({"a.b": 1, "a-x": 2, "a!.c": 3, "a": {"$exists": true}}))
+                .unwrap(),
+            Condition::parse(&json!({"a!": {"c": 3}, "a.b": {"$gt": 0}})).unwrap(),
+            Condition::parse(&json!({"a- .q": null, "a-": {"$exists": false}})).unwrap(),
+        ];
+        let set = ConditionSet::new(list.clone(), SavedGroups::empty());
+        let none = SavedGroups::empty();
+        let mut facts = Facts::default();
+        for doc in [
+            r#"{"a": {"b": 1}, "a-x": 2, "a!": {"c": 3}}"#,
+            r#"{"a!": {"c": 3}, "a": {"b": 2}, "a-x": 2}"#,
+            r#"{"a-": 1, "a- ": {"q": 1}}"#,
+            r#"{"a": {"b": 1}, "a-x": 3, "a!": {"c": 3}, "a-": null}"#,
+        ] {
+            let parsed: Value = serde_json::from_str(doc).unwrap();
+            set.read_json(doc, &mut facts).unwrap();
+            let got: Vec<bool> = set.eval_all(&facts).collect();
+            let want: Vec<bool> = list.iter().map(|c| c.eval(&parsed, &none)).collect();
+            assert_eq!(got, want, "{doc}");
+        }
+        set.read_json(r#"{"a": {"b": 1}, "a-x": 2, "a!": {"c": 3}}"#, &mut facts)
+            .unwrap();
+        assert_eq!(set.eval_all(&facts).next(), Some(true));
     }
 
     /// A key with 200,000 dots is a path of 200,000 segments: numbered without recursion (the

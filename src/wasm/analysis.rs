@@ -116,14 +116,14 @@ fn log_text(doc: Doc, value: JsValue) -> Result<String, Error> {
             format!("the {doc} log is JSON Lines text or an array of records"),
         ));
     };
+    // As the reader names a line of JSON Lines text: `decisions:2` is the second record.
+    let name = if doc == Doc::Outcome {
+        "outcomes"
+    } else {
+        "decisions"
+    };
     let mut out = String::new();
     for (i, v) in array.iter().enumerate() {
-        // As the reader names a line of JSON Lines text: `decisions:2` is the second record.
-        let name = if doc == Doc::Outcome {
-            "outcomes"
-        } else {
-            "decisions"
-        };
         let at = format!("{name}:{}", i + 1);
         let line = super::stringify(doc, &v, &at)?
             .as_string()

@@ -71,6 +71,13 @@ fn js_text(doc: Doc, value: JsValue) -> Result<String, Error> {
     }
 }
 
+/// The message of what JS code threw: an `Error`'s message, or a thrown string itself.
+fn thrown_message(e: &JsValue) -> String {
+    e.dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .unwrap_or_else(|| e.as_string().unwrap_or_default())
+}
+
 /// `JSON.stringify(value)`, its exceptions read as typed errors at `path`: an object too deep
 /// for the JS engine's stack (V8 and WebKit: RangeError "Maximum call stack size exceeded";
 /// SpiderMonkey: InternalError "too much recursion") is far over the 127 levels any document
@@ -82,10 +89,7 @@ pub(crate) fn stringify(doc: Doc, value: &JsValue, path: &str) -> Result<JsValue
     js_sys::JSON::stringify(value)
         .map(JsValue::from)
         .map_err(|e| {
-            let why = e
-                .dyn_ref::<js_sys::Error>()
-                .map(|e| String::from(e.message()))
-                .unwrap_or_else(|| e.as_string().unwrap_or_default());
+            let why = thrown_message(&e);
             // (Prefixes compared, not searched for: a substring search costs the storefront
             // 4 KB of wasm.)
             let says = |prefixes: &[&str]| prefixes.iter().any(|p| why.starts_with(p));
@@ -127,10 +131,7 @@ pub(crate) fn caller_array(
     value: &JsValue,
 ) -> Result<Option<js_sys::Array>, Error> {
     let thrown = |e: JsValue| {
-        let why = e
-            .dyn_ref::<js_sys::Error>()
-            .map(|e| String::from(e.message()))
-            .unwrap_or_else(|| e.as_string().unwrap_or_default());
+        let why = thrown_message(&e);
         Error::invalid(doc, path, format!("cannot read the array: {why}"))
     };
     if !is_array_caught(value).map_err(thrown)? {

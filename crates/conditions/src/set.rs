@@ -739,8 +739,8 @@ mod tests {
     }
 
     /// 100,000 list groups each keyed on its own attribute: the tree's root gets 100,000
-    /// children (built through an index and searched by halving; it was a linear search, 29 s
-    /// to compile natively), and the right one still answers.
+    /// children (kept sorted and searched by halving; it was a linear search, 29 s to compile
+    /// natively), and the right one still answers.
     #[test]
     fn many_group_keys_compile_and_answer() {
         let mut groups = serde_json::Map::new();

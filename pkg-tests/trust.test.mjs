@@ -170,3 +170,69 @@ test("a caller's own value that throws midway leaves the objects usable (found b
   refused(() => c.evalAllBytes(new Proxy(new Uint8Array([123, 125]), {})), "attributes.invalid");
   assert.deepEqual([...c.evalAllBytes(new TextEncoder().encode('{"a": 1}'))], [1]);
 });
+
+test("a typed array that lies about itself is read by its internal slots, and nothing is left borrowed", async () => {
+  const data = await import("offerwise/data");
+  // The caller's code runs wherever a property of its typed array is read: an own `length`, a
+  // `constructor` getter, a prototype replaced by a Proxy (which `instanceof` walks). The
+  // engine recognises a typed array by its internal slot and copies it by a constructor that
+  // reads the slots only (src/wasm/caller.rs), so each is read as it is.
+  const lying = (a, how) => {
+    if (how === "long") Object.defineProperty(a, "length", { value: a.length + 1000 });
+    if (how === "short") Object.defineProperty(a, "length", { value: 0 });
+    if (how === "throws") Object.defineProperty(a, "length", { get() { throw new Error("length"); } });
+    if (how === "constructor") Object.defineProperty(a, "constructor", { get() { throw new Error("constructor"); } });
+    if (how === "prototype") Object.setPrototypeOf(a, new Proxy(Object.getPrototypeOf(a), { getPrototypeOf() { throw new Error("prototype"); }, get() { throw new Error("get"); } }));
+    return a;
+  };
+  const detached = (a) => { structuredClone(a.buffer, { transfer: [a.buffer] }); return a; };
+  const e = new data.Engine(h.modelText(), h.programText(), h.policyText());
+  const columns = () => ({ ids: ["a", "b"], customer: new Uint32Array([0, 1]), at: new Float64Array([8.5e11, 8.6e11]), amount: new Float64Array([10, 20.5]) });
+  const honest = JSON.stringify(e.decideColumns(columns(), { now: NOW }));
+  for (const how of ["long", "short", "throws", "constructor", "prototype"]) {
+    for (const col of ["customer", "at", "amount"]) {
+      const cols = columns();
+      lying(cols[col], how);
+      assert.equal(JSON.stringify(e.decideColumns(cols, { now: NOW })), honest, `${col}: ${how}`);
+    }
+  }
+  // Other typed arrays of numbers are converted exactly; a DataView, BigInts and a detached
+  // buffer are refused at their column.
+  assert.equal(JSON.stringify(e.decideColumns({ ...columns(), amount: new Float32Array([10, 20.5]) }, { now: NOW })), honest);
+  refused(() => e.decideColumns({ ...columns(), amount: new DataView(new ArrayBuffer(16)) }, { now: NOW }), "orders.invalid", "amount");
+  const big = refused(() => e.decideColumns({ ...columns(), at: new BigUint64Array([1n, 2n]) }, { now: NOW }), "orders.invalid", "at");
+  assert.match(big.message, /BigUint64Array holds BigInts/);
+  const gone = refused(() => e.decideColumns({ ...columns(), customer: detached(new Uint32Array([0, 1])) }, { now: NOW }), "orders.invalid", "customer");
+  assert.match(gone.message, /cannot read the typed array: .*detached/i);
+  refused(() => e.decideColumns({ ...columns(), at: detached(new Float64Array([1, 2])) }, { now: NOW }), "orders.invalid", "at");
+  // A thrown value that is itself hostile (a Proxy whose every trap throws) is still read.
+  const nasty = new Proxy({}, { get() { throw nasty; }, getPrototypeOf() { throw nasty; } });
+  const ids = new Proxy(["a", "b"], { get(t, k) { if (typeof k !== "symbol") throw nasty; return t[k]; } });
+  refused(() => e.decideColumns({ ...columns(), ids }, { now: NOW }), "orders.invalid", "ids");
+  assert.equal(JSON.stringify(e.decideColumns(columns(), { now: NOW })), honest);
+  e.free();
+
+  // Conditions.evalAllBytes (the storefront build) and the data build's transaction files.
+  const c = new cjs.Conditions([{ a: 1 }, { a: 2 }]);
+  const bytes = () => new TextEncoder().encode('{"a": 2}');
+  for (const how of ["long", "short", "throws", "constructor", "prototype"]) {
+    assert.deepEqual([...c.evalAllBytes(lying(bytes(), how))], [0, 1], how);
+  }
+  assert.deepEqual([...c.evalAllBytes(Buffer.from('{"a": 1}'))], [1, 0]);
+  refused(() => c.evalAllBytes(detached(bytes())), "attributes.invalid");
+  refused(() => c.evalAllBytes(new DataView(bytes().buffer)), "attributes.invalid");
+  refused(() => c.evalAllBytes(new Uint16Array(4)), "attributes.invalid");
+  assert.deepEqual([...c.evalAllBytes(bytes())], [0, 1]);
+  c.free();
+  const csv = "customer,date,amount\n1,1997-01-01,10\n2,1997-02-01,20\n";
+  const want = JSON.stringify(data.customerFeatures(csv, { now: NOW }));
+  for (const how of ["long", "short", "throws", "constructor", "prototype"]) {
+    assert.equal(JSON.stringify(data.customerFeatures(lying(new TextEncoder().encode(csv), how), { now: NOW })), want, how);
+  }
+  assert.equal(JSON.stringify(data.customerFeatures(new TextEncoder().encode(csv).buffer, { now: NOW })), want);
+  const buffer = new TextEncoder().encode(csv).buffer;
+  Object.setPrototypeOf(buffer, new Proxy(ArrayBuffer.prototype, { get() { throw new Error("get"); } }));
+  assert.equal(JSON.stringify(data.customerFeatures(buffer, { now: NOW })), want);
+  refused(() => data.customerFeatures(detached(new TextEncoder().encode(csv)), { now: NOW }), "orders.invalid");
+  refused(() => data.customerFeatures(new DataView(new ArrayBuffer(4)), { now: NOW }), "orders.invalid");
+});

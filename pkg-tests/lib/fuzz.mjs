@@ -830,7 +830,51 @@ function fuzzTextDoc(r, text, lines = true) {
   if (k < 8 && lines) return mutateLines(r, text);
   return mutateText(r, text);
 }
+// The getter of `%TypedArray%.prototype[Symbol.toStringTag]`: a typed array's kind from its
+// internal slot (undefined for anything else), whatever the array claims.
+const TYPED_KIND = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), Symbol.toStringTag).get;
+const LIES = new WeakMap();
+/** A typed array that lies about itself: an own `length` (too long, too short, a getter that
+ * throws), a `constructor` getter that throws, a prototype replaced by a Proxy whose traps
+ * throw (which `instanceof` walks), or its buffer detached. */
+export function lyingTyped(r, a) {
+  if (a instanceof ArrayBuffer && !LIES.has(a)) {
+    // An ArrayBuffer: its prototype replaced by a Proxy whose traps throw, or detached.
+    const how = r.chance(0.5) ? "proxy prototype" : "detached";
+    if (how === "detached") structuredClone(a, { transfer: [a] });
+    else Object.setPrototypeOf(a, new Proxy(ArrayBuffer.prototype, { get() { throw new FuzzUserError("proxy prototype get"); } }));
+    LIES.set(a, how);
+    return mark(a);
+  }
+  if (!ArrayBuffer.isView(a) || TYPED_KIND.call(a) === undefined || LIES.has(a)) return a;
+  const how = r.pick(["long length", "short length", "throwing length", "throwing constructor", "proxy prototype", "detached"]);
+  try {
+    switch (how) {
+      case "long length": Object.defineProperty(a, "length", { value: a.length + 1 + r.int(1000) }); break;
+      case "short length": Object.defineProperty(a, "length", { value: r.int(a.length + 1) }); break;
+      case "throwing length": Object.defineProperty(a, "length", { get() { throw new FuzzUserError("length getter"); } }); break;
+      case "throwing constructor": Object.defineProperty(a, "constructor", { get() { throw new FuzzUserError("constructor getter"); } }); break;
+      case "proxy prototype":
+        Object.setPrototypeOf(a, new Proxy(Object.getPrototypeOf(a), {
+          get() { throw new FuzzUserError("proxy prototype get"); },
+          getPrototypeOf() { throw new FuzzUserError("proxy prototype getPrototypeOf"); },
+        }));
+        break;
+      default:
+        // A Node Buffer may share a pooled buffer with others: never detached.
+        if (Buffer.isBuffer(a) || a.byteLength !== a.buffer.byteLength) return a;
+        structuredClone(a.buffer, { transfer: [a.buffer] });
+    }
+  } catch { return a; }
+  LIES.set(a, how);
+  return mark(a);
+}
+
 function asBytes(r, text) {
+  const b = asBytesHonest(r, text);
+  return r.chance(0.08) ? lyingTyped(r, b) : b;
+}
+function asBytesHonest(r, text) {
   const b = new TextEncoder().encode(text);
   const k = r.int(6);
   if (k === 0) { for (let i = 0; i < 1 + r.int(4); i++) b[r.int(b.length || 1)] = 0x80 + r.int(128); return b; }
@@ -997,8 +1041,9 @@ both("Conditions.evalAll", 4, (r, fx) => [fuzzDoc(r, fx, "attributes", { text: 0
 both("Conditions.evalAllJson", 2, (r, fx) => [r.chance(0.05) ? anyValue(r, fx.vocab) : attrsJsonArg(r, fx)],
   (w, a, c) => c.call("Conditions.evalAllJson", () => w.conditions.evalAllJson(a[0])));
 both("Conditions.evalAllBytes", 2, (r, fx) => {
-  const b = asBytes(r, attrsJsonArg(r, fx));
-  return [b instanceof ArrayBuffer ? new Uint8Array(b) : b];
+  const b = asBytesHonest(r, attrsJsonArg(r, fx));
+  const bytes = b instanceof ArrayBuffer ? new Uint8Array(b) : b;
+  return [r.chance(0.08) ? lyingTyped(r, bytes) : bytes];
 }, (w, a, c) => c.call("Conditions.evalAllBytes", () => w.conditions.evalAllBytes(a[0])));
 // Outside `Uint8Array` (number arrays were typed as accepted until the build of 2026-12-02).
 both("Conditions.evalAllBytes:untyped-args", 0.3, (r, fx) => [r.chance(0.3) ? new TextEncoder().encode("{}").buffer
@@ -1092,6 +1137,7 @@ function columnsArg(r, fx) {
     for (const [k, kinds] of Object.entries(typed)) {
       if (Array.isArray(cols[k]) && r.chance(0.5)) { try { cols[k] = new (r.pick(kinds))(cols[k].map((x) => (typeof x === "number" ? x : Number(x)))); } catch { /* odd values */ } }
     }
+    for (const k of Object.keys(typed)) if (r.chance(0.05)) cols[k] = lyingTyped(r, cols[k]);
     if (r.chance(0.1) && Array.isArray(cols.customer)) cols.customer = new BigUint64Array(cols.customer.map((x) => { const v = Math.trunc(Number(x)); return BigInt.asUintN(64, BigInt(Number.isFinite(v) ? v : 0)); }));
   } catch { /* an exotic column: passed as it is */ }
   return cols;
@@ -1258,8 +1304,18 @@ export function encodeInput(v, limit = 2_000_000) {
     }
     if (x === null) return null;
     if (seen.has(x)) return { $fuzz: "circular" };
-    if (ArrayBuffer.isView(x)) return { $fuzz: x.constructor.name, values: Array.from(x.slice(0, 200), (y) => (typeof y === "bigint" ? String(y) : y)), length: x.length };
-    if (x instanceof ArrayBuffer) return { $fuzz: "ArrayBuffer", bytes: Array.from(new Uint8Array(x).slice(0, 200)) };
+    if (ArrayBuffer.isView(x)) {
+      // Read by the internal slots: the array may lie about itself (see lyingTyped).
+      const kind = TYPED_KIND.call(x) ?? "DataView";
+      const lies = LIES.has(x) ? { lies: LIES.get(x) } : {};
+      try {
+        const copy = kind === "DataView" ? new Uint8Array(x.buffer, x.byteOffset, x.byteLength) : new globalThis[kind](x);
+        return { $fuzz: kind, values: Array.from(copy.subarray(0, 200), (y) => (typeof y === "bigint" ? String(y) : y)), length: copy.length, ...lies };
+      } catch (e) { return { $fuzz: kind, unreadable: errMessage(e), ...lies }; }
+    }
+    try {
+      if (x instanceof ArrayBuffer) return { $fuzz: "ArrayBuffer", bytes: Array.from(new Uint8Array(x).slice(0, 200)) };
+    } catch (e) { return { $fuzz: "unreadable", error: errMessage(e) }; }
     seen.add(x);
     try {
       const proto = Object.getPrototypeOf(x);

@@ -109,7 +109,7 @@ fn log_text(doc: Doc, value: JsValue) -> Result<String, Error> {
     if let Some(text) = value.as_string() {
         return Ok(text);
     }
-    let Some(array) = super::caller_array(doc, "", &value)? else {
+    let Some(array) = super::caller::array(doc, "", &value)? else {
         return Err(Error::invalid(
             doc,
             "",

@@ -6,9 +6,8 @@ use super::{error, read, WasmEngine};
 use crate::batch::{DecisionColumns, NO_CATEGORY};
 use crate::engine::DecideOptions;
 use crate::error::{Doc, Error};
-use js_sys::{Array, Float64Array, Int32Array, Object, Reflect, Uint32Array, Uint8Array};
+use js_sys::{Array, Float64Array, Int32Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
 #[wasm_bindgen(js_class = Engine)]
 impl WasmEngine {
@@ -61,21 +60,30 @@ fn field(columns: &JsValue, name: &str) -> Result<JsValue, Error> {
         .map_err(|_| invalid(name, "cannot be read from the columns object"))
 }
 
-/// The column `name` when it is an array, copied (see [`super::caller_array`]).
+/// The column `name` when it is an array, copied (see [`super::caller::array`]).
 fn array(v: &JsValue, name: &str) -> Result<Option<Array>, Error> {
-    super::caller_array(Doc::Orders, name, v)
+    super::caller::array(Doc::Orders, name, v)
 }
 
-/// A column of numbers: a Float64Array (or any typed array), or an array of numbers.
+/// What copying the caller's typed array column `name` threw (a detached buffer).
+fn unreadable(name: &str, why: String) -> Error {
+    invalid(name, format!("cannot read the typed array: {why}"))
+}
+
+/// A column of numbers: a Float64Array (or any typed array of numbers), or an array of numbers.
 fn numbers(columns: &JsValue, name: &str) -> Result<Vec<f64>, Error> {
     let v = field(columns, name)?;
-    // A typed array is checked first, by its internal slot (a Proxy has none), and read by the
-    // engine, never by the caller's code.
-    let view = js_sys::ArrayBuffer::is_view(&v);
-    if view {
-        if let Some(a) = v.dyn_ref::<Float64Array>() {
-            return Ok(a.to_vec());
+    // A typed array is recognised by its internal slot and copied by the engine, never read
+    // through the caller's code (see [`super::caller`]); its numbers are converted exactly.
+    match super::caller::number_array(&v) {
+        Some(Ok(numbers)) => return Ok(numbers),
+        Some(Err(why)) => {
+            return Err(invalid(
+                name,
+                format!("not a Float64Array or an array of numbers: {why}"),
+            ))
         }
+        None => {}
     }
     if let Some(a) = array(&v, name)? {
         return a
@@ -86,19 +94,6 @@ fn numbers(columns: &JsValue, name: &str) -> Result<Vec<f64>, Error> {
                     .ok_or_else(|| invalid(format!("{name}[{i}]"), "not a number"))
             })
             .collect();
-    }
-    // Another typed array of numbers (not of BigInts): its numbers, exactly.
-    if view
-        && (v.is_instance_of::<js_sys::Float32Array>()
-            || v.is_instance_of::<Int32Array>()
-            || v.is_instance_of::<Uint32Array>()
-            || v.is_instance_of::<js_sys::Int16Array>()
-            || v.is_instance_of::<js_sys::Uint16Array>()
-            || v.is_instance_of::<js_sys::Int8Array>()
-            || v.is_instance_of::<Uint8Array>()
-            || v.is_instance_of::<js_sys::Uint8ClampedArray>())
-    {
-        return Ok(Float64Array::new(&v).to_vec());
     }
     Err(invalid(
         name,
@@ -114,10 +109,8 @@ fn numbers(columns: &JsValue, name: &str) -> Result<Vec<f64>, Error> {
 /// stand for "no index" in arrays: null becomes [`NO_CATEGORY`]).
 fn indices(columns: &JsValue, name: &str, null_is_none: bool) -> Result<Vec<u32>, Error> {
     let v = field(columns, name)?;
-    if js_sys::ArrayBuffer::is_view(&v) {
-        if let Some(a) = v.dyn_ref::<Uint32Array>() {
-            return Ok(a.to_vec());
-        }
+    if let Some(indices) = super::caller::uint32_array(&v) {
+        return indices.map_err(|why| unreadable(name, why));
     }
     if let Some(a) = array(&v, name)? {
         return a

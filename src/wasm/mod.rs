@@ -9,6 +9,7 @@
 mod analysis;
 #[cfg(feature = "data")]
 mod batch;
+mod caller;
 mod error;
 mod experiments;
 mod facts;
@@ -21,6 +22,7 @@ use crate::engine::DecideOptions;
 use crate::error::{Doc, Error};
 use crate::model::Model;
 use crate::program::Program;
+use caller::thrown_message;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::cell::{Ref, RefCell};
@@ -71,13 +73,6 @@ fn js_text(doc: Doc, value: JsValue) -> Result<String, Error> {
     }
 }
 
-/// The message of what JS code threw: an `Error`'s message, or a thrown string itself.
-fn thrown_message(e: &JsValue) -> String {
-    e.dyn_ref::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .unwrap_or_else(|| e.as_string().unwrap_or_default())
-}
-
 /// `JSON.stringify(value)`, its exceptions read as typed errors at `path`: an object too deep
 /// for the JS engine's stack (V8 and WebKit: RangeError "Maximum call stack size exceeded";
 /// SpiderMonkey: InternalError "too much recursion") is far over the 127 levels any document
@@ -105,39 +100,6 @@ pub(crate) fn stringify(doc: Doc, value: &JsValue, path: &str) -> Result<JsValue
                 format!("cannot read the {doc} object as JSON: {why}"),
             )
         })
-}
-
-#[cfg(feature = "data")]
-#[wasm_bindgen]
-extern "C" {
-    /// `Array.isArray(value)`; a revoked Proxy's TypeError caught.
-    #[wasm_bindgen(js_namespace = Array, js_name = isArray, catch)]
-    fn is_array_caught(value: &JsValue) -> Result<bool, JsValue>;
-    /// `Array.from(value)`: a plain array of the values; whatever a Proxy trap, a getter or an
-    /// iterator of the caller's throws caught.
-    #[wasm_bindgen(js_namespace = Array, js_name = from, catch)]
-    fn array_from_caught(value: &JsValue) -> Result<js_sys::Array, JsValue>;
-}
-
-/// A caller's array (`None` when `value` is not an array), copied by `Array.from` into a plain
-/// array before anything reads it: a JS exception that is not caught unwinds through the wasm
-/// frames of the call and leaves wasm-bindgen's borrow of the object the method was called on
-/// (which then refuses `free()`), so nothing here touches the caller's own array element by
-/// element. What the copy throws (a Proxy's trap, a getter) is `*.invalid` at `path`.
-#[cfg(feature = "data")]
-pub(crate) fn caller_array(
-    doc: Doc,
-    path: &str,
-    value: &JsValue,
-) -> Result<Option<js_sys::Array>, Error> {
-    let thrown = |e: JsValue| {
-        let why = thrown_message(&e);
-        Error::invalid(doc, path, format!("cannot read the array: {why}"))
-    };
-    if !is_array_caught(value).map_err(thrown)? {
-        return Ok(None);
-    }
-    array_from_caught(value).map(Some).map_err(thrown)
 }
 
 /// A JS string's text, refused before it is copied into wasm memory when it is over the
@@ -269,7 +231,7 @@ impl WasmEngine {
     ///
     /// Takes the engine shared, not exclusively (the policy lives behind the engine's own
     /// `RefCell`): were a caller's own value ever to make a call throw midway past the
-    /// engine's catches (the caller's arrays are copied by [`caller_array`], its objects
+    /// engine's catches (the caller's arrays are copied by [`caller::array`], its objects
     /// written by a catching `JSON.stringify`), wasm-bindgen's shared borrow of the object
     /// would be left behind, and `setPolicy` would still work.
     pub fn set_policy(
@@ -760,18 +722,18 @@ impl Conditions {
                 "the attributes are JSON text as bytes: a Uint8Array",
             ))
         };
-        let bytes = attributes
-            .dyn_ref::<js_sys::Uint8Array>()
-            .ok_or_else(not_bytes)?;
-        // Copied by the constructor through Reflect.construct, which catches: a Proxy of a
-        // Uint8Array passes `instanceof` but throws in the typed-array methods, and an
-        // exception thrown through this `&mut self` call would leave the object borrowed.
-        let copy = js_sys::Reflect::construct(&bytes.constructor(), &js_sys::Array::of1(bytes))
-            .map_err(|_| not_bytes())?;
-        let attributes = copy
-            .dyn_into::<js_sys::Uint8Array>()
-            .map_err(|_| not_bytes())?
-            .to_vec();
+        // Recognised by its internal slot and copied by the engine (see [`caller`]): a Proxy, a
+        // replaced prototype or an own `length` of the caller's cannot throw through this
+        // `&mut self` call, which would leave the object borrowed.
+        let attributes = caller::uint8_array(attributes)
+            .ok_or_else(not_bytes)?
+            .map_err(|why| {
+                error::to_js(Error::invalid(
+                    Doc::Attributes,
+                    "",
+                    format!("cannot read the Uint8Array: {why}"),
+                ))
+            })?;
         let text = std::str::from_utf8(&attributes).map_err(|e| {
             error::to_js(Error::invalid(
                 Doc::Attributes,

@@ -15,10 +15,11 @@ use wasm_bindgen::JsCast;
 fn orders_bytes(orders: &JsValue) -> Result<Vec<u8>, Error> {
     if let Some(text) = orders.as_string() {
         Ok(text.into_bytes())
-    } else if let Some(array) = orders.dyn_ref::<js_sys::Uint8Array>() {
-        Ok(array.to_vec())
-    } else if let Some(buffer) = orders.dyn_ref::<js_sys::ArrayBuffer>() {
-        Ok(js_sys::Uint8Array::new(buffer).to_vec())
+    } else if let Some(bytes) =
+        super::caller::uint8_array(orders).or_else(|| super::caller::array_buffer(orders))
+    {
+        bytes
+            .map_err(|why| Error::invalid(Doc::Orders, "", format!("cannot read the bytes: {why}")))
     } else {
         Err(Error::invalid(
             Doc::Orders,

@@ -493,9 +493,11 @@ export function mutateText(r, text) {
       case 3: t = t.slice(0, i); break;
       case 4: t = "\uFEFF" + t; break;
       case 5: t = t + r.pick([" x", "}", "]", "\n", "{}", ",", "\u0000", "  "]); break;
-      case 6: t = t.replace(/-?\d+(\.\d+)?([eE][+-]?\d+)?/g, (m) => (r.chance(0.15) ? r.pick(NUMBER_TOKENS) : m)); break;
+      // (Texts of megabytes are not rewritten token by token nor doubled again: in a text that
+      // doubling made 64 MB and more, the fuzzer itself ran out of memory and stalled its worker.)
+      case 6: if (t.length < (1 << 21)) t = t.replace(/-?\d+(\.\d+)?([eE][+-]?\d+)?/g, (m) => (r.chance(0.15) ? r.pick(NUMBER_TOKENS) : m)); break;
       case 7: t = t.replace(/"[^"\\]{0,30}"/, () => JSON.stringify(randomString(r))); break;
-      case 8: t = r.chance(0.5) ? t + t : "[" + t + "]"; break;
+      case 8: t = r.chance(0.5) && t.length < (1 << 24) ? t + t : "[" + t + "]"; break;
       case 9: t = t.slice(0, i) + t.slice(i, i + r.int(40)).repeat(r.range(2, 5)) + t.slice(i); break;
       default: t = t.slice(0, i) + t.slice(i).replace(/[{[]/, (m) => m.repeat(r.pick([10, 1000, 100000]))); break;
     }
@@ -1616,15 +1618,18 @@ export async function runCampaign({ seed = DEFAULT_SEED, cases = 1_000_000, from
     Atomics.store(shared, slot * 4, -1);
     Atomics.store(shared, slot * 4 + 1, 0);
     const w = new Worker(SELF, { workerData: { fuzzWorker: true, seed, from, cases, jobs, slot, start, only, disabled, slowMs, shrink: shrinkOn, save, shared, progressEvery } });
-    let last = null, finished = false, lastIndex = -1, lastBeat = -1, lastChange = Date.now();
+    let last = null, finished = false, lastIndex = -1, lastBeat = -1, lastPhase = -1, lastChange = Date.now();
     const base = doneBySlot[slot];
     const watchdog = setInterval(() => {
-      const i = Atomics.load(shared, slot * 4), beat = Atomics.load(shared, slot * 4 + 3);
-      if (i !== lastIndex || beat !== lastBeat) { lastIndex = i; lastBeat = beat; lastChange = Date.now(); return; }
-      if (Atomics.load(shared, slot * 4 + 1) === 1 && Date.now() - lastChange > hangMs) {
+      // Phase 1: a call of the engine (or a probe) runs; phase 2: the fuzzer's own generator
+      // makes the next case's input (a stall there is the fuzzer's, never an export's hang).
+      const i = Atomics.load(shared, slot * 4), beat = Atomics.load(shared, slot * 4 + 3), phase = Atomics.load(shared, slot * 4 + 1);
+      if (i !== lastIndex || beat !== lastBeat || phase !== lastPhase) { lastIndex = i; lastBeat = beat; lastPhase = phase; lastChange = Date.now(); return; }
+      const still = Date.now() - lastChange;
+      if ((phase === 1 && still > hangMs) || (phase === 2 && still > 4 * hangMs)) {
         clearInterval(watchdog);
         finished = true;
-        const r = killed("hang", { ms: Date.now() - lastChange });
+        const r = killed(phase === 1 ? "hang" : "generator", { ms: still });
         w.terminate().then(() => resolve(r));
       }
     }, Math.max(20, Math.min(500, hangMs / 4)));
@@ -1633,7 +1638,7 @@ export async function runCampaign({ seed = DEFAULT_SEED, cases = 1_000_000, from
       // The cases this worker ran (the last one included) whose stats did not arrive: counted as cases only.
       const ran = i >= start ? Math.floor((i - start) / jobs) + 1 : 0;
       const lost = Math.max(0, ran - ((last?.cases ?? 0) + (last?.skipped ?? 0)));
-      const rec = { kind, slot, index: i, target: TARGETS[tIdx]?.name, lost, ...extra };
+      const rec = { kind, slot, index: i, target: kind === "generator" ? null : TARGETS[tIdx]?.name, lost, ...extra };
       if (i >= 0) crashes.push(rec);
       return { restart: i, target: TARGETS[tIdx]?.name, last, rec };
     };
@@ -1695,10 +1700,12 @@ function mergeResults({ seed, cases, from, jobs, only, results, crashes, wallMs,
   for (const c of crashes) {
     out.cases += c.lost;
     out.lostStats = (out.lostStats ?? 0) + c.lost;
-    const same = out.findings.find((g) => g.signature === `${c.target} ${c.kind}`);
+    const label = c.target ?? "the fuzzer's generator";
+    const same = out.findings.find((g) => g.signature === `${label} ${c.kind}`);
     if (same) { same.count++; continue; }
-    out.findings.push({ kind: c.kind, label: c.target, target: c.target, index: c.index, seed, count: 1,
-      signature: `${c.target} ${c.kind}`, error: { name: c.kind, message: c.error ?? `no progress for ${c.ms} ms` },
+    const message = c.error ?? (c.kind === "generator" ? `the fuzzer made no progress for ${c.ms} ms making the case's input (no call of the engine ran)` : `no progress for ${c.ms} ms`);
+    out.findings.push({ kind: c.kind, label, target: c.target, index: c.index, seed, count: 1,
+      signature: `${label} ${c.kind}`, error: { name: c.kind, message },
       reproduce: `node bench/fuzz_wasm.mjs --seed ${seed} --case ${c.index}` });
     if (c.target) out.disabled.push(c.target);
   }
@@ -1755,11 +1762,11 @@ if (!isMainThread && workerData?.fuzzWorker) {
   const targetIndex = new Map(TARGETS.map((t, i) => [t, i]));
   let count = 0, findings = 0;
   const end = d.from + d.cases;
-  runner.onCase = (i, t) => Atomics.store(d.shared, base + 2, targetIndex.get(t) ?? -1);
+  runner.onCase = (i, t) => { Atomics.store(d.shared, base + 2, targetIndex.get(t) ?? -1); Atomics.store(d.shared, base + 1, 1); };
   runner.heartbeat = () => Atomics.add(d.shared, base + 3, 1);
   for (let i = d.start; i < end; i += d.jobs) {
     Atomics.store(d.shared, base, i);
-    Atomics.store(d.shared, base + 1, 1);
+    Atomics.store(d.shared, base + 1, 2); // generating; onCase: calling
     runner.runCase(i);
     Atomics.store(d.shared, base + 1, 0);
     count++;

@@ -9,7 +9,7 @@
 //   while files an example writes stay in .work (nothing in the repository is overwritten).
 // * ```sh / ```bash / ```shell / ```console blocks: every command line starting with
 //   `offerwise ` (a leading `$ ` prompt is allowed, `\` continues a line) runs with
-//   target/release/offerwise first on PATH, in the same directory; it must exit 0. Other
+//   the reference CLI's folder (lib/harness.cjs) first on PATH, in the same directory; it must exit 0. Other
 //   lines (cargo, npm, cd, ...) are not run.
 // * ```html blocks are browser pages: browser.test.mjs opens them in Chromium, as pages of www/.
 //   They are not run here (lib/markdown.mjs decides which test runs a block).

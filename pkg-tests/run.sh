@@ -6,7 +6,8 @@
 #   pkg-tests/run.sh node.test.mjs   # some test files only
 #
 # Assumes scripts/setup.sh has run (wasm-pack, wasm-bindgen, npm deps, chromium). Builds the
-# native CLI (the reference the tests compare with) and pkg/ when missing or out of date.
+# native CLI (the reference the tests compare with; OFFERWISE_CLI=path names another) and pkg/
+# when missing or out of date.
 set -euo pipefail
 cd "$(dirname "$0")"
 HERE=$(pwd)
@@ -16,9 +17,14 @@ say() { printf '\033[1mpkg-tests:\033[0m %s\n' "$*"; }
 
 [ -d node_modules ] || { echo "pkg-tests: node_modules missing: run scripts/setup.sh (npm ci)" >&2; exit 1; }
 
-# 1. the reference CLI (cargo itself skips the work when nothing changed)
-say "cargo build --release --features cli"
-(cd "$ROOT" && cargo build --release --features cli --quiet)
+# 1. the reference CLI (cargo itself skips the work when nothing changed), unless OFFERWISE_CLI
+#    names one (./scripts/dev test passes the CLI that `cargo test` built)
+if [ -n "${OFFERWISE_CLI:-}" ]; then
+  say "the reference CLI: $OFFERWISE_CLI"
+else
+  say "cargo build --release --features cli"
+  (cd "$ROOT" && cargo build --release --features cli --quiet)
+fi
 
 # 2. the npm package (skips when pkg/ is newer than its inputs)
 "$ROOT/scripts/build-wasm.sh"

@@ -6,7 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY="$PWD/target/py/bin/python"
 [ -x "$PY" ] || { echo "target/py is missing: run scripts/setup.sh" >&2; exit 1; }
-[ -x target/release/offerwise ] || cargo build --release --features cli
+# The reference CLI: OFFERWISE_CLI (./scripts/dev test passes the one `cargo test` built), or
+# the release CLI, built when missing.
+[ -n "${OFFERWISE_CLI:-}" ] || [ -x target/release/offerwise ] || cargo build --release --features cli
 rm -rf target/wheels
 # The wheel-test profile: release with thin LTO, minutes quicker to build than the fat-LTO
 # wheel of `maturin build --release` (the README's), from the same code.

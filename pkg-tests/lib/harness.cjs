@@ -13,7 +13,10 @@ const util = require("node:util");
 const ROOT = path.resolve(__dirname, "..", "..");
 const PKG_TESTS = path.join(ROOT, "pkg-tests");
 const WORK = path.join(PKG_TESTS, ".work");
-const BIN = path.join(ROOT, "target", "release", "offerwise");
+/** The native CLI the package is compared with: target/release/offerwise, or the one
+ * OFFERWISE_CLI names (`./scripts/dev test` passes the one `cargo test` built: the same code
+ * at opt-level 2, the same answers, without building the release CLI again). */
+const BIN = process.env.OFFERWISE_CLI ? path.resolve(ROOT, process.env.OFFERWISE_CLI) : path.join(ROOT, "target", "release", "offerwise");
 const CDNOW = path.join(ROOT, "data", "cdnow", "CDNOW_master.txt");
 const MODEL_PATH = path.join(ROOT, "models", "default.json");
 const PROGRAM_PATH = path.join(ROOT, "models", "default-program.json");
@@ -25,7 +28,7 @@ const NOW = "1998-07-01";
 
 function requireBuilt() {
   const missing = [];
-  if (!fs.existsSync(BIN)) missing.push(`${BIN} (cargo build --release --features cli)`);
+  if (!fs.existsSync(BIN)) missing.push(`${BIN} (${process.env.OFFERWISE_CLI ? "OFFERWISE_CLI names a CLI that is not there" : "cargo build --release --features cli"})`);
   if (!fs.existsSync(path.join(ROOT, "pkg", "package.json"))) missing.push("pkg/ (scripts/build-wasm.sh)");
   if (!fs.existsSync(path.join(PKG_TESTS, "node_modules", "offerwise"))) missing.push("pkg-tests/node_modules/offerwise symlink (pkg-tests/run.sh)");
   if (missing.length) throw new Error("not built, run pkg-tests/run.sh first; missing: " + missing.join("; "));

@@ -171,6 +171,15 @@ test("a caller's own value that throws midway leaves the objects usable (found b
   assert.deepEqual([...c.evalAllBytes(new TextEncoder().encode('{"a": 1}'))], [1]);
 });
 
+test("results hold only numbers JavaScript holds exactly (found by the wasm fuzzing)", () => {
+  // 10^13 spent at 65,536 points per unit is 6.6 × 10^17 points: beyond 2^53 − 1, a typed
+  // loyalty.overflow natively and here (it was a bare Error: the result could not be built).
+  const input = (amount) => ({ rules: { earn: { pointsPerUnit: 65536 } }, cart: { amount }, now: "2024-06-15T12:00:00Z" });
+  const err = refused(() => cjs.evaluateLoyalty(input(1e13)), "loyalty.overflow");
+  assert.match(err.message, /2\^53/);
+  assert.equal(cjs.evaluateLoyalty(input(1e11)).quote.earn.points, 6_553_600_000_000_000);
+});
+
 test("a typed array that lies about itself is read by its internal slots, and nothing is left borrowed", async () => {
   const data = await import("offerwise/data");
   // The caller's code runs wherever a property of its typed array is read: an own `length`, a

@@ -293,6 +293,33 @@ fn promotions_for_a_tier_only() {
     assert_eq!(q(json!([])), Some(10));
 }
 
+#[test]
+fn points_a_json_number_cannot_hold_exactly_are_an_overflow() {
+    // Found by the wasm fuzzing: 10^13 spent at 65,536 points per unit is 6.6 × 10^17 points,
+    // an i64 but not an integer JavaScript holds exactly (the wasm build could not return it).
+    let quote = |amount: f64| {
+        eval(
+            json!({"earn": {"pointsPerUnit": 65536}}),
+            json!({}),
+            json!([]),
+            Some(json!({ "amount": amount })),
+            "2024-06-15T12:00:00Z",
+            3,
+        )
+    };
+    let e = quote(1e13)
+        .err()
+        .unwrap_or_else(|| panic!("should overflow"));
+    assert_eq!(e.code(), "loyalty.overflow");
+    assert!(e.message().contains("2^53"), "{e}");
+    // Up to 2^53 − 1 points the quote is exact: 10^11 × 65,536 = 6,553,600,000,000,000.
+    let q = quote(1e11)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .quote
+        .map(|q| q.earn.points);
+    assert_eq!(q, Some(6_553_600_000_000_000));
+}
+
 /// rules, account, history, cart, (code, path).
 type Case = (
     Value,

@@ -161,22 +161,35 @@ impl Rounding {
     }
 }
 
+/// The largest computed amount, in points or minor units: 2^53 − 1, the largest integer a JSON
+/// number read by JavaScript holds exactly. A result beyond it (10^13 spent at 65,536 points
+/// per unit) is a `loyalty.overflow` error here, the same natively and in wasm, instead of a
+/// number JavaScript cannot hold (the wasm build could not even return it).
+pub const MAX_EXACT: i64 = (1 << 53) - 1;
+
+/// `v` when it is within ±[`MAX_EXACT`], else an overflow error naming `what`.
+fn exact(v: Option<i64>, what: &str) -> Result<i64, LoyaltyError> {
+    v.filter(|v| v.unsigned_abs() <= MAX_EXACT as u64)
+        .ok_or_else(|| {
+            LoyaltyError::overflow(format!(
+                "{what} is beyond the supported range (±2^53 − 1, the integers a JSON number holds exactly)"
+            ))
+        })
+}
+
 /// An `i128` result back to an `i64` amount, or an overflow error naming `what`.
 pub fn to_i64(x: Option<i128>, what: &str) -> Result<i64, LoyaltyError> {
-    x.and_then(|v| i64::try_from(v).ok())
-        .ok_or_else(|| LoyaltyError::overflow(format!("{what} is beyond the supported range")))
+    exact(x.and_then(|v| i64::try_from(v).ok()), what)
 }
 
 /// Checked `a + b` with an overflow error naming `what`.
 pub fn add(a: i64, b: i64, what: &str) -> Result<i64, LoyaltyError> {
-    a.checked_add(b)
-        .ok_or_else(|| LoyaltyError::overflow(format!("{what} is beyond the supported range")))
+    exact(a.checked_add(b), what)
 }
 
 /// Checked `a - b` with an overflow error naming `what`.
 pub fn sub(a: i64, b: i64, what: &str) -> Result<i64, LoyaltyError> {
-    a.checked_sub(b)
-        .ok_or_else(|| LoyaltyError::overflow(format!("{what} is beyond the supported range")))
+    exact(a.checked_sub(b), what)
 }
 
 /// A decimal number with at most six decimals, stored as millionths: `1.5` is `Decimal(1_500_000)`.

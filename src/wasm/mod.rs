@@ -126,13 +126,18 @@ fn with_warnings(
     Ok(result)
 }
 
+/// A result as a plain JS object. It fails only on a bug (a number JavaScript cannot hold
+/// exactly, which the engine refuses before): a typed `internal.result` error then, which the
+/// fuzzing counts as a finding, never a bare `Error`.
 fn write<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
     value
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
         .map_err(|e| {
-            JsValue::from(js_sys::Error::new(&format!(
-                "offerwise could not build its result: {e}"
-            )))
+            error::offerwise_error(
+                &format!("offerwise could not build its result: {e}"),
+                "internal.result",
+                "",
+            )
         })
 }
 

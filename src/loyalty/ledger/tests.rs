@@ -320,9 +320,10 @@ fn huge_amounts_overflow_into_errors_not_panics() -> Result<(), LoyaltyError> {
             }
         }
     }
-    // i64::MAX / 10^15 = 9223 lots fit.
-    assert_eq!(n, 9223);
-    assert_eq!(l.balance(), 9223 * MAX_AMOUNT);
+    // (2^53 − 1) / 10^15 = 9 lots fit: every amount stays an integer a JSON number holds
+    // exactly (it was i64::MAX / 10^15 = 9223 lots, a balance JavaScript could not hold).
+    assert_eq!(n, 9);
+    assert_eq!(l.balance(), 9 * MAX_AMOUNT);
     let before = l.clone();
     assert!(l.apply(earn("more", 0, MAX_AMOUNT, None, None)).is_err());
     assert_eq!(l, before);

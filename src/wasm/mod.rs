@@ -5,6 +5,7 @@
 //! results cross as plain objects (JSON-compatible: maps become objects, `None` becomes
 //! `null`). Errors are thrown `OfferwiseError`s (see [`error`]). Nothing here panics on input.
 
+mod alloc;
 #[cfg(feature = "data")]
 mod analysis;
 #[cfg(feature = "data")]

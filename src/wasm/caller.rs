@@ -55,6 +55,16 @@ extern "C" {
     fn array_from_caught(value: &JsValue) -> Result<js_sys::Array, JsValue>;
 }
 
+/// The getter of `proto`'s own property `key` (a built-in's accessor), read once.
+fn own_getter(proto: &JsValue, key: &JsValue) -> Option<Function> {
+    let proto = proto.dyn_ref::<js_sys::Object>()?;
+    Reflect::get_own_property_descriptor(proto, key)
+        .ok()
+        .filter(JsValue::is_object)
+        .and_then(|d| Reflect::get(&d, &JsValue::from_str("get")).ok())
+        .and_then(|g| g.dyn_into::<Function>().ok())
+}
+
 thread_local! {
     /// The getter of `%TypedArray%.prototype[Symbol.toStringTag]`: called on a typed array it
     /// gives the name of its kind from the internal slot (`"Float64Array"`; a Node `Buffer` is a
@@ -64,11 +74,7 @@ thread_local! {
     static KIND_GETTER: Option<Function> = {
         let proto = js_sys::Object::get_prototype_of(&js_sys::Uint8Array::new_with_length(0));
         let base = js_sys::Object::get_prototype_of(&proto);
-        Reflect::get_own_property_descriptor(&base, &js_sys::Symbol::to_string_tag())
-            .ok()
-            .filter(JsValue::is_object)
-            .and_then(|d| Reflect::get(&d, &JsValue::from_str("get")).ok())
-            .and_then(|g| g.dyn_into::<Function>().ok())
+        own_getter(&base, &js_sys::Symbol::to_string_tag())
     };
 }
 
@@ -91,13 +97,23 @@ fn copy_typed<T: JsCast>(ctor: &Function, value: &JsValue) -> Result<T, String> 
         .map_err(|e| thrown_message(&e))
 }
 
-/// The bytes of a caller's `Uint8Array` (or `Buffer`): `None` when `value` is not one.
-pub(crate) fn uint8_array(value: &JsValue) -> Option<Result<Vec<u8>, String>> {
-    if typed_array_kind(value)? != "Uint8Array" {
+/// A caller's typed array of exactly the kind `kind`, copied by `ctor` (its constructor):
+/// `None` when `value` is not one.
+fn of_kind<T: JsCast>(
+    value: &JsValue,
+    kind: &str,
+    ctor: &'static wasm_bindgen::JsThreadLocal<Function>,
+) -> Option<Result<T, String>> {
+    if typed_array_kind(value)? != kind {
         return None;
     }
-    let copy = UINT8_ARRAY.with(|ctor| copy_typed::<js_sys::Uint8Array>(ctor, value));
-    Some(copy.map(|a| a.to_vec()))
+    Some(ctor.with(|ctor| copy_typed(ctor, value)))
+}
+
+/// The bytes of a caller's `Uint8Array` (or `Buffer`): `None` when `value` is not one.
+pub(crate) fn uint8_array(value: &JsValue) -> Option<Result<Vec<u8>, String>> {
+    of_kind(value, "Uint8Array", &UINT8_ARRAY)
+        .map(|copy| copy.map(|a: js_sys::Uint8Array| a.to_vec()))
 }
 
 /// The bytes of a caller's `ArrayBuffer`: `None` when `value` is not one (told by the
@@ -108,11 +124,7 @@ pub(crate) fn array_buffer(value: &JsValue) -> Option<Result<Vec<u8>, String>> {
     thread_local! {
         static BYTE_LENGTH: Option<Function> = {
             let proto = js_sys::Object::get_prototype_of(&js_sys::ArrayBuffer::new(0));
-            Reflect::get_own_property_descriptor(&proto, &JsValue::from_str("byteLength"))
-                .ok()
-                .filter(JsValue::is_object)
-                .and_then(|d| Reflect::get(&d, &JsValue::from_str("get")).ok())
-                .and_then(|g| g.dyn_into::<Function>().ok())
+            own_getter(&proto, &JsValue::from_str("byteLength"))
         };
     }
     if !value.is_object() {
@@ -139,11 +151,8 @@ pub(crate) fn number_array(value: &JsValue) -> Option<Result<Vec<f64>, String>> 
 /// The indices of a caller's `Uint32Array`: `None` when `value` is not one.
 #[cfg(feature = "data")]
 pub(crate) fn uint32_array(value: &JsValue) -> Option<Result<Vec<u32>, String>> {
-    if typed_array_kind(value)? != "Uint32Array" {
-        return None;
-    }
-    let copy = UINT32_ARRAY.with(|ctor| copy_typed::<js_sys::Uint32Array>(ctor, value));
-    Some(copy.map(|a| a.to_vec()))
+    of_kind(value, "Uint32Array", &UINT32_ARRAY)
+        .map(|copy| copy.map(|a: js_sys::Uint32Array| a.to_vec()))
 }
 
 /// A caller's array (`None` when `value` is not an array), copied by `Array.from` into a plain

@@ -14,6 +14,8 @@
 //! `OFFERWISE_FUZZ_SEED` (default 15) choose the campaign; a finding prints the seed and the
 //! case, and its input is written to `target/fuzz/native-<seed>-<case>.json`;
 //! `OFFERWISE_FUZZ_CASE=N` replays case N alone and prints its input and time.
+//! `OFFERWISE_FUZZ_TARGETS=quote,hash` fuzzes only those entry points (a campaign per entry
+//! point: a million cases each); a case is replayed with the same `OFFERWISE_FUZZ_TARGETS`.
 
 use offerwise::customer::Customer;
 use offerwise::engine::{DecideOptions, PrepareOptions};
@@ -432,13 +434,34 @@ fn fuzz_every_entry_point() {
     let mut findings: Vec<String> = Vec::new();
     let mut slow: Vec<(Duration, &str, usize, usize)> = Vec::new();
 
+    // OFFERWISE_FUZZ_TARGETS=a,b fuzzes those entry points only.
+    let targets: Vec<&str> = match std::env::var("OFFERWISE_FUZZ_TARGETS") {
+        Ok(list) => {
+            let chosen: Vec<&str> = TARGETS
+                .iter()
+                .copied()
+                .filter(|t| list.split(',').any(|l| l.trim() == *t))
+                .collect();
+            let unknown: Vec<&str> = list
+                .split(',')
+                .map(str::trim)
+                .filter(|l| !TARGETS.contains(l))
+                .collect();
+            assert!(
+                unknown.is_empty() && !chosen.is_empty(),
+                "OFFERWISE_FUZZ_TARGETS={list:?}: unknown {unknown:?}; the entry points are {TARGETS:?}"
+            );
+            chosen
+        }
+        Err(_) => TARGETS.to_vec(),
+    };
     // OFFERWISE_FUZZ_CASE=N replays one case and prints its input.
     let only: Option<usize> = std::env::var("OFFERWISE_FUZZ_CASE")
         .ok()
         .and_then(|s| s.parse().ok());
     for case in only.map_or(0..cases, |c| c..c + 1) {
         let mut rng = Rng(seed.wrapping_mul(0x1000_0000_01b3) ^ case as u64);
-        let target = *rng.pick(&TARGETS);
+        let target = *rng.pick(&targets);
         let input: Vec<String>;
         let (outcome, took) = match target {
             "lenient" => {
@@ -727,7 +750,7 @@ fn fuzz_every_entry_point() {
     }
     slow.sort_by_key(|s| std::cmp::Reverse(s.0));
     eprintln!(
-        "fuzz (native): {cases} cases, seed {seed}, {:.1} s; cases and errors per entry point: {counts:?}",
+        "fuzz (native): {cases} cases, seed {seed}, entry points {targets:?}, {:.1} s; cases and errors per entry point: {counts:?}",
         started.elapsed().as_secs_f64()
     );
     eprintln!("error codes: {codes:?}");
@@ -746,7 +769,7 @@ fn fuzz_every_entry_point() {
         findings.join("\n")
     );
     assert!(
-        only.is_some() || codes.len() > 10,
+        only.is_some() || targets.len() < TARGETS.len() || codes.len() > 10,
         "the campaign reaches few errors: {codes:?}"
     );
 }

@@ -370,6 +370,115 @@ fn trusted_keys_load_only_signed_documents() {
 }
 
 #[test]
+fn trusted_keys_guard_every_command_that_loads_a_model_programme_or_policy() {
+    let dir = scratch("commands");
+    let (private, public) = keygen(&dir, "shop", &[]);
+    let f = |n: &str| text(&dir.join(n));
+    let o = run(&[
+        "simulate",
+        "--customers",
+        "150",
+        "--days",
+        "4",
+        "--decisions-out",
+        &f("d.jsonl"),
+        "--outcomes-out",
+        &f("o.jsonl"),
+        "--policy-out",
+        &f("q.json"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    std::fs::copy("models/default.json", f("model.json")).unwrap();
+    std::fs::copy("models/default-program.json", f("program.json")).unwrap();
+    std::fs::write(
+        f("orders.csv"),
+        "customer_id,date,amount\nc1,1998-01-05,30\nc1,1998-03-10,55.5\nc2,1998-02-01,12\n",
+    )
+    .unwrap();
+    let (model, program, policy) = (f("model.json"), f("program.json"), f("q.json"));
+    let features = [
+        "features",
+        "--orders",
+        &f("orders.csv"),
+        "--now",
+        "1998-07-01",
+        "--model",
+        &model,
+        "--out",
+        "-",
+        "--trust-key",
+        &public,
+    ];
+    let out = f("q2.json");
+    let learn = [
+        "learn",
+        "--decisions",
+        &f("d.jsonl"),
+        "--outcomes",
+        &f("o.jsonl"),
+        "--policy",
+        &policy,
+        "--now",
+        "1999-01-01",
+        "--out",
+        &out,
+        "--trust-key",
+        &public,
+    ];
+    let evaluate = [
+        "evaluate-policy",
+        "--decisions",
+        &f("d.jsonl"),
+        "--outcomes",
+        &f("o.jsonl"),
+        "--candidate-program",
+        &program,
+        "--candidate-policy",
+        &policy,
+        "--model",
+        &model,
+        "--trust-key",
+        &public,
+    ];
+    // Unsigned: each command refuses the file it loads, naming it.
+    for (args, file) in [
+        (&features[..], &model),
+        (&learn[..], &policy),
+        (&evaluate[..], &model),
+    ] {
+        let o = run(args);
+        assert_eq!(o.status.code(), Some(2), "{}: {}", args[0], stderr(&o));
+        assert!(
+            stderr(&o).starts_with("error[document.unsigned]")
+                && stderr(&o).contains(file.as_str()),
+            "{}: {}",
+            args[0],
+            stderr(&o)
+        );
+    }
+    let o = run(&["sign", "--signing-key", &private, &model, &program, &policy]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for args in [&features[..], &learn[..], &evaluate[..]] {
+        let o = run(args);
+        assert!(o.status.success(), "{}: {}", args[0], stderr(&o));
+    }
+    // The policy changed after signing: refused again.
+    let mut changed = std::fs::read_to_string(&policy).unwrap();
+    changed.push(' ');
+    std::fs::write(&policy, changed).unwrap();
+    for args in [&learn[..], &evaluate[..]] {
+        let o = run(args);
+        assert!(
+            stderr(&o).starts_with("error[document.signature]"),
+            "{}: {}",
+            args[0],
+            stderr(&o)
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn fifty_checkout_processes_redeem_a_token_once() {
     let dir = scratch("redeem");
     let (private, public) = keygen(&dir, "shop", &[]);

@@ -292,6 +292,15 @@ pub(crate) fn report_read(args: &OrdersArgs, rows: usize, report: &transactions:
     }
 }
 
+/// A model, programme or policy file's text; with `--trust-key`, only when its detached
+/// signature (`FILE.sig`) is valid under one of those keys.
+pub(crate) fn read_trusted(path: &Path, trust_key: Option<&Path>) -> Result<String, Failure> {
+    match trust_key {
+        Some(keys) => crate::token::read_document(path, &crate::token::read_trusted_keys(keys)?),
+        None => read_text(path),
+    }
+}
+
 pub(crate) fn load_engine(args: &EngineArgs) -> Result<Engine, Failure> {
     let trusted = args
         .trust_key

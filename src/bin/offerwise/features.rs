@@ -22,6 +22,10 @@ pub(crate) struct FeaturesArgs {
     /// Model whose features and scaler to use (default: the embedded default).
     #[arg(long)]
     model: Option<PathBuf>,
+    /// Public keys (a JWK or key set): the model file must carry a valid signature by one of
+    /// them (`FILE.sig`, from `offerwise sign`).
+    #[arg(long, value_name = "FILE", requires = "model")]
+    trust_key: Option<PathBuf>,
     /// Write the model's features scaled as the clustering sees them.
     #[arg(long)]
     scaled: bool,
@@ -33,7 +37,7 @@ pub(crate) struct FeaturesArgs {
 pub(crate) fn cmd_features(a: FeaturesArgs) -> Result<(), Failure> {
     let now = parse_now(&a.now, 0)?;
     let model = match &a.model {
-        Some(p) => Model::from_json(&read_text(p)?)?,
+        Some(p) => Model::from_json(&read_trusted(p, a.trust_key.as_deref())?)?,
         None => Model::from_json(DEFAULT_MODEL)?,
     };
     let rows = as_of(read_orders(&a.orders)?, now, a.as_of);

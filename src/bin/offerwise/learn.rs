@@ -20,6 +20,10 @@ pub(crate) struct LearnArgs {
     /// The policy to update (default: a new one named by --name).
     #[arg(long)]
     policy: Option<PathBuf>,
+    /// Public keys (a JWK or key set): the policy to update must carry a valid signature by
+    /// one of them (`FILE.sig`, from `offerwise sign`).
+    #[arg(long, value_name = "FILE", requires = "policy")]
+    trust_key: Option<PathBuf>,
     /// The name of a new policy.
     #[arg(long, default_value = "policy")]
     name: String,
@@ -34,7 +38,7 @@ pub(crate) struct LearnArgs {
 
 pub(crate) fn cmd_learn(a: LearnArgs) -> Result<(), Failure> {
     let mut policy = match &a.policy {
-        Some(p) => Policy::from_json(&read_text(p)?)?,
+        Some(p) => Policy::from_json(&read_trusted(p, a.trust_key.as_deref())?)?,
         None => Policy::new(&a.name),
     };
     let joined = join_logs(&read_text(&a.decisions)?, &read_text(&a.outcomes)?)?;

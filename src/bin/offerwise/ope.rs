@@ -23,6 +23,10 @@ pub(crate) struct EvaluatePolicyArgs {
     /// The model the candidate runs with (default: the embedded models/default.json).
     #[arg(long)]
     model: Option<PathBuf>,
+    /// Public keys (a JWK or key set): the candidate's programme, policy and model files must
+    /// each carry a valid signature by one of them (`FILE.sig`, from `offerwise sign`).
+    #[arg(long, value_name = "FILE")]
+    trust_key: Option<PathBuf>,
     /// `value`: the first offer's net value when taken up (what the ranking maximises);
     /// `take-up`: 1 when taken up.
     #[arg(long, default_value = "value", value_parser = ["value", "take-up"])]
@@ -49,7 +53,7 @@ pub(crate) fn cmd_evaluate_policy(a: EvaluatePolicyArgs) -> Result<(), Failure> 
         program: Some(a.candidate_program.clone()),
         policy: a.candidate_policy.clone(),
         no_policy: a.candidate_policy.is_none(),
-        trust_key: None,
+        trust_key: a.trust_key.clone(),
     })?;
     let options = PolicyOptions {
         window_days: a.window_days,

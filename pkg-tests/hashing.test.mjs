@@ -172,6 +172,13 @@ test("GrowthBook's helpers, exported under GrowthBook's names, give GrowthBook's
   // Bad input is a typed error, never a crash.
   assert.throws(() => ow.chooseVariation(0.5, "nope"), (e) => e.name === "OfferwiseError");
   assert.throws(() => ow.getEqualWeights(2.5), (e) => e.name === "OfferwiseError");
+  // At most 10,000 variations: a few bytes of argument cannot ask for a million-entry result.
+  assert.equal(ow.getEqualWeights(10_000).length, 10_000);
+  assert.equal(ow.getBucketRanges(10_000).length, 10_000);
+  for (const [call, path] of [[() => ow.getEqualWeights(10_001), "n"], [() => ow.getBucketRanges(1e6, 1), "numVariations"]]) {
+    assert.throws(call, (e) => e.name === "OfferwiseError" && e.code === "limit.exceeded" && e.path === path && /at most 10,000/.test(e.message));
+  }
+  assert.throws(() => ow.getBucketRanges(2.5), (e) => e.code === "options.invalid" && e.path === "numVariations");
 });
 
 test("offerwiseHash is offerwise-1 as the README specifies it (XXH64 of the UTF-8 bytes)", async () => {

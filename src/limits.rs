@@ -16,6 +16,7 @@
 //! | opening lots + operations per loyalty account | [`MAX_ACCOUNT_ENTRIES`] | `account.points` / `account.operations` |
 //! | offers per programme | [`MAX_OFFERS`] | `offers` |
 //! | segments per model | [`MAX_SEGMENTS`] | `segments` |
+//! | variations of GrowthBook's `getEqualWeights(n)` and `getBucketRanges(n, ...)` (wasm) | [`MAX_VARIATIONS`] | `n` / `numVariations` |
 //! | condition: nesting, values, `$regex` pattern | 32 levels, 10,000 values, 4,096 bytes ([`offerwise_conditions::MAX_DEPTH`], [`offerwise_conditions::MAX_NODES`], [`offerwise_conditions::MAX_REGEX_BYTES`]) | the value over the limit |
 //!
 //! The limits are far above what a shop sends (the embedded default model is 6 KB, the
@@ -47,6 +48,11 @@ pub const MAX_OFFERS: usize = 1_000;
 
 /// Segments in one model.
 pub const MAX_SEGMENTS: usize = 1_000;
+
+/// Variations of GrowthBook's helpers `getEqualWeights(n)` and `getBucketRanges(n, ...)`: the
+/// result has `n` entries, made from an argument of a few bytes (a million took 0.3 s in
+/// wasm); an experiment has a handful.
+pub const MAX_VARIATIONS: usize = 10_000;
 
 /// The most bytes of JSON text read for a document: [`MAX_MODEL_BYTES`] for a model,
 /// nothing for an experiment's unit rows and a data job's input (a data job's files, read in

@@ -74,19 +74,32 @@ pub fn gb_hash(
 pub fn get_equal_weights(
     #[wasm_bindgen(unchecked_param_type = "number")] n: &JsValue,
 ) -> Result<JsValue, JsValue> {
-    let w = equal_weights(number_of(n, "n")?)?;
+    let w = equal_weights(number_of(n, "n")?, "n")?;
     serde_wasm_bindgen::to_value(&w).map_err(|e| invalid("", e.to_string()))
 }
 
-fn equal_weights(n: f64) -> Result<Vec<f64>, JsValue> {
+/// `n` equal weights; `n` (the argument `path`) is a whole number up to
+/// [`crate::limits::MAX_VARIATIONS`].
+fn equal_weights(n: f64, path: &str) -> Result<Vec<f64>, JsValue> {
+    use crate::limits::{thousands, MAX_VARIATIONS};
     if n.is_nan() || n <= 0.0 {
         return Ok(Vec::new());
     }
-    if n.fract() != 0.0 || n > 1_000_000.0 {
+    if n.fract() != 0.0 {
         return Err(invalid(
-            "n",
-            format!("the number of variations is a whole number up to 1,000,000, got {n}"),
+            path,
+            format!("the number of variations is a whole number, got {n}"),
         ));
+    }
+    if n > MAX_VARIATIONS as f64 {
+        return Err(error::to_js(Error::limit(
+            Doc::Options,
+            path,
+            format!(
+                "{n} variations: at most {} (see the README's limits)",
+                thousands(MAX_VARIATIONS)
+            ),
+        )));
     }
     Ok(hash::equal_weights(n as usize))
 }
@@ -100,7 +113,7 @@ pub fn get_bucket_ranges(
     #[wasm_bindgen(unchecked_param_type = "number | undefined")] coverage: &JsValue,
     #[wasm_bindgen(unchecked_param_type = "number[] | undefined")] weights: &JsValue,
 ) -> Result<JsValue, JsValue> {
-    let n = equal_weights(number_of(num_variations, "numVariations")?)?.len();
+    let n = equal_weights(number_of(num_variations, "numVariations")?, "numVariations")?.len();
     let coverage = if coverage.is_undefined() {
         None
     } else if coverage.is_null() {

@@ -134,7 +134,7 @@ test("columns that do not fit throw with their path, and the engine keeps decidi
     [{ ...good, customer: "0" }, "customer", "not a Uint32Array"],
     [{ ...good, at: ["1997-03-01"] }, "at[0]", "not a number"],
     [{ ...good, at: [NaN] }, "at[0]", "NaN is not a time"],
-    [{ ...good, at: new BigInt64Array([1n]) }, "at", "not a Float64Array"],
+    [{ ...good, at: new BigInt64Array([1n]) }, "at", "cannot read the typed array: a BigInt64Array holds BigInts"],
     [{ ...good, amount: [1, 2] }, "amount", "2 rows, but customer has 1"],
     [{ ...good, category: [3], categories: ["jazz"] }, "category[0]", "3 is not an index of categories"],
   ];

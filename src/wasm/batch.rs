@@ -65,7 +65,8 @@ fn array(v: &JsValue, name: &str) -> Result<Option<Array>, Error> {
     super::caller::array(Doc::Orders, name, v)
 }
 
-/// What copying the caller's typed array column `name` threw (a detached buffer).
+/// Why the caller's typed array column `name` cannot be read: BigInts, or what copying it
+/// threw (a detached buffer).
 fn unreadable(name: &str, why: String) -> Error {
     invalid(name, format!("cannot read the typed array: {why}"))
 }
@@ -77,12 +78,7 @@ fn numbers(columns: &JsValue, name: &str) -> Result<Vec<f64>, Error> {
     // through the caller's code (see [`super::caller`]); its numbers are converted exactly.
     match super::caller::number_array(&v) {
         Some(Ok(numbers)) => return Ok(numbers),
-        Some(Err(why)) => {
-            return Err(invalid(
-                name,
-                format!("not a Float64Array or an array of numbers: {why}"),
-            ))
-        }
+        Some(Err(why)) => return Err(unreadable(name, why)),
         None => {}
     }
     if let Some(a) = array(&v, name)? {

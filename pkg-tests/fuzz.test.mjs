@@ -16,7 +16,7 @@ import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { OUT_DIR, TARGETS, formatReport, runCampaign } from "./lib/fuzz.mjs";
+import { OUT_DIR, TARGETS, approxSize, formatReport, runCampaign } from "./lib/fuzz.mjs";
 
 const SEED = 20261015;
 const CASES = 30_000;
@@ -66,4 +66,19 @@ test("(4) after every error class the same instances answer the probe calls as b
 test("(3) call times are reported (not asserted)", (t) => {
   t.diagnostic(`${rep.slowCount} call(s) over ${rep.slowMs} ms; the slowest: `
     + rep.slowest.slice(0, 5).map((s) => `${s.label} ${s.ms} ms (case ${s.index}, ~${s.size} chars)`).join("; "));
+});
+
+test("the harness measures a slow call's input without reading it through the caller's code", () => {
+  // A Conditions.evalAllBytes call with a 3.6 MB Uint8Array whose prototype was a throwing
+  // Proxy was slow on a busy machine; measuring it for the slow-call report threw, and the
+  // fuzzer blamed the export.
+  const hostile = () => new Proxy({}, { get() { throw new Error("get"); }, getPrototypeOf() { throw new Error("getPrototypeOf"); } });
+  const lying = new Uint8Array(100);
+  Object.setPrototypeOf(lying, hostile());
+  const buffer = new ArrayBuffer(8);
+  Object.setPrototypeOf(buffer, hostile());
+  assert.equal(approxSize(lying), 100);
+  // [ ] + the array's 100 bytes + "ab" + { "x": } and the buffer's 8 bytes
+  assert.equal(approxSize([lying, "ab", { x: buffer }]), 2 + 100 + (2 + 2) + (2 + 4 + 8));
+  assert.equal(approxSize(new DataView(new ArrayBuffer(5))), 5);
 });

@@ -1251,13 +1251,24 @@ const errName = (e) => (e instanceof Error ? e.constructor?.name ?? e.name : typ
 const errMessage = (e) => { try { return e instanceof Error ? String(e.message) : String(e); } catch { return "?"; } };
 const signatureOf = (label, kind, e) => `${label} ${kind} ${errName(e)}: ${errMessage(e).replace(/\d+/g, "#").slice(0, 80)}`;
 
+const BYTE_LENGTH_GETTERS = [Object.getPrototypeOf(Uint8Array.prototype), DataView.prototype, ArrayBuffer.prototype]
+  .map((p) => Object.getOwnPropertyDescriptor(p, "byteLength").get);
+/** The byte length of a typed array, DataView or ArrayBuffer (null for anything else), read from its slots. */
+function bytesOf(x) {
+  if (typeof x !== "object" || x === null) return null;
+  for (const get of BYTE_LENGTH_GETTERS) { try { return get.call(x); } catch { /* not this kind */ } }
+  return null;
+}
+
 /** A rough size of an input (characters of its JSON, strings and numbers counted), any shape. */
 export function approxSize(v) {
   // As JSON text would be: a node shared by many parents counts once per parent (sizes memoised),
   // a cycle counts once, a sparse array by its length; what throws when read counts as nothing.
+  // Buffers are measured through the built-in getters, which read internal slots only: the
+  // fuzzer's own lying arrays (a prototype replaced by a throwing Proxy) must not throw here.
   const size = new Map(), open = new Set();
-  const leaf = (x) => (typeof x === "string" ? x.length + 2 : x instanceof ArrayBuffer ? x.byteLength : ArrayBuffer.isView(x) ? x.byteLength : 4);
-  const isNode = (x) => typeof x === "object" && x !== null && !ArrayBuffer.isView(x) && !(x instanceof ArrayBuffer);
+  const leaf = (x) => (typeof x === "string" ? x.length + 2 : bytesOf(x) ?? 4);
+  const isNode = (x) => typeof x === "object" && x !== null && bytesOf(x) === null;
   const kids = (x) => {
     try {
       if (Array.isArray(x)) { const a = new Array(x.length); for (let i = 0; i < x.length; i++) a[i] = x[i]; return [a, 0]; }

@@ -1251,13 +1251,20 @@ const errName = (e) => (e instanceof Error ? e.constructor?.name ?? e.name : typ
 const errMessage = (e) => { try { return e instanceof Error ? String(e.message) : String(e); } catch { return "?"; } };
 const signatureOf = (label, kind, e) => `${label} ${kind} ${errName(e)}: ${errMessage(e).replace(/\d+/g, "#").slice(0, 80)}`;
 
-const BYTE_LENGTH_GETTERS = [Object.getPrototypeOf(Uint8Array.prototype), DataView.prototype, ArrayBuffer.prototype]
+const [TYPED_BYTES, VIEW_BYTES, BUFFER_BYTES] = [Object.getPrototypeOf(Uint8Array.prototype), DataView.prototype, ArrayBuffer.prototype]
   .map((p) => Object.getOwnPropertyDescriptor(p, "byteLength").get);
-/** The byte length of a typed array, DataView or ArrayBuffer (null for anything else), read from its slots. */
+/**
+ * The byte length of a typed array, DataView or ArrayBuffer (null for anything else), read from
+ * its slots. Cheap for plain objects (approxSize runs on every generated input): `instanceof`
+ * is only distrusted when it throws (a prototype replaced by a throwing Proxy).
+ */
 function bytesOf(x) {
   if (typeof x !== "object" || x === null) return null;
-  for (const get of BYTE_LENGTH_GETTERS) { try { return get.call(x); } catch { /* not this kind */ } }
-  return null;
+  if (ArrayBuffer.isView(x)) { try { return TYPED_BYTES.call(x); } catch { try { return VIEW_BYTES.call(x); } catch { return 0; } } }
+  let buffer;
+  try { buffer = x instanceof ArrayBuffer; } catch { buffer = true; }
+  if (!buffer) return null;
+  try { return BUFFER_BYTES.call(x); } catch { return null; }
 }
 
 /** A rough size of an input (characters of its JSON, strings and numbers counted), any shape. */

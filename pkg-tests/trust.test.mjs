@@ -232,6 +232,11 @@ test("a typed array that lies about itself is read by its internal slots, and no
   refused(() => c.evalAllBytes(detached(bytes())), "attributes.invalid");
   refused(() => c.evalAllBytes(new DataView(bytes().buffer)), "attributes.invalid");
   refused(() => c.evalAllBytes(new Uint16Array(4)), "attributes.invalid");
+  // Attributes as text or bytes have the documents' 16 MiB limit.
+  const huge = '{"a": "' + "x".repeat(16 << 20) + '"}';
+  refused(() => c.evalAllJson(huge), "limit.exceeded");
+  refused(() => c.evalAllBytes(new TextEncoder().encode(huge)), "limit.exceeded");
+  refused(() => c.evalAll(huge), "limit.exceeded");
   assert.deepEqual([...c.evalAllBytes(bytes())], [0, 1]);
   c.free();
   const csv = "customer,date,amount\n1,1997-01-01,10\n2,1997-02-01,20\n";

@@ -757,6 +757,8 @@ fn eval_text(
     facts: &mut crate::offers::conditions::Facts,
     text: &str,
 ) -> Result<Vec<u8>, Error> {
+    // The attributes document's size limit, as everywhere else (the reader would scan any size).
+    crate::limits::check_size(Doc::Attributes, text.len())?;
     set.read_json(text, facts).map_err(|e| {
         // The same error as the other entry points give for the same text.
         crate::json::value_from_str(Doc::Attributes, text)

@@ -295,8 +295,15 @@ pub(crate) fn report_read(args: &OrdersArgs, rows: usize, report: &transactions:
 /// A model, programme or policy file's text; with `--trust-key`, only when its detached
 /// signature (`FILE.sig`) is valid under one of those keys.
 pub(crate) fn read_trusted(path: &Path, trust_key: Option<&Path>) -> Result<String, Failure> {
-    match trust_key {
-        Some(keys) => crate::token::read_document(path, &crate::token::read_trusted_keys(keys)?),
+    let keys = trust_key.map(crate::token::read_trusted_keys).transpose()?;
+    read_signed(path, keys.as_ref())
+}
+
+/// A document file's text, checked under `keys` when there are some (the keys of
+/// `--trust-key`, read once per command).
+fn read_signed(path: &Path, keys: Option<&offerwise::tokens::KeySet>) -> Result<String, Failure> {
+    match keys {
+        Some(keys) => crate::token::read_document(path, keys),
         None => read_text(path),
     }
 }
@@ -307,10 +314,7 @@ pub(crate) fn load_engine(args: &EngineArgs) -> Result<Engine, Failure> {
         .as_deref()
         .map(crate::token::read_trusted_keys)
         .transpose()?;
-    let read = |p: &Path| match &trusted {
-        Some(keys) => crate::token::read_document(p, keys),
-        None => read_text(p),
-    };
+    let read = |p: &Path| read_signed(p, trusted.as_ref());
     let model = match &args.model {
         Some(p) => Model::from_json(&read(p)?)?,
         None => Model::from_json(DEFAULT_MODEL)?,

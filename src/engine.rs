@@ -5,7 +5,7 @@
 //! (`now` is an option) and never panics on input: every problem is an [`Error`] with a path.
 
 use crate::customer::{Customer, TimeValue, ValidCustomer};
-use crate::error::{Doc, Error};
+use crate::error::{quoted, Doc, Error};
 use crate::experiments::{self, assign as xassign, define::Prepared};
 use crate::features::Features;
 use crate::loyalty::{
@@ -420,7 +420,8 @@ fn check_segment_names(model: &Model, program: &Program) -> Result<(), Error> {
                     format!(
                         "segment {name:?} is not in model {} (its segments: {}){hint}",
                         model.name,
-                        known.join(", ")
+                        known.join(", "),
+                        name = quoted(&name)
                     ),
                 ));
             }
@@ -486,7 +487,7 @@ impl Engine {
                     path: rpath.clone(),
                     message: format!(
                         "offer {:?} is unreachable: model {} has no segment with role {} (its roles: {})",
-                        o.id,
+                        quoted(&o.id),
                         model.name,
                         roles.iter().map(|r| r.id()).collect::<Vec<_>>().join(" or "),
                         known_roles()
@@ -505,7 +506,7 @@ impl Engine {
                         path: format!("offers[{i}].eligibility"),
                         message: format!(
                             "offer {:?} is unreachable: it needs pAlive or clv, but model {} has no lifetime-value part (train it without --no-clv)",
-                            o.id, model.name
+                            quoted(&o.id), model.name
                         ),
                     });
                 }
@@ -1138,14 +1139,15 @@ impl Engine {
     /// The caller's `forceVariants` name experiments and variants of the programme.
     fn check_overrides(&self, overrides: &BTreeMap<String, String>) -> Result<(), Error> {
         for (key, variant) in overrides {
-            let path = format!("forceVariants.{key}");
+            let path = crate::json::join("forceVariants", key);
             let Some(x) = self.program.experiments.iter().find(|x| &x.key == key) else {
                 return Err(Error::invalid(
                     Doc::Options,
                     path,
                     format!(
                         "no experiment {key:?} in the programme (experiments: {})",
-                        self.program.experiment_keys()
+                        self.program.experiment_keys(),
+                        key = quoted(&key)
                     ),
                 ));
             };
@@ -1156,7 +1158,9 @@ impl Engine {
                     path,
                     format!(
                         "experiment {key:?} has no variant {variant:?} (variants: {})",
-                        keys.join(", ")
+                        keys.join(", "),
+                        key = quoted(&key),
+                        variant = quoted(&variant)
                     ),
                 ));
             }

@@ -7,6 +7,10 @@
 
 use std::fmt;
 
+/// A caller's text in a message, bounded: `format!("no experiment {:?}", quoted(key))`
+/// (see [`offerwise_conditions::quote`]).
+pub use offerwise_conditions::quote::quoted;
+
 /// The document an error is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Doc {

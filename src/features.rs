@@ -17,6 +17,7 @@
 //! and sums run in order-time order, so results are bit-identical everywhere.
 
 use crate::customer::ValidCustomer;
+use crate::error::quoted;
 use crate::time::{self, DAY_MS};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -62,7 +63,8 @@ pub fn check_feature_name(name: &str) -> Result<(), String> {
     } else {
         Err(format!(
             "unknown feature {name:?}; known: {}",
-            NUMERIC_FEATURES.join(", ")
+            NUMERIC_FEATURES.join(", "),
+            name = quoted(&name)
         ))
     }
 }
@@ -154,7 +156,8 @@ impl Features {
             other => {
                 return Err(format!(
                     "unknown feature {other:?}; known: {}",
-                    NUMERIC_FEATURES.join(", ")
+                    NUMERIC_FEATURES.join(", "),
+                    other = quoted(&other)
                 ))
             }
         })

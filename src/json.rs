@@ -200,6 +200,9 @@ fn clean_message(message: &str) -> String {
         Some(i) if message[i..].contains(" column ") => &message[..i],
         _ => message,
     };
+    // serde quotes the caller's text whole (`unknown variant `…``): a long one is shortened.
+    let message = offerwise_conditions::quote::bound_backquoted(message);
+    let message = message.as_ref();
     if message.starts_with("invalid type: null") {
         // JSON has no NaN or Infinity: JSON.stringify turns them into null.
         format!("{message} (NaN and Infinity are not numbers in JSON: they arrive as null)")

@@ -357,7 +357,7 @@ fn span_at(text: &str, path: &[Step]) -> Option<Span> {
                         return None;
                     }
                     i = skip_ws(b, i + 1);
-                    name == *key
+                    offerwise_conditions::quote::key_matches(key, &name)
                 }
                 Step::Index(want) => index == *want,
             };
@@ -500,6 +500,20 @@ mod tests {
         let e = decide(&customer, NOW).unwrap_err();
         assert_eq!(e.code(), "customer.invalid");
         assert_eq!(e.path(), "orders[0].amount");
+    }
+
+    #[test]
+    fn a_long_unknown_key_is_named_short_and_still_left_out() {
+        // The path names a 100 KB key by its start and length; leaving it out finds it by both.
+        let long = format!("{}{}", "k".repeat(40), "y".repeat(100_000));
+        let customer = format!(
+            r#"{{"id": "a", "orders": [{{"at": "2024-05-01", "amount": 30}}], "{long}": 1}}"#
+        );
+        let (_, w) = decide(&customer, NOW).unwrap();
+        let shown = offerwise_conditions::quote::key(&long);
+        assert!(shown.len() < 80, "{shown}");
+        assert_eq!(codes(&w), vec![("customer.unknown_field", shown.as_ref())]);
+        assert!(w[0].message.len() < 400, "{}", w[0].message.len());
     }
 
     #[test]

@@ -33,7 +33,7 @@
 //!   of the data, the parameters and the k selection scores.
 use crate::math::{ln, ln_1p};
 
-use crate::error::{Doc, Error};
+use crate::error::{quoted, Doc, Error};
 use crate::features::Features;
 use crate::json::{index, join};
 use crate::role::{assign_roles, rfm_of, Profile, Role};
@@ -297,7 +297,7 @@ impl Model {
                 "kind".into(),
                 format!(
                     "expected {MODEL_KIND:?}, got {:?}; is this a programme document?",
-                    self.kind
+                    quoted(&self.kind)
                 ),
             );
         }
@@ -325,7 +325,7 @@ impl Model {
             if self.features[..i].contains(f) {
                 return bad(
                     index("features", i),
-                    format!("feature {f:?} is listed twice"),
+                    format!("feature {f:?} is listed twice", f = quoted(&f)),
                 );
             }
         }
@@ -371,7 +371,7 @@ impl Model {
             if self.segments[..i].iter().any(|o| o.name == s.name) {
                 return bad(
                     join(&path, "name"),
-                    format!("segment name {:?} is used twice", s.name),
+                    format!("segment name {:?} is used twice", quoted(&s.name)),
                 );
             }
             if s.centroid.len() != n {

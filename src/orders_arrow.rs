@@ -12,7 +12,7 @@
 //!
 //! A bad cell is an error whose path is `column[row]` (rows counted from 0 over the batches).
 
-use crate::error::{Doc, Error};
+use crate::error::{quoted, Doc, Error};
 use crate::transactions::{normalise, Transaction, COLUMNS};
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Date32Type, Date64Type, Float64Type, TimestampMillisecondType};
@@ -40,8 +40,8 @@ fn locate(
         if !COLUMNS.iter().any(|(m, _)| m == k) {
             return Err(Error::invalid(
                 Doc::Options,
-                format!("columns.{k}"),
-                format!("unknown meaning {k:?}; known: {}", known()),
+                crate::json::join("columns", k),
+                format!("unknown meaning {k:?}; known: {}", known(), k = quoted(&k)),
             ));
         }
     }
@@ -52,7 +52,10 @@ fn locate(
                 Error::invalid(
                     Doc::Orders,
                     name.clone(),
-                    format!("no column {name:?} (given as columns.{meaning})"),
+                    format!(
+                        "no column {name:?} (given as columns.{meaning})",
+                        name = quoted(&name)
+                    ),
                 )
             })?),
             None => schema

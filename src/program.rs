@@ -30,7 +30,7 @@
 //! written for one model; a name the model lacks is an error that suggests roles.
 //! An offer's score is `weight × segmentWeights[name]`, else `× roleWeights[role]`, else `× 1`.
 
-use crate::error::{Doc, Error};
+use crate::error::{quoted, Doc, Error};
 use crate::json::{index, join};
 use crate::role::Role;
 use serde::{Deserialize, Serialize};
@@ -244,7 +244,7 @@ impl Program {
                 "kind".into(),
                 format!(
                     "expected {PROGRAM_KIND:?}, got {:?}; is this a model file?",
-                    self.kind
+                    quoted(&self.kind)
                 ),
             );
         }
@@ -278,7 +278,10 @@ impl Program {
             {
                 return bad(
                     apath,
-                    format!("aggregate name {name:?} must be letters, digits, _ or -"),
+                    format!(
+                        "aggregate name {name:?} must be letters, digits, _ or -",
+                        name = quoted(&name)
+                    ),
                 );
             }
             a.validate(&apath)?;
@@ -310,7 +313,7 @@ impl Program {
             if self.offers[..i].iter().any(|p| p.id == o.id) {
                 return bad(
                     join(&path, "id"),
-                    format!("offer id {:?} is used twice", o.id),
+                    format!("offer id {:?} is used twice", quoted(&o.id)),
                 );
             }
             if !(o.value.is_finite() && o.value >= 0.0) {
@@ -340,7 +343,8 @@ impl Program {
                         wpath,
                         format!(
                             "{role:?} is not a role; the roles are {}",
-                            Role::vocabulary()
+                            Role::vocabulary(),
+                            role = quoted(&role)
                         ),
                     );
                 }
@@ -354,7 +358,10 @@ impl Program {
                 if !tier_ids.contains(&t.as_str()) {
                     return bad(
                         index(&join(&epath, "tiers"), j),
-                        format!("tier {t:?} is not one of the programme's tiers"),
+                        format!(
+                            "tier {t:?} is not one of the programme's tiers",
+                            t = quoted(&t)
+                        ),
                     );
                 }
             }

@@ -42,6 +42,7 @@
 //! document) and the path of what is wrong.
 
 use crate::engine::Decision;
+use crate::error::quoted;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine as _;
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
@@ -166,14 +167,14 @@ fn read_jwk(
         return fail(
             "key.invalid",
             &at("kty"),
-            format!("is {:?}; an Ed25519 key has \"OKP\"", jwk.kty),
+            format!("is {:?}; an Ed25519 key has \"OKP\"", quoted(&jwk.kty)),
         );
     }
     if jwk.crv != "Ed25519" {
         return fail(
             "key.invalid",
             &at("crv"),
-            format!("is {:?}; only \"Ed25519\" is supported", jwk.crv),
+            format!("is {:?}; only \"Ed25519\" is supported", quoted(&jwk.crv)),
         );
     }
     if let Some(alg) = &jwk.alg {
@@ -182,7 +183,10 @@ fn read_jwk(
             return fail(
                 "key.invalid",
                 &at("alg"),
-                format!("is {alg:?}; an Ed25519 key signs \"EdDSA\""),
+                format!(
+                    "is {alg:?}; an Ed25519 key signs \"EdDSA\"",
+                    alg = quoted(&alg)
+                ),
             );
         }
     }
@@ -543,7 +547,7 @@ impl KeySet {
             return fail(
                 "key.invalid",
                 "kid",
-                format!("{:?} names two keys", key.kid),
+                format!("{:?} names two keys", quoted(&key.kid)),
             );
         }
         self.keys.push(key);
@@ -570,7 +574,8 @@ impl KeySet {
                     "header.kid",
                     format!(
                         "{kid:?} is not a trusted key (trusted: {})",
-                        known.join(", ")
+                        known.join(", "),
+                        kid = quoted(&kid)
                     ),
                 )
             }
@@ -655,7 +660,10 @@ pub fn verify(token: &str, keys: &KeySet, expect: &Expect<'_>) -> Result<Claims,
         return fail(
             "token.algorithm",
             "header.alg",
-            format!("is {:?}; offerwise tokens are signed \"EdDSA\"", header.alg),
+            format!(
+                "is {:?}; offerwise tokens are signed \"EdDSA\"",
+                quoted(&header.alg)
+            ),
         );
     }
     if let Some(typ) = header.typ.as_deref() {
@@ -663,7 +671,10 @@ pub fn verify(token: &str, keys: &KeySet, expect: &Expect<'_>) -> Result<Claims,
             return fail(
                 "token.malformed",
                 "header.typ",
-                format!("is {typ:?}: this is not an offer token (\"JWT\")"),
+                format!(
+                    "is {typ:?}: this is not an offer token (\"JWT\")",
+                    typ = quoted(&typ)
+                ),
             );
         }
     }
@@ -686,7 +697,7 @@ pub fn verify(token: &str, keys: &KeySet, expect: &Expect<'_>) -> Result<Claims,
         .map_err(|_| TokenError {
             code: "token.signature",
             path: "signature".into(),
-            message: format!("does not match the token's header and claims under key {kid:?}: the token was altered or forged"),
+            message: format!("does not match the token's header and claims under key {kid:?}: the token was altered or forged", kid = quoted(&kid)),
         })?;
     let claims_bytes = decode(p, "claims")?;
     let claims_text = std::str::from_utf8(&claims_bytes).map_err(|_| TokenError {
@@ -709,7 +720,7 @@ fn check(claims: &Claims, expect: &Expect<'_>) -> Result<(), TokenError> {
         return fail(
             "token.issuer",
             "claims.iss",
-            format!("is {:?}, not {ISSUER:?}", claims.iss),
+            format!("is {:?}, not {ISSUER:?}", quoted(&claims.iss)),
         );
     }
     if claims.sub != expect.customer {
@@ -718,7 +729,8 @@ fn check(claims: &Claims, expect: &Expect<'_>) -> Result<(), TokenError> {
             "claims.sub",
             format!(
                 "the token is for customer {:?}, not {:?}",
-                claims.sub, expect.customer
+                quoted(&claims.sub),
+                quoted(&expect.customer)
             ),
         );
     }
@@ -750,7 +762,11 @@ fn check(claims: &Claims, expect: &Expect<'_>) -> Result<(), TokenError> {
             return fail(
                 "token.offer",
                 "claims.offer",
-                format!("the token is for offer {:?}, not {offer:?}", claims.offer),
+                format!(
+                    "the token is for offer {:?}, not {offer:?}",
+                    quoted(&claims.offer),
+                    offer = quoted(&offer)
+                ),
             );
         }
     }
@@ -829,7 +845,10 @@ pub fn verify_document(
         return fail(
             "document.algorithm",
             "header.alg",
-            format!("is {:?}; documents are signed \"EdDSA\"", header.alg),
+            format!(
+                "is {:?}; documents are signed \"EdDSA\"",
+                quoted(&header.alg)
+            ),
         );
     }
     if header.typ.as_deref() != Some(DOCUMENT_TYPE) {
@@ -854,7 +873,7 @@ pub fn verify_document(
         .map_err(|_| TokenError {
             code: "document.signature",
             path: "signature".into(),
-            message: format!("does not match the document under key {kid:?}: the document was changed after signing, or another key signed it"),
+            message: format!("does not match the document under key {kid:?}: the document was changed after signing, or another key signed it", kid = quoted(&kid)),
         })?;
     Ok(kid.to_string())
 }
@@ -919,7 +938,7 @@ impl Redemptions for DirectoryRedemptions {
             return fail(
                 "token.malformed",
                 "claims.jti",
-                format!("{jti:?} is not a nonce"),
+                format!("{jti:?} is not a nonce", jti = quoted(&jti)),
             );
         }
         let path = self.dir.join(jti);
@@ -955,7 +974,7 @@ pub fn redeem(
         return fail(
             "token.replayed",
             "claims.jti",
-            format!("token {:?} was already redeemed", claims.jti),
+            format!("token {:?} was already redeemed", quoted(&claims.jti)),
         );
     }
     Ok(claims)

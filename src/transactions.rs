@@ -40,7 +40,7 @@
 //! is dropped silently.
 
 use crate::customer::{Customer, Id, Item, Order, TimeValue};
-use crate::error::{Doc, Error};
+use crate::error::{quoted, Doc, Error};
 use crate::time;
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read};
@@ -62,7 +62,8 @@ impl std::str::FromStr for Format {
             "cdnow" => Ok(Format::Cdnow),
             "parquet" => Ok(Format::Parquet),
             other => Err(format!(
-                "unknown format {other:?}: use csv, cdnow or parquet"
+                "unknown format {other:?}: use csv, cdnow or parquet",
+                other = quoted(&other)
             )),
         }
     }
@@ -76,7 +77,7 @@ pub fn parse_delimiter(s: &str) -> Result<u8, String> {
             Ok(s.as_bytes().first().copied().unwrap_or(b','))
         }
         _ => Err(format!(
-            "delimiter {s:?} must be one ASCII character other than a quote or a line break, or \"tab\""
+            "delimiter {s:?} must be one ASCII character other than a quote or a line break, or \"tab\"", s = quoted(&s)
         )),
     }
 }
@@ -287,7 +288,8 @@ impl AsOf {
 fn row_err(line: u64, column: &str, message: impl Into<String>) -> Error {
     Error::Row {
         line,
-        column: Some(column.to_string()),
+        // The file's own header names the column: a long name is shortened as paths' keys are.
+        column: Some(offerwise_conditions::quote::key(column).into_owned()),
         message: message.into(),
     }
 }
@@ -304,15 +306,21 @@ fn keep_or_fail(report: &mut ReadReport, e: Error, skip: bool) -> Result<(), Err
 }
 
 fn parse_amount(text: &str, line: u64, column: &str) -> Result<f64, Error> {
-    let v: f64 = text
-        .trim()
-        .parse()
-        .map_err(|_| row_err(line, column, format!("{text:?} is not a number")))?;
+    let v: f64 = text.trim().parse().map_err(|_| {
+        row_err(
+            line,
+            column,
+            format!("{text:?} is not a number", text = quoted(&text)),
+        )
+    })?;
     if !v.is_finite() || v < 0.0 {
         return Err(row_err(
             line,
             column,
-            format!("must be a finite number ≥ 0, got {text:?}"),
+            format!(
+                "must be a finite number ≥ 0, got {text:?}",
+                text = quoted(&text)
+            ),
         ));
     }
     Ok(v)
@@ -380,7 +388,11 @@ fn read_cdnow(
             let ymd = (date.len() == 8 && date.is_ascii())
                 .then(|| (date.get(..4), date.get(4..6), date.get(6..)));
             let Some((Some(y), Some(m), Some(d))) = ymd else {
-                return Err(row_err(line, "date", format!("{date:?} is not YYYYMMDD")));
+                return Err(row_err(
+                    line,
+                    "date",
+                    format!("{date:?} is not YYYYMMDD", date = quoted(&date)),
+                ));
             };
             let at = time::parse_instant(date, 0).map_err(|e| row_err(line, "date", e))?;
             let quantity = parse_amount(cds, line, "number_of_cds")?;
@@ -543,8 +555,8 @@ fn read_csv(
             return Err(header_err(format!(
                 "the header has two columns for {}: {:?} and {:?}; keep one",
                 COLUMNS.get(m).map_or("", |c| c.0),
-                headers.get(*prev).unwrap_or(""),
-                h
+                quoted(&headers.get(*prev).unwrap_or("")),
+                quoted(&h)
             )));
         }
         if let Some(slot) = found.get_mut(m) {
@@ -642,7 +654,14 @@ fn read_csv(
                 && at_text.bytes().skip(1).all(|b| b != b'-');
             let at = if epoch {
                 let secs: f64 = at_text.parse().map_err(|_| {
-                    row_err(line, &time_col, format!("{at_text:?} is not epoch seconds"))
+                    row_err(
+                        line,
+                        &time_col,
+                        format!(
+                            "{at_text:?} is not epoch seconds",
+                            at_text = quoted(&at_text)
+                        ),
+                    )
                 })?;
                 time::check_millis((secs * 1000.0).round())
                     .map_err(|e| row_err(line, &time_col, e))?
@@ -653,9 +672,9 @@ fn read_csv(
             let quantity = match c_qty.map(field).filter(|s| !s.is_empty()) {
                 Some(q) => {
                     let col = c_qty.map(name_of).unwrap_or_default();
-                    let q: f64 = q
-                        .parse()
-                        .map_err(|_| row_err(line, &col, format!("{q:?} is not a number")))?;
+                    let q: f64 = q.parse().map_err(|_| {
+                        row_err(line, &col, format!("{q:?} is not a number", q = quoted(&q)))
+                    })?;
                     if !(q.is_finite() && q > 0.0) {
                         return Err(row_err(line, &col, format!("must be > 0, got {q}")));
                     }
@@ -674,7 +693,7 @@ fn read_csv(
                             format!(
                                 "order {o:?} has customer {cust:?} at {} on line {first}, but customer {customer_id:?} at {} here: the lines of one order must agree on customer and time",
                                 time::format_instant(*first_at),
-                                time::format_instant(at)
+                                time::format_instant(at), o = quoted(&o), cust = quoted(&cust), customer_id = quoted(&customer_id)
                             ),
                         ));
                     }

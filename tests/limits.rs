@@ -282,3 +282,56 @@ fn any_max_offers_decides() {
         .expect("the probe decides");
     assert!(!d.offers.is_empty());
 }
+
+/// An error names the caller's text it is about, but only the start of a long one: a 16 MB
+/// experiment key, offer kind, field name or operator gives a message of a few hundred bytes
+/// (it once gave a 16 MB one, and quoting it took most of the call).
+#[test]
+fn caller_text_in_errors_is_bounded() {
+    fn assert_short(e: &Error, code: &str, path_starts: &str) {
+        let (message, path) = (e.to_string(), e.path());
+        assert_eq!(e.code(), code, "{}", &message[..message.len().min(300)]);
+        assert!(
+            message.len() < 400,
+            "{} bytes: {}",
+            message.len(),
+            &message[..300]
+        );
+        assert!(
+            path.len() < 120 && path.starts_with(path_starts),
+            "{path:.200}"
+        );
+    }
+    let engine = engine();
+    let before = probe_decision(&engine);
+    let huge = "x".repeat(16_000_000);
+
+    // A forced variant of an experiment the programme does not have.
+    let mut o = serde_json::to_value(options()).unwrap();
+    o["forceVariants"] = json!({ huge.as_str(): "treatment" });
+    let e = engine
+        .decide(&probe(), &serde_json::from_value(o).unwrap())
+        .unwrap_err();
+    assert_short(&e, "options.invalid", "forceVariants.xxxx");
+    assert!(e.path().ends_with("…(16000000 bytes)"), "{}", e.path());
+    assert!(e.to_string().contains("\"… (16000000 bytes)"), "{e}");
+
+    // An offer kind that is not one (serde's own message quotes it).
+    let mut program: Value = serde_json::from_str(PROGRAM).unwrap();
+    program["offers"][0]["kind"] = json!(huge);
+    let e = Program::from_json(&program.to_string()).unwrap_err();
+    assert_short(&e, "program.invalid", "offers[0].kind");
+    assert!(e.to_string().contains("`… (16000000 bytes)"), "{e}");
+
+    // A field the customer document does not have, and an operator conditions do not have.
+    let e =
+        Customer::from_json(&format!(r#"{{"id": "a", "orders": [], "{huge}": 1}}"#)).unwrap_err();
+    assert_short(&e, "customer.invalid", "xxxx");
+    let e = offerwise::offers::conditions::Condition::parse(
+        &json!({"country": {format!("${huge}"): 1}}),
+    )
+    .unwrap_err();
+    assert_short(&e.into(), "condition.unknown_operator", "country.$xxxx");
+
+    assert_eq!(probe_decision(&engine), before);
+}

@@ -38,6 +38,7 @@
 //! without one.
 
 use super::AnalysisError;
+use crate::error::quoted;
 use crate::stats::ols::ols_cluster;
 use crate::stats::special::norm_ppf;
 use crate::time::DAY_MS;
@@ -619,7 +620,7 @@ pub fn analyze(customers: &[History], o: &DidOptions) -> Result<Did, AnalysisErr
             return Err(AnalysisError::new(
                 "analysis.invalid",
                 format!("customers[{i}].id"),
-                format!("{:?} is also customers[{first}]", c.id),
+                format!("{:?} is also customers[{first}]", quoted(&c.id)),
             ));
         }
         if let Some(k) = c.orders.iter().position(|(_, a)| !a.is_finite()) {

@@ -19,6 +19,7 @@ use super::kpis::{self, KpiOptions, Kpis};
 use super::logs::{analyze_logs, LogOptions};
 use super::surveys::{self, NpsAnalysis, SurveyOptions};
 use super::{Analysis, AnalysisError};
+use crate::error::quoted;
 use crate::loyalty::AccountInput;
 use crate::Engine;
 use serde::{Deserialize, Serialize};
@@ -276,7 +277,7 @@ pub fn run(
                     AnalysisError::new(
                         "analysis.invalid",
                         format!("accounts[{i}]"),
-                        format!("the account of {id:?}: {e}"),
+                        format!("the account of {id:?}: {e}", id = quoted(&id)),
                     )
                 })?;
             ledgers.push(l);

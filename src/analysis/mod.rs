@@ -40,6 +40,7 @@ pub mod simulate;
 pub mod surveys;
 pub mod units;
 
+use crate::error::quoted;
 use crate::stats::tests::{self as st, Group, StatsError};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -108,12 +109,13 @@ impl MetricSpec {
         if let Some((name, ratio)) = text.split_once('=') {
             let Some((num, den)) = ratio.split_once('/') else {
                 return Err(format!(
-                    "metric {text:?}: a ratio metric is name=numerator/denominator"
+                    "metric {text:?}: a ratio metric is name=numerator/denominator",
+                    text = quoted(&text)
                 ));
             };
             if name.is_empty() || num.is_empty() || den.is_empty() {
                 return Err(format!(
-                    "metric {text:?}: a ratio metric is name=numerator/denominator, none of them empty"
+                    "metric {text:?}: a ratio metric is name=numerator/denominator, none of them empty", text = quoted(&text)
                 ));
             }
             return Ok(MetricSpec::ratio(name, num, den));
@@ -124,12 +126,15 @@ impl MetricSpec {
             Some((n, "proportion")) => (n, Some(MetricKind::Proportion)),
             Some((_, k)) => {
                 return Err(format!(
-                    "metric kind {k:?}: use name, name:mean, name:proportion or name=numerator/denominator"
+                    "metric kind {k:?}: use name, name:mean, name:proportion or name=numerator/denominator", k = quoted(&k)
                 ))
             }
         };
         if name.is_empty() {
-            return Err(format!("metric {text:?} has no column name"));
+            return Err(format!(
+                "metric {text:?} has no column name",
+                text = quoted(&text)
+            ));
         }
         Ok(MetricSpec {
             kind,
@@ -228,7 +233,8 @@ pub(crate) fn column_of(
             name,
             format!(
                 "no column {column:?} (columns: {})",
-                headers.iter().collect::<Vec<_>>().join(", ")
+                headers.iter().collect::<Vec<_>>().join(", "),
+                column = quoted(&column)
             ),
         )
     })
@@ -529,7 +535,7 @@ impl Accumulator {
                 return Err(AnalysisError::new(
                     "analysis.invalid",
                     format!("metric[{k}]"),
-                    format!("the metric {:?} is named twice", m.name),
+                    format!("the metric {:?} is named twice", quoted(&m.name)),
                 ));
             }
             if (m.kind == Some(MetricKind::Ratio)) != m.ratio.is_some() {
@@ -538,7 +544,7 @@ impl Accumulator {
                     format!("metric[{k}]"),
                     format!(
                         "{:?}: a ratio metric names its numerator and denominator (name=numerator/denominator)",
-                        m.name
+                        quoted(&m.name)
                     ),
                 ));
             }
@@ -547,16 +553,21 @@ impl Accumulator {
             let Some(m) = settings.metrics.iter().find(|m| &m.name == metric) else {
                 return Err(AnalysisError::new(
                     "analysis.invalid",
-                    format!("covariate.{metric}"),
-                    format!("covariate {column:?} is for metric {metric:?}, which is not analysed"),
+                    crate::json::join("covariate", metric),
+                    format!(
+                        "covariate {column:?} is for metric {metric:?}, which is not analysed",
+                        column = quoted(&column),
+                        metric = quoted(&metric)
+                    ),
                 ));
             };
             if m.kind == Some(MetricKind::Ratio) {
                 return Err(AnalysisError::new(
                     "analysis.invalid",
-                    format!("covariate.{metric}"),
+                    crate::json::join("covariate", metric),
                     format!(
-                        "{metric:?} is a ratio metric: CUPED adjusts means and proportions only"
+                        "{metric:?} is a ratio metric: CUPED adjusts means and proportions only",
+                        metric = quoted(&metric)
                     ),
                 ));
             }
@@ -566,8 +577,11 @@ impl Accumulator {
                 if !(x.is_finite() && *x > 0.0) {
                     return Err(AnalysisError::new(
                         "analysis.weights",
-                        format!("weights.{v}"),
-                        format!("the planned weight of {v:?} is {x}: a number > 0"),
+                        crate::json::join("weights", v),
+                        format!(
+                            "the planned weight of {v:?} is {x}: a number > 0",
+                            v = quoted(&v)
+                        ),
                     ));
                 }
             }
@@ -620,7 +634,7 @@ impl Accumulator {
             if !x.is_finite() {
                 return Err(AnalysisError::new(
                     "analysis.not_numeric",
-                    format!("{}.{num}", at()),
+                    crate::json::join(&at(), num),
                     format!("{num} is {x}, not a finite number"),
                 ));
             }
@@ -629,7 +643,7 @@ impl Accumulator {
                 if !d.is_finite() {
                     return Err(AnalysisError::new(
                         "analysis.not_numeric",
-                        format!("{}.{den}", at()),
+                        crate::json::join(&at(), den),
                         format!("{den} is {d}, not a finite number"),
                     ));
                 }
@@ -637,7 +651,7 @@ impl Accumulator {
             if spec.kind == Some(MetricKind::Proportion) && x != 0.0 && x != 1.0 {
                 return Err(AnalysisError::new(
                     "analysis.not_binary",
-                    format!("{}.{num}", at()),
+                    crate::json::join(&at(), num),
                     format!(
                         "{} is declared a proportion but is {x} (0 or 1 only)",
                         spec.name
@@ -660,7 +674,7 @@ impl Accumulator {
             if !x.is_finite() {
                 return Err(AnalysisError::new(
                     "analysis.not_numeric",
-                    format!("{}.{column}", at()),
+                    crate::json::join(&at(), column),
                     format!("{column} is {x}, not a finite number"),
                 ));
             }
@@ -747,7 +761,7 @@ impl Accumulator {
                 "control",
                 format!(
                     "no unit is in the control {:?} (variants: {})",
-                    s.control,
+                    quoted(&s.control),
                     seen.join(", ")
                 ),
             ));
@@ -770,8 +784,8 @@ impl Accumulator {
                     out.push(*w.get(*n).ok_or_else(|| {
                         AnalysisError::new(
                             "analysis.weights",
-                            format!("weights.{n}"),
-                            format!("no planned weight for variant {n:?}"),
+                            crate::json::join("weights", n),
+                            format!("no planned weight for variant {n:?}", n = quoted(&n)),
                         )
                     })?);
                 }
@@ -926,9 +940,10 @@ impl Accumulator {
                         "analysis.zero_denominator",
                         format!("{who}.{}", spec.name),
                         format!(
-                            "{who}.{}: the denominator {:?} sums to 0 over the units of {who:?}: no ratio",
+                            "{who}.{}: the denominator {:?} sums to 0 over the units of {:?}: no ratio",
                             spec.name,
-                            den.unwrap_or_default()
+                            quoted(&den.unwrap_or_default()),
+                            quoted(&who)
                         ),
                     ));
                 }
@@ -1258,8 +1273,11 @@ impl Accumulator {
         if pooled.m2x <= 0.0 {
             return Err(AnalysisError::new(
                 "analysis.zero_variance",
-                format!("{path}.{column}"),
-                format!("{path}: the covariate {column:?} has zero variance: CUPED cannot use it"),
+                crate::json::join(path, &column),
+                format!(
+                    "{path}: the covariate {column:?} has zero variance: CUPED cannot use it",
+                    column = quoted(&column)
+                ),
             ));
         }
         let theta = pooled.cxy / pooled.m2x;

@@ -10,6 +10,7 @@
 use super::did::History;
 use super::simulate::Base;
 use super::AnalysisError;
+use crate::error::quoted;
 use crate::loyalty::AccountInput;
 use crate::transactions::Transaction;
 use serde::Deserialize;
@@ -61,7 +62,7 @@ pub fn read_keyed<T>(
         if out.insert(c.to_string(), v).is_some() {
             return Err(bad(
                 format!("{name}:{line}.customer_id"),
-                format!("{c:?} is listed twice"),
+                format!("{c:?} is listed twice", c = quoted(&c)),
             ));
         }
     }

@@ -3,6 +3,7 @@
 //! group ([`crate::stats::nps`]; Holm across the comparisons).
 
 use super::{column_of, csv_error, AnalysisError};
+use crate::error::quoted;
 use crate::stats::nps::{self, Nps};
 use crate::stats::tests::holm;
 use serde::Serialize;
@@ -114,14 +115,17 @@ pub fn analyze_csv<R: std::io::Read>(
             AnalysisError::new(
                 "analysis.not_numeric",
                 &at,
-                format!("{text:?} is not a number"),
+                format!("{text:?} is not a number", text = quoted(&text)),
             )
         })?;
         let c = nps::count(&[x]).map_err(|_| {
             AnalysisError::new(
                 "analysis.invalid",
                 &at,
-                format!("{text:?} is not an answer: a whole number from 0 to 10"),
+                format!(
+                    "{text:?} is not an answer: a whole number from 0 to 10",
+                    text = quoted(&text)
+                ),
             )
         })?;
         for (a, b) in overall.iter_mut().zip(c) {
@@ -152,7 +156,8 @@ pub fn analyze_csv<R: std::io::Read>(
                 "control",
                 format!(
                     "no answer is in the group {control:?} (groups: {})",
-                    groups.keys().cloned().collect::<Vec<_>>().join(", ")
+                    groups.keys().cloned().collect::<Vec<_>>().join(", "),
+                    control = quoted(&control)
                 ),
             ));
         };

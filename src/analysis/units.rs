@@ -16,6 +16,7 @@
 //! | `segmentColumn` | each unit's segment: every segment analysed on its own as well |
 
 use super::{Accumulator, Analysis, AnalysisError, MetricSpec, Settings, Unit};
+use crate::error::quoted;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -144,8 +145,8 @@ pub fn analyze_csv<R: std::io::Read>(
                 let column = headers.get(col).unwrap_or_default();
                 AnalysisError::new(
                     "analysis.not_numeric",
-                    format!("{}.{column}", at()),
-                    format!("{text:?} is not a number"),
+                    crate::json::join(&at(), column),
+                    format!("{text:?} is not a number", text = quoted(&text)),
                 )
             })
         };
@@ -154,7 +155,7 @@ pub fn analyze_csv<R: std::io::Read>(
             return Err(AnalysisError::new(
                 "analysis.no_variant",
                 at(),
-                format!("the unit has no {:?}", options.variant_column),
+                format!("the unit has no {:?}", quoted(&options.variant_column)),
             ));
         }
         for (k, &col) in metric_at.iter().enumerate() {
@@ -174,7 +175,7 @@ pub fn analyze_csv<R: std::io::Read>(
                     AnalysisError::new(
                         "analysis.not_time",
                         format!("{}.{}", at(), headers.get(col).unwrap_or_default()),
-                        format!("{text:?}: {e}"),
+                        format!("{text:?}: {e}", text = quoted(&text)),
                     )
                 })?;
                 Some(crate::time::local_day(ms, 0))
@@ -235,7 +236,7 @@ pub fn describe_column<R: std::io::Read>(
                 AnalysisError::new(
                     "analysis.not_numeric",
                     format!("{name}:{line}.{column}"),
-                    format!("{text:?} is not a number"),
+                    format!("{text:?} is not a number", text = quoted(&text)),
                 )
             })?;
         w.push(x);

@@ -20,6 +20,7 @@
 
 use super::define::{Experiment, Holdout, Prepared, Ranges, Status};
 use super::hash::{self, HashVersion};
+use crate::error::quoted;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -434,7 +435,7 @@ pub fn read_store(v: &serde_json::Value) -> Result<Store, String> {
     if store.format != STORE_FORMAT {
         return Err(format!(
             "format is {:?}, expected {STORE_FORMAT:?}",
-            store.format
+            quoted(&store.format)
         ));
     }
     Ok(store)

@@ -2,7 +2,7 @@
 //! validation, and their preparation for assignment (shares as bounds, targeting compiled).
 
 use super::hash::{self, HashVersion};
-use crate::error::{Doc, Error};
+use crate::error::{quoted, Doc, Error};
 use crate::json::{index, join};
 use crate::offers::catalogue::{Objective, Offer};
 use crate::offers::conditions::Condition;
@@ -235,7 +235,7 @@ fn check_attribute(path: String, name: &str) -> Result<(), Error> {
     } else {
         Err(bad(
             path,
-            format!("{name:?} is not an id name: use \"id\" (the customer id) or a name such as \"deviceId\" (letters, digits, _)"),
+            format!("{name:?} is not an id name: use \"id\" (the customer id) or a name such as \"deviceId\" (letters, digits, _)", name = quoted(&name)),
         ))
     }
 }
@@ -300,7 +300,7 @@ pub fn prepare(
         if experiments[..i].iter().any(|o| o.key == x.key) {
             return Err(bad(
                 join(&path, "key"),
-                format!("experiment key {:?} is used twice", x.key),
+                format!("experiment key {:?} is used twice", quoted(&x.key)),
             ));
         }
         check_attribute(join(&path, "hashAttribute"), &x.hash_attribute)?;
@@ -330,7 +330,7 @@ pub fn prepare(
                     if !known(id) {
                         return Err(bad(
                             index(&join(&vpath, field), k),
-                            format!("offer {id:?} is not in the catalogue"),
+                            format!("offer {id:?} is not in the catalogue", id = quoted(&id)),
                         ));
                     }
                 }
@@ -343,7 +343,8 @@ pub fn prepare(
                             join(&join(&join(&vpath, "nudges"), "copy"), kind),
                             format!(
                                 "unknown nudge kind {kind:?} (kinds: {})",
-                                NUDGE_KINDS.join(", ")
+                                NUDGE_KINDS.join(", "),
+                                kind = quoted(&kind)
                             ),
                         ));
                     }
@@ -362,7 +363,11 @@ pub fn prepare(
             (_, Some(w)) if variant_path(w).is_none() => {
                 return Err(bad(
                     join(&path, "winner"),
-                    format!("{w:?} is not a variant (variants: {})", keys.join(", ")),
+                    format!(
+                        "{w:?} is not a variant (variants: {})",
+                        keys.join(", "),
+                        w = quoted(&w)
+                    ),
                 ))
             }
             _ => {}
@@ -375,7 +380,8 @@ pub fn prepare(
                     fpath,
                     format!(
                         "{variant:?} is not a variant (variants: {})",
-                        keys.join(", ")
+                        keys.join(", "),
+                        variant = quoted(&variant)
                     ),
                 ));
             }
@@ -383,7 +389,12 @@ pub fn prepare(
                 if let Some(other) = forced_ids.insert(id, variant) {
                     return Err(bad(
                         index(&fpath, k),
-                        format!("id {id:?} is forced into both {other:?} and {variant:?}"),
+                        format!(
+                            "id {id:?} is forced into both {other:?} and {variant:?}",
+                            id = quoted(&id),
+                            other = quoted(&other),
+                            variant = quoted(&variant)
+                        ),
                     ));
                 }
             }
@@ -466,9 +477,9 @@ pub fn prepare(
                                 join(&npath, "id"),
                                 format!(
                                     "namespace {:?} is hashed with {} by experiments[{o}] ({:?}): experiments sharing a namespace use the same family of hash ({} here), or their ranges would not keep them apart",
-                                    ns.id,
+                                    quoted(&ns.id),
                                     other.hash.name(),
-                                    other.key,
+                                    quoted(&other.key),
                                     x.hash.name()
                                 ),
                             ));
@@ -478,7 +489,7 @@ pub fn prepare(
                                 join(&npath, "range"),
                                 format!(
                                     "[{a}, {b}) overlaps experiments[{o}] ({:?}) in namespace {:?}: [{}, {})",
-                                    other.key, ns.id, on.range[0], on.range[1]
+                                    quoted(&other.key), quoted(&ns.id), on.range[0], on.range[1]
                                 ),
                             ));
                         }

@@ -23,7 +23,7 @@
 //! the setting that caused it.
 
 use super::define::Variant;
-use crate::error::{Doc, Error};
+use crate::error::{quoted, Doc, Error};
 use crate::json::join;
 use serde_json::Value;
 
@@ -94,7 +94,10 @@ pub fn changes<'a>(
         if !offer_ids.contains(&id.as_str()) {
             return Err(bad(
                 join(&caps_path, id),
-                format!("offer {id:?} is not in the catalogue (\"*\" is every other offer)"),
+                format!(
+                    "offer {id:?} is not in the catalogue (\"*\" is every other offer)",
+                    id = quoted(&id)
+                ),
             ));
         }
     }
@@ -139,7 +142,8 @@ fn parse_path<'a>(path: &'a str, offer_ids: &[&str]) -> Result<Target<'a>, Strin
             Some(_) => Ok(Target::Field("ranking", Some(field))),
             None => Err(format!(
                 "ranking has no field {field:?} (fields: {})",
-                RANKING_FIELDS.join(", ")
+                RANKING_FIELDS.join(", "),
+                field = quoted(&field)
             )),
         };
     }
@@ -147,11 +151,15 @@ fn parse_path<'a>(path: &'a str, offer_ids: &[&str]) -> Result<Target<'a>, Strin
         // Offer ids may hold dots; field names never do.
         let Some((id, field)) = rest.rsplit_once('.') else {
             return Err(format!(
-                "name the offer and its field: offers.<offer id>.<field>, got {path:?}"
+                "name the offer and its field: offers.<offer id>.<field>, got {path:?}",
+                path = quoted(&path)
             ));
         };
         let Some(i) = offer_ids.iter().position(|o| *o == id) else {
-            return Err(format!("offer {id:?} is not in the catalogue"));
+            return Err(format!(
+                "offer {id:?} is not in the catalogue",
+                id = quoted(&id)
+            ));
         };
         if !OFFER_FIELDS.contains(&field) {
             return Err(if ["id", "kind", "when"].contains(&field) {
@@ -159,7 +167,8 @@ fn parse_path<'a>(path: &'a str, offer_ids: &[&str]) -> Result<Target<'a>, Strin
             } else {
                 format!(
                     "offers have no field {field:?} a variant may set (fields: {})",
-                    OFFER_FIELDS.join(", ")
+                    OFFER_FIELDS.join(", "),
+                    field = quoted(&field)
                 )
             });
         };
@@ -176,10 +185,13 @@ fn parse_path<'a>(path: &'a str, offer_ids: &[&str]) -> Result<Target<'a>, Strin
     .any(|p| path == *p || path.starts_with(&format!("{p}.")))
     {
         return Err(format!(
-            "{path:?} is not a variant setting: points, tiers, budgets, stacking, experiments and the holdout are the same in every variant ({documented})"
+            "{path:?} is not a variant setting: points, tiers, budgets, stacking, experiments and the holdout are the same in every variant ({documented})", path = quoted(&path)
         ));
     }
-    Err(format!("{path:?} is not a variant setting ({documented})"))
+    Err(format!(
+        "{path:?} is not a variant setting ({documented})",
+        path = quoted(&path)
+    ))
 }
 
 /// Writes one change into a programme document (`null` removes the field).

@@ -23,6 +23,7 @@
 use super::error::{index, join, LoyaltyError};
 use super::input::{Line, When};
 use super::money::{add, pow10, to_i64, Decimal, Rounding, MAX_AMOUNT, MICRO};
+use crate::error::quoted;
 use crate::time::{self, DAY_MS};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -333,7 +334,7 @@ impl EarnRules {
             if self.promotions.iter().take(i).any(|o| o.id == p.id) {
                 return Err(LoyaltyError::rules(
                     join(&pp, "id"),
-                    format!("promotion id {:?} is used twice", p.id),
+                    format!("promotion id {:?} is used twice", quoted(&p.id)),
                 ));
             }
             let off = p.time_zone_offset_minutes.unwrap_or(offset);
@@ -378,7 +379,10 @@ impl EarnRules {
                 if !tier_ids.contains(&t.as_str()) {
                     return Err(LoyaltyError::rules(
                         index(&join(&pp, "tiers"), j),
-                        format!("tier {t:?} is not one of the programme's tiers"),
+                        format!(
+                            "tier {t:?} is not one of the programme's tiers",
+                            t = quoted(&t)
+                        ),
                     ));
                 }
             }

@@ -4,6 +4,8 @@
 //! when input is at fault, the JSON path of the field ([`LoyaltyError::path`]):
 //! `rules.earn.promotions[2].start`, `account.operations[3].points`, `cart.lines[0].price`.
 
+use crate::error::quoted;
+
 /// An error of the loyalty module.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LoyaltyError {
@@ -30,7 +32,7 @@ pub enum LoyaltyError {
     /// An idempotency key already applied to a different operation.
     #[error(
         "idempotency key {key:?}{} was already used for a different operation",
-        at(path)
+        at(path), key = quoted(&key)
     )]
     IdempotencyConflict { path: String, key: String },
     /// A sum or product left the supported range (|value| ≤ 10^15 points or minor units).
@@ -77,7 +79,10 @@ impl LoyaltyError {
                 needed, available, ..
             } => format!("not enough points: {needed} needed, {available} available"),
             LoyaltyError::IdempotencyConflict { key, .. } => {
-                format!("idempotency key {key:?} was already used for a different operation")
+                format!(
+                    "idempotency key {key:?} was already used for a different operation",
+                    key = quoted(&key)
+                )
             }
         }
     }

@@ -25,6 +25,7 @@
 use super::error::{index, join, LoyaltyError};
 use super::ledger::Source;
 use super::money::money_to_minor;
+use crate::error::quoted;
 use crate::time;
 use serde::{Deserialize, Serialize};
 
@@ -452,7 +453,12 @@ pub fn order(
 
 /// Reads `"MM-DD"`.
 pub fn month_day(s: &str, path: &str) -> Result<(u32, u32), LoyaltyError> {
-    let bad = || LoyaltyError::input(path, format!("{s:?} is not a month-day like \"02-29\""));
+    let bad = || {
+        LoyaltyError::input(
+            path,
+            format!("{s:?} is not a month-day like \"02-29\"", s = quoted(&s)),
+        )
+    };
     let (m, d) = s.split_once('-').ok_or_else(bad)?;
     if m.len() != 2 || d.len() != 2 {
         return Err(bad());

@@ -25,6 +25,7 @@ use super::error::{index, join, LoyaltyError};
 use super::input::When;
 use super::money::{minor_to_units, to_i64, Decimal, Rounding, MICRO};
 use super::rules::{Benefits, LoyaltyRules};
+use crate::error::quoted;
 use crate::time::{self, DAY_MS};
 use serde::{Deserialize, Serialize};
 
@@ -377,7 +378,10 @@ pub fn partner_points(
         .find(|p| p.id == partner)
         .ok_or_else(|| LoyaltyError::InvalidInput {
             path: "partner".into(),
-            message: format!("partner {partner:?} is not one of the programme's partners"),
+            message: format!(
+                "partner {partner:?} is not one of the programme's partners",
+                partner = quoted(&partner)
+            ),
         })?;
     if !(0..=super::money::MAX_AMOUNT).contains(&partner_points) {
         return Err(LoyaltyError::InvalidInput {

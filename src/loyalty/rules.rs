@@ -25,6 +25,7 @@ use super::programs::{
 };
 use super::redeem::RedeemRules;
 use super::tiers::{PreparedTiers, TierRules};
+use crate::error::quoted;
 use crate::time::DAY_MS;
 use serde::{Deserialize, Serialize};
 
@@ -326,7 +327,7 @@ impl LoyaltyRules {
             if self.partners.iter().take(i).any(|o| o.id == p.id) {
                 return Err(LoyaltyError::rules(
                     join(&index("partners", i), "id"),
-                    format!("partner id {:?} is used twice", p.id),
+                    format!("partner id {:?} is used twice", quoted(&p.id)),
                 ));
             }
         }

@@ -16,6 +16,7 @@ use super::programs::{
 use super::redeem::points_value;
 use super::rules::{Benefits, Prepared};
 use super::tiers::{Event, TierEngine, TierMeasure, TierState};
+use crate::error::quoted;
 use crate::time::{self, DAY_MS, MIN_MS};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -373,7 +374,10 @@ impl Context {
                                 || {
                                     LoyaltyError::input(
                                         "account.tier",
-                                        format!("tier {id:?} is not one of the programme's tiers"),
+                                        format!(
+                                            "tier {id:?} is not one of the programme's tiers",
+                                            id = quoted(&id)
+                                        ),
                                     )
                                 },
                             )?;

@@ -29,6 +29,7 @@
 use super::error::{index, join, LoyaltyError};
 use super::money::{add, minor_to_units, Decimal};
 use super::rules::Benefits;
+use crate::error::quoted;
 use crate::time::{self, DAY_MS};
 use serde::{Deserialize, Serialize};
 
@@ -175,7 +176,10 @@ impl TierRules {
                 return bad(join(&p, "id"), "the tier id is empty".into());
             }
             if self.levels.iter().take(i).any(|o| o.id == l.id) {
-                return bad(join(&p, "id"), format!("tier id {:?} is used twice", l.id));
+                return bad(
+                    join(&p, "id"),
+                    format!("tier id {:?} is used twice", quoted(&l.id)),
+                );
             }
             let t = match self.measure {
                 TierMeasure::Spend => {

@@ -23,7 +23,7 @@
 //! computed once per decision, and only when some offer's condition reads it.
 
 use crate::customer::Customer;
-use crate::error::{Doc, Error};
+use crate::error::{quoted, Doc, Error};
 use crate::json::join;
 use serde::{Deserialize, Serialize};
 
@@ -156,18 +156,30 @@ impl Aggregate {
                 other => {
                     return bad(
                         field_name(f),
-                        format!("{other:?} must be \"amount\" or \"qty\""),
+                        format!(
+                            "{other:?} must be \"amount\" or \"qty\"",
+                            other = quoted(&other)
+                        ),
                     )
                 }
             },
             Func::Count => {
                 if !matches!(arg, "orders" | "lines") {
-                    return bad("count", format!("{arg:?} must be \"orders\" or \"lines\""));
+                    return bad(
+                        "count",
+                        format!(
+                            "{arg:?} must be \"orders\" or \"lines\"",
+                            arg = quoted(&arg)
+                        ),
+                    );
                 }
             }
             Func::DistinctDays => {
                 if arg != "orders" {
-                    return bad("distinctDays", format!("{arg:?} must be \"orders\""));
+                    return bad(
+                        "distinctDays",
+                        format!("{arg:?} must be \"orders\"", arg = quoted(&arg)),
+                    );
                 }
             }
         }

@@ -21,7 +21,7 @@
 //! | `stackingGroup` | a group of `stackingGroups`: at most one offer of an `exclusive` group per decision |
 //! | `priority` | a higher priority is ranked first whatever its value (0) |
 
-use crate::error::{Doc, Error};
+use crate::error::{quoted, Doc, Error};
 use crate::json::{index, join};
 use crate::role::Role;
 use serde::{Deserialize, Serialize};
@@ -583,11 +583,15 @@ impl Offer {
 fn unknown<'a>(what: &str, name: &str, known: impl Iterator<Item = &'a String>) -> String {
     let known: Vec<&str> = known.map(String::as_str).collect();
     if known.is_empty() {
-        format!("{what} {name:?} is not defined (the programme defines none)")
+        format!(
+            "{what} {name:?} is not defined (the programme defines none)",
+            name = quoted(&name)
+        )
     } else {
         format!(
             "{what} {name:?} is not defined; the programme's: {}",
-            known.join(", ")
+            known.join(", "),
+            name = quoted(&name)
         )
     }
 }

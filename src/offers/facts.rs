@@ -24,6 +24,8 @@
 //! operators need a string fact, `$size`, `$all` and `$elemMatch` a list, `$gt`-style
 //! comparisons a number or string of the same kind as the operand.
 
+use crate::error::quoted;
+use crate::json::join;
 use serde_json::{Map, Value};
 
 /// The type of a fact, as far as the load-time check needs it.
@@ -107,12 +109,15 @@ pub fn lookup(path: &str, experiments: &[&str], aggregates: &[&str]) -> Result<F
             .filter(|(d, _)| *d <= 3);
         return Err(match nearest {
             Some((_, a)) => {
-                format!("unknown fact: no aggregate {name:?}; did you mean aggregates.{a}?")
+                format!(
+                    "unknown fact: no aggregate {name:?}; did you mean aggregates.{a}?",
+                    name = quoted(&name)
+                )
             }
             None => {
                 format!(
                 "unknown fact: the programme defines no aggregate {name:?} (its aggregates: {})",
-                if aggregates.is_empty() { "none".to_string() } else { aggregates.join(", ") }
+                if aggregates.is_empty() { "none".to_string() } else { aggregates.join(", ") }, name = quoted(&name)
             )
             }
         });
@@ -127,7 +132,8 @@ pub fn lookup(path: &str, experiments: &[&str], aggregates: &[&str]) -> Result<F
                 "none".to_string()
             } else {
                 experiments.join(", ")
-            }
+            },
+            key = quoted(&key)
         ));
     }
     let candidates = FACTS
@@ -182,14 +188,6 @@ pub fn check(
 struct Known<'a> {
     experiments: &'a [&'a str],
     aggregates: &'a [&'a str],
-}
-
-fn join(base: &str, key: &str) -> String {
-    if base.is_empty() {
-        key.to_string()
-    } else {
-        format!("{base}.{key}")
-    }
 }
 
 fn walk(v: &Value, at: &str, known: &Known<'_>) -> Result<(), (String, String)> {

@@ -38,6 +38,7 @@
 //! | `cashback`, `gifts` | money the programme paid back on a conversion, and the cost of the gifts it gave with it, ≥ 0; absent otherwise |
 
 use crate::customer::TimeValue;
+use crate::error::quoted;
 use crate::error::{Doc, Error};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -129,13 +130,13 @@ impl DecisionRecord {
         if d.schema != DECISION_SCHEMA {
             return bad(
                 "schema".into(),
-                format!("expected {DECISION_SCHEMA:?}, got {:?}", d.schema),
+                format!("expected {DECISION_SCHEMA:?}, got {:?}", quoted(&d.schema)),
             );
         }
         if d.decision_id.len() != 16 || !d.decision_id.bytes().all(|b| b.is_ascii_hexdigit()) {
             return bad(
                 "decisionId".into(),
-                format!("{:?} is not 16 hex digits", d.decision_id),
+                format!("{:?} is not 16 hex digits", quoted(&d.decision_id)),
             );
         }
         if let Err(e) = crate::time::parse_instant(&d.at, 0) {
@@ -282,7 +283,10 @@ impl Outcome {
         if self.schema != OUTCOME_SCHEMA {
             return bad(
                 "schema",
-                format!("expected {OUTCOME_SCHEMA:?}, got {:?}", self.schema),
+                format!(
+                    "expected {OUTCOME_SCHEMA:?}, got {:?}",
+                    quoted(&self.schema)
+                ),
             );
         }
         if self.decision_id.len() != 16 || !self.decision_id.bytes().all(|b| b.is_ascii_hexdigit())
@@ -291,7 +295,7 @@ impl Outcome {
                 "decisionId",
                 format!(
                     "{:?} is not a decision id (16 hex digits, the decision's log.decisionId)",
-                    self.decision_id
+                    quoted(&self.decision_id)
                 ),
             );
         }

@@ -35,6 +35,7 @@
 //! keeps the sufficient statistics (`A = Σ w x xᵀ`, `b = Σ w r x`, the weighted count), so
 //! learning again adds to it exactly.
 
+use crate::error::quoted;
 use crate::error::{Doc, Error};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -295,7 +296,7 @@ impl Policy {
         if self.kind != POLICY_KIND {
             return bad(
                 "kind",
-                format!("expected {POLICY_KIND:?}, got {:?}", self.kind),
+                format!("expected {POLICY_KIND:?}, got {:?}", quoted(&self.kind)),
             );
         }
         if self.context.len() != D

@@ -4,7 +4,7 @@
 //! names the same path.
 
 use super::{ClvParams, KChoice, Step, TrainConfig, TrainError, Trained, ValidTrainConfig};
-use crate::error::{Doc, Error};
+use crate::error::{quoted, Doc, Error};
 use crate::model::{Algorithm, Transform};
 use crate::transactions::{self, Format, ReadOptions, ReadReport, Transaction};
 use serde::Deserialize;
@@ -231,7 +231,10 @@ impl TrainArgs {
                 Error::invalid(
                     Doc::Options,
                     "clvModel",
-                    format!("{id:?} must be auto, bgnbd, mbgnbd or pareto-nbd"),
+                    format!(
+                        "{id:?} must be auto, bgnbd, mbgnbd or pareto-nbd",
+                        id = quoted(&id)
+                    ),
                 )
             })?),
         };

@@ -4,7 +4,7 @@
 //! `getBucketRanges`, `chooseVariation`, `inNamespace`, `getEqualWeights`; and `offerwiseHash`.
 
 use super::{error, js_text};
-use crate::error::{Doc, Error};
+use crate::error::{quoted, Doc, Error};
 use crate::experiments::hash;
 use crate::program::Program;
 use wasm_bindgen::prelude::*;
@@ -279,7 +279,8 @@ impl Experiments {
                 "key",
                 format!(
                     "no experiment {key:?} in the programme (experiments: {})",
-                    self.program.experiment_keys()
+                    self.program.experiment_keys(),
+                    key = quoted(&key)
                 ),
             ));
         };
@@ -289,7 +290,7 @@ impl Experiments {
         if p.targeting.is_some() || x.hash_attribute != "id" {
             return Err(invalid(
                 "key",
-                format!("experiment {key:?} needs the decision's input (targeting, or another id than the customer's): use Engine.assign"),
+                format!("experiment {key:?} needs the decision's input (targeting, or another id than the customer's): use Engine.assign", key = quoted(&key)),
             ));
         }
         if self

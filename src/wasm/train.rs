@@ -3,7 +3,7 @@
 //! page). The same code as the CLI, so the same file, `now` and seed give the same model.
 
 use super::{error, read, write, WasmEngine};
-use crate::error::{Doc, Error};
+use crate::error::{quoted, Doc, Error};
 use crate::features::{Features, NUMERIC_FEATURES};
 use crate::train::options::{OrdersRead, ReadArgs, TrainArgs};
 use crate::train::{self, Step, TrainError};
@@ -302,7 +302,8 @@ impl WasmEngine {
                     key.clone(),
                     format!(
                         "unknown file {key:?}; known: {}",
-                        PROGRAMME_FILES.join(", ")
+                        PROGRAMME_FILES.join(", "),
+                        key = quoted(&key)
                     ),
                 )));
             }

@@ -327,7 +327,8 @@ impl Compiler {
                         &at,
                         format!(
                             "unknown operator {k} where attribute names go (only $and, $or, \
-                             $nor, $not and $savedGroup combine conditions)"
+                             $nor, $not and $savedGroup combine conditions)",
+                            k = crate::quote::key(k)
                         ),
                     ))
                 }
@@ -603,7 +604,7 @@ impl Compiler {
                 return Err(err(
                     Kind::UnknownOperator,
                     path,
-                    format!("unknown operator {name}"),
+                    format!("unknown operator {}", crate::quote::key(name)),
                 ))
             }
         };

@@ -99,6 +99,7 @@ mod explain;
 mod groups;
 pub mod js;
 pub mod jsonpath;
+pub mod quote;
 pub mod regex;
 pub mod set;
 pub mod slots;

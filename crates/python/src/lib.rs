@@ -12,7 +12,7 @@ use arrow_schema::{DataType, Schema};
 use offerwise::customer::Customer;
 use offerwise::decisions_arrow::{DecisionTable, ProfileTable};
 use offerwise::engine::{DecideOptions, Decision, Engine, PrepareOptions};
-use offerwise::error::{Doc, Error};
+use offerwise::error::{quoted, Doc, Error};
 use offerwise::model::Model;
 use offerwise::offers::policy::Policy;
 use offerwise::program::Program;
@@ -234,9 +234,10 @@ impl PyEngine {
                     schema
                         .fields()
                         .iter()
-                        .map(|f| format!("{:?}", f.name()))
+                        .map(|f| format!("{:?}", quoted(&f.name())))
                         .collect::<Vec<_>>()
-                        .join(", ")
+                        .join(", "),
+                    column = quoted(&column)
                 ),
             )
         })?;
@@ -527,7 +528,10 @@ fn fit_clv_customers<'py>(
                 py,
                 Doc::Options,
                 "model",
-                format!("{id:?} must be auto, bgnbd, mbgnbd or pareto-nbd"),
+                format!(
+                    "{id:?} must be auto, bgnbd, mbgnbd or pareto-nbd",
+                    id = quoted(&id)
+                ),
             )
         })?),
     };
@@ -575,7 +579,11 @@ fn effectiveness<'py>(
             py,
             Doc::Options,
             k,
-            format!("unknown file {k:?}; known: orders, {}", KNOWN.join(", ")),
+            format!(
+                "unknown file {k:?}; known: orders, {}",
+                KNOWN.join(", "),
+                k = quoted(&k)
+            ),
         ));
     }
     let options: serde_json::Value =

@@ -7,6 +7,7 @@ use clap::Args;
 use offerwise::analysis::logs::LogOptions;
 use offerwise::analysis::units::UnitsOptions;
 use offerwise::analysis::MetricKind;
+use offerwise::error::quoted;
 use offerwise::stats::group_sequential::Spending;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -141,7 +142,10 @@ pub(crate) fn cmd_analyze(a: AnalyzeArgs) -> Result<(), Failure> {
         let Some((m, col)) = c.split_once('=') else {
             return Err(Failure(
                 2,
-                format!("error[analysis.invalid]: --covariate {c:?}: expected metric=column"),
+                format!(
+                    "error[analysis.invalid]: --covariate {c:?}: expected metric=column",
+                    c = quoted(&c)
+                ),
             ));
         };
         covariates.insert(m.to_string(), col.to_string());
@@ -216,7 +220,7 @@ pub(crate) fn cmd_analyze(a: AnalyzeArgs) -> Result<(), Failure> {
         let what = if j.holdout {
             "placing their customer in the programme or its holdout".to_string()
         } else {
-            format!("exposing to {:?}", j.experiment)
+            format!("exposing to {:?}", quoted(&j.experiment))
         };
         println!(
             "join: {} decisions read, {} {what}; {} units ({} left out: exposed to more than one variant); {} outcomes: {} in a unit's window of {} days, {} outside it, {} of no unit",

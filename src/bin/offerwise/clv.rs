@@ -3,6 +3,7 @@
 use crate::common::*;
 use crate::train::time_unit;
 use clap::Args;
+use offerwise::error::quoted;
 use offerwise::train;
 use offerwise::transactions;
 use std::time::Instant;
@@ -47,7 +48,10 @@ pub(crate) fn purchase_model_arg(
         .map_err(|_| {
             Failure(
                 2,
-                format!("error: {flag} {s:?} must be auto, bgnbd, mbgnbd or pareto-nbd"),
+                format!(
+                    "error: {flag} {s:?} must be auto, bgnbd, mbgnbd or pareto-nbd",
+                    s = quoted(&s)
+                ),
             )
         })
 }

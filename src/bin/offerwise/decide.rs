@@ -4,7 +4,7 @@ use crate::common::*;
 use clap::Args;
 use offerwise::customer::Customer;
 use offerwise::engine::DecideOptions;
-use offerwise::error::Doc;
+use offerwise::error::{quoted, Doc};
 use offerwise::json;
 use std::path::PathBuf;
 
@@ -128,7 +128,8 @@ pub(crate) fn cmd_decide(a: DecideArgs) -> Result<(), Failure> {
             return Err(Failure(
                 2,
                 format!(
-                    "error[options.invalid]: --force-variant {f:?}: expected experiment=variant"
+                    "error[options.invalid]: --force-variant {f:?}: expected experiment=variant",
+                    f = quoted(&f)
                 ),
             ));
         };

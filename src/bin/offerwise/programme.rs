@@ -8,6 +8,7 @@ use offerwise::analysis::programme_files as files;
 use offerwise::analysis::simulate::{self, Base, Params};
 use offerwise::analysis::surveys::SurveyOptions;
 use offerwise::analysis::AnalysisError;
+use offerwise::error::quoted;
 use offerwise::loyalty::AccountInput;
 use offerwise::time::format_instant;
 use serde::Serialize;
@@ -267,7 +268,8 @@ pub(crate) fn cmd_effectiveness(a: EffectivenessArgs) -> Result<(), Failure> {
         eprintln!(
             "note: {} members have no order in {} (the first: {id:?}); they are left out",
             orderless.len(),
-            a.orders.orders.display()
+            a.orders.orders.display(),
+            id = quoted(&id)
         );
     }
     let accounts = match &a.ledger {

@@ -3,6 +3,7 @@
 use crate::common::*;
 use clap::Args;
 use offerwise::engine::DecideOptions;
+use offerwise::error::quoted;
 use offerwise::train;
 use offerwise::transactions::{self, Format};
 use rayon::prelude::*;
@@ -439,7 +440,7 @@ fn score_streaming(job: &Job, a: &ScoreArgs, now: i64) -> Result<Option<Summary>
         scorer.discard();
         eprintln!(
             "note: the rows of customer {:?} come back on line {} after another customer's: reading the whole file before scoring",
-            ng.customer_id, ng.line
+            quoted(&ng.customer_id), ng.line
         );
         return Ok(None);
     }

@@ -3,6 +3,7 @@
 use crate::clv::purchase_model_arg;
 use crate::common::*;
 use clap::Args;
+use offerwise::error::quoted;
 use offerwise::model::{Algorithm, Model, Transform};
 use offerwise::train::{self, KChoice, Step, TrainConfig, TrainError};
 use offerwise::transactions::Format;
@@ -83,14 +84,20 @@ pub(crate) fn cmd_train(a: TrainArgs) -> Result<(), Failure> {
             let (lo, hi) = r.split_once("..").ok_or_else(|| {
                 Failure(
                     2,
-                    format!("error: --k-range {r:?} must be LOW..HIGH, e.g. 3..8"),
+                    format!(
+                        "error: --k-range {r:?} must be LOW..HIGH, e.g. 3..8",
+                        r = quoted(&r)
+                    ),
                 )
             })?;
             let parse = |s: &str| {
                 s.trim().parse::<usize>().map_err(|_| {
                     Failure(
                         2,
-                        format!("error: --k-range {r:?} must be LOW..HIGH with whole numbers"),
+                        format!(
+                            "error: --k-range {r:?} must be LOW..HIGH with whole numbers",
+                            r = quoted(&r)
+                        ),
                     )
                 })
             };
@@ -104,7 +111,10 @@ pub(crate) fn cmd_train(a: TrainArgs) -> Result<(), Failure> {
         other => {
             return Err(Failure(
                 2,
-                format!("error: --transform {other:?} must be log1p or identity"),
+                format!(
+                    "error: --transform {other:?} must be log1p or identity",
+                    other = quoted(&other)
+                ),
             ))
         }
     };
@@ -114,7 +124,10 @@ pub(crate) fn cmd_train(a: TrainArgs) -> Result<(), Failure> {
         other => {
             return Err(Failure(
                 2,
-                format!("error: --algorithm {other:?} must be kmeans or gmm"),
+                format!(
+                    "error: --algorithm {other:?} must be kmeans or gmm",
+                    other = quoted(&other)
+                ),
             ))
         }
     };
@@ -287,7 +300,10 @@ pub(crate) fn time_unit(s: &str) -> Result<offerwise::clv::TimeUnit, Failure> {
         "weeks" => Ok(offerwise::clv::TimeUnit::Weeks),
         other => Err(Failure(
             2,
-            format!("error: time unit {other:?} must be days or weeks"),
+            format!(
+                "error: time unit {other:?} must be days or weeks",
+                other = quoted(&other)
+            ),
         )),
     }
 }

@@ -57,6 +57,7 @@ pub use ops::*;
 
 use super::error::LoyaltyError;
 use super::money::{add, sub, MAX_AMOUNT};
+use crate::error::quoted;
 use crate::time;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -316,7 +317,7 @@ impl Ledger {
         if self.ids.contains_key(&lot.id) {
             return Err(LoyaltyError::input(
                 "id",
-                format!("a lot with id {:?} already exists", lot.id),
+                format!("a lot with id {:?} already exists", quoted(&lot.id)),
             ));
         }
         let balance = add(self.balance, lot.amount, "the balance")?;
@@ -393,7 +394,7 @@ impl Ledger {
                 if let Some(o) = r.order_id.as_ref().filter(|o| self.reversed.contains(*o)) {
                     return Err(LoyaltyError::InvalidOperation {
                         path: "orderId".into(),
-                        message: format!("order {o:?} was reversed"),
+                        message: format!("order {o:?} was reversed", o = quoted(&o)),
                     });
                 }
                 tx.burn(at, r.points, true)?;
@@ -497,7 +498,7 @@ impl Ledger {
         if let Some(o) = e.order_id.as_ref().filter(|o| self.reversed.contains(*o)) {
             return Err(LoyaltyError::InvalidOperation {
                 path: "orderId".into(),
-                message: format!("order {o:?} was reversed"),
+                message: format!("order {o:?} was reversed", o = quoted(&o)),
             });
         }
         let available_at = e.available_at.unwrap_or(e.at);
@@ -544,7 +545,10 @@ impl Ledger {
         if self.reversed.contains(order) {
             return Err(LoyaltyError::InvalidOperation {
                 path: "orderId".into(),
-                message: format!("order {order:?} was already reversed"),
+                message: format!(
+                    "order {order:?} was already reversed",
+                    order = quoted(&order)
+                ),
             });
         }
         let earned: Vec<usize> = self
@@ -574,7 +578,10 @@ impl Ledger {
         if !order_known {
             return Err(LoyaltyError::InvalidOperation {
                 path: "orderId".into(),
-                message: format!("no points were earned or redeemed on order {order:?}"),
+                message: format!(
+                    "no points were earned or redeemed on order {order:?}",
+                    order = quoted(&order)
+                ),
             });
         }
         // 1. Give back what the order's redemptions burned.

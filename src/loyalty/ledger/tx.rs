@@ -3,6 +3,7 @@
 use super::super::error::LoyaltyError;
 use super::super::money::{add, sub};
 use super::{Flows, Ledger, Lot, Movement, Op, OpResult, Source};
+use crate::error::quoted;
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -143,7 +144,8 @@ impl<'a> Tx<'a> {
     ) -> Result<LotRef, LoyaltyError> {
         if self.find(&id).is_some() {
             return Err(LoyaltyError::operation(format!(
-                "a lot with id {id:?} already exists"
+                "a lot with id {id:?} already exists",
+                id = quoted(&id)
             )));
         }
         self.new_lots.push(Lot {

@@ -1,0 +1,194 @@
+//! A caller's text inside an error message or path, bounded.
+//!
+//! Errors name what they are about: `no experiment "chekout"`, `unknown field `colour``,
+//! `attributes.country`. The text named comes from the caller, and nothing bounds it but the
+//! document's size: a 16 MB experiment key would make a 16 MB message (and spend most of the
+//! error's time quoting it). Text up to [`WHOLE`] characters is shown whole, as before; longer
+//! text shows its first [`SHOWN`] characters and its length in bytes:
+//! `no experiment "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"… (1048576 bytes)`, and in a path
+//! `xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…(1048576 bytes)`. [`key_matches`] recognizes a path's
+//! shortened key again, so a path still finds its value.
+
+use std::borrow::Cow;
+use std::fmt;
+
+/// Text of at most this many characters is shown whole.
+pub const WHOLE: usize = 64;
+/// Longer text shows this many characters first.
+pub const SHOWN: usize = 32;
+
+/// The first [`SHOWN`] characters and the length in bytes of text over [`WHOLE`] characters;
+/// `None` for text shown whole.
+fn cut(text: &str) -> Option<(&str, usize)> {
+    // Text of ≤ WHOLE bytes has ≤ WHOLE characters: the common case costs one comparison.
+    if text.len() <= WHOLE {
+        return None;
+    }
+    let mut ends = text.char_indices().map(|(i, _)| i);
+    let head_end = ends.nth(SHOWN)?;
+    // `ends` is now past the SHOWN+1st character; text with a (WHOLE+1)th one is long.
+    ends.nth(WHOLE - SHOWN - 1)?;
+    Some((text.get(..head_end)?, text.len()))
+}
+
+/// A caller's text quoted as `{:?}` quotes it (`"check\"out"`), bounded: see the module.
+/// `Display` and `Debug` write the same, so either placeholder can quote it.
+#[derive(Clone, Copy)]
+pub struct Quoted<'a>(&'a str);
+
+/// `text` quoted for a message: `format!("no experiment {:?}", quoted(key))`.
+pub fn quoted<S: AsRef<str> + ?Sized>(text: &S) -> Quoted<'_> {
+    Quoted(text.as_ref())
+}
+
+impl fmt::Display for Quoted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match cut(self.0) {
+            None => write!(f, "{:?}", self.0),
+            Some((head, bytes)) => write!(f, "{head:?}… ({bytes} bytes)"),
+        }
+    }
+}
+
+impl fmt::Debug for Quoted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// An object's key as a path names it: whole up to [`WHOLE`] characters, else
+/// `first characters…(N bytes)`.
+pub fn key(key: &str) -> Cow<'_, str> {
+    match cut(key) {
+        None => Cow::Borrowed(key),
+        Some((head, bytes)) => Cow::Owned(format!("{head}…({bytes} bytes)")),
+    }
+}
+
+/// Whether the object key `name` is the one a path's step `step` names, whole or shortened
+/// by [`key`].
+pub fn key_matches(step: &str, name: &str) -> bool {
+    if step == name {
+        return true;
+    }
+    let Some(rest) = step.strip_suffix(" bytes)") else {
+        return false;
+    };
+    let Some((head, bytes)) = rest.rsplit_once("…(") else {
+        return false;
+    };
+    bytes.parse() == Ok(name.len()) && cut(name).map(|(h, _)| h) == Some(head)
+}
+
+/// A message from another library (serde's `unknown variant `…``, `unknown field `…``) with
+/// every backquoted text over [`WHOLE`] characters shortened as [`quoted`] shortens: the
+/// caller's text such a message quotes in full.
+pub fn bound_backquoted(message: &str) -> Cow<'_, str> {
+    if message.len() <= WHOLE {
+        return Cow::Borrowed(message);
+    }
+    // Between the backquotes: the odd pieces that have a closing backquote after them.
+    let pieces: Vec<&str> = message.split('`').collect();
+    let quoted_piece = |i: usize| i % 2 == 1 && i + 1 < pieces.len();
+    if !(0..pieces.len())
+        .any(|i| quoted_piece(i) && cut(pieces.get(i).copied().unwrap_or("")).is_some())
+    {
+        return Cow::Borrowed(message);
+    }
+    let mut out = String::with_capacity(message.len().min(1024));
+    let mut length = None; // the length of the quoted text just shortened, after its `
+    for (i, piece) in pieces.iter().enumerate() {
+        if i > 0 {
+            out.push('`');
+        }
+        if let Some(bytes) = length.take() {
+            out.push_str("… (");
+            out.push_str(&usize::to_string(&bytes));
+            out.push_str(" bytes)");
+        }
+        match cut(piece) {
+            Some((head, bytes)) if quoted_piece(i) => {
+                out.push_str(head);
+                length = Some(bytes);
+            }
+            _ => out.push_str(piece),
+        }
+    }
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_text_is_quoted_whole_as_debug_quotes_it() {
+        for text in [
+            "",
+            "checkout",
+            "say \"hi\"\n",
+            "é".repeat(WHOLE).as_str(),
+            "x".repeat(WHOLE).as_str(),
+        ] {
+            assert_eq!(quoted(text).to_string(), format!("{text:?}"));
+            assert_eq!(format!("{:?}", quoted(text)), format!("{text:?}"));
+            assert_eq!(key(text), text);
+        }
+    }
+
+    #[test]
+    fn long_text_shows_its_start_and_length() {
+        let long = "x".repeat(16 << 20);
+        let q = quoted(&long).to_string();
+        assert_eq!(q, format!("\"{}\"… (16777216 bytes)", "x".repeat(SHOWN)));
+        // Characters, not bytes: a multi-byte text is never cut inside a character.
+        let wide = "日本".repeat(WHOLE);
+        assert_eq!(
+            quoted(&wide).to_string(),
+            format!("\"{}\"… ({} bytes)", "日本".repeat(SHOWN / 2), wide.len())
+        );
+        // WHOLE + 1 characters are long; WHOLE are not.
+        let over = "é".repeat(WHOLE + 1);
+        assert!(quoted(&over)
+            .to_string()
+            .ends_with(&format!("… ({} bytes)", over.len())));
+        assert_eq!(
+            key(&long),
+            format!("{}…(16777216 bytes)", "x".repeat(SHOWN))
+        );
+    }
+
+    #[test]
+    fn a_shortened_key_still_names_its_key() {
+        let long = format!("{}{}", "k".repeat(SHOWN), "tail".repeat(40));
+        let step = key(&long);
+        assert!(key_matches(&step, &long));
+        assert!(key_matches("country", "country"));
+        assert!(!key_matches("country", "countr"));
+        // Same start, another length; another start, same length.
+        assert!(!key_matches(&step, &format!("{long}!")));
+        let other = format!("{}{}", "j".repeat(SHOWN), "tail".repeat(40));
+        assert!(!key_matches(&step, &other));
+        // A key that merely looks shortened is matched as written.
+        assert!(key_matches("a…(3 bytes)", "a…(3 bytes)"));
+        assert!(!key_matches("a…(3 bytes)", "abc"));
+    }
+
+    #[test]
+    fn library_messages_have_their_long_backquoted_text_shortened() {
+        let long = "v".repeat(1 << 20);
+        let message = format!("unknown variant `{long}`, expected one of `a`, `b`");
+        assert_eq!(
+            bound_backquoted(&message),
+            format!(
+                "unknown variant `{}`… (1048576 bytes), expected one of `a`, `b`",
+                "v".repeat(SHOWN)
+            )
+        );
+        let short = "unknown field `colour`, expected `color`";
+        assert!(matches!(bound_backquoted(short), Cow::Borrowed(s) if s == short));
+        // An unpaired backquote is left as it is.
+        let odd = format!("unknown variant `{long}");
+        assert_eq!(bound_backquoted(&odd), odd);
+    }
+}

@@ -78,6 +78,33 @@ test("limits: deep JSON, large documents and long histories are limit.exceeded, 
   e.free();
 });
 
+test("an error names a caller's long text by its start and length: a 16 MB key gives a short message (found by the wasm fuzzing)", async () => {
+  h.requireBuilt();
+  const { Experiments } = await import("offerwise");
+  const program = JSON.parse(h.programText());
+  const huge = "x".repeat(16_000_000);
+  const short = (err, path) => {
+    assert.ok(err.message.length < 400, `${err.message.length} characters: ${err.message.slice(0, 300)}`);
+    assert.ok(err.path.length < 120, err.path.slice(0, 200));
+    if (path !== undefined) assert.equal(err.path, path);
+    return err;
+  };
+  // Experiments.assign took half a second for a 1 MB key, most of it quoting the key.
+  const xs = new Experiments(program, h.NOW);
+  const e1 = short(refused(() => xs.assign(huge, "c1"), "options.invalid"), "key");
+  assert.ok(e1.message.includes(`no experiment "${"x".repeat(32)}"… (16000000 bytes)`), e1.message);
+  xs.free();
+  // A forced variant of no experiment: the path names the key short too.
+  const e = engine();
+  const before = JSON.stringify(e.decide(probe, probeOptions));
+  short(refused(() => e.decide(probe, { ...probeOptions, forceVariants: { [huge]: "a" } }), "options.invalid"), `forceVariants.${"x".repeat(32)}…(16000000 bytes)`);
+  // An unknown field (serde's message) and an unknown operator.
+  short(refused(() => e.decide({ ...probe, [huge]: 1 }, probeOptions), "customer.invalid"));
+  short(refused(() => cjs.evalCondition({ a: 1 }, { a: { [`$${huge}`]: 1 } }), "condition.unknown_operator"));
+  assert.equal(JSON.stringify(e.decide(probe, probeOptions)), before);
+  e.free();
+});
+
 test("lenient mode leaves out what can be left out, reports each part, and decides as strict mode would without it", () => {
   const e = engine();
   const customer = {

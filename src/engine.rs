@@ -421,7 +421,7 @@ fn check_segment_names(model: &Model, program: &Program) -> Result<(), Error> {
                         "segment {name:?} is not in model {} (its segments: {}){hint}",
                         model.name,
                         known.join(", "),
-                        name = quoted(&name)
+                        name = quoted(name)
                     ),
                 ));
             }
@@ -1147,7 +1147,7 @@ impl Engine {
                     format!(
                         "no experiment {key:?} in the programme (experiments: {})",
                         self.program.experiment_keys(),
-                        key = quoted(&key)
+                        key = quoted(key)
                     ),
                 ));
             };
@@ -1159,8 +1159,8 @@ impl Engine {
                     format!(
                         "experiment {key:?} has no variant {variant:?} (variants: {})",
                         keys.join(", "),
-                        key = quoted(&key),
-                        variant = quoted(&variant)
+                        key = quoted(key),
+                        variant = quoted(variant)
                     ),
                 ));
             }

@@ -64,7 +64,7 @@ pub fn check_feature_name(name: &str) -> Result<(), String> {
         Err(format!(
             "unknown feature {name:?}; known: {}",
             NUMERIC_FEATURES.join(", "),
-            name = quoted(&name)
+            name = quoted(name)
         ))
     }
 }
@@ -157,7 +157,7 @@ impl Features {
                 return Err(format!(
                     "unknown feature {other:?}; known: {}",
                     NUMERIC_FEATURES.join(", "),
-                    other = quoted(&other)
+                    other = quoted(other)
                 ))
             }
         })

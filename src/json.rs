@@ -13,7 +13,10 @@
 //! every error-path test of the crate check them).
 
 use crate::error::{Doc, Error};
+use offerwise_conditions::quote::{cut, WHOLE};
 use serde::de::DeserializeOwned;
+use std::borrow::Cow;
+use std::fmt::Write as _;
 
 /// The JSON path (`orders[3].at`, the root `""`) of the value serde_json was reading when it
 /// stopped at byte `offset` of `text`.
@@ -201,13 +204,46 @@ fn clean_message(message: &str) -> String {
         _ => message,
     };
     // serde quotes the caller's text whole (`unknown variant `…``): a long one is shortened.
-    let message = offerwise_conditions::quote::bound_backquoted(message);
+    let message = bound_backquoted(message);
     let message = message.as_ref();
     if message.starts_with("invalid type: null") {
         // JSON has no NaN or Infinity: JSON.stringify turns them into null.
         format!("{message} (NaN and Infinity are not numbers in JSON: they arrive as null)")
     } else {
         message.to_string()
+    }
+}
+
+/// A message from another library (serde's `unknown variant `…``, `unknown field `…``) with
+/// every backquoted text over [`WHOLE`] characters shortened as [`crate::error::quoted`] shortens: the
+/// caller's text such a message quotes in full.
+fn bound_backquoted(message: &str) -> Cow<'_, str> {
+    if message.len() <= WHOLE {
+        return Cow::Borrowed(message);
+    }
+    let mut out = String::new();
+    let mut changed = false;
+    let mut closed = false; // the piece before ended with a shortened text and its backquote
+    let mut pieces = message.split('`').enumerate().peekable();
+    while let Some((i, piece)) = pieces.next() {
+        if i > 0 && !closed {
+            out.push('`');
+        }
+        closed = false;
+        // Between backquotes: the odd pieces that have a closing backquote after them.
+        match cut(piece) {
+            Some((head, bytes)) if i % 2 == 1 && pieces.peek().is_some() => {
+                let _ = write!(out, "{head}`… ({bytes} bytes)");
+                changed = true;
+                closed = true;
+            }
+            _ => out.push_str(piece),
+        }
+    }
+    if changed {
+        Cow::Owned(out)
+    } else {
+        Cow::Borrowed(message)
     }
 }
 
@@ -245,6 +281,24 @@ mod tests {
             Err(Error::Invalid { path, .. }) => path,
             other => panic!("expected an invalid-document error, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn library_messages_have_their_long_backquoted_text_shortened() {
+        let long = "v".repeat(1 << 20);
+        let message = format!("unknown variant `{long}`, expected one of `a`, `b`");
+        assert_eq!(
+            bound_backquoted(&message),
+            format!(
+                "unknown variant `{}`… (1048576 bytes), expected one of `a`, `b`",
+                "v".repeat(offerwise_conditions::quote::SHOWN)
+            )
+        );
+        let short = "unknown field `colour`, expected `color`";
+        assert!(matches!(bound_backquoted(short), Cow::Borrowed(s) if s == short));
+        // An unpaired backquote is left as it is.
+        let odd = format!("unknown variant `{long}");
+        assert_eq!(bound_backquoted(&odd), odd);
     }
 
     #[test]

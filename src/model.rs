@@ -325,7 +325,7 @@ impl Model {
             if self.features[..i].contains(f) {
                 return bad(
                     index("features", i),
-                    format!("feature {f:?} is listed twice", f = quoted(&f)),
+                    format!("feature {f:?} is listed twice", f = quoted(f)),
                 );
             }
         }

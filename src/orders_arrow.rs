@@ -41,7 +41,7 @@ fn locate(
             return Err(Error::invalid(
                 Doc::Options,
                 crate::json::join("columns", k),
-                format!("unknown meaning {k:?}; known: {}", known(), k = quoted(&k)),
+                format!("unknown meaning {k:?}; known: {}", known(), k = quoted(k)),
             ));
         }
     }
@@ -54,7 +54,7 @@ fn locate(
                     name.clone(),
                     format!(
                         "no column {name:?} (given as columns.{meaning})",
-                        name = quoted(&name)
+                        name = quoted(name)
                     ),
                 )
             })?),

@@ -280,7 +280,7 @@ impl Program {
                     apath,
                     format!(
                         "aggregate name {name:?} must be letters, digits, _ or -",
-                        name = quoted(&name)
+                        name = quoted(name)
                     ),
                 );
             }
@@ -344,7 +344,7 @@ impl Program {
                         format!(
                             "{role:?} is not a role; the roles are {}",
                             Role::vocabulary(),
-                            role = quoted(&role)
+                            role = quoted(role)
                         ),
                     );
                 }
@@ -360,7 +360,7 @@ impl Program {
                         index(&join(&epath, "tiers"), j),
                         format!(
                             "tier {t:?} is not one of the programme's tiers",
-                            t = quoted(&t)
+                            t = quoted(t)
                         ),
                     );
                 }

@@ -147,7 +147,7 @@ pub fn check_millis(ms: f64) -> Result<i64, String> {
 /// Text without an offset is local time at `default_offset_minutes` east of UTC.
 pub fn parse_instant(text: &str, default_offset_minutes: i32) -> Result<i64, String> {
     let explain = |why: &str| {
-        format!("{text:?} is not a date-time ({why}); expected ISO 8601 like 2024-03-01 or 2024-03-01T10:30:00Z", text = quoted(&text))
+        format!("{text:?} is not a date-time ({why}); expected ISO 8601 like 2024-03-01 or 2024-03-01T10:30:00Z", text = quoted(text))
     };
     let s = text.trim();
     let b = s.as_bytes();

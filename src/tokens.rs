@@ -185,7 +185,7 @@ fn read_jwk(
                 &at("alg"),
                 format!(
                     "is {alg:?}; an Ed25519 key signs \"EdDSA\"",
-                    alg = quoted(&alg)
+                    alg = quoted(alg)
                 ),
             );
         }
@@ -575,7 +575,7 @@ impl KeySet {
                     format!(
                         "{kid:?} is not a trusted key (trusted: {})",
                         known.join(", "),
-                        kid = quoted(&kid)
+                        kid = quoted(kid)
                     ),
                 )
             }
@@ -673,7 +673,7 @@ pub fn verify(token: &str, keys: &KeySet, expect: &Expect<'_>) -> Result<Claims,
                 "header.typ",
                 format!(
                     "is {typ:?}: this is not an offer token (\"JWT\")",
-                    typ = quoted(&typ)
+                    typ = quoted(typ)
                 ),
             );
         }
@@ -697,7 +697,7 @@ pub fn verify(token: &str, keys: &KeySet, expect: &Expect<'_>) -> Result<Claims,
         .map_err(|_| TokenError {
             code: "token.signature",
             path: "signature".into(),
-            message: format!("does not match the token's header and claims under key {kid:?}: the token was altered or forged", kid = quoted(&kid)),
+            message: format!("does not match the token's header and claims under key {kid:?}: the token was altered or forged", kid = quoted(kid)),
         })?;
     let claims_bytes = decode(p, "claims")?;
     let claims_text = std::str::from_utf8(&claims_bytes).map_err(|_| TokenError {
@@ -730,7 +730,7 @@ fn check(claims: &Claims, expect: &Expect<'_>) -> Result<(), TokenError> {
             format!(
                 "the token is for customer {:?}, not {:?}",
                 quoted(&claims.sub),
-                quoted(&expect.customer)
+                quoted(expect.customer)
             ),
         );
     }
@@ -765,7 +765,7 @@ fn check(claims: &Claims, expect: &Expect<'_>) -> Result<(), TokenError> {
                 format!(
                     "the token is for offer {:?}, not {offer:?}",
                     quoted(&claims.offer),
-                    offer = quoted(&offer)
+                    offer = quoted(offer)
                 ),
             );
         }
@@ -873,7 +873,7 @@ pub fn verify_document(
         .map_err(|_| TokenError {
             code: "document.signature",
             path: "signature".into(),
-            message: format!("does not match the document under key {kid:?}: the document was changed after signing, or another key signed it", kid = quoted(&kid)),
+            message: format!("does not match the document under key {kid:?}: the document was changed after signing, or another key signed it", kid = quoted(kid)),
         })?;
     Ok(kid.to_string())
 }
@@ -938,7 +938,7 @@ impl Redemptions for DirectoryRedemptions {
             return fail(
                 "token.malformed",
                 "claims.jti",
-                format!("{jti:?} is not a nonce", jti = quoted(&jti)),
+                format!("{jti:?} is not a nonce", jti = quoted(jti)),
             );
         }
         let path = self.dir.join(jti);

@@ -63,7 +63,7 @@ impl std::str::FromStr for Format {
             "parquet" => Ok(Format::Parquet),
             other => Err(format!(
                 "unknown format {other:?}: use csv, cdnow or parquet",
-                other = quoted(&other)
+                other = quoted(other)
             )),
         }
     }
@@ -77,7 +77,7 @@ pub fn parse_delimiter(s: &str) -> Result<u8, String> {
             Ok(s.as_bytes().first().copied().unwrap_or(b','))
         }
         _ => Err(format!(
-            "delimiter {s:?} must be one ASCII character other than a quote or a line break, or \"tab\"", s = quoted(&s)
+            "delimiter {s:?} must be one ASCII character other than a quote or a line break, or \"tab\"", s = quoted(s)
         )),
     }
 }
@@ -310,7 +310,7 @@ fn parse_amount(text: &str, line: u64, column: &str) -> Result<f64, Error> {
         row_err(
             line,
             column,
-            format!("{text:?} is not a number", text = quoted(&text)),
+            format!("{text:?} is not a number", text = quoted(text)),
         )
     })?;
     if !v.is_finite() || v < 0.0 {
@@ -319,7 +319,7 @@ fn parse_amount(text: &str, line: u64, column: &str) -> Result<f64, Error> {
             column,
             format!(
                 "must be a finite number ≥ 0, got {text:?}",
-                text = quoted(&text)
+                text = quoted(text)
             ),
         ));
     }
@@ -391,7 +391,7 @@ fn read_cdnow(
                 return Err(row_err(
                     line,
                     "date",
-                    format!("{date:?} is not YYYYMMDD", date = quoted(&date)),
+                    format!("{date:?} is not YYYYMMDD", date = quoted(date)),
                 ));
             };
             let at = time::parse_instant(date, 0).map_err(|e| row_err(line, "date", e))?;
@@ -555,8 +555,8 @@ fn read_csv(
             return Err(header_err(format!(
                 "the header has two columns for {}: {:?} and {:?}; keep one",
                 COLUMNS.get(m).map_or("", |c| c.0),
-                quoted(&headers.get(*prev).unwrap_or("")),
-                quoted(&h)
+                quoted(headers.get(*prev).unwrap_or("")),
+                quoted(h)
             )));
         }
         if let Some(slot) = found.get_mut(m) {
@@ -673,7 +673,7 @@ fn read_csv(
                 Some(q) => {
                     let col = c_qty.map(name_of).unwrap_or_default();
                     let q: f64 = q.parse().map_err(|_| {
-                        row_err(line, &col, format!("{q:?} is not a number", q = quoted(&q)))
+                        row_err(line, &col, format!("{q:?} is not a number", q = quoted(q)))
                     })?;
                     if !(q.is_finite() && q > 0.0) {
                         return Err(row_err(line, &col, format!("must be > 0, got {q}")));
@@ -693,7 +693,7 @@ fn read_csv(
                             format!(
                                 "order {o:?} has customer {cust:?} at {} on line {first}, but customer {customer_id:?} at {} here: the lines of one order must agree on customer and time",
                                 time::format_instant(*first_at),
-                                time::format_instant(at), o = quoted(&o), cust = quoted(&cust), customer_id = quoted(&customer_id)
+                                time::format_instant(at), o = quoted(o), cust = quoted(cust), customer_id = quoted(&customer_id)
                             ),
                         ));
                     }

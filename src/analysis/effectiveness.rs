@@ -277,7 +277,7 @@ pub fn run(
                     AnalysisError::new(
                         "analysis.invalid",
                         format!("accounts[{i}]"),
-                        format!("the account of {id:?}: {e}", id = quoted(&id)),
+                        format!("the account of {id:?}: {e}", id = quoted(id)),
                     )
                 })?;
             ledgers.push(l);

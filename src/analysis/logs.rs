@@ -254,7 +254,7 @@ fn metrics(
             ("retention", Some(days)) => {
                 let n: u32 = days.parse().map_err(|_| {
                     bad(format!(
-                        "{name:?}: retention:N takes a whole number of days ≥ 0", name = quoted(&name)
+                        "{name:?}: retention:N takes a whole number of days ≥ 0", name = quoted(name)
                     ))
                 })?;
                 (
@@ -268,7 +268,7 @@ fn metrics(
             }
             ("redemption", offer) => {
                 if offer == Some("") {
-                    return Err(bad(format!("{name:?}: redemption:OFFER names an offer", name = quoted(&name))));
+                    return Err(bad(format!("{name:?}: redemption:OFFER names an offer", name = quoted(name))));
                 }
                 let e = Event::Redemption(offer.map(String::from));
                 (Proportion, Any(raw(e, Field::Count, 0)))
@@ -277,7 +277,7 @@ fn metrics(
             ("incentives" | "netMargin", None) => {
                 if point_value.is_none() {
                     return Err(bad(format!(
-                        "{name:?} values the points redeemed: give pointValue (--point-value), the money one point is worth", name = quoted(&name)
+                        "{name:?} values the points redeemed: give pointValue (--point-value), the money one point is worth", name = quoted(name)
                     )));
                 }
                 let field = if base == "incentives" {
@@ -293,7 +293,7 @@ fn metrics(
                 return Err(bad(format!(
                     "unknown metric {name:?}: conversion, churn, revenue, margin, orders, aov, repeat, \
                      retention:N, pointsEarned, pointsRedeemed, discount, incentives, netMargin, \
-                     redemption, redemption:OFFER, redemptions or click", name = quoted(&name)
+                     redemption, redemption:OFFER, redemptions or click", name = quoted(name)
                 )))
             }
         };
@@ -741,7 +741,7 @@ fn outcomes_csv<R: std::io::Read>(
                     AnalysisError::new(
                         "outcome.invalid",
                         format!("{}.{}", at(), i.and_then(|i| headers.get(i)).unwrap_or("")),
-                        format!("{t:?} is not a number", t = quoted(&t)),
+                        format!("{t:?} is not a number", t = quoted(t)),
                     )
                 }),
             }
@@ -757,7 +757,7 @@ fn outcomes_csv<R: std::io::Read>(
                     format!("{}.type", at()),
                     format!(
                         "{other:?}: conversion, redemption, click or dismiss",
-                        other = quoted(&other)
+                        other = quoted(other)
                     ),
                 ))
             }

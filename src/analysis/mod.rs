@@ -110,12 +110,12 @@ impl MetricSpec {
             let Some((num, den)) = ratio.split_once('/') else {
                 return Err(format!(
                     "metric {text:?}: a ratio metric is name=numerator/denominator",
-                    text = quoted(&text)
+                    text = quoted(text)
                 ));
             };
             if name.is_empty() || num.is_empty() || den.is_empty() {
                 return Err(format!(
-                    "metric {text:?}: a ratio metric is name=numerator/denominator, none of them empty", text = quoted(&text)
+                    "metric {text:?}: a ratio metric is name=numerator/denominator, none of them empty", text = quoted(text)
                 ));
             }
             return Ok(MetricSpec::ratio(name, num, den));
@@ -126,14 +126,14 @@ impl MetricSpec {
             Some((n, "proportion")) => (n, Some(MetricKind::Proportion)),
             Some((_, k)) => {
                 return Err(format!(
-                    "metric kind {k:?}: use name, name:mean, name:proportion or name=numerator/denominator", k = quoted(&k)
+                    "metric kind {k:?}: use name, name:mean, name:proportion or name=numerator/denominator", k = quoted(k)
                 ))
             }
         };
         if name.is_empty() {
             return Err(format!(
                 "metric {text:?} has no column name",
-                text = quoted(&text)
+                text = quoted(text)
             ));
         }
         Ok(MetricSpec {
@@ -234,7 +234,7 @@ pub(crate) fn column_of(
             format!(
                 "no column {column:?} (columns: {})",
                 headers.iter().collect::<Vec<_>>().join(", "),
-                column = quoted(&column)
+                column = quoted(column)
             ),
         )
     })
@@ -556,8 +556,8 @@ impl Accumulator {
                     crate::json::join("covariate", metric),
                     format!(
                         "covariate {column:?} is for metric {metric:?}, which is not analysed",
-                        column = quoted(&column),
-                        metric = quoted(&metric)
+                        column = quoted(column),
+                        metric = quoted(metric)
                     ),
                 ));
             };
@@ -567,7 +567,7 @@ impl Accumulator {
                     crate::json::join("covariate", metric),
                     format!(
                         "{metric:?} is a ratio metric: CUPED adjusts means and proportions only",
-                        metric = quoted(&metric)
+                        metric = quoted(metric)
                     ),
                 ));
             }
@@ -580,7 +580,7 @@ impl Accumulator {
                         crate::json::join("weights", v),
                         format!(
                             "the planned weight of {v:?} is {x}: a number > 0",
-                            v = quoted(&v)
+                            v = quoted(v)
                         ),
                     ));
                 }
@@ -785,7 +785,7 @@ impl Accumulator {
                         AnalysisError::new(
                             "analysis.weights",
                             crate::json::join("weights", n),
-                            format!("no planned weight for variant {n:?}", n = quoted(&n)),
+                            format!("no planned weight for variant {n:?}", n = quoted(n)),
                         )
                     })?);
                 }
@@ -942,8 +942,8 @@ impl Accumulator {
                         format!(
                             "{who}.{}: the denominator {:?} sums to 0 over the units of {:?}: no ratio",
                             spec.name,
-                            quoted(&den.unwrap_or_default()),
-                            quoted(&who)
+                            quoted(den.unwrap_or_default()),
+                            quoted(who)
                         ),
                     ));
                 }

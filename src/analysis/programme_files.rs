@@ -62,7 +62,7 @@ pub fn read_keyed<T>(
         if out.insert(c.to_string(), v).is_some() {
             return Err(bad(
                 format!("{name}:{line}.customer_id"),
-                format!("{c:?} is listed twice", c = quoted(&c)),
+                format!("{c:?} is listed twice", c = quoted(c)),
             ));
         }
     }

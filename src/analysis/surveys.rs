@@ -115,7 +115,7 @@ pub fn analyze_csv<R: std::io::Read>(
             AnalysisError::new(
                 "analysis.not_numeric",
                 &at,
-                format!("{text:?} is not a number", text = quoted(&text)),
+                format!("{text:?} is not a number", text = quoted(text)),
             )
         })?;
         let c = nps::count(&[x]).map_err(|_| {
@@ -124,7 +124,7 @@ pub fn analyze_csv<R: std::io::Read>(
                 &at,
                 format!(
                     "{text:?} is not an answer: a whole number from 0 to 10",
-                    text = quoted(&text)
+                    text = quoted(text)
                 ),
             )
         })?;
@@ -157,7 +157,7 @@ pub fn analyze_csv<R: std::io::Read>(
                 format!(
                     "no answer is in the group {control:?} (groups: {})",
                     groups.keys().cloned().collect::<Vec<_>>().join(", "),
-                    control = quoted(&control)
+                    control = quoted(control)
                 ),
             ));
         };

@@ -146,7 +146,7 @@ pub fn analyze_csv<R: std::io::Read>(
                 AnalysisError::new(
                     "analysis.not_numeric",
                     crate::json::join(&at(), column),
-                    format!("{text:?} is not a number", text = quoted(&text)),
+                    format!("{text:?} is not a number", text = quoted(text)),
                 )
             })
         };
@@ -175,7 +175,7 @@ pub fn analyze_csv<R: std::io::Read>(
                     AnalysisError::new(
                         "analysis.not_time",
                         format!("{}.{}", at(), headers.get(col).unwrap_or_default()),
-                        format!("{text:?}: {e}", text = quoted(&text)),
+                        format!("{text:?}: {e}", text = quoted(text)),
                     )
                 })?;
                 Some(crate::time::local_day(ms, 0))
@@ -236,7 +236,7 @@ pub fn describe_column<R: std::io::Read>(
                 AnalysisError::new(
                     "analysis.not_numeric",
                     format!("{name}:{line}.{column}"),
-                    format!("{text:?} is not a number", text = quoted(&text)),
+                    format!("{text:?} is not a number", text = quoted(text)),
                 )
             })?;
         w.push(x);

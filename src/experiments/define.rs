@@ -235,7 +235,7 @@ fn check_attribute(path: String, name: &str) -> Result<(), Error> {
     } else {
         Err(bad(
             path,
-            format!("{name:?} is not an id name: use \"id\" (the customer id) or a name such as \"deviceId\" (letters, digits, _)", name = quoted(&name)),
+            format!("{name:?} is not an id name: use \"id\" (the customer id) or a name such as \"deviceId\" (letters, digits, _)", name = quoted(name)),
         ))
     }
 }
@@ -330,7 +330,7 @@ pub fn prepare(
                     if !known(id) {
                         return Err(bad(
                             index(&join(&vpath, field), k),
-                            format!("offer {id:?} is not in the catalogue", id = quoted(&id)),
+                            format!("offer {id:?} is not in the catalogue", id = quoted(id)),
                         ));
                     }
                 }
@@ -344,7 +344,7 @@ pub fn prepare(
                             format!(
                                 "unknown nudge kind {kind:?} (kinds: {})",
                                 NUDGE_KINDS.join(", "),
-                                kind = quoted(&kind)
+                                kind = quoted(kind)
                             ),
                         ));
                     }
@@ -366,7 +366,7 @@ pub fn prepare(
                     format!(
                         "{w:?} is not a variant (variants: {})",
                         keys.join(", "),
-                        w = quoted(&w)
+                        w = quoted(w)
                     ),
                 ))
             }
@@ -381,7 +381,7 @@ pub fn prepare(
                     format!(
                         "{variant:?} is not a variant (variants: {})",
                         keys.join(", "),
-                        variant = quoted(&variant)
+                        variant = quoted(variant)
                     ),
                 ));
             }
@@ -391,9 +391,9 @@ pub fn prepare(
                         index(&fpath, k),
                         format!(
                             "id {id:?} is forced into both {other:?} and {variant:?}",
-                            id = quoted(&id),
-                            other = quoted(&other),
-                            variant = quoted(&variant)
+                            id = quoted(id),
+                            other = quoted(other),
+                            variant = quoted(variant)
                         ),
                     ));
                 }

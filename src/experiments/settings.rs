@@ -96,7 +96,7 @@ pub fn changes<'a>(
                 join(&caps_path, id),
                 format!(
                     "offer {id:?} is not in the catalogue (\"*\" is every other offer)",
-                    id = quoted(&id)
+                    id = quoted(id)
                 ),
             ));
         }
@@ -143,7 +143,7 @@ fn parse_path<'a>(path: &'a str, offer_ids: &[&str]) -> Result<Target<'a>, Strin
             None => Err(format!(
                 "ranking has no field {field:?} (fields: {})",
                 RANKING_FIELDS.join(", "),
-                field = quoted(&field)
+                field = quoted(field)
             )),
         };
     }
@@ -152,13 +152,13 @@ fn parse_path<'a>(path: &'a str, offer_ids: &[&str]) -> Result<Target<'a>, Strin
         let Some((id, field)) = rest.rsplit_once('.') else {
             return Err(format!(
                 "name the offer and its field: offers.<offer id>.<field>, got {path:?}",
-                path = quoted(&path)
+                path = quoted(path)
             ));
         };
         let Some(i) = offer_ids.iter().position(|o| *o == id) else {
             return Err(format!(
                 "offer {id:?} is not in the catalogue",
-                id = quoted(&id)
+                id = quoted(id)
             ));
         };
         if !OFFER_FIELDS.contains(&field) {
@@ -168,7 +168,7 @@ fn parse_path<'a>(path: &'a str, offer_ids: &[&str]) -> Result<Target<'a>, Strin
                 format!(
                     "offers have no field {field:?} a variant may set (fields: {})",
                     OFFER_FIELDS.join(", "),
-                    field = quoted(&field)
+                    field = quoted(field)
                 )
             });
         };
@@ -185,12 +185,12 @@ fn parse_path<'a>(path: &'a str, offer_ids: &[&str]) -> Result<Target<'a>, Strin
     .any(|p| path == *p || path.starts_with(&format!("{p}.")))
     {
         return Err(format!(
-            "{path:?} is not a variant setting: points, tiers, budgets, stacking, experiments and the holdout are the same in every variant ({documented})", path = quoted(&path)
+            "{path:?} is not a variant setting: points, tiers, budgets, stacking, experiments and the holdout are the same in every variant ({documented})", path = quoted(path)
         ));
     }
     Err(format!(
         "{path:?} is not a variant setting ({documented})",
-        path = quoted(&path)
+        path = quoted(path)
     ))
 }
 

@@ -381,7 +381,7 @@ impl EarnRules {
                         index(&join(&pp, "tiers"), j),
                         format!(
                             "tier {t:?} is not one of the programme's tiers",
-                            t = quoted(&t)
+                            t = quoted(t)
                         ),
                     ));
                 }

@@ -32,7 +32,7 @@ pub enum LoyaltyError {
     /// An idempotency key already applied to a different operation.
     #[error(
         "idempotency key {key:?}{} was already used for a different operation",
-        at(path), key = quoted(&key)
+        at(path), key = quoted(key)
     )]
     IdempotencyConflict { path: String, key: String },
     /// A sum or product left the supported range (|value| ≤ 10^15 points or minor units).
@@ -81,7 +81,7 @@ impl LoyaltyError {
             LoyaltyError::IdempotencyConflict { key, .. } => {
                 format!(
                     "idempotency key {key:?} was already used for a different operation",
-                    key = quoted(&key)
+                    key = quoted(key)
                 )
             }
         }

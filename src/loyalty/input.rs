@@ -456,7 +456,7 @@ pub fn month_day(s: &str, path: &str) -> Result<(u32, u32), LoyaltyError> {
     let bad = || {
         LoyaltyError::input(
             path,
-            format!("{s:?} is not a month-day like \"02-29\"", s = quoted(&s)),
+            format!("{s:?} is not a month-day like \"02-29\"", s = quoted(s)),
         )
     };
     let (m, d) = s.split_once('-').ok_or_else(bad)?;

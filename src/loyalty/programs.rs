@@ -380,7 +380,7 @@ pub fn partner_points(
             path: "partner".into(),
             message: format!(
                 "partner {partner:?} is not one of the programme's partners",
-                partner = quoted(&partner)
+                partner = quoted(partner)
             ),
         })?;
     if !(0..=super::money::MAX_AMOUNT).contains(&partner_points) {

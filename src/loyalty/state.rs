@@ -376,7 +376,7 @@ impl Context {
                                         "account.tier",
                                         format!(
                                             "tier {id:?} is not one of the programme's tiers",
-                                            id = quoted(&id)
+                                            id = quoted(id)
                                         ),
                                     )
                                 },

@@ -158,7 +158,7 @@ impl Aggregate {
                         field_name(f),
                         format!(
                             "{other:?} must be \"amount\" or \"qty\"",
-                            other = quoted(&other)
+                            other = quoted(other)
                         ),
                     )
                 }
@@ -167,10 +167,7 @@ impl Aggregate {
                 if !matches!(arg, "orders" | "lines") {
                     return bad(
                         "count",
-                        format!(
-                            "{arg:?} must be \"orders\" or \"lines\"",
-                            arg = quoted(&arg)
-                        ),
+                        format!("{arg:?} must be \"orders\" or \"lines\"", arg = quoted(arg)),
                     );
                 }
             }
@@ -178,7 +175,7 @@ impl Aggregate {
                 if arg != "orders" {
                     return bad(
                         "distinctDays",
-                        format!("{arg:?} must be \"orders\"", arg = quoted(&arg)),
+                        format!("{arg:?} must be \"orders\"", arg = quoted(arg)),
                     );
                 }
             }

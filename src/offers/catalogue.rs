@@ -585,13 +585,13 @@ fn unknown<'a>(what: &str, name: &str, known: impl Iterator<Item = &'a String>) 
     if known.is_empty() {
         format!(
             "{what} {name:?} is not defined (the programme defines none)",
-            name = quoted(&name)
+            name = quoted(name)
         )
     } else {
         format!(
             "{what} {name:?} is not defined; the programme's: {}",
             known.join(", "),
-            name = quoted(&name)
+            name = quoted(name)
         )
     }
 }

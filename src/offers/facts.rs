@@ -111,13 +111,13 @@ pub fn lookup(path: &str, experiments: &[&str], aggregates: &[&str]) -> Result<F
             Some((_, a)) => {
                 format!(
                     "unknown fact: no aggregate {name:?}; did you mean aggregates.{a}?",
-                    name = quoted(&name)
+                    name = quoted(name)
                 )
             }
             None => {
                 format!(
                 "unknown fact: the programme defines no aggregate {name:?} (its aggregates: {})",
-                if aggregates.is_empty() { "none".to_string() } else { aggregates.join(", ") }, name = quoted(&name)
+                if aggregates.is_empty() { "none".to_string() } else { aggregates.join(", ") }, name = quoted(name)
             )
             }
         });
@@ -133,7 +133,7 @@ pub fn lookup(path: &str, experiments: &[&str], aggregates: &[&str]) -> Result<F
             } else {
                 experiments.join(", ")
             },
-            key = quoted(&key)
+            key = quoted(key)
         ));
     }
     let candidates = FACTS

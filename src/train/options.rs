@@ -233,7 +233,7 @@ impl TrainArgs {
                     "clvModel",
                     format!(
                         "{id:?} must be auto, bgnbd, mbgnbd or pareto-nbd",
-                        id = quoted(&id)
+                        id = quoted(id)
                     ),
                 )
             })?),

@@ -280,7 +280,7 @@ impl Experiments {
                 format!(
                     "no experiment {key:?} in the programme (experiments: {})",
                     self.program.experiment_keys(),
-                    key = quoted(&key)
+                    key = quoted(key)
                 ),
             ));
         };
@@ -290,7 +290,7 @@ impl Experiments {
         if p.targeting.is_some() || x.hash_attribute != "id" {
             return Err(invalid(
                 "key",
-                format!("experiment {key:?} needs the decision's input (targeting, or another id than the customer's): use Engine.assign", key = quoted(&key)),
+                format!("experiment {key:?} needs the decision's input (targeting, or another id than the customer's): use Engine.assign", key = quoted(key)),
             ));
         }
         if self

@@ -234,10 +234,10 @@ impl PyEngine {
                     schema
                         .fields()
                         .iter()
-                        .map(|f| format!("{:?}", quoted(&f.name())))
+                        .map(|f| format!("{:?}", quoted(f.name())))
                         .collect::<Vec<_>>()
                         .join(", "),
-                    column = quoted(&column)
+                    column = quoted(column)
                 ),
             )
         })?;
@@ -530,7 +530,7 @@ fn fit_clv_customers<'py>(
                 "model",
                 format!(
                     "{id:?} must be auto, bgnbd, mbgnbd or pareto-nbd",
-                    id = quoted(&id)
+                    id = quoted(id)
                 ),
             )
         })?),
@@ -582,7 +582,7 @@ fn effectiveness<'py>(
             format!(
                 "unknown file {k:?}; known: orders, {}",
                 KNOWN.join(", "),
-                k = quoted(&k)
+                k = quoted(k)
             ),
         ));
     }

@@ -144,7 +144,7 @@ pub(crate) fn cmd_analyze(a: AnalyzeArgs) -> Result<(), Failure> {
                 2,
                 format!(
                     "error[analysis.invalid]: --covariate {c:?}: expected metric=column",
-                    c = quoted(&c)
+                    c = quoted(c)
                 ),
             ));
         };

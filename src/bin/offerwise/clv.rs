@@ -50,7 +50,7 @@ pub(crate) fn purchase_model_arg(
                 2,
                 format!(
                     "error: {flag} {s:?} must be auto, bgnbd, mbgnbd or pareto-nbd",
-                    s = quoted(&s)
+                    s = quoted(s)
                 ),
             )
         })

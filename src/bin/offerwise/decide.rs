@@ -129,7 +129,7 @@ pub(crate) fn cmd_decide(a: DecideArgs) -> Result<(), Failure> {
                 2,
                 format!(
                     "error[options.invalid]: --force-variant {f:?}: expected experiment=variant",
-                    f = quoted(&f)
+                    f = quoted(f)
                 ),
             ));
         };

@@ -269,7 +269,7 @@ pub(crate) fn cmd_effectiveness(a: EffectivenessArgs) -> Result<(), Failure> {
             "note: {} members have no order in {} (the first: {id:?}); they are left out",
             orderless.len(),
             a.orders.orders.display(),
-            id = quoted(&id)
+            id = quoted(id)
         );
     }
     let accounts = match &a.ledger {

@@ -86,7 +86,7 @@ pub(crate) fn cmd_train(a: TrainArgs) -> Result<(), Failure> {
                     2,
                     format!(
                         "error: --k-range {r:?} must be LOW..HIGH, e.g. 3..8",
-                        r = quoted(&r)
+                        r = quoted(r)
                     ),
                 )
             })?;
@@ -96,7 +96,7 @@ pub(crate) fn cmd_train(a: TrainArgs) -> Result<(), Failure> {
                         2,
                         format!(
                             "error: --k-range {r:?} must be LOW..HIGH with whole numbers",
-                            r = quoted(&r)
+                            r = quoted(r)
                         ),
                     )
                 })
@@ -113,7 +113,7 @@ pub(crate) fn cmd_train(a: TrainArgs) -> Result<(), Failure> {
                 2,
                 format!(
                     "error: --transform {other:?} must be log1p or identity",
-                    other = quoted(&other)
+                    other = quoted(other)
                 ),
             ))
         }
@@ -126,7 +126,7 @@ pub(crate) fn cmd_train(a: TrainArgs) -> Result<(), Failure> {
                 2,
                 format!(
                     "error: --algorithm {other:?} must be kmeans or gmm",
-                    other = quoted(&other)
+                    other = quoted(other)
                 ),
             ))
         }
@@ -302,7 +302,7 @@ pub(crate) fn time_unit(s: &str) -> Result<offerwise::clv::TimeUnit, Failure> {
             2,
             format!(
                 "error: time unit {other:?} must be days or weeks",
-                other = quoted(&other)
+                other = quoted(other)
             ),
         )),
     }

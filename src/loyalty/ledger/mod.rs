@@ -394,7 +394,7 @@ impl Ledger {
                 if let Some(o) = r.order_id.as_ref().filter(|o| self.reversed.contains(*o)) {
                     return Err(LoyaltyError::InvalidOperation {
                         path: "orderId".into(),
-                        message: format!("order {o:?} was reversed", o = quoted(&o)),
+                        message: format!("order {o:?} was reversed", o = quoted(o)),
                     });
                 }
                 tx.burn(at, r.points, true)?;
@@ -498,7 +498,7 @@ impl Ledger {
         if let Some(o) = e.order_id.as_ref().filter(|o| self.reversed.contains(*o)) {
             return Err(LoyaltyError::InvalidOperation {
                 path: "orderId".into(),
-                message: format!("order {o:?} was reversed", o = quoted(&o)),
+                message: format!("order {o:?} was reversed", o = quoted(o)),
             });
         }
         let available_at = e.available_at.unwrap_or(e.at);
@@ -547,7 +547,7 @@ impl Ledger {
                 path: "orderId".into(),
                 message: format!(
                     "order {order:?} was already reversed",
-                    order = quoted(&order)
+                    order = quoted(order)
                 ),
             });
         }
@@ -580,7 +580,7 @@ impl Ledger {
                 path: "orderId".into(),
                 message: format!(
                     "no points were earned or redeemed on order {order:?}",
-                    order = quoted(&order)
+                    order = quoted(order)
                 ),
             });
         }

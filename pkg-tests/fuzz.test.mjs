@@ -16,7 +16,7 @@ import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { OUT_DIR, TARGETS, approxSize, formatReport, runCampaign } from "./lib/fuzz.mjs";
+import { MAX_MESSAGE, MAX_PATH, OUT_DIR, TARGETS, approxSize, classify, formatReport, runCampaign } from "./lib/fuzz.mjs";
 
 const SEED = 20261015;
 const CASES = 30_000;
@@ -55,6 +55,15 @@ test("(2) every OfferwiseError has a code word.word, a path and a message", () =
   const fs = rep.findings.filter((f) => f.kind === "malformed");
   assert.ok(fs.length === 0, `${fs.length} malformed error(s):\n${list(fs)}`);
   assert.ok(Object.keys(rep.codes).length > 20, "too few exports threw: the mutations do not reach the checks");
+});
+
+test("an error that names a caller's text whole is malformed", () => {
+  const err = (message, path) => Object.assign(new Error(message), { name: "OfferwiseError", code: "options.invalid", path });
+  assert.deepEqual(classify(err("invalid options at key: no experiment \"x\"", "key")), { kind: "typed", code: "options.invalid" });
+  const long = classify(err("x".repeat(MAX_MESSAGE + 1), "key"));
+  assert.equal(long.kind, "malformed");
+  assert.match(long.problems[0], /a message of 20481 characters/);
+  assert.equal(classify(err("m", "k".repeat(MAX_PATH + 1))).kind, "malformed");
 });
 
 test("(4) after every error class the same instances answer the probe calls as before", () => {

@@ -420,7 +420,7 @@ fn check_segment_names(model: &Model, program: &Program) -> Result<(), Error> {
                     format!(
                         "segment {name:?} is not in model {} (its segments: {}){hint}",
                         model.name,
-                        known.join(", "),
+                        crate::error::listed(&known),
                         name = quoted(name)
                     ),
                 ));
@@ -1158,7 +1158,7 @@ impl Engine {
                     path,
                     format!(
                         "experiment {key:?} has no variant {variant:?} (variants: {})",
-                        keys.join(", "),
+                        crate::error::listed(&keys),
                         key = quoted(key),
                         variant = quoted(variant)
                     ),

@@ -11,6 +11,46 @@ use std::fmt;
 /// (see [`offerwise_conditions::quote`]).
 pub use offerwise_conditions::quote::quoted;
 
+/// At most this many names are listed in a message ([`listed`]).
+pub const LISTED: usize = 20;
+
+/// Names a message lists (`(experiments: a, b, c)`), bounded as [`quoted`] bounds one text:
+/// the first [`LISTED`] names, each shortened when long, then how many there are in all.
+pub fn listed<S: AsRef<str>>(names: impl IntoIterator<Item = S>) -> String {
+    let mut list = List::default();
+    for name in names {
+        list.push(name.as_ref());
+    }
+    list.finish()
+}
+
+/// [`listed`]'s work, written once for every kind of name.
+#[derive(Default)]
+struct List {
+    text: String,
+    count: usize,
+}
+
+impl List {
+    #[inline(never)]
+    fn push(&mut self, name: &str) {
+        if self.count < LISTED {
+            if self.count > 0 {
+                self.text.push_str(", ");
+            }
+            self.text.push_str(&offerwise_conditions::quote::key(name));
+        }
+        self.count += 1;
+    }
+
+    fn finish(mut self) -> String {
+        if self.count > LISTED {
+            self.text.push_str(&format!(", … ({} in all)", self.count));
+        }
+        self.text
+    }
+}
+
 /// The document an error is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Doc {
@@ -218,5 +258,27 @@ impl Error {
                 None => format!("line {line}"),
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_list_names_its_first_names_shortened_then_how_many() {
+        assert_eq!(listed(["a", "b"]), "a, b");
+        assert_eq!(listed(Vec::<String>::new()), "");
+        let many: Vec<String> = (0..1000).map(|i| format!("x{i}")).collect();
+        let first: Vec<&str> = many.iter().take(LISTED).map(String::as_str).collect();
+        assert_eq!(
+            listed(&many),
+            format!("{}, … (1000 in all)", first.join(", "))
+        );
+        let long = "k".repeat(1 << 20);
+        assert_eq!(
+            listed([long.as_str()]),
+            format!("{}…(1048576 bytes)", "k".repeat(32))
+        );
     }
 }

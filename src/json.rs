@@ -204,7 +204,7 @@ fn clean_message(message: &str) -> String {
         _ => message,
     };
     // serde quotes the caller's text whole (`unknown variant `…``): a long one is shortened.
-    let message = bound_backquoted(message);
+    let message = bound_library_message(message);
     let message = message.as_ref();
     if message.starts_with("invalid type: null") {
         // JSON has no NaN or Infinity: JSON.stringify turns them into null.
@@ -214,37 +214,63 @@ fn clean_message(message: &str) -> String {
     }
 }
 
-/// A message from another library (serde's `unknown variant `…``, `unknown field `…``) with
-/// every backquoted text over [`WHOLE`] characters shortened as [`crate::error::quoted`] shortens: the
-/// caller's text such a message quotes in full.
-fn bound_backquoted(message: &str) -> Cow<'_, str> {
+/// The longest message another library's error may make ([`bound_library_message`]).
+const MAX_LIBRARY_MESSAGE: usize = 2048;
+
+/// A message from another library (serde's `unknown variant `…``, `invalid type: string
+/// "…"`, serde-wasm-bindgen's `JsValue(Object({…}))`) bounded as [`crate::error::quoted`]
+/// bounds the caller's text: every backquoted or double-quoted text of over [`WHOLE`]
+/// characters shows its first 32 and its length in bytes (as quoted), and what is still
+/// over [`MAX_LIBRARY_MESSAGE`] bytes is cut there.
+pub(crate) fn bound_library_message(message: &str) -> Cow<'_, str> {
     if message.len() <= WHOLE {
         return Cow::Borrowed(message);
     }
     let mut out = String::new();
-    let mut changed = false;
-    let mut closed = false; // the piece before ended with a shortened text and its backquote
-    let mut pieces = message.split('`').enumerate().peekable();
-    while let Some((i, piece)) = pieces.next() {
-        if i > 0 && !closed {
-            out.push('`');
-        }
-        closed = false;
-        // Between backquotes: the odd pieces that have a closing backquote after them.
-        match cut(piece) {
-            Some((head, bytes)) if i % 2 == 1 && pieces.peek().is_some() => {
-                let _ = write!(out, "{head}`… ({bytes} bytes)");
-                changed = true;
-                closed = true;
+    let mut rest = message;
+    while let Some(open) = rest.find(['`', '"']) {
+        let quote = if rest.get(open..=open) == Some("`") {
+            '`'
+        } else {
+            '"'
+        };
+        let after = rest.get(open + 1..).unwrap_or("");
+        // The closing quote; inside "…" not one a backslash escapes.
+        let mut escaped = false;
+        let Some(close) = after.find(|c: char| {
+            let end = !escaped && c == quote;
+            escaped = !escaped && c == '\\' && quote == '"';
+            end
+        }) else {
+            break;
+        };
+        let inner = after.get(..close).unwrap_or("");
+        out.push_str(rest.get(..=open).unwrap_or(""));
+        match cut(inner) {
+            Some((head, _)) => {
+                // Not a backslash that would escape the closing quote.
+                let odd = head.len() - head.trim_end_matches('\\').len();
+                out.push_str(head.get(..head.len() - odd % 2).unwrap_or(head));
+                let _ = write!(out, "{quote}… ({} bytes)", inner.len());
             }
-            _ => out.push_str(piece),
+            None => {
+                out.push_str(inner);
+                out.push(quote);
+            }
         }
+        rest = after.get(close + 1..).unwrap_or("");
     }
-    if changed {
-        Cow::Owned(out)
-    } else {
-        Cow::Borrowed(message)
+    out.push_str(rest);
+    if out.len() > MAX_LIBRARY_MESSAGE {
+        let mut end = MAX_LIBRARY_MESSAGE;
+        while !out.is_char_boundary(end) {
+            end -= 1;
+        }
+        let bytes = out.len();
+        out.truncate(end);
+        let _ = write!(out, "… ({bytes} bytes)");
     }
+    Cow::Owned(out)
 }
 
 /// JSON paths in errors are written one way everywhere: `orders[3].amount`.
@@ -284,21 +310,58 @@ mod tests {
     }
 
     #[test]
-    fn library_messages_have_their_long_backquoted_text_shortened() {
-        let long = "v".repeat(1 << 20);
-        let message = format!("unknown variant `{long}`, expected one of `a`, `b`");
+    fn library_messages_have_their_long_quoted_text_shortened() {
+        let x = |n: usize| "x".repeat(n);
+        let long = x(1 << 20);
         assert_eq!(
-            bound_backquoted(&message),
+            bound_library_message(&format!(
+                "unknown variant `{long}`, expected one of `a`, `b`"
+            )),
             format!(
                 "unknown variant `{}`… (1048576 bytes), expected one of `a`, `b`",
-                "v".repeat(offerwise_conditions::quote::SHOWN)
+                x(32)
+            )
+        );
+        // serde's invalid type quotes as Debug does; an escaped quote is not the end.
+        let escaped = format!(
+            r#"invalid type: string "{}\"{}", expected a number"#,
+            x(40),
+            x(40)
+        );
+        assert_eq!(
+            bound_library_message(&escaped),
+            format!(
+                r#"invalid type: string "{}"… (82 bytes), expected a number"#,
+                x(32)
+            )
+        );
+        // The text is never cut after a backslash that would escape the closing quote.
+        let slashes = format!("string \"{}\\\\{}\"", x(31), x(40));
+        assert_eq!(
+            bound_library_message(&slashes),
+            format!("string \"{}\"… (73 bytes)", x(31))
+        );
+        // serde-wasm-bindgen writes the JS value it could not read.
+        let js =
+            format!("invalid type: JsValue(Object({{\"since\":\"{long}\"}})), expected a tuple");
+        assert_eq!(
+            bound_library_message(&js),
+            format!(
+                "invalid type: JsValue(Object({{\"since\":\"{}\"… (1048576 bytes)}})), expected a tuple",
+                x(32)
             )
         );
         let short = "unknown field `colour`, expected `color`";
-        assert!(matches!(bound_backquoted(short), Cow::Borrowed(s) if s == short));
-        // An unpaired backquote is left as it is.
-        let odd = format!("unknown variant `{long}");
-        assert_eq!(bound_backquoted(&odd), odd);
+        assert_eq!(bound_library_message(short), short);
+        // An unpaired quote is left as it is, and what is still long is cut.
+        let odd = format!("unknown variant `{}", x(100));
+        assert_eq!(bound_library_message(&odd), odd);
+        let many = "`a` ".repeat(1000);
+        let cut = bound_library_message(&many);
+        assert!(
+            cut.len() < MAX_LIBRARY_MESSAGE + 20 && cut.ends_with("… (4000 bytes)"),
+            "{cut}"
+        );
     }
 
     #[test]

@@ -327,6 +327,14 @@ fn skip_value(b: &[u8], mut i: usize) -> Option<usize> {
     }
 }
 
+/// Whether the object key `name` is the one a path's step `step` names, whole or shortened
+/// by [`offerwise_conditions::quote::key`].
+fn key_matches(step: &str, name: &str) -> bool {
+    step == name
+        || (name.len() > offerwise_conditions::quote::WHOLE
+            && offerwise_conditions::quote::key(name) == step)
+}
+
 /// The value at `path` in JSON text (`None` when the text has none there).
 fn span_at(text: &str, path: &[Step]) -> Option<Span> {
     let b = text.as_bytes();
@@ -357,7 +365,7 @@ fn span_at(text: &str, path: &[Step]) -> Option<Span> {
                         return None;
                     }
                     i = skip_ws(b, i + 1);
-                    offerwise_conditions::quote::key_matches(key, &name)
+                    key_matches(key, &name)
                 }
                 Step::Index(want) => index == *want,
             };
@@ -516,6 +524,29 @@ mod tests {
         assert!(w[0].message.len() < 400, "{}", w[0].message.len());
     }
 
+    #[test]
+    fn a_shortened_key_still_names_its_key() {
+        let long = format!(
+            "{}{}",
+            "k".repeat(offerwise_conditions::quote::SHOWN),
+            "tail".repeat(40)
+        );
+        let step = offerwise_conditions::quote::key(&long);
+        assert!(key_matches(&step, &long));
+        assert!(key_matches("country", "country"));
+        assert!(!key_matches("country", "countr"));
+        // Same start, another length; another start, same length.
+        assert!(!key_matches(&step, &format!("{long}!")));
+        let other = format!(
+            "{}{}",
+            "j".repeat(offerwise_conditions::quote::SHOWN),
+            "tail".repeat(40)
+        );
+        assert!(!key_matches(&step, &other));
+        // A key that merely looks shortened is matched as written.
+        assert!(key_matches("a…(3 bytes)", "a…(3 bytes)"));
+        assert!(!key_matches("a…(3 bytes)", "abc"));
+    }
     #[test]
     fn rereading_is_bounded() {
         // About 128 KiB of customer with 30 orders that do not check: leaving them all out

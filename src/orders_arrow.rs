@@ -64,14 +64,7 @@ fn locate(
                 .position(|f| aliases.contains(&normalise(f.name()).as_str())),
         };
     }
-    let names = || {
-        schema
-            .fields()
-            .iter()
-            .map(|f| f.name().as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let names = || crate::error::listed(schema.fields().iter().map(|f| f.name().as_str()));
     for (i, meaning) in [(CUSTOMER, "customer_id"), (DATE, "date")] {
         if out[i].is_none() {
             return Err(Error::invalid(

@@ -169,8 +169,7 @@ pub struct Checked {
 impl Program {
     /// The experiments' keys, comma-separated (for messages that say what there is).
     pub fn experiment_keys(&self) -> String {
-        let keys: Vec<&str> = self.experiments.iter().map(|x| x.key.as_str()).collect();
-        keys.join(", ")
+        crate::error::listed(self.experiments.iter().map(|x| x.key.as_str()))
     }
 
     /// Checks the experiments and the holdout, and prepares them for assignment.

@@ -574,7 +574,7 @@ impl KeySet {
                     "header.kid",
                     format!(
                         "{kid:?} is not a trusted key (trusted: {})",
-                        known.join(", "),
+                        crate::error::listed(&known),
                         kid = quoted(kid)
                     ),
                 )

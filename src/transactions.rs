@@ -564,7 +564,7 @@ fn read_csv(
         }
     }
     let [c_customer, c_time, c_amount, c_price, c_order, c_qty, c_cat, c_sku] = found;
-    let has = headers.iter().collect::<Vec<_>>().join(", ");
+    let has = crate::error::listed(headers.iter());
     let need = |c: Option<usize>, what: &str, aliases: &str| {
         c.ok_or_else(|| {
             header_err(format!(

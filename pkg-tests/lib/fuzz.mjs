@@ -9,7 +9,7 @@
 // Per call the checker requires: no trap (WebAssembly.RuntimeError) and no exception other
 // than an OfferwiseError (a user's own error rethrown as it is, from a getter or a callback
 // the fuzzer planted, is allowed); an OfferwiseError has a `code` word.word, a string `path`
-// and a message; the call's time is recorded (over SLOW_MS is reported). After each error
+// and a message, both of bounded length (MAX_PATH, MAX_MESSAGE); the call's time is recorded (over SLOW_MS is reported). After each error
 // code first seen (per build) and every PROBE_EVERY cases the probe calls (a decision, a page
 // view, conditions, experiments, loyalty, hashes) must give what they gave at the start on
 // the same instances. A trap stops its target's campaign; the build is then loaded again (a
@@ -34,6 +34,11 @@ export const SLOW_MS = 50;
 export const PROBE_EVERY = 10_000;
 export const DEFAULT_SEED = 0x0ff15;
 const CODE_RE = /^[a-z][A-Za-z0-9_]*\.[a-z][A-Za-z0-9_]*$/;
+// An error names a caller's long text by its start and length (src/error.rs, `quoted`): a path
+// is at most 127 levels of keys of at most 64 characters, a message that path and a few lines.
+// Longer means a caller's text was copied whole into the error (a 16 MB key, a 16 MB message).
+export const MAX_PATH = 16_384;
+export const MAX_MESSAGE = 20_480;
 
 // ---------------------------------------------------------------------------------------------
 // PRNG: xoshiro128**, seeded per case from (seed, index) through splitmix32.
@@ -1240,6 +1245,8 @@ export function classify(err) {
     if (typeof err.code !== "string" || !CODE_RE.test(err.code)) problems.push(`code ${JSON.stringify(err.code)} is not word.word`);
     if (typeof err.path !== "string") problems.push(`path is ${typeof err.path}`);
     if (typeof err.message !== "string" || err.message === "") problems.push("no message");
+    if (typeof err.path === "string" && err.path.length > MAX_PATH) problems.push(`a path of ${err.path.length} characters (a caller's text named whole)`);
+    if (typeof err.message === "string" && err.message.length > MAX_MESSAGE) problems.push(`a message of ${err.message.length} characters (a caller's text quoted whole)`);
     if (problems.length) return { kind: "malformed", problems };
     // A Rust panic turned into an OfferwiseError (code internal.panic) is still a panic.
     if (err.code.startsWith("internal.")) return { kind: "panic", code: err.code };

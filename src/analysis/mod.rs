@@ -233,7 +233,7 @@ pub(crate) fn column_of(
             name,
             format!(
                 "no column {column:?} (columns: {})",
-                headers.iter().collect::<Vec<_>>().join(", "),
+                crate::error::listed(headers.iter()),
                 column = quoted(column)
             ),
         )
@@ -762,7 +762,7 @@ impl Accumulator {
                 format!(
                     "no unit is in the control {:?} (variants: {})",
                     quoted(&s.control),
-                    seen.join(", ")
+                    crate::error::listed(&seen)
                 ),
             ));
         };

@@ -156,7 +156,7 @@ pub fn analyze_csv<R: std::io::Read>(
                 "control",
                 format!(
                     "no answer is in the group {control:?} (groups: {})",
-                    groups.keys().cloned().collect::<Vec<_>>().join(", "),
+                    crate::error::listed(groups.keys()),
                     control = quoted(control)
                 ),
             ));

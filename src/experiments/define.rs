@@ -365,7 +365,7 @@ pub fn prepare(
                     join(&path, "winner"),
                     format!(
                         "{w:?} is not a variant (variants: {})",
-                        keys.join(", "),
+                        crate::error::listed(&keys),
                         w = quoted(w)
                     ),
                 ))
@@ -380,7 +380,7 @@ pub fn prepare(
                     fpath,
                     format!(
                         "{variant:?} is not a variant (variants: {})",
-                        keys.join(", "),
+                        crate::error::listed(&keys),
                         variant = quoted(variant)
                     ),
                 ));

@@ -252,8 +252,9 @@ pub struct Prepared {
 impl LoyaltyRules {
     /// Parses the section from JSON text (unknown fields are errors) and validates it.
     pub fn from_json(text: &str) -> Result<LoyaltyRules, LoyaltyError> {
-        let rules: LoyaltyRules =
-            serde_json::from_str(text).map_err(|e| LoyaltyError::rules("", e.to_string()))?;
+        let rules: LoyaltyRules = serde_json::from_str(text).map_err(|e| {
+            LoyaltyError::rules("", crate::json::bound_library_message(&e.to_string()))
+        })?;
         rules.validate("")?;
         Ok(rules)
     }

@@ -590,7 +590,7 @@ fn unknown<'a>(what: &str, name: &str, known: impl Iterator<Item = &'a String>) 
     } else {
         format!(
             "{what} {name:?} is not defined; the programme's: {}",
-            known.join(", "),
+            crate::error::listed(&known),
             name = quoted(name)
         )
     }

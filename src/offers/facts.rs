@@ -117,7 +117,7 @@ pub fn lookup(path: &str, experiments: &[&str], aggregates: &[&str]) -> Result<F
             None => {
                 format!(
                 "unknown fact: the programme defines no aggregate {name:?} (its aggregates: {})",
-                if aggregates.is_empty() { "none".to_string() } else { aggregates.join(", ") }, name = quoted(name)
+                if aggregates.is_empty() { "none".to_string() } else { crate::error::listed(aggregates.iter()) }, name = quoted(name)
             )
             }
         });
@@ -131,7 +131,7 @@ pub fn lookup(path: &str, experiments: &[&str], aggregates: &[&str]) -> Result<F
             if experiments.is_empty() {
                 "none".to_string()
             } else {
-                experiments.join(", ")
+                crate::error::listed(experiments.iter())
             },
             key = quoted(key)
         ));

@@ -129,8 +129,15 @@ pub fn get_bucket_ranges(
         None
     } else {
         Some(
-            serde_wasm_bindgen::from_value(weights.clone())
-                .map_err(|e| invalid("weights", format!("weights are an array of numbers: {e}")))?,
+            serde_wasm_bindgen::from_value(weights.clone()).map_err(|e| {
+                invalid(
+                    "weights",
+                    format!(
+                        "weights are an array of numbers: {}",
+                        crate::json::bound_library_message(&e.to_string())
+                    ),
+                )
+            })?,
         )
     };
     let ranges = hash::bucket_ranges(n, coverage, weights.as_deref());
@@ -143,8 +150,15 @@ pub fn choose_variation(
     #[wasm_bindgen(unchecked_param_type = "number")] n: &JsValue,
     #[wasm_bindgen(unchecked_param_type = "[number, number][]")] ranges: &JsValue,
 ) -> Result<i32, JsValue> {
-    let ranges: Vec<(f64, f64)> = serde_wasm_bindgen::from_value(ranges.clone())
-        .map_err(|e| invalid("ranges", format!("ranges are [start, end] pairs: {e}")))?;
+    let ranges: Vec<(f64, f64)> = serde_wasm_bindgen::from_value(ranges.clone()).map_err(|e| {
+        invalid(
+            "ranges",
+            format!(
+                "ranges are [start, end] pairs: {}",
+                crate::json::bound_library_message(&e.to_string())
+            ),
+        )
+    })?;
     let n = number_of(n, "n")?;
     Ok(hash::choose_variation(n, &ranges).map_or(-1, |i| i as i32))
 }
@@ -156,7 +170,15 @@ pub fn in_namespace(
     #[wasm_bindgen(unchecked_param_type = "[string, number, number]")] namespace: &JsValue,
 ) -> Result<bool, JsValue> {
     let (id, start, end): (String, f64, f64) = serde_wasm_bindgen::from_value(namespace.clone())
-        .map_err(|e| invalid("namespace", format!("a namespace is [id, start, end]: {e}")))?;
+        .map_err(|e| {
+            invalid(
+                "namespace",
+                format!(
+                    "a namespace is [id, start, end]: {}",
+                    crate::json::bound_library_message(&e.to_string())
+                ),
+            )
+        })?;
     Ok(hash::in_namespace(
         &text_of(hash_value, "hashValue")?,
         &id,

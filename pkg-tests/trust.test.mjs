@@ -97,7 +97,7 @@ test("an error names a caller's long text by its start and length: a 16 MB key g
   // A forced variant of no experiment: the path names the key short too.
   const e = engine();
   const before = JSON.stringify(e.decide(probe, probeOptions));
-  short(refused(() => e.decide(probe, { ...probeOptions, forceVariants: { [huge]: "a" } }), "options.invalid"), `forceVariants.${"x".repeat(32)}…(16000000 bytes)`);
+  short(refused(() => e.decide(probe, { ...probeOptions, forceVariants: { [huge]: "a" } }), "options.invalid"), `forceVariants.${"x".repeat(32)}… (16000000 bytes)`);
   // An unknown field (serde's message) and an unknown operator.
   short(refused(() => e.decide({ ...probe, [huge]: 1 }, probeOptions), "customer.invalid"));
   short(refused(() => cjs.evalCondition({ a: 1 }, { a: { [`$${huge}`]: 1 } }), "condition.unknown_operator"));

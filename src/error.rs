@@ -11,6 +11,12 @@ use std::fmt;
 /// (see [`offerwise_conditions::quote`]).
 pub use offerwise_conditions::quote::quoted;
 
+/// A JSON value a message shows (`compares a number with "x"`), bounded as [`quoted`] bounds
+/// text: its JSON text up to 64 characters, else the first 32 and its length in bytes.
+pub fn shown(value: &serde_json::Value) -> String {
+    offerwise_conditions::quote::key(&serde_json::to_string(value).unwrap_or_default()).into_owned()
+}
+
 /// At most this many names are listed in a message ([`listed`]).
 pub const LISTED: usize = 20;
 
@@ -278,7 +284,17 @@ mod tests {
         let long = "k".repeat(1 << 20);
         assert_eq!(
             listed([long.as_str()]),
-            format!("{}…(1048576 bytes)", "k".repeat(32))
+            format!("{}… (1048576 bytes)", "k".repeat(32))
+        );
+    }
+
+    #[test]
+    fn a_value_shows_its_json_text_bounded() {
+        assert_eq!(shown(&serde_json::json!(["a", 1])), r#"["a",1]"#);
+        let long = serde_json::json!({ "k": "x".repeat(1 << 20) });
+        assert_eq!(
+            shown(&long),
+            format!(r#"{{"k":"{}… (1048584 bytes)"#, "x".repeat(26))
         );
     }
 }

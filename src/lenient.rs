@@ -544,8 +544,8 @@ mod tests {
         );
         assert!(!key_matches(&step, &other));
         // A key that merely looks shortened is matched as written.
-        assert!(key_matches("a…(3 bytes)", "a…(3 bytes)"));
-        assert!(!key_matches("a…(3 bytes)", "abc"));
+        assert!(key_matches("a… (3 bytes)", "a… (3 bytes)"));
+        assert!(!key_matches("a… (3 bytes)", "abc"));
     }
     #[test]
     fn rereading_is_bounded() {

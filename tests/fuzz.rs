@@ -342,15 +342,16 @@ fn fuzzed(rng: &mut Rng, base: &Value) -> String {
     }
 }
 
-/// What one call gave: `Ok`, a typed error (code, path) or a panic's message.
+/// What one call gave: `Ok`, a typed error (code, path, the length of its message) or a
+/// panic's message.
 enum Outcome {
     Ok,
-    Typed(String, String),
+    Typed(String, String, usize),
     Panic(String),
 }
 
 fn typed(e: &Error) -> Outcome {
-    Outcome::Typed(e.code(), e.path())
+    Outcome::Typed(e.code(), e.path(), e.to_string().len())
 }
 
 /// Runs one call, timing it (the input is made before).
@@ -629,14 +630,22 @@ fn fuzz_every_entry_point() {
                     };
                     let g = match SavedGroups::parse(&g) {
                         Ok(g) => g,
-                        Err(e) => return Outcome::Typed(e.code().into(), e.path().into()),
+                        Err(e) => {
+                            return Outcome::Typed(
+                                e.code().into(),
+                                e.path().into(),
+                                e.to_string().len(),
+                            )
+                        }
                     };
                     match Condition::parse(&c) {
                         Ok(c) => {
                             let _ = c.eval(&a, &g);
                             Outcome::Ok
                         }
-                        Err(e) => Outcome::Typed(e.code().into(), e.path().into()),
+                        Err(e) => {
+                            Outcome::Typed(e.code().into(), e.path().into(), e.to_string().len())
+                        }
                     }
                 })
             }
@@ -651,7 +660,11 @@ fn fuzz_every_entry_point() {
                     ) {
                         Ok(i) => match i.evaluate() {
                             Ok(_) => Outcome::Ok,
-                            Err(e) => Outcome::Typed(e.code().into(), e.path().into()),
+                            Err(e) => Outcome::Typed(
+                                e.code().into(),
+                                e.path().into(),
+                                e.to_string().len(),
+                            ),
                         },
                         Err(e) => typed(&e),
                     }
@@ -723,10 +736,19 @@ fn fuzz_every_entry_point() {
         entry.0 += 1;
         match outcome {
             Outcome::Ok => {}
-            Outcome::Typed(code, _path) => {
+            Outcome::Typed(code, path, message) => {
                 entry.1 += 1;
                 if !well_formed(&code) {
                     findings.push(format!("{target} case {case}: malformed code {code:?}"));
+                    save(seed, case, &input);
+                }
+                // A caller's text is named by its start and length (offerwise::error::quoted):
+                // the bounds of pkg-tests/lib/fuzz.mjs (MAX_PATH, MAX_MESSAGE).
+                if path.len() > 16_384 || message > 20_480 {
+                    findings.push(format!(
+                        "{target} case {case}: {code} with a path of {} and a message of {message} bytes: a caller's text named whole",
+                        path.len()
+                    ));
                     save(seed, case, &input);
                 }
                 *codes.entry(code.clone()).or_default() += 1;
@@ -795,7 +817,10 @@ fn analyze(csv: &str, options: &str) -> Outcome {
             Ok(_) => Outcome::Ok,
             Err(e) => Outcome::Panic(format!("the analysis does not serialise: {e}")),
         },
-        Err(e) => Outcome::Typed(e.code, e.path),
+        Err(e) => {
+            let message = e.to_string().len();
+            Outcome::Typed(e.code, e.path, message)
+        }
     }
 }
 

@@ -313,7 +313,7 @@ fn caller_text_in_errors_is_bounded() {
         .decide(&probe(), &serde_json::from_value(o).unwrap())
         .unwrap_err();
     assert_short(&e, "options.invalid", "forceVariants.xxxx");
-    assert!(e.path().ends_with("…(16000000 bytes)"), "{}", e.path());
+    assert!(e.path().ends_with("… (16000000 bytes)"), "{}", e.path());
     assert!(e.to_string().contains("\"… (16000000 bytes)"), "{e}");
 
     // An offer kind that is not one (serde's own message quotes it).

@@ -245,8 +245,9 @@ fn check_test(x: &Value, ty: FactType, path: &str) -> Result<(), (String, String
                 };
                 if !fits {
                     return bad(format!(
-                        "compares {} with {operand}; give {}",
+                        "compares {} with {}; give {}",
                         ty.name(),
+                        crate::error::shown(operand),
                         if ty == FactType::String {
                             "a string"
                         } else {
@@ -290,7 +291,11 @@ fn check_literal(x: &Value, ty: FactType, path: &str) -> Result<(), (String, Str
     } else {
         Err((
             path.to_string(),
-            format!("compares {} with {x}, which never matches", ty.name()),
+            format!(
+                "compares {} with {}, which never matches",
+                ty.name(),
+                crate::error::shown(x)
+            ),
         ))
     }
 }

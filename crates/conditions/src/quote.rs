@@ -6,7 +6,7 @@
 //! error's time quoting it). Text up to [`WHOLE`] characters is shown whole, as before; longer
 //! text shows its first [`SHOWN`] characters and its length in bytes:
 //! `no experiment "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"… (1048576 bytes)`, and in a path
-//! `xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…(1048576 bytes)`.
+//! `xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx… (1048576 bytes)`.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -62,11 +62,11 @@ impl fmt::Debug for Quoted<'_> {
 }
 
 /// An object's key as a path names it: whole up to [`WHOLE`] characters, else
-/// `first characters…(N bytes)`.
+/// `first characters… (N bytes)`.
 pub fn key(key: &str) -> Cow<'_, str> {
     match cut(key) {
         None => Cow::Borrowed(key),
-        Some((head, bytes)) => Cow::Owned(format!("{head}…({bytes} bytes)")),
+        Some((head, bytes)) => Cow::Owned(format!("{head}… ({bytes} bytes)")),
     }
 }
 
@@ -107,7 +107,7 @@ mod tests {
             .ends_with(&format!("… ({} bytes)", over.len())));
         assert_eq!(
             key(&long),
-            format!("{}…(16777216 bytes)", "x".repeat(SHOWN))
+            format!("{}… (16777216 bytes)", "x".repeat(SHOWN))
         );
     }
 }

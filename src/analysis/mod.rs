@@ -255,10 +255,26 @@ impl AnalysisError {
         path: impl Into<String>,
         message: impl Into<String>,
     ) -> Self {
+        // Paths and messages name the caller's groups, variants and columns: each named text is
+        // bounded as crate::error::quoted bounds it (a 64 KB group label made a 64 KB path).
+        let (path, message) = (path.into(), message.into());
+        let path = if path.len() > offerwise_conditions::quote::WHOLE {
+            let segments: Vec<_> = path
+                .split('.')
+                .map(offerwise_conditions::quote::key)
+                .collect();
+            segments.join(".")
+        } else {
+            path
+        };
+        let message = match crate::json::bound_library_message(&message) {
+            std::borrow::Cow::Borrowed(_) => message,
+            std::borrow::Cow::Owned(bounded) => bounded,
+        };
         AnalysisError {
             code: code.into(),
-            path: path.into(),
-            message: message.into(),
+            path,
+            message,
         }
     }
 }
@@ -1449,4 +1465,23 @@ pub struct SegmentAnalysis {
     /// Why not (a segment with no control unit, say): the error the whole analysis would have.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<AnalysisError>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_error_names_a_long_group_by_its_start_and_length() {
+        // The data:nps fuzzing: a 64 KB group label with too few answers was the error's path.
+        let label = "x".repeat(65_536);
+        let e = AnalysisError::new(
+            "analysis.too_few",
+            format!("{label}.score"),
+            format!("group {label} has {:?}", "y".repeat(100_000)),
+        );
+        assert_eq!(e.path, format!("{}… (65536 bytes).score", "x".repeat(32)));
+        assert!(e.message.len() < 2_100, "{}", e.message.len());
+        assert!(e.message.ends_with("bytes)"), "{}", e.message);
+    }
 }

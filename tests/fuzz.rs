@@ -630,22 +630,14 @@ fn fuzz_every_entry_point() {
                     };
                     let g = match SavedGroups::parse(&g) {
                         Ok(g) => g,
-                        Err(e) => {
-                            return Outcome::Typed(
-                                e.code().into(),
-                                e.path().into(),
-                                e.to_string().len(),
-                            )
-                        }
+                        Err(e) => return typed(&e.into()),
                     };
                     match Condition::parse(&c) {
                         Ok(c) => {
                             let _ = c.eval(&a, &g);
                             Outcome::Ok
                         }
-                        Err(e) => {
-                            Outcome::Typed(e.code().into(), e.path().into(), e.to_string().len())
-                        }
+                        Err(e) => typed(&e.into()),
                     }
                 })
             }

@@ -9,8 +9,9 @@
 // Per call the checker requires: no trap (WebAssembly.RuntimeError) and no exception other
 // than an OfferwiseError (a user's own error rethrown as it is, from a getter or a callback
 // the fuzzer planted, is allowed); an OfferwiseError has a `code` word.word, a string `path`
-// and a message, both of bounded length (MAX_PATH, MAX_MESSAGE); the call's time is recorded (over SLOW_MS is reported). After each error
-// code first seen (per build) and every PROBE_EVERY cases the probe calls (a decision, a page
+// and a message, both of bounded length (MAX_PATH, MAX_MESSAGE); the call's time is recorded
+// (over SLOW_MS is reported). After each error code first seen (per build) and every
+// PROBE_EVERY cases the probe calls (a decision, a page
 // view, conditions, experiments, loyalty, hashes) must give what they gave at the start on
 // the same instances. A trap stops its target's campaign; the build is then loaded again (a
 // fresh CommonJS module is a fresh wasm instance: the glue's initSync never re-instantiates).

@@ -45,6 +45,13 @@ fn invalid(path: &str, message: impl Into<String>) -> JsValue {
     error::to_js(Error::invalid(Doc::Options, path, message.into()))
 }
 
+/// A GrowthBook helper's argument serde-wasm-bindgen cannot read as `what` says it should be:
+/// its message names the JS value, bounded ([`crate::json::bound_library_message`]).
+fn unreadable(path: &str, what: &str, e: serde_wasm_bindgen::Error) -> JsValue {
+    let message = crate::json::bound_library_message(&e.to_string()).into_owned();
+    invalid(path, format!("{what}: {message}"))
+}
+
 /// GrowthBook's `hash(seed, value, version)`: a number in `[0, 1)` for versions 1 and 2 (seed
 /// and value read as `String(x)`), `null` for any other version.
 ///
@@ -129,15 +136,8 @@ pub fn get_bucket_ranges(
         None
     } else {
         Some(
-            serde_wasm_bindgen::from_value(weights.clone()).map_err(|e| {
-                invalid(
-                    "weights",
-                    format!(
-                        "weights are an array of numbers: {}",
-                        crate::json::bound_library_message(&e.to_string())
-                    ),
-                )
-            })?,
+            serde_wasm_bindgen::from_value(weights.clone())
+                .map_err(|e| unreadable("weights", "weights are an array of numbers", e))?,
         )
     };
     let ranges = hash::bucket_ranges(n, coverage, weights.as_deref());
@@ -150,15 +150,8 @@ pub fn choose_variation(
     #[wasm_bindgen(unchecked_param_type = "number")] n: &JsValue,
     #[wasm_bindgen(unchecked_param_type = "[number, number][]")] ranges: &JsValue,
 ) -> Result<i32, JsValue> {
-    let ranges: Vec<(f64, f64)> = serde_wasm_bindgen::from_value(ranges.clone()).map_err(|e| {
-        invalid(
-            "ranges",
-            format!(
-                "ranges are [start, end] pairs: {}",
-                crate::json::bound_library_message(&e.to_string())
-            ),
-        )
-    })?;
+    let ranges: Vec<(f64, f64)> = serde_wasm_bindgen::from_value(ranges.clone())
+        .map_err(|e| unreadable("ranges", "ranges are [start, end] pairs", e))?;
     let n = number_of(n, "n")?;
     Ok(hash::choose_variation(n, &ranges).map_or(-1, |i| i as i32))
 }
@@ -170,15 +163,7 @@ pub fn in_namespace(
     #[wasm_bindgen(unchecked_param_type = "[string, number, number]")] namespace: &JsValue,
 ) -> Result<bool, JsValue> {
     let (id, start, end): (String, f64, f64) = serde_wasm_bindgen::from_value(namespace.clone())
-        .map_err(|e| {
-            invalid(
-                "namespace",
-                format!(
-                    "a namespace is [id, start, end]: {}",
-                    crate::json::bound_library_message(&e.to_string())
-                ),
-            )
-        })?;
+        .map_err(|e| unreadable("namespace", "a namespace is [id, start, end]", e))?;
     Ok(hash::in_namespace(
         &text_of(hash_value, "hashValue")?,
         &id,

@@ -18,9 +18,14 @@
 # stopped (delete the directory to start afresh). A table of all reports is printed at the end;
 # the exit status is 1 when any campaign has a finding.
 #
+# The data build's copies of the storefront exports (`data:Engine.decide`, ...) are the same
+# Rust functions as the storefront's, so they are left out unless --data-copies is given or
+# they are named; the data build's own exports (`data:analyze`, `data:nps`, ...) and its
+# throwing-JS-value target, which reaches them too, always run.
+#
 # Options: --cases N (default 1,000,000), --seed S (both sides; default: each side's own),
 # --hang-ms MS (wasm: a call without progress this long is a hang; default 120,000, so a run
-# beside a build is not a false hang), --native-only, --wasm-only, --out DIR.
+# beside a build is not a false hang), --native-only, --wasm-only, --data-copies, --out DIR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,6 +34,7 @@ SEED=""
 HANG_MS=120000
 SIDES="native wasm"
 OUT=target/fuzz/each
+DATA_COPIES=0
 TARGETS=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -38,7 +44,8 @@ while [ $# -gt 0 ]; do
     --native-only) SIDES=native; shift ;;
     --wasm-only) SIDES=wasm; shift ;;
     --out) OUT=$2; shift 2 ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    --data-copies) DATA_COPIES=1; shift ;;
+    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
     -*) echo "fuzz_each: unknown option $1" >&2; exit 2 ;;
     *) TARGETS+=("$1"); shift ;;
   esac
@@ -85,6 +92,10 @@ for side in $SIDES; do
         [[ $t == $want ]] && keep=1
       done
       [ $keep = 1 ] || continue
+    elif [ "$side" = wasm ] && [ $DATA_COPIES = 0 ] && [[ $t == data:* ]] \
+      && [[ $t != "data:throwing JS values" ]] \
+      && printf '%s\n' "${WASM[@]}" | grep -qxF -- "${t#data:}"; then
+      continue # the storefront's campaign of the same function covers it
     fi
     "run_$side" "$t"
   done

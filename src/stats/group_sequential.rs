@@ -86,17 +86,117 @@ fn simpson_grid(c: f64, h_max: f64) -> (Vec<f64>, Vec<f64>) {
     (z, w)
 }
 
-/// `P(continue to look k − 1, then |Z_k| ≥ c)` for the density carried to look `k − 1`.
-fn crossing(d: &Density, t_prev: f64, t: f64, c: f64) -> f64 {
+/// `P(continue to look k − 1, then |Z_k| ≥ c)` for the density carried to look `k − 1`, and
+/// its derivative in `c`.
+fn crossing(d: &Density, t_prev: f64, t: f64, c: f64) -> (f64, f64) {
     let delta = t - t_prev;
     let (sp, s, sd) = (t_prev.sqrt(), t.sqrt(), delta.sqrt());
-    d.z.iter()
-        .zip(&d.w)
-        .map(|(&u, &w)| {
-            let m = u * sp;
-            w * (normal::cdf((-c * s - m) / sd) + normal::sf((c * s - m) / sd))
-        })
-        .sum()
+    let (mut p, mut dp) = (0.0, 0.0);
+    for (&u, &w) in d.z.iter().zip(&d.w) {
+        let m = u * sp;
+        let (lo, hi) = ((-c * s - m) / sd, (c * s - m) / sd);
+        p += w * (normal::cdf(lo) + normal::sf(hi));
+        dp -= w * (normal::pdf(lo) + normal::pdf(hi));
+    }
+    (p, dp * s / sd)
+}
+
+/// The `c` where `crossing` falls to `target`: Newton's method kept inside a bracket that
+/// bisection narrows whenever a step would leave it, to the last bit (crossing is decreasing
+/// in `c`). A handful of crossings instead of bisection's fifty-odd.
+fn solve_crossing(d: &Density, t_prev: f64, t: f64, target: f64, start: f64) -> f64 {
+    let (mut lo, mut hi) = (0.0f64, 40.0f64);
+    let mut c = if start.is_finite() && start > lo && start < hi {
+        start
+    } else {
+        0.5 * (lo + hi)
+    };
+    for _ in 0..200 {
+        let (p, dp) = crossing(d, t_prev, t, c);
+        if p > target {
+            lo = c;
+        } else {
+            hi = c;
+        }
+        let newton = c - (p - target) / dp;
+        let next = if newton.is_finite() && newton > lo && newton < hi {
+            newton
+        } else {
+            0.5 * (lo + hi)
+        };
+        if next == c || next <= lo || next >= hi || (next - c).abs() <= 2.0 * f64::EPSILON * c {
+            return next.clamp(lo, hi);
+        }
+        c = next;
+    }
+    c
+}
+
+/// `Σ_j w_j φ(a − j δ)` over `j` in `lo..=hi`: the Gaussian weights by the recurrence
+/// `φ(x − δ) = φ(x) e^{xδ − δ²/2}` (two multiplications a term instead of an `exp`),
+/// restarted from an exact `exp` every 32 terms so rounding cannot build up.
+fn gaussian_sum(w: &[f64], lo: usize, hi: usize, a: f64, delta: f64) -> f64 {
+    if delta > 1.0 {
+        // Few terms in the window: exact each.
+        return (lo..=hi)
+            .map(|j| w[j] * normal::pdf(a - j as f64 * delta))
+            .sum();
+    }
+    let step = libm::exp(-delta * delta);
+    let mut sum = 0.0;
+    let mut j = lo;
+    while j <= hi {
+        let x = a - j as f64 * delta;
+        let mut g = normal::pdf(x);
+        let mut q = libm::exp(x * delta - 0.5 * delta * delta);
+        let end = hi.min(j + 31);
+        for wj in &w[j..=end] {
+            sum += wj * g;
+            g *= q;
+            q *= step;
+        }
+        j = end + 1;
+    }
+    sum
+}
+
+/// The sub-density of `Z_k` on `(−c, c)` at look `k` (information fraction `t`), from the one
+/// carried to look `k − 1` (`None` at the first look).
+fn carry(density: Option<&Density>, t_prev: f64, t: f64, c: f64, per_sd: f64) -> Density {
+    let bound = if c.is_finite() { c } else { 12.0 };
+    match density {
+        None => {
+            let (z, w) = simpson_grid(bound, 1.0 / per_sd);
+            let w = z.iter().zip(w).map(|(&x, w)| w * normal::pdf(x)).collect();
+            Density { z, w }
+        }
+        Some(d) => {
+            let delta = t - t_prev;
+            let (sp, s, sd) = (t_prev.sqrt(), t.sqrt(), delta.sqrt());
+            // The increment's standard deviation on the Z_k scale is √(Δ / t).
+            let (z, w) = simpson_grid(bound, (delta / t).sqrt() / per_sd);
+            let w = z
+                .iter()
+                .zip(w)
+                .map(|(&x, wk)| {
+                    // Only the previous grid's points within 10 standard deviations of
+                    // the increment contribute (the rest weigh under 1e-22).
+                    let (z0, h) = (d.z[0], d.z[1] - d.z[0]);
+                    let (lo_u, hi_u) = ((x * s - 10.0 * sd) / sp, (x * s + 10.0 * sd) / sp);
+                    let lo = (((lo_u - z0) / h).floor().max(0.0)) as usize;
+                    let hi = ((((hi_u - z0) / h).ceil()) as usize).min(d.z.len() - 1);
+                    let f: f64 = if lo > hi || hi_u < z0 {
+                        0.0
+                    } else {
+                        // φ((x s − u_j √t_{k−1}) / sd) with u_j = z0 + j h.
+                        gaussian_sum(&d.w, lo, hi, (x * s - z0 * sp) / sd, h * sp / sd)
+                    };
+                    wk * f * s / sd
+                })
+                .collect();
+            Density { z, w }
+        }
+    }
 }
 
 /// The two-sided boundaries on the z-statistic at looks with information fractions
@@ -155,61 +255,15 @@ fn boundaries_on_grid(
                 if target <= 1e-300 {
                     f64::INFINITY
                 } else {
-                    // Crossing is decreasing in c: bisection to the last bit.
-                    let (mut lo, mut hi) = (0.0f64, 40.0f64);
-                    for _ in 0..200 {
-                        let mid = 0.5 * (lo + hi);
-                        if mid <= lo || mid >= hi {
-                            break;
-                        }
-                        if crossing(d, t_prev, t, mid) > target {
-                            lo = mid;
-                        } else {
-                            hi = mid;
-                        }
-                    }
-                    0.5 * (lo + hi)
+                    // From the previous boundary, or the fixed test's at this look's share.
+                    let start = out.last().copied().filter(|c: &f64| c.is_finite());
+                    let start = start.unwrap_or_else(|| normal::ppf(1.0 - target / 2.0));
+                    solve_crossing(d, t_prev, t, target, start)
                 }
             }
         };
         // Carry the sub-density of Z_k on (−c, c) to the next look.
-        let bound = if c.is_finite() { c } else { 12.0 };
-        let next_density = match &density {
-            None => {
-                let (z, w) = simpson_grid(bound, 1.0 / per_sd);
-                let w = z.iter().zip(w).map(|(&x, w)| w * normal::pdf(x)).collect();
-                Density { z, w }
-            }
-            Some(d) => {
-                let delta = t - t_prev;
-                let (sp, s, sd) = (t_prev.sqrt(), t.sqrt(), delta.sqrt());
-                // The increment's standard deviation on the Z_k scale is √(Δ / t).
-                let (z, w) = simpson_grid(bound, (delta / t).sqrt() / per_sd);
-                let w = z
-                    .iter()
-                    .zip(w)
-                    .map(|(&x, wk)| {
-                        // Only the previous grid's points within 10 standard deviations of
-                        // the increment contribute (the rest weigh under 1e-22).
-                        let (z0, h) = (d.z[0], d.z[1] - d.z[0]);
-                        let (lo_u, hi_u) = ((x * s - 10.0 * sd) / sp, (x * s + 10.0 * sd) / sp);
-                        let lo = (((lo_u - z0) / h).floor().max(0.0)) as usize;
-                        let hi = ((((hi_u - z0) / h).ceil()) as usize).min(d.z.len() - 1);
-                        let f: f64 = if lo > hi || hi_u < z0 {
-                            0.0
-                        } else {
-                            d.z[lo..=hi]
-                                .iter()
-                                .zip(&d.w[lo..=hi])
-                                .map(|(&u, &wu)| wu * normal::pdf((x * s - u * sp) / sd))
-                                .sum()
-                        };
-                        wk * f * s / sd
-                    })
-                    .collect();
-                Density { z, w }
-            }
-        };
+        let next_density = carry(density.as_ref(), t_prev, t, c, per_sd);
         density = Some(next_density);
         out.push(c);
         t_prev = t;
@@ -233,6 +287,53 @@ mod unit {
                 assert!((x - y).abs() < 1e-8 * y, "{sp:?}: {x} vs {y}");
             }
         }
+    }
+
+    /// The recurrence gives the Gaussian weights of a direct `exp` each, to rounding.
+    #[test]
+    fn the_gaussian_recurrence_is_the_direct_sum() {
+        let w: Vec<f64> = (0..700).map(|j| 1.0 + (j % 7) as f64 / 3.0).collect();
+        for (a, delta) in [
+            (10.0, 0.03),
+            (3.3, 0.01),
+            (-2.0, 0.5),
+            (40.0, 0.9),
+            (7.5, 1.7),
+        ] {
+            let direct: f64 = (5..=650)
+                .map(|j| w[j] * normal::pdf(a - j as f64 * delta))
+                .sum();
+            let fast = gaussian_sum(&w, 5, 650, a, delta);
+            assert!(
+                (fast - direct).abs() <= 1e-12 * direct.abs().max(1e-300),
+                "a {a}, delta {delta}: {fast} vs {direct}"
+            );
+        }
+    }
+
+    /// Newton's method in its bracket finds the boundary bisection finds, at many looks.
+    #[test]
+    fn newton_finds_the_bisection_boundary() {
+        let looks: Vec<f64> = (1..=40).map(|d| f64::from(d) / 40.0).collect();
+        let c = boundaries(&looks, 0.05, Spending::OBrienFleming).unwrap();
+        // The last look again by bisection on the density carried to look 39.
+        let (t_prev, t) = (looks[38], looks[39]);
+        let target =
+            Spending::OBrienFleming.spent(0.05, t) - Spending::OBrienFleming.spent(0.05, t_prev);
+        let mut d = carry(None, 0.0, looks[0], c[0], 32.0);
+        for k in 1..39 {
+            d = carry(Some(&d), looks[k - 1], looks[k], c[k], 32.0);
+        }
+        let (mut lo, mut hi) = (0.0f64, 40.0f64);
+        while hi - lo > 1e-15 * hi {
+            let mid = 0.5 * (lo + hi);
+            if crossing(&d, t_prev, t, mid).0 > target {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        assert!((c[39] - lo).abs() < 1e-12, "{} vs {lo}", c[39]);
     }
 
     #[test]

@@ -204,6 +204,18 @@ impl TrainArgs {
             (None, Some([lo, hi])) => KChoice::Range(lo, hi),
             (None, None) => KChoice::Fixed(5),
         };
+        // The model records both: above 2^53 − 1 JavaScript (and many JSON readers) would
+        // read back another number, and the result could not be built in wasm.
+        const MAX_EXACT: u64 = (1 << 53) - 1;
+        for (name, value) in [("seed", self.seed), ("maxIter", self.max_iter)] {
+            if let Some(v) = value.filter(|&v| v > MAX_EXACT) {
+                return Err(Error::invalid(
+                    Doc::Options,
+                    name,
+                    format!("{v} is above 2^53 − 1 = {MAX_EXACT}, the largest whole number a JSON number holds exactly"),
+                ));
+            }
+        }
         let d = TrainConfig::default();
         TrainConfig {
             name: self.name.clone().unwrap_or(d.name),
@@ -293,6 +305,22 @@ mod tests {
             .unwrap_err();
         assert_eq!(e.path(), "clvModel");
         assert!(args(r#"{"kk": 3}"#).unwrap_err().path().contains("kk"));
+        // The model records the seed and maxIter: both stay numbers JavaScript holds exactly.
+        for (json, path) in [
+            (r#"{"seed": 9007199254741000}"#, "seed"),
+            (r#"{"maxIter": 18446744073709551615}"#, "maxIter"),
+        ] {
+            let e = args(json).unwrap().config().unwrap_err();
+            assert_eq!(
+                (e.code().as_str(), e.path().as_str()),
+                ("options.invalid", path),
+                "{e}"
+            );
+        }
+        assert!(args(r#"{"seed": 9007199254740991}"#)
+            .unwrap()
+            .config()
+            .is_ok());
         let e = ReadArgs {
             as_of: true,
             ..Default::default()

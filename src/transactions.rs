@@ -663,8 +663,23 @@ fn read_csv(
                         ),
                     )
                 })?;
-                time::check_millis((secs * 1000.0).round())
-                    .map_err(|e| row_err(line, &time_col, e))?
+                time::check_millis((secs * 1000.0).round()).map_err(|_| {
+                    // Epoch milliseconds are the usual mistake: 884000000000 is 1998 in
+                    // milliseconds and the year 29983 in seconds.
+                    let hint = if time::check_millis(secs.round()).is_ok() && secs.abs() >= 1e11 {
+                        "; it looks like epoch milliseconds: divide it by 1000, or write a date (1998-01-05)"
+                    } else {
+                        ""
+                    };
+                    row_err(
+                        line,
+                        &time_col,
+                        format!(
+                            "{:?} read as epoch seconds is outside the years 1 to 9999{hint}",
+                            quoted(&at_text)
+                        ),
+                    )
+                })?
             } else {
                 time::parse_instant(&at_text, 0).map_err(|e| row_err(line, &time_col, e))?
             };
@@ -1001,6 +1016,28 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "orders file line 2, column amount: must be a finite number ≥ 0, got \"-3\""
+        );
+        // A number is epoch seconds: epoch milliseconds are out of range, and the error says
+        // what they look like.
+        let e = read(
+            "customer_id,date,amount\nc1,884000000000,3\n".as_bytes(),
+            Format::Csv,
+            false,
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "orders file line 2, column date: \"884000000000\" read as epoch seconds is outside the years 1 to 9999; it looks like epoch milliseconds: divide it by 1000, or write a date (1998-01-05)"
+        );
+        let e = read(
+            "customer_id,date,amount\nc1,-99999999999999,3\n".as_bytes(),
+            Format::Csv,
+            false,
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string().ends_with("outside the years 1 to 9999"),
+            "{e}"
         );
         let e = read("buyer,date,amount\n".as_bytes(), Format::Csv, false).unwrap_err();
         assert!(e.to_string().contains("no customer column"), "{e}");

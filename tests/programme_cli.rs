@@ -135,6 +135,40 @@ fn the_simulated_programme_through_the_cli_is_the_librarys() {
         assert!(html.contains(&format!("id=\"{id}\"")), "{id}");
     }
     assert!(!html.contains("http://") && !html.contains("https://") && !html.contains("<script"));
+
+    // A log in which no decision held its customer out allows no holdout comparison: it is
+    // skipped with its typed error, and the matched comparison and the KPIs stand.
+    let log = std::fs::read_to_string(f("decisions.jsonl")).unwrap();
+    let exposed: String = log
+        .lines()
+        .filter(|l| !l.contains("\"holdout\":true"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert!(exposed.len() < log.len());
+    std::fs::write(f("exposed.jsonl"), exposed).unwrap();
+    let (code, _, err) = run(&[
+        "effectiveness",
+        "--orders",
+        &f("orders.csv"),
+        "--members",
+        &f("members.csv"),
+        "--decisions",
+        &f("exposed.jsonl"),
+        "--outcomes",
+        &f("outcomes.jsonl"),
+        "--holdout-share",
+        "0.1",
+        "--now",
+        "1998-07-01",
+        "--json",
+        &f("exposed.json"),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let e: Value =
+        serde_json::from_str(&std::fs::read_to_string(f("exposed.json")).unwrap()).unwrap();
+    assert!(e["holdout"].is_null(), "{}", e["holdout"]);
+    assert_eq!(e["skipped"][0]["code"], "analysis.unknown_control");
+    assert!(e["matched"]["effect"]["ci"][0].is_f64());
     let _ = std::fs::remove_dir_all(&dir);
 }
 

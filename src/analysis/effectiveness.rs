@@ -215,12 +215,15 @@ pub fn run(
             };
             match analyze_logs(d.as_bytes(), dn, out.as_bytes(), on, &options) {
                 Ok(a) => Some(a),
-                // Data that allow no comparison (no outcome with revenue, say) leave the
-                // other analyses standing.
+                // Data that allow no comparison (no outcome with revenue, or a log in which
+                // no decision held its customer out, say) leave the other analyses standing.
                 Err(e)
                     if matches!(
                         e.code.as_str(),
-                        "analysis.too_few" | "analysis.zero_variance" | "analysis.no_units"
+                        "analysis.too_few"
+                            | "analysis.zero_variance"
+                            | "analysis.no_units"
+                            | "analysis.unknown_control"
                     ) =>
                 {
                     skipped.push(e);

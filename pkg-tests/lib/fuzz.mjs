@@ -599,7 +599,9 @@ function collectKeysAndLeaves(v, keys, leaves, limit = 4000) {
 function ordersCsv(customers) {
   const rows = ["customer_id,order_id,date,amount,category"];
   for (const c of customers) {
-    (c.orders ?? []).forEach((o, i) => rows.push(`${c.id},${c.id}-${o.id ?? i},${o.at},${o.amount},${o.items?.[0]?.category ?? ""}`));
+    // A number in a CSV date column is epoch seconds; the documents' numbers are milliseconds.
+    const at = (o) => (typeof o.at === "number" ? new Date(o.at).toISOString() : o.at);
+    (c.orders ?? []).forEach((o, i) => rows.push(`${c.id},${c.id}-${o.id ?? i},${at(o)},${o.amount},${o.items?.[0]?.category ?? ""}`));
   }
   return rows.join("\n") + "\n";
 }

@@ -18,6 +18,11 @@ use serde::de::DeserializeOwned;
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
+/// 2^53 − 1, the largest integer a JSON number read by JavaScript holds exactly: what the
+/// engine computes or records as an integer (points, a training seed) stays within it, the
+/// same natively and in wasm (the wasm build could not even return a larger one).
+pub const MAX_EXACT_INTEGER: u64 = (1 << 53) - 1;
+
 /// The JSON path (`orders[3].at`, the root `""`) of the value serde_json was reading when it
 /// stopped at byte `offset` of `text`.
 ///

@@ -161,11 +161,10 @@ impl Rounding {
     }
 }
 
-/// The largest computed amount, in points or minor units: 2^53 − 1, the largest integer a JSON
-/// number read by JavaScript holds exactly. A result beyond it (10^13 spent at 65,536 points
-/// per unit) is a `loyalty.overflow` error here, the same natively and in wasm, instead of a
-/// number JavaScript cannot hold (the wasm build could not even return it).
-pub const MAX_EXACT: i64 = (1 << 53) - 1;
+/// The largest computed amount, in points or minor units: [`crate::json::MAX_EXACT_INTEGER`].
+/// A result beyond it (10^13 spent at 65,536 points per unit) is a `loyalty.overflow` error
+/// here, the same natively and in wasm, instead of a number JavaScript cannot hold.
+pub const MAX_EXACT: i64 = crate::json::MAX_EXACT_INTEGER as i64;
 
 /// `v` when it is within ±[`MAX_EXACT`], else an overflow error naming `what`.
 fn exact(v: Option<i64>, what: &str) -> Result<i64, LoyaltyError> {

@@ -104,8 +104,11 @@ impl TrainConfig {
             return Err("n_init and max_iter must be at least 1".into());
         }
         // The model records both; above 2^53 − 1 a JSON reader in JavaScript reads another.
-        if self.seed > (1 << 53) - 1 || self.max_iter > (1 << 53) - 1 {
-            return Err("seed and max_iter must be at most 2^53 − 1 = 9007199254740991".into());
+        let max = crate::json::MAX_EXACT_INTEGER;
+        if self.seed > max || self.max_iter > max {
+            return Err(format!(
+                "seed and max_iter must be at most 2^53 − 1 = {max}"
+            ));
         }
         if !(self.tolerance.is_finite() && self.tolerance >= 0.0) {
             return Err("tolerance must be a finite number ≥ 0".into());

@@ -206,13 +206,13 @@ impl TrainArgs {
         };
         // The model records both: above 2^53 − 1 JavaScript (and many JSON readers) would
         // read back another number, and the result could not be built in wasm.
-        const MAX_EXACT: u64 = (1 << 53) - 1;
+        const MAX: u64 = crate::json::MAX_EXACT_INTEGER;
         for (name, value) in [("seed", self.seed), ("maxIter", self.max_iter)] {
-            if let Some(v) = value.filter(|&v| v > MAX_EXACT) {
+            if let Some(v) = value.filter(|&v| v > MAX) {
                 return Err(Error::invalid(
                     Doc::Options,
                     name,
-                    format!("{v} is above 2^53 − 1 = {MAX_EXACT}, the largest whole number a JSON number holds exactly"),
+                    format!("{v} is above 2^53 − 1 = {MAX}, the largest whole number a JSON number holds exactly"),
                 ));
             }
         }

@@ -11,7 +11,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { launchChromium } from "./lib/chromium.mjs";
+import { isFaviconMiss, isFaviconRequest, launchChromium } from "./lib/chromium.mjs";
 import h from "./lib/harness.cjs";
 import { blockKind, extractBlocks } from "./lib/markdown.mjs";
 import { serveStatic } from "./lib/static-server.mjs";
@@ -33,6 +33,7 @@ before(async () => {
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   page.on("console", (m) => {
+    if (isFaviconMiss(m)) return;
     // wasm-bindgen warns (not errors) when the server sends the wrong MIME type for .wasm
     if (m.type() === "error" || (m.type() === "warning" && /instantiateStreaming|MIME/i.test(m.text()))) {
       consoleProblems.push(`console.${m.type()}: ${m.text()}`);
@@ -224,7 +225,7 @@ test("axe-core finds no serious accessibility violation on the decision explorer
 
 test("no console errors, page errors or failed requests", () => {
   assert.deepEqual(consoleProblems, []);
-  const bad = server.requests.filter((r) => r.status !== 200);
+  const bad = server.requests.filter((r) => r.status !== 200 && !isFaviconRequest(r));
   assert.deepEqual(bad, [], "requests that did not succeed");
 });
 
@@ -273,6 +274,7 @@ readmeHtml.forEach((block, i) => {
       failed.catch(() => {}); // may reject after the race below is over
       const problem = (what) => { problems.push(what); fail(new Error(`${urlPath}: ${what}`)); };
       p.on("console", (m) => {
+        if (isFaviconMiss(m)) return;
         if (m.type() === "error" || (m.type() === "warning" && /instantiateStreaming|MIME/i.test(m.text()))) {
           problem(`console.${m.type()}: ${m.text()}`);
         }
@@ -291,7 +293,7 @@ readmeHtml.forEach((block, i) => {
 
       assert.deepEqual(problems, [], "console errors, page errors or failed requests");
       const requests = server.requests.slice(firstRequest);
-      assert.deepEqual(requests.filter((r) => r.status !== 200), [], "requests that did not succeed");
+      assert.deepEqual(requests.filter((r) => r.status !== 200 && !isFaviconRequest(r)), [], "requests that did not succeed");
       // the relative paths resolved from www/ to the repository root
       for (const [file, type] of [["/pkg/web/offerwise.js", "text/javascript"], ["/pkg/web/offerwise_bg.wasm", "application/wasm"],
         ["/models/default.json", "application/json"], ["/models/default-program.json", "application/json"],

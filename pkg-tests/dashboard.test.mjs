@@ -6,7 +6,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { launchChromium } from "./lib/chromium.mjs";
+import { isFaviconMiss, launchChromium } from "./lib/chromium.mjs";
 import h from "./lib/harness.cjs";
 import { serveStatic } from "./lib/static-server.mjs";
 import { seriousViolations } from "./lib/axe.mjs";
@@ -23,7 +23,7 @@ before(async () => {
   server = await serveStatic(h.ROOT);
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-  page.on("console", (m) => { if (m.type() === "error") problems.push(`console.error: ${m.text()}`); });
+  page.on("console", (m) => { if (m.type() === "error" && !isFaviconMiss(m)) problems.push(`console.error: ${m.text()}`); });
   page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
   page.on("request", (r) => requests.push({ url: r.url(), method: r.method(), body: r.postData() ?? "" }));
   page.setDefaultTimeout(30_000);

@@ -7,7 +7,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { launchChromium } from "./lib/chromium.mjs";
+import { isFaviconMiss, launchChromium } from "./lib/chromium.mjs";
 import h from "./lib/harness.cjs";
 import { serveStatic } from "./lib/static-server.mjs";
 import { seriousViolations } from "./lib/axe.mjs";
@@ -110,7 +110,7 @@ test("the programme report is one page that requests nothing, with every plot dr
   const requests = [];
   const problems = [];
   page.on("request", (r) => requests.push(r.url()));
-  page.on("console", (m) => { if (m.type() === "error") problems.push(m.text()); });
+  page.on("console", (m) => { if (m.type() === "error" && !isFaviconMiss(m)) problems.push(m.text()); });
   page.on("pageerror", (e) => problems.push(e.message));
   const url = `${server.url}/${path.relative(h.ROOT, out).split(path.sep).join("/")}`;
   try {
@@ -186,7 +186,7 @@ test("the dashboard's programme page reads the files in the page and shows the C
   const requests = [];
   const problems = [];
   page.on("request", (r) => requests.push({ url: r.url(), method: r.method(), body: r.postData() ?? "" }));
-  page.on("console", (m) => { if (m.type() === "error") problems.push(m.text()); });
+  page.on("console", (m) => { if (m.type() === "error" && !isFaviconMiss(m)) problems.push(m.text()); });
   page.on("pageerror", (e) => problems.push(e.message));
   page.setDefaultTimeout(120_000);
   try {

@@ -7,7 +7,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { launchChromium } from "./lib/chromium.mjs";
+import { isFaviconMiss, launchChromium } from "./lib/chromium.mjs";
 import h from "./lib/harness.cjs";
 import { serveStatic } from "./lib/static-server.mjs";
 
@@ -41,7 +41,7 @@ async function open(name, extra = []) {
   const requests = [];
   const problems = [];
   page.on("request", (r) => requests.push(r.url()));
-  page.on("console", (m) => { if (m.type() === "error") problems.push(m.text()); });
+  page.on("console", (m) => { if (m.type() === "error" && !isFaviconMiss(m)) problems.push(m.text()); });
   page.on("pageerror", (e) => problems.push(e.message));
   const url = `${server.url}/${path.relative(h.ROOT, html).split(path.sep).join("/")}`;
   await page.goto(url);

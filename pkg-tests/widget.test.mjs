@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { Engine } from "offerwise";
-import { launchChromium } from "./lib/chromium.mjs";
+import { isFaviconMiss, launchChromium } from "./lib/chromium.mjs";
 import h from "./lib/harness.cjs";
 import { serveStatic } from "./lib/static-server.mjs";
 import { seriousViolations } from "./lib/axe.mjs";
@@ -28,7 +28,7 @@ before(async () => {
   server = await serveStatic(h.ROOT);
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1200, height: 860 } });
-  page.on("console", (m) => { if (m.type() === "error") problems.push(`console.error: ${m.text()}`); });
+  page.on("console", (m) => { if (m.type() === "error" && !isFaviconMiss(m)) problems.push(`console.error: ${m.text()}`); });
   page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
   await page.route("**/*", (route) => {
     const r = route.request();
@@ -195,7 +195,7 @@ test("README.md's ```html widget snippet shows the package's offers and nudges",
   const p = await browser.newPage();
   const errors = [];
   // A 404 is reported by its response (below); the browser's own favicon request is not the page's.
-  p.on("console", (m) => { if (m.type() === "error" && !/Failed to load resource/.test(m.text())) errors.push(m.text()); });
+  p.on("console", (m) => { if (m.type() === "error" && !isFaviconMiss(m)) errors.push(m.text()); });
   p.on("pageerror", (e) => errors.push(e.message));
   p.on("response", (r) => { if (r.status() >= 400 && !r.url().endsWith("/favicon.ico")) errors.push(`${r.status()} ${r.url()}`); });
   try {

@@ -14,3 +14,21 @@ export function launchChromium() {
       "--disable-component-update", "--no-first-run"],
   });
 }
+
+/**
+ * Whether a console message is Chromium reporting the 404 of its own /favicon.ico request. The
+ * browser asks for it once, after the first page without `<link rel="icon">` loads, at a moment
+ * of its choosing: it is the browser's request, not the page's, and a test that counts console
+ * errors must not fail on it (README snippets are page fragments without an icon link).
+ */
+export function isFaviconMiss(message) {
+  if (!/Failed to load resource/.test(message.text())) return false;
+  try {
+    return new URL(message.location().url).pathname === "/favicon.ico";
+  } catch {
+    return false;
+  }
+}
+
+/** Whether a request the test server recorded ({ path }) is the browser's own favicon request. */
+export const isFaviconRequest = (r) => r.path === "/favicon.ico";

@@ -245,6 +245,27 @@ fn bad_inputs_are_typed_errors_with_their_place() {
         "2024-07-01",
     ]);
     assert_eq!(code, 2, "{err}");
+    // The survey answers are checked before the logs are analysed: with both malformed, the
+    // error is the surveys file's, at its line.
+    let surveys = w("surveys.csv", "score\n9\n11\n");
+    let outcomes = w("outcomes.jsonl", "{}\n");
+    let (code, _, err) = run(&[
+        "effectiveness",
+        "--orders",
+        &orders,
+        "--decisions",
+        &orders,
+        "--outcomes",
+        &outcomes,
+        "--holdout-share",
+        "0.1",
+        "--surveys",
+        &surveys,
+        "--now",
+        "2024-07-01",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("surveys.csv:3.score"), "{err}");
     // Too little to match on is reported, not fatal: the KPIs still come.
     let members = w("members3.csv", "customer_id,enrolled_at\na,2024-02-01\n");
     let (code, out, err) = run(&[

@@ -188,6 +188,43 @@ pub fn run(
         .or_else(|| program.map(|p| p.loyalty.point_value.to_f64()));
     let mut skipped = Vec::new();
 
+    // The inputs that are read whole and checked cheaply come first, so a malformed survey file
+    // or account is refused before the logs are analysed.
+    let nps = match inputs.surveys {
+        Some((text, name)) => {
+            let so = o.surveys.clone().unwrap_or_else(|| SurveyOptions {
+                alpha: o.alpha,
+                ..SurveyOptions::default()
+            });
+            Some(surveys::analyze_csv(text.as_bytes(), name, &so)?)
+        }
+        None => None,
+    };
+
+    let mut ledgers = Vec::with_capacity(inputs.accounts.len());
+    if !inputs.accounts.is_empty() {
+        let Some(p) = program else {
+            return Err(AnalysisError::new(
+                "analysis.invalid",
+                "accounts",
+                "loyalty accounts are replayed with the programme's rules: give the engine",
+            ));
+        };
+        let prepared = p.loyalty.prepare(0).map_err(|e| {
+            AnalysisError::new("analysis.invalid", "program.loyalty", e.to_string())
+        })?;
+        for (i, (id, account)) in inputs.accounts.iter().enumerate() {
+            let l =
+                crate::loyalty::state::build_ledger(&prepared, account, o.now).map_err(|e| {
+                    AnalysisError::new(
+                        "analysis.invalid",
+                        format!("accounts[{i}]"),
+                        format!("the account of {id:?}: {e}", id = quoted(id)),
+                    )
+                })?;
+            ledgers.push(l);
+        }
+    }
     let holdout = match (inputs.decisions, inputs.outcomes) {
         (Some((d, dn)), Some((out, on))) => {
             let share = o
@@ -262,30 +299,6 @@ pub fn run(
         None
     };
 
-    let mut ledgers = Vec::with_capacity(inputs.accounts.len());
-    if !inputs.accounts.is_empty() {
-        let Some(p) = program else {
-            return Err(AnalysisError::new(
-                "analysis.invalid",
-                "accounts",
-                "loyalty accounts are replayed with the programme's rules: give the engine",
-            ));
-        };
-        let prepared = p.loyalty.prepare(0).map_err(|e| {
-            AnalysisError::new("analysis.invalid", "program.loyalty", e.to_string())
-        })?;
-        for (i, (id, account)) in inputs.accounts.iter().enumerate() {
-            let l =
-                crate::loyalty::state::build_ledger(&prepared, account, o.now).map_err(|e| {
-                    AnalysisError::new(
-                        "analysis.invalid",
-                        format!("accounts[{i}]"),
-                        format!("the account of {id:?}: {e}", id = quoted(id)),
-                    )
-                })?;
-            ledgers.push(l);
-        }
-    }
     let clv_options = program.map(|p| {
         let unit = engine
             .and_then(|e| e.model().clv.as_ref())
@@ -313,17 +326,6 @@ pub fn run(
             point_value,
         },
     )?;
-
-    let nps = match inputs.surveys {
-        Some((text, name)) => {
-            let so = o.surveys.clone().unwrap_or_else(|| SurveyOptions {
-                alpha: o.alpha,
-                ..SurveyOptions::default()
-            });
-            Some(surveys::analyze_csv(text.as_bytes(), name, &so)?)
-        }
-        None => None,
-    };
 
     let policy = match (inputs.candidate, inputs.decisions, inputs.outcomes) {
         (Some(candidate), Some((d, _)), Some((out, _))) => {

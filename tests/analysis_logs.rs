@@ -11,21 +11,23 @@ use offerwise::analysis::Analysis;
 use offerwise::customer::{Customer, TimeValue};
 use offerwise::engine::DecideOptions;
 use offerwise::Engine;
+use rand_xoshiro::rand_core::{RngCore, SeedableRng};
+use rand_xoshiro::SplitMix64;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
 const DAY: i64 = 86_400_000;
 const EXPERIMENT: &str = "winback-2026q4";
 
-/// splitmix64: the test's seeded generator.
-struct Rng(u64);
+/// splitmix64: the test's seeded generator. (rand_xoshiro's).
+struct Rng(SplitMix64);
 impl Rng {
+    fn new(seed: u64) -> Self {
+        Rng(SplitMix64::seed_from_u64(seed))
+    }
+
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
     fn unit(&mut self) -> f64 {
         (self.next() >> 11) as f64 / (1u64 << 53) as f64
@@ -75,7 +77,7 @@ fn logs() -> (String, Vec<Event>) {
         include_str!("../models/default-program.json"),
     )
     .unwrap();
-    let mut rng = Rng(20_261_130);
+    let mut rng = Rng::new(20_261_130);
     let mut decisions = String::new();
     let mut events = Vec::new();
     let start = 899_251_200_000i64; // 1998-07-01

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { Engine } from "offerwise";
-import { isFaviconMiss, launchChromium } from "./lib/chromium.mjs";
+import { isFaviconMiss, isFaviconUrl, launchChromium } from "./lib/chromium.mjs";
 import h from "./lib/harness.cjs";
 import { serveStatic } from "./lib/static-server.mjs";
 import { seriousViolations } from "./lib/axe.mjs";
@@ -197,7 +197,7 @@ test("README.md's ```html widget snippet shows the package's offers and nudges",
   // A 404 is reported by its response (below); the browser's own favicon request is not the page's.
   p.on("console", (m) => { if (m.type() === "error" && !isFaviconMiss(m)) errors.push(m.text()); });
   p.on("pageerror", (e) => errors.push(e.message));
-  p.on("response", (r) => { if (r.status() >= 400 && !r.url().endsWith("/favicon.ico")) errors.push(`${r.status()} ${r.url()}`); });
+  p.on("response", (r) => { if (r.status() >= 400 && !isFaviconUrl(r.url())) errors.push(`${r.status()} ${r.url()}`); });
   try {
     await p.goto(`${server.url}${urlPath}`);
     await p.waitForSelector('offerwise-offers[data-state="ready"]');

@@ -19,7 +19,7 @@ use std::fmt::Write;
 const DAY: i64 = 86_400_000;
 const EXPERIMENT: &str = "winback-2026q4";
 
-/// splitmix64: the test's seeded generator. (rand_xoshiro's).
+/// The test's seeded generator: rand_xoshiro's SplitMix64.
 struct Rng(SplitMix64);
 impl Rng {
     fn new(seed: u64) -> Self {

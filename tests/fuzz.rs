@@ -34,7 +34,7 @@ const PROGRAM: &str = include_str!("../models/default-program.json");
 const POLICY: &str = include_str!("../models/default-policy.json");
 const CUSTOMERS: &str = include_str!("../www/sample-customers.json");
 
-/// SplitMix64: small, seeded, and the same on every platform. (rand_xoshiro's).
+/// rand_xoshiro's SplitMix64: small, seeded, and the same on every platform.
 struct Rng(SplitMix64);
 
 impl Rng {

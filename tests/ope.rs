@@ -62,7 +62,7 @@ fn estimators_equal_the_numpy_reference() {
     }
 }
 
-/// SplitMix64: a seeded uniform stream for the simulation. (rand_xoshiro's).
+/// A seeded uniform stream for the simulation, from rand_xoshiro's SplitMix64.
 struct Rng(SplitMix64);
 
 impl Rng {

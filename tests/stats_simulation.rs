@@ -7,7 +7,7 @@ use offerwise::stats::tests::{self as st, Group};
 use rand_xoshiro::rand_core::{RngCore, SeedableRng};
 use rand_xoshiro::SplitMix64;
 
-/// splitmix64: a small seeded generator, enough for uniform and normal draws here. (rand_xoshiro's).
+/// rand_xoshiro's SplitMix64: a small seeded generator, enough for uniform and normal draws here.
 struct Rng(SplitMix64);
 
 impl Rng {

@@ -22,13 +22,17 @@ export function launchChromium() {
  * errors must not fail on it (README snippets are page fragments without an icon link).
  */
 export function isFaviconMiss(message) {
-  if (!/Failed to load resource/.test(message.text())) return false;
+  return /Failed to load resource/.test(message.text()) && isFaviconUrl(message.location().url);
+}
+
+/** Whether a request the test server recorded ({ path }) is the browser's own favicon request. */
+export const isFaviconRequest = (r) => isFaviconUrl(r.path);
+
+/** Whether a URL, or a path of the test server, is /favicon.ico. */
+export function isFaviconUrl(url) {
   try {
-    return new URL(message.location().url).pathname === "/favicon.ico";
+    return new URL(url, "http://127.0.0.1").pathname === "/favicon.ico";
   } catch {
     return false;
   }
 }
-
-/** Whether a request the test server recorded ({ path }) is the browser's own favicon request. */
-export const isFaviconRequest = (r) => r.path === "/favicon.ico";

@@ -225,6 +225,7 @@ pub fn run(
             ledgers.push(l);
         }
     }
+
     let holdout = match (inputs.decisions, inputs.outcomes) {
         (Some((d, dn)), Some((out, on))) => {
             let share = o

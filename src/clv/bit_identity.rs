@@ -23,7 +23,7 @@ use super::value;
 use rand_xoshiro::rand_core::{RngCore, SeedableRng};
 use rand_xoshiro::SplitMix64;
 
-/// SplitMix64: a small seeded generator, enough for test inputs. (rand_xoshiro's).
+/// rand_xoshiro's SplitMix64: a small seeded generator, enough for test inputs.
 struct Rng(SplitMix64);
 
 impl Rng {
